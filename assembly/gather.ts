@@ -1,0 +1,47 @@
+// Row gather: out[i, :] = table[idx[i], :]. Indices must already be checked (see indices.ts).
+
+/** Rows at least this many bytes wide are copied with `memory.copy` (one bulk-memory call per row);
+ *  narrower rows with an inline, 4x-unrolled v128 loop, which avoids the per-call overhead of
+ *  memory.copy. The threshold was measured with bench/ on random rows of tables larger than the caches. */
+const BULK_COPY_MIN_ROW_BYTES: usize = 1024;
+
+/**
+ * Copies `n` rows of `dim` float32s from `table` into `out`, row `i` of `out` being row `idx[i]`
+ * of the table. Called by the wrapper after `firstOutOfRange` returned `n`. Returns `out`.
+ */
+export function gatherRows(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 2;
+  if (rowBytes == 4) {
+    // One float per row: a plain 32-bit copy each.
+    for (let i: usize = 0; i < <usize>n; i++) {
+      store<u32>(out + (i << 2), load<u32>(table + (<usize>load<u32>(idx + (i << 2)) << 2)));
+    }
+    return out;
+  }
+  if (rowBytes >= BULK_COPY_MIN_ROW_BYTES) {
+    for (let i: usize = 0; i < <usize>n; i++) {
+      memory.copy(out + i * rowBytes, table + <usize>load<u32>(idx + (i << 2)) * rowBytes, rowBytes);
+    }
+    return out;
+  }
+  const blockBytes = rowBytes & ~(<usize>63);
+  const vecBytes = rowBytes & ~(<usize>15);
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * rowBytes;
+    let b: usize = 0;
+    for (; b < blockBytes; b += 64) {
+      const a0 = v128.load(src + b);
+      const a1 = v128.load(src + b, 16);
+      const a2 = v128.load(src + b, 32);
+      const a3 = v128.load(src + b, 48);
+      v128.store(dst + b, a0);
+      v128.store(dst + b, a1, 16);
+      v128.store(dst + b, a2, 32);
+      v128.store(dst + b, a3, 48);
+    }
+    for (; b < vecBytes; b += 16) v128.store(dst + b, v128.load(src + b));
+    for (; b < rowBytes; b += 4) store<u32>(dst + b, load<u32>(src + b));
+  }
+  return out;
+}

@@ -1,0 +1,59 @@
+// Reading an Embedding config in either wire form: TF.js (`getConfig()`, camelCase) or Keras
+// (`toKerasConfig()` / Keras 3 `get_config()` / Keras 2, snake_case), bare or wrapped in
+// `{ class_name | className, config }`. Keys Keras writes that do not change this layer are
+// accepted when they hold their neutral value; any other key is an error naming it.
+import { ValueError, show } from "./errors.ts";
+import type { EmbeddingOptions } from "./embedding.ts";
+import { mapKeys, toCamelCase, type Config } from "./serialization.ts";
+import { isPlainObject } from "./validate.ts";
+
+const LAYER_KEYS = new Set([
+  "name", "trainable", "dtype", "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer",
+  "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength",
+]);
+
+/** Keys Keras or TF.js write that carry nothing for this layer when neutral. */
+const NEUTRAL: Record<string, (v: unknown) => boolean> = {
+  quantizationConfig: (v) => v === null || v === undefined,
+  loraRank: (v) => v === null || v === undefined,
+  loraAlpha: (v) => v === null || v === undefined,
+  sparse: (v) => v === false || v === undefined,
+  batchInputShape: (v) => v === null || v === undefined || Array.isArray(v),
+  batchSize: (v) => v === null || v === undefined,
+  buildConfig: () => true,
+};
+
+function readDtype(value: unknown): "float32" {
+  if (value === undefined || value === null || value === "float32") return "float32";
+  if (isPlainObject(value)) {
+    const inner = value["config"];
+    if (isPlainObject(inner) && inner["name"] === "float32") return "float32";
+  }
+  throw new ValueError(`dtype must be "float32" (the only table dtype supported). Received: dtype=${show(value)}`);
+}
+
+export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
+  if (!isPlainObject(raw)) throw new ValueError(`An Embedding config must be a plain object. Received: ${show(raw)}`);
+  let body: unknown = raw;
+  const className = raw["className"] ?? raw["class_name"];
+  if (className !== undefined) {
+    if (className !== "Embedding") throw new ValueError(`Expected a config of class "Embedding". Received: class_name=${show(className)}`);
+    body = raw["config"];
+  }
+  const config: Config = mapKeys("Embedding", body, toCamelCase);
+  const options: Record<string, unknown> = {};
+  for (const key of Object.keys(config)) {
+    const value = config[key];
+    if (LAYER_KEYS.has(key)) {
+      if (key === "dtype") readDtype(value);
+      else if (value !== undefined && !(value === null && (key === "name" || key === "trainable" || key === "maskZero"))) options[key] = value;
+    } else if (Object.hasOwn(NEUTRAL, key)) {
+      if (!NEUTRAL[key]!(value)) {
+        throw new ValueError(`This Embedding config sets ${key}=${show(value)}, which embedding-wasm does not support.`);
+      }
+    } else if (key !== "module" && key !== "registeredName") {
+      throw new ValueError(`Unrecognized key in Embedding config: ${JSON.stringify(key)}`);
+    }
+  }
+  return options as unknown as EmbeddingOptions;
+}

@@ -1,0 +1,335 @@
+// The Keras-style Embedding layer (keras/src/layers/core/embedding.py; Keras 2 for inputLength).
+import { getConstraint } from "./constraints.ts";
+import { readEmbeddingConfig } from "./embedding-config.ts";
+import { ValueError, invalidArgument, show } from "./errors.ts";
+import { getInitializer, type Initializer } from "./initializers.ts";
+import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput } from "./input.ts";
+import { LayerMemory } from "./layer-memory.ts";
+import { getRegularizer } from "./regularizers.ts";
+import type { Declared } from "./registry.ts";
+import { toKeras, toTfjs, type Config, type KerasObjectConfig } from "./serialization.ts";
+import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
+import { boolean, nonEmptyString, positiveInteger } from "./validate.ts";
+import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
+
+/** A dense result: row-major `data` with its `shape`. */
+export interface Tensor<T> {
+  data: T;
+  shape: number[];
+}
+
+/** An initializer, regularizer or constraint given by name, config object or instance. */
+export type Identifier = string | { className: string; config?: Config } | { class_name: string; config?: Config };
+
+/** Constructor options, named as in TensorFlow.js (camelCase) with Keras semantics and defaults. */
+export interface EmbeddingOptions {
+  /** Size of the vocabulary: indices must be in [0, inputDim). A positive integer. */
+  inputDim: number;
+  /** Length of each embedding vector. A positive integer. */
+  outputDim: number;
+  /**
+   * How the table is initialized. Default `'uniform'`: RandomUniform(minval=-0.05, maxval=0.05),
+   * as in Keras. Accepts a name, `{ className, config }` / `{ class_name, config }`, an
+   * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
+   */
+  embeddingsInitializer?: Identifier | Initializer | ((shape: number[]) => ArrayLike<number>);
+  /** Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', config objects). Kept in the config. */
+  embeddingsRegularizer?: Identifier | null;
+  /** Regularizer of the layer's output. Kept in the config. */
+  activityRegularizer?: Identifier | null;
+  /** Constraint applied to the table after optimizer steps ('max_norm', 'non_neg', …). Kept in the config. */
+  embeddingsConstraint?: Identifier | null;
+  /**
+   * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
+   * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
+   * `inputDim = vocabulary size + 1`. Default false.
+   */
+  maskZero?: boolean;
+  /**
+   * Length of input sequences, when constant (Keras 2 semantics: checked against every input's
+   * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
+   */
+  inputLength?: InputLength | null;
+  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
+  weights?: WeightTable | readonly WeightTable[];
+  /** Layer name; default `embedding`, `embedding_1`, … */
+  name?: string;
+  /** Whether the table is trainable (kept in the config). Default true. */
+  trainable?: boolean;
+  /** The table's dtype: only `'float32'`. */
+  dtype?: "float32";
+}
+
+const OPTION_NAMES = [
+  "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
+  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype",
+] as const;
+
+/** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
+export interface EmbeddingConfig {
+  name: string;
+  trainable: boolean;
+  dtype: "float32";
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer: { className: string; config: Config };
+  embeddingsRegularizer: { className: string; config: Config } | null;
+  activityRegularizer: { className: string; config: Config } | null;
+  embeddingsConstraint: { className: string; config: Config } | null;
+  maskZero: boolean;
+  inputLength: InputLength | null;
+}
+
+let layerCount = 0;
+function defaultName(): string {
+  return layerCount++ === 0 ? "embedding" : `embedding_${layerCount - 1}`;
+}
+
+function checkDtype(value: unknown): "float32" {
+  if (value !== undefined && value !== "float32") invalidArgument("dtype", '"float32" (the only table dtype supported)', value);
+  return "float32";
+}
+
+/**
+ * Turns non-negative integer indices into dense vectors: an input of shape `[...s]` gives an
+ * output of shape `[...s, outputDim]`, row `table[index]` at each position. Keras' `Embedding`
+ * for JavaScript, with the lookup in a WebAssembly SIMD kernel.
+ *
+ * @example
+ * const layer = new Embedding({ inputDim: 1000, outputDim: 64, inputLength: 10 });
+ * const { data, shape } = layer.call(batch); // batch: (32, 10) indices → shape [32, 10, 64]
+ */
+export class Embedding {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly maskZero: boolean;
+  readonly inputLength: InputLength | null;
+  readonly name: string;
+  readonly trainable: boolean;
+  readonly dtype = "float32" as const;
+  readonly embeddingsInitializer: Initializer;
+  readonly embeddingsRegularizer: Declared | null;
+  readonly activityRegularizer: Declared | null;
+  readonly embeddingsConstraint: Declared | null;
+  private mem: LayerMemory | undefined;
+
+  constructor(options: EmbeddingOptions) {
+    if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
+    for (const key of Object.keys(options)) {
+      if (!(OPTION_NAMES as readonly string[]).includes(key)) {
+        throw new ValueError(`Unrecognized option passed to Embedding: ${JSON.stringify(key)}. Expected only: ${OPTION_NAMES.join(", ")}`);
+      }
+    }
+    this.inputDim = positiveInteger("inputDim", options.inputDim);
+    this.outputDim = positiveInteger("outputDim", options.outputDim);
+    this.maskZero = options.maskZero === undefined ? false : boolean("maskZero", options.maskZero);
+    this.trainable = options.trainable === undefined ? true : boolean("trainable", options.trainable);
+    this.name = options.name === undefined ? defaultName() : nonEmptyString("name", options.name);
+    checkDtype(options.dtype);
+    this.inputLength = checkInputLength(options.inputLength);
+    this.embeddingsInitializer = getInitializer(options.embeddingsInitializer);
+    this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer);
+    this.activityRegularizer = getRegularizer(options.activityRegularizer);
+    this.embeddingsConstraint = getConstraint(options.embeddingsConstraint);
+    // Check the initial weights before allocating anything.
+    const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
+    this.mem = new LayerMemory(this.inputDim, this.outputDim);
+    if (initial !== undefined) this.mem.table().set(initial);
+    else this.embeddingsInitializer.fill({ kernel: this.mem.kernel, ptr: this.mem.tablePtr, shape: [this.inputDim, this.outputDim] });
+  }
+
+  private live(): LayerMemory {
+    if (this.mem === undefined) throw new Error(`Embedding layer "${this.name}" has been disposed and cannot be used any more.`);
+    return this.mem;
+  }
+
+  /** True after `dispose()`. */
+  get isDisposed(): boolean {
+    return this.mem === undefined;
+  }
+
+  /** Number of weights (inputDim × outputDim). */
+  countParams(): number {
+    return this.inputDim * this.outputDim;
+  }
+
+  /** Bytes of WebAssembly memory the layer holds (table and lookup scratch). */
+  get memoryBytes(): number {
+    return this.live().byteLength;
+  }
+
+  private checkShape(shape: readonly number[]): void {
+    if (this.inputLength !== null) outputShape(shape, this.outputDim, this.inputLength);
+  }
+
+  /** Stages, converts and checks the indices of `x`, then gathers its rows into the output region. */
+  private lookup(input: FlatInput): LayerMemory {
+    const mem = this.live();
+    this.checkShape(input.shape);
+    mem.reserve(input.size);
+    stageIndices(mem, input);
+    mem.kernel.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, input.size, mem.outputPtr);
+    return mem;
+  }
+
+  /**
+   * Looks up `x`: a number, a nested array of numbers, a typed array (rank 1) or `{ data, shape }`.
+   * Float indices are truncated toward zero (Keras casts to int32). Returns a fresh
+   * `{ data: Float32Array, shape: [...x.shape, outputDim] }`. An index outside `[0, inputDim)`
+   * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
+   */
+  call(x: LookupInput): Tensor<Float32Array> {
+    const input = flatten(x);
+    const mem = this.lookup(input);
+    return { data: mem.output().slice(0, input.size * this.outputDim), shape: [...input.shape, this.outputDim] };
+  }
+
+  /** As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`. */
+  callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
+    if (!(out instanceof Float32Array)) invalidArgument("out", "a Float32Array", out);
+    const input = flatten(x);
+    const needed = input.size * this.outputDim;
+    if (out.length !== needed) {
+      throw new ValueError(
+        `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
+          `Received: out.length=${out.length}`,
+      );
+    }
+    const mem = this.lookup(input);
+    out.set(mem.output().subarray(0, needed));
+    return { data: out, shape: [...input.shape, this.outputDim] };
+  }
+
+  /**
+   * Zero-copy input: an Int32Array of `n` index slots inside the layer's WebAssembly memory. Write
+   * indices into it, then call `lookupBuffer`. Valid until the next call on this layer (any call may
+   * reuse or move the region).
+   */
+  indexBuffer(n: number): Int32Array {
+    const mem = this.live();
+    if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
+    mem.reserve(n);
+    return mem.indices().subarray(0, n);
+  }
+
+  /**
+   * Zero-copy lookup of the indices written into `indexBuffer(n)`. `shape` is `n` or the input's
+   * shape (its product ≤ the n reserved). Returns a Float32Array view of the output
+   * (`size × outputDim` floats) inside WebAssembly memory, valid until the next call on this layer.
+   */
+  lookupBuffer(shape: number | readonly number[]): Float32Array {
+    const mem = this.live();
+    const dims = typeof shape === "number" ? [shape] : shape;
+    if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      invalidArgument("shape", "a non-negative integer or an array of them", shape);
+    }
+    const size = dims.reduce((a, b) => a * b, 1);
+    if (size > mem.capacity) {
+      throw new ValueError(`lookupBuffer(${show(shape)}) covers ${size} indices, but only ${mem.capacity} slots are reserved: call indexBuffer(${size}) first.`);
+    }
+    this.checkShape(dims);
+    const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
+    if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
+    mem.kernel.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
+    return mem.output().subarray(0, size * this.outputDim);
+  }
+
+  /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
+  computeMask(x: LookupInput): Tensor<Uint8Array> | null {
+    const input = flatten(x);
+    this.checkShape(input.shape);
+    if (!this.maskZero) return null;
+    const mask = new Uint8Array(input.size);
+    const data = input.data as ArrayLike<number | bigint>;
+    for (let i = 0; i < input.size; i++) mask[i] = data[i] != 0 ? 1 : 0;
+    return { data: mask, shape: input.shape };
+  }
+
+  /** The output shape for an input shape (null = unknown dimension), checked against `inputLength`. */
+  computeOutputShape(inputShape: readonly Dim[]): Dim[] {
+    return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
+  }
+
+  private readWeights(weights: unknown, where: string): ArrayLike<number> {
+    const list = isWeightTable(weights) ? [weights] : weights;
+    if (!Array.isArray(list)) {
+      invalidArgument(where, "a list holding one table ({ data, shape } or number[][])", weights);
+    }
+    if (list.length !== 1) {
+      throw new ValueError(
+        `You called setWeights(weights) on layer "${this.name}" with a weight list of length ${list.length}, but the layer was expecting 1 weights.`,
+      );
+    }
+    const { shape, data } = readWeightTable(`${where}[0]`, list[0]);
+    if (shape.length !== 2 || shape[0] !== this.inputDim || shape[1] !== this.outputDim) {
+      throw new ValueError(
+        `Layer "${this.name}" weight shape [${this.inputDim}, ${this.outputDim}] is not compatible with provided weight shape [${shape.join(", ")}].`,
+      );
+    }
+    return data;
+  }
+
+  /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
+  getWeights(): Tensor<Float32Array>[] {
+    return [{ data: this.live().table().slice(), shape: [this.inputDim, this.outputDim] }];
+  }
+
+  /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */
+  setWeights(weights: WeightTable | readonly WeightTable[]): void {
+    const mem = this.live();
+    const data = this.readWeights(weights, "weights");
+    mem.table().set(data);
+  }
+
+  /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
+  getConfig(): EmbeddingConfig {
+    return {
+      name: this.name,
+      trainable: this.trainable,
+      dtype: this.dtype,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: toTfjs(this.embeddingsInitializer),
+      embeddingsRegularizer: this.embeddingsRegularizer && toTfjs(this.embeddingsRegularizer),
+      activityRegularizer: this.activityRegularizer && toTfjs(this.activityRegularizer),
+      embeddingsConstraint: this.embeddingsConstraint && toTfjs(this.embeddingsConstraint),
+      maskZero: this.maskZero,
+      inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
+    };
+  }
+
+  /**
+   * The config as Keras 3 writes it (`get_config()`): snake_case keys, sub-objects as
+   * `{ module, class_name, config, registered_name }`. `input_length` is added only when set
+   * (Keras 3 accepts it with a deprecation warning; Keras 2 honours it).
+   */
+  toKerasConfig(): Record<string, unknown> {
+    const sub = (obj: Declared | null, module: string): KerasObjectConfig | null => obj && toKeras(obj, module);
+    const init = toKeras(this.embeddingsInitializer, "keras.initializers");
+    const config: Record<string, unknown> = {
+      name: this.name,
+      trainable: this.trainable,
+      dtype: { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null },
+      input_dim: this.inputDim,
+      output_dim: this.outputDim,
+      embeddings_initializer: init,
+      embeddings_regularizer: sub(this.embeddingsRegularizer, "keras.regularizers"),
+      activity_regularizer: sub(this.activityRegularizer, "keras.regularizers"),
+      embeddings_constraint: sub(this.embeddingsConstraint, "keras.constraints"),
+      mask_zero: this.maskZero,
+      quantization_config: null,
+    };
+    if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
+    return config;
+  }
+
+  /** Rebuilds a layer from `getConfig()` or `toKerasConfig()` output (bare, or wrapped in `{ class_name, config }`). */
+  static fromConfig(config: unknown): Embedding {
+    return new Embedding(readEmbeddingConfig(config));
+  }
+
+  /** Releases the layer's WebAssembly memory. Any later use throws. */
+  dispose(): void {
+    this.mem = undefined;
+  }
+}

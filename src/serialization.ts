@@ -1,0 +1,72 @@
+// Config forms shared by initializers, regularizers and constraints. Two wire forms are read:
+// TF.js `{ className, config }` with camelCase keys and Keras `{ class_name, config }` (Keras 3 adds
+// `module` and `registered_name`) with snake_case keys. `toKeras` writes the Keras 3 form.
+import { ValueError, show } from "./errors.ts";
+import { isPlainObject } from "./validate.ts";
+
+export type Config = Record<string, unknown>;
+
+/** Anything with a class name and a camelCase config (TF.js form). */
+export interface Serializable {
+  readonly className: string;
+  getConfig(): Config;
+}
+
+/** The Keras 3 serialized form of a built-in object. */
+export interface KerasObjectConfig {
+  module: string;
+  class_name: string;
+  config: Config;
+  registered_name: null;
+}
+
+export const toSnakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+export const toCamelCase = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** Keys that could reach a prototype if copied blindly. */
+const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/** Copies a config object, renaming keys, refusing prototype keys and non-plain objects. */
+export function mapKeys(what: string, config: unknown, rename: (k: string) => string): Config {
+  if (config === undefined || config === null) return {};
+  if (!isPlainObject(config)) throw new ValueError(`${what} config must be a plain object. Received: ${show(config)}`);
+  const out: Config = Object.create(null);
+  for (const key of Object.keys(config)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ValueError(`${what} config has a forbidden key: ${JSON.stringify(key)}`);
+    out[rename(key)] = config[key];
+  }
+  return out;
+}
+
+/** `{ className, config }` for a serializable object (TF.js form, camelCase keys). */
+export function toTfjs(obj: Serializable): { className: string; config: Config } {
+  return { className: obj.className, config: obj.getConfig() };
+}
+
+/** The Keras 3 form for a built-in object in `module` (e.g. "keras.initializers"). */
+export function toKeras(obj: Serializable, module: string, kerasConfig?: Config): KerasObjectConfig {
+  const config = kerasConfig ?? mapKeys(obj.className, obj.getConfig(), toSnakeCase);
+  return { module, class_name: obj.className, config: { ...config }, registered_name: null };
+}
+
+/**
+ * Reads `{ className, config }` or `{ class_name, config }` into a class name and a camelCase
+ * config, or returns undefined when `identifier` is not a config object.
+ */
+export function readConfigObject(identifier: unknown): { className: string; config: Config } | undefined {
+  if (!isPlainObject(identifier)) return undefined;
+  const className = identifier["className"] ?? identifier["class_name"];
+  if (typeof className !== "string") return undefined;
+  return { className, config: mapKeys(className, identifier["config"], toCamelCase) };
+}
+
+/** Throws unless every key of `config` is one of `allowed`. */
+export function checkKeys(className: string, config: Config, allowed: readonly string[]): void {
+  for (const key of Object.keys(config)) {
+    if (!allowed.includes(key)) {
+      throw new ValueError(
+        `Unrecognized argument ${JSON.stringify(key)} in the config of ${className}. Expected only: ${allowed.join(", ") || "(none)"}`,
+      );
+    }
+  }
+}

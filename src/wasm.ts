@@ -1,0 +1,89 @@
+/**
+ * The kernel module: compiled once per process and instantiated once per layer memory, here and
+ * nowhere else, through `@assemblyscript/loader`. The bytes are inlined (src/kernel-bytes.ts, made
+ * by scripts/embed-wasm.mjs from build/kernel.wasm), so the package loads in Node, browsers and
+ * bundlers with no asset handling; `init()` accepts a precompiled module for hosts that forbid
+ * compiling from bytes.
+ */
+import * as loader from "@assemblyscript/loader";
+import { KERNEL_WASM_BASE64 } from "./kernel-bytes.ts";
+
+/** The kernel's exports (assembly/index.ts). Pointers are byte offsets; sizes are element counts. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  gatherRows(table: number, dim: number, idx: number, n: number, out: number): number;
+  firstOutOfRange(idx: number, n: number, rows: number): number;
+  f64ToIndices(src: number, n: number, dst: number): number;
+  f32ToIndices(src: number, n: number, dst: number): number;
+  i64ToIndices(src: number, n: number, dst: number): number;
+  fillUniform(out: number, n: number, seedLo: number, seedHi: number, minval: number, range: number, upper: number): number;
+}
+
+/** What `init()` accepts: a compiled module, the .wasm bytes, or a fetch `Response` (or its promise). */
+export type KernelSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;
+
+let compiled: WebAssembly.Module | undefined;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function explainCompileFailure(cause: unknown): Error {
+  if (typeof WebAssembly === "undefined") {
+    return new Error("embedding-wasm needs WebAssembly, which this JavaScript engine does not provide");
+  }
+  return new Error(
+    `embedding-wasm could not compile its kernel (it needs WebAssembly SIMD, available in Node >= 16.4, ` +
+      `Chrome 91, Firefox 89, Safari 16.4): ${String((cause as Error)?.message ?? cause)}`,
+    { cause },
+  );
+}
+
+/** The compiled kernel, compiling the inlined bytes synchronously on first use. */
+export function kernelModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(decodeBase64(KERNEL_WASM_BASE64));
+    } catch (cause) {
+      throw explainCompileFailure(cause);
+    }
+  }
+  return compiled;
+}
+
+/**
+ * Prepares the kernel asynchronously. Optional: `new Embedding()` compiles the inlined bytes
+ * synchronously when nothing was prepared. Pass `source` to use a precompiled `WebAssembly.Module`
+ * (hosts that forbid compiling from bytes, such as some edge runtimes), the `.wasm` bytes, or a
+ * `Response` from `fetch` (streamed when served as application/wasm). Layers made afterwards use it.
+ */
+export async function init(source?: KernelSource): Promise<void> {
+  if (source === undefined) {
+    if (compiled !== undefined) return;
+    source = decodeBase64(KERNEL_WASM_BASE64);
+  }
+  source = await source;
+  // A Response may be consumed by a failed streaming compile (wrong MIME type): keep a copy.
+  const fallback = typeof Response !== "undefined" && source instanceof Response ? source.clone() : undefined;
+  const imports = { env: { memory: new WebAssembly.Memory({ initial: 1 }) } };
+  try {
+    compiled = (await loader.instantiate(source, imports)).module;
+  } catch (cause) {
+    if (fallback === undefined) throw explainCompileFailure(cause);
+    try {
+      compiled = (await loader.instantiate(await fallback.arrayBuffer(), imports)).module;
+    } catch (again) {
+      throw explainCompileFailure(again);
+    }
+  }
+}
+
+/** A kernel instance bound to `memory` (one per layer; the compiled module is shared). */
+export function instantiateKernel(memory: WebAssembly.Memory): KernelExports {
+  const { exports } = loader.instantiateSync(kernelModule(), { env: { memory } });
+  return exports as unknown as KernelExports;
+}
