@@ -1,0 +1,111 @@
+// The seeded uniform kernel against an independent plain-TypeScript xoshiro128+ (8 streams seeded
+// by SplitMix64, as documented in assembly/uniform.ts), plus Keras seed semantics.
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Embedding, RandomUniform } from "../src/index.ts";
+import { assertSameFloats } from "./helpers.ts";
+
+const MASK64 = (1n << 64n) - 1n;
+function splitmix64(state: bigint): bigint {
+  let z = state & MASK64;
+  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
+  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
+  return z ^ (z >> 31n);
+}
+
+/** Reference: element e = stream (e mod 8), step floor(e / 8); u = (x >>> 8) * 2^-24; minval + u * range in float32. */
+function referenceUniform(seed: number, n: number, minval: number, maxval: number): Float32Array {
+  const s64 = BigInt.asUintN(64, BigInt(seed));
+  const states = Array.from({ length: 8 }, (_, s) => {
+    const words: number[] = [];
+    for (let w = 0; w < 4; w++) {
+      const draw = splitmix64(s64 + 0x9e3779b97f4a7c15n * BigInt(2 * s + (w >> 1) + 1));
+      words.push(Number(w & 1 ? draw >> 32n : draw & 0xffffffffn));
+    }
+    return new Uint32Array(words);
+  });
+  const min = Math.fround(minval);
+  const range = Math.fround(Math.fround(maxval) - min);
+  const out = new Float32Array(n);
+  for (let e = 0; e < n; e++) {
+    const st = states[e % 8]!;
+    const x = (st[0]! + st[3]!) >>> 0;
+    const t = (st[1]! << 9) >>> 0;
+    st[2]! ^= st[0]!; st[3]! ^= st[1]!; st[1]! ^= st[2]!; st[0]! ^= st[3]!; st[2]! ^= t;
+    st[3] = ((st[3]! << 11) | (st[3]! >>> 21)) >>> 0;
+    const u = Math.fround((x >>> 8) * 2 ** -24);
+    out[e] = Math.fround(Math.fround(u * range) + min);
+  }
+  return out;
+}
+
+const uniform = suite("uniform kernel");
+
+uniform("bit-identical to the reference for many seeds and lengths (SIMD body and scalar tail)", () => {
+  for (const seed of [0, 1, 42, -1, -123456789, 2 ** 40 + 3, Number.MAX_SAFE_INTEGER]) {
+    for (const n of [1, 7, 8, 9, 15, 16, 100, 1001]) {
+      const got = new RandomUniform({ seed }).apply([n]);
+      assertSameFloats(got, referenceUniform(seed, n, -0.05, 0.05), `seed ${seed} n ${n}`);
+    }
+  }
+  assertSameFloats(new RandomUniform({ seed: 7, minval: -3, maxval: 11 }).apply([5, 9]), referenceUniform(7, 45, -3, 11), "custom range");
+});
+
+uniform("a prefix does not depend on the table's length", () => {
+  const long = new RandomUniform({ seed: 5 }).apply([1000]);
+  const short = new RandomUniform({ seed: 5 }).apply([37]);
+  assertSameFloats(short, long.subarray(0, 37));
+});
+
+uniform("values stay in [minval, maxval) and look uniform on 100,000 samples", () => {
+  const n = 100_000;
+  const v = new RandomUniform({ seed: 11 }).apply([n]);
+  let sum = 0;
+  let sq = 0;
+  for (const x of v) {
+    assert.ok(x >= Math.fround(-0.05) && x < Math.fround(0.05), `out of range: ${x}`);
+    sum += x;
+    sq += x * x;
+  }
+  const mean = sum / n;
+  const sd = Math.sqrt(sq / n - mean * mean);
+  const trueSd = 0.1 / Math.sqrt(12);
+  assert.ok(Math.abs(mean) < 4 * trueSd / Math.sqrt(n), `mean ${mean}`);
+  // Standard error of the sample SD for a uniform: about sd * sqrt(0.8 / (4n)) ... use a generous 4 SE of variance.
+  assert.ok(Math.abs(sd - trueSd) < 4 * trueSd * Math.sqrt(0.8 / (4 * n)) * 2, `sd ${sd} vs ${trueSd}`);
+});
+
+uniform("minval = maxval gives that value; maxval is never reached even when rounding would", () => {
+  assert.ok(new RandomUniform({ seed: 1, minval: 0.25, maxval: 0.25 }).apply([64]).every((x) => x === 0.25));
+  // Seed 1 draws u = 1 - 2^-24 at element 3,135,235 (found by search). For [1, 3), float32 rounding of
+  // 1 + u * 2 gives exactly 3 there; the kernel must return the float just below 3 instead.
+  const v = new RandomUniform({ seed: 1, minval: 1, maxval: 3 }).apply([3_135_236]);
+  assert.is(v[3_135_235], Math.fround(3 - 2 ** -22));
+  assert.ok(v.every((x) => x >= 1 && x < 3));
+  const unit = new RandomUniform({ seed: 1, minval: 0, maxval: 1 }).apply([3_135_236]);
+  assert.is(unit[3_135_235], Math.fround(1 - 2 ** -24), "the element really is the largest u");
+  // minval 0 stays 0 (the TF.js falsy-default bug is not copied).
+  assert.ok(new RandomUniform({ seed: 3, minval: 0, maxval: 1 }).apply([1000]).every((x) => x >= 0 && x < 1));
+});
+
+const seeds = suite("seed semantics (Keras)");
+seeds("the same seed gives the same table twice; different seeds differ", () => {
+  const a = new Embedding({ inputDim: 50, outputDim: 16, embeddingsInitializer: new RandomUniform({ seed: 9 }) });
+  const b = new Embedding({ inputDim: 50, outputDim: 16, embeddingsInitializer: { class_name: "RandomUniform", config: { seed: 9 } } });
+  const c = new Embedding({ inputDim: 50, outputDim: 16, embeddingsInitializer: { className: "RandomUniform", config: { seed: 10 } } });
+  assertSameFloats(a.getWeights()[0]!.data, b.getWeights()[0]!.data);
+  assert.not.equal(Array.from(a.getWeights()[0]!.data), Array.from(c.getWeights()[0]!.data));
+  assertSameFloats(a.getWeights()[0]!.data, referenceUniform(9, 50 * 16, -0.05, 0.05), "layer table = reference");
+});
+seeds("an unseeded instance repeats itself; separate instances and default layers differ", () => {
+  const init = new RandomUniform();
+  assert.is(init.seed, null);
+  assertSameFloats(init.apply([40]), init.apply([40]));
+  assert.not.equal(Array.from(new RandomUniform().apply([40])), Array.from(new RandomUniform().apply([40])));
+  const l1 = new Embedding({ inputDim: 10, outputDim: 4 });
+  const l2 = new Embedding({ inputDim: 10, outputDim: 4 });
+  assert.not.equal(Array.from(l1.getWeights()[0]!.data), Array.from(l2.getWeights()[0]!.data));
+});
+
+uniform.run();
+seeds.run();
