@@ -150,6 +150,7 @@ export class Embedding {
 
   /** Number of weights (inputDim × outputDim). */
   countParams(): number {
+    this.live();
     return this.inputDim * this.outputDim;
   }
 
@@ -236,6 +237,7 @@ export class Embedding {
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
+    this.live();
     const input = flatten(x);
     this.checkShape(input.shape);
     if (!this.maskZero) return null;
@@ -247,6 +249,7 @@ export class Embedding {
 
   /** The output shape for an input shape (null = unknown dimension), checked against `inputLength`. */
   computeOutputShape(inputShape: readonly Dim[]): Dim[] {
+    this.live();
     return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
   }
 
@@ -283,6 +286,7 @@ export class Embedding {
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
   getConfig(): EmbeddingConfig {
+    this.live();
     return {
       name: this.name,
       trainable: this.trainable,
@@ -304,6 +308,7 @@ export class Embedding {
    * (Keras 3 accepts it with a deprecation warning; Keras 2 honours it).
    */
   toKerasConfig(): Record<string, unknown> {
+    this.live();
     const sub = (obj: Declared | null, module: string): KerasObjectConfig | null => obj && toKeras(obj, module);
     const init = toKeras(this.embeddingsInitializer, "keras.initializers");
     const config: Record<string, unknown> = {
@@ -328,7 +333,7 @@ export class Embedding {
     return new Embedding(readEmbeddingConfig(config));
   }
 
-  /** Releases the layer's WebAssembly memory. Any later use throws. */
+  /** Releases the layer's WebAssembly memory. Any later use of the layer throws. */
   dispose(): void {
     this.mem = undefined;
   }

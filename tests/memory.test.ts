@@ -71,6 +71,10 @@ memory("dispose makes every method throw; other layers are unaffected", () => {
   assertThrowsMessage(() => gone.call([1]), Error, message);
   assertThrowsMessage(() => gone.getWeights(), Error, message);
   assertThrowsMessage(() => gone.memoryBytes, Error, message);
+  for (const use of [() => gone.getConfig(), () => gone.toKerasConfig(), () => gone.computeMask([1]), () => gone.computeOutputShape([1]),
+    () => gone.countParams(), () => gone.indexBuffer(1), () => gone.lookupBuffer(1), () => gone.callInto([1], new Float32Array(2))]) {
+    assertThrowsMessage(use, Error, message);
+  }
   assert.equal(Array.from(keep.call([4, 1]).data), [4, 4, 1, 1]);
 });
 
