@@ -3,9 +3,10 @@
 // (src/) owns the memory layout and validates everything before a kernel runs.
 export { gatherRows } from "./gather";
 export { firstOutOfRange, f64ToIndices, f32ToIndices, i64ToIndices } from "./indices";
-export { fillUniform } from "./uniform";
+export { fillRandom } from "./random";
 
 /** First byte the kernels' own static data does not use; the wrapper lays out regions above it. */
 export function heapBase(): usize {
   return __heap_base;
 }
+export { orthogonalFill, widenToF64 } from "./orthogonal";

@@ -2,7 +2,7 @@
 import { getConstraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { getInitializer, type Initializer } from "./initializers.ts";
+import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput } from "./input.ts";
 import { LayerMemory } from "./layer-memory.ts";
 import { getRegularizer } from "./regularizers.ts";
@@ -135,7 +135,15 @@ export class Embedding {
     const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
     this.mem = new LayerMemory(this.inputDim, this.outputDim);
     if (initial !== undefined) this.mem.table().set(initial);
-    else this.embeddingsInitializer.fill({ kernel: this.mem.kernel, ptr: this.mem.tablePtr, shape: [this.inputDim, this.outputDim] });
+    else {
+      const mem = this.mem;
+      this.embeddingsInitializer.fill({
+        kernel: mem.kernel,
+        ptr: mem.tablePtr,
+        shape: [this.inputDim, this.outputDim],
+        scratch: (bytes) => mem.scratch(bytes),
+      });
+    }
   }
 
   private live(): LayerMemory {

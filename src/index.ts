@@ -3,7 +3,11 @@
  * @packageDocumentation
  */
 export { Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier } from "./embedding.ts";
-export { RandomUniform, Zeros, Ones, Constant, getInitializer, type Initializer, type FillTarget } from "./initializers.ts";
+export {
+  getInitializer, computeFans, FunctionInitializer, Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal,
+  VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+  type Initializer, type FillTarget,
+} from "./initializers/index.ts";
 export { getRegularizer } from "./regularizers.ts";
 export { getConstraint } from "./constraints.ts";
 export { Declared } from "./registry.ts";

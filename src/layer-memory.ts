@@ -132,6 +132,24 @@ export class LayerMemory {
     this.setCapacity(capacity);
   }
 
+  /**
+   * The scratch regions (index and output) as one block of at least `bytes`, for kernels that need
+   * working memory beside the table (e.g. the Orthogonal initializer's QR). Growth detaches views.
+   */
+  scratch(bytes: number): number {
+    const perPosition = INDEX_SLOT_BYTES + this.dim * 4;
+    const positions = Math.ceil(bytes / perPosition);
+    const fitting = Math.floor((MAX_MEMORY_BYTES - this.indexPtr - ALIGN) / perPosition);
+    if (positions > fitting) {
+      throw new RangeError(
+        `This layer needs ${bytes} bytes of scratch memory beside its ${this.rows} × ${this.dim} table, ` +
+          `but one WebAssembly memory (4 GiB) has room for ${fitting * perPosition}.`,
+      );
+    }
+    this.reserve(positions);
+    return this.indexPtr;
+  }
+
   private refreshViews(): void {
     const buffer = this.memory.buffer;
     if (this.viewBuffer === buffer) return;

@@ -17,8 +17,14 @@ export interface KernelExports {
   f64ToIndices(src: number, n: number, dst: number): number;
   f32ToIndices(src: number, n: number, dst: number): number;
   i64ToIndices(src: number, n: number, dst: number): number;
-  fillUniform(out: number, n: number, seedLo: number, seedHi: number, minval: number, range: number, upper: number): number;
+  /** kind: RandomKind; parameters per kind as in assembly/random.ts. */
+  fillRandom(out: number, n: number, seedLo: number, seedHi: number, kind: number, p0: number, p1: number, p2: number): number;
+  widenToF64(src: number, n: number, dst: number): number;
+  orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
 }
+
+/** Distributions of `fillRandom` (the constants of assembly/random.ts). */
+export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2 } as const;
 
 /** What `init()` accepts: a compiled module, the .wasm bytes, or a fetch `Response` (or its promise). */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;

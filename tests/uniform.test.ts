@@ -1,43 +1,10 @@
 // The seeded uniform kernel against an independent plain-TypeScript xoshiro128+ (8 streams seeded
-// by SplitMix64, as documented in assembly/uniform.ts), plus Keras seed semantics.
+// by SplitMix64, as documented in assembly/random.ts), plus Keras seed semantics.
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, RandomUniform } from "../src/index.ts";
 import { assertSameFloats } from "./helpers.ts";
-
-const MASK64 = (1n << 64n) - 1n;
-function splitmix64(state: bigint): bigint {
-  let z = state & MASK64;
-  z = ((z ^ (z >> 30n)) * 0xbf58476d1ce4e5b9n) & MASK64;
-  z = ((z ^ (z >> 27n)) * 0x94d049bb133111ebn) & MASK64;
-  return z ^ (z >> 31n);
-}
-
-/** Reference: element e = stream (e mod 8), step floor(e / 8); u = (x >>> 8) * 2^-24; minval + u * range in float32. */
-function referenceUniform(seed: number, n: number, minval: number, maxval: number): Float32Array {
-  const s64 = BigInt.asUintN(64, BigInt(seed));
-  const states = Array.from({ length: 8 }, (_, s) => {
-    const words: number[] = [];
-    for (let w = 0; w < 4; w++) {
-      const draw = splitmix64(s64 + 0x9e3779b97f4a7c15n * BigInt(2 * s + (w >> 1) + 1));
-      words.push(Number(w & 1 ? draw >> 32n : draw & 0xffffffffn));
-    }
-    return new Uint32Array(words);
-  });
-  const min = Math.fround(minval);
-  const range = Math.fround(Math.fround(maxval) - min);
-  const out = new Float32Array(n);
-  for (let e = 0; e < n; e++) {
-    const st = states[e % 8]!;
-    const x = (st[0]! + st[3]!) >>> 0;
-    const t = (st[1]! << 9) >>> 0;
-    st[2]! ^= st[0]!; st[3]! ^= st[1]!; st[1]! ^= st[2]!; st[0]! ^= st[3]!; st[2]! ^= t;
-    st[3] = ((st[3]! << 11) | (st[3]! >>> 21)) >>> 0;
-    const u = Math.fround((x >>> 8) * 2 ** -24);
-    out[e] = Math.fround(Math.fround(u * range) + min);
-  }
-  return out;
-}
+import { referenceUniform } from "./random-reference.ts";
 
 const uniform = suite("uniform kernel");
 

@@ -1,0 +1,80 @@
+// The deterministic initializers of Keras (keras/src/initializers/constant_initializers.py).
+import { ValueError } from "../errors.ts";
+import { checkKeys, type Config } from "../serialization.ts";
+import { applyViaFill, count, numberArg, type FillTarget, type Initializer } from "./initializer.ts";
+
+const tableView = (t: FillTarget) => new Float32Array(t.kernel.memory.buffer, t.ptr, count(t.shape));
+
+/** Every value equal to `value`. Keras `Constant(value=0.0)` (a number; array values are not supported). */
+export class Constant implements Initializer {
+  readonly className: string = "Constant";
+  readonly value: number;
+  constructor(args: { value?: number } = {}) {
+    checkKeys("Constant", args as Config, ["value"]);
+    this.value = numberArg("value", args.value, 0);
+  }
+  fill(target: FillTarget): void {
+    tableView(target).fill(this.value);
+  }
+  apply(shape: readonly number[]): Float32Array {
+    return applyViaFill(this, shape);
+  }
+  getConfig(): Config {
+    return { value: this.value };
+  }
+}
+
+/** All zeros. Keras `Zeros()`. */
+export class Zeros extends Constant {
+  override readonly className = "Zeros";
+  constructor(args: Record<string, never> = {}) {
+    checkKeys("Zeros", args, []);
+    super({ value: 0 });
+  }
+  override getConfig(): Config {
+    return {};
+  }
+}
+
+/** All ones. Keras `Ones()`. */
+export class Ones extends Constant {
+  override readonly className = "Ones";
+  constructor(args: Record<string, never> = {}) {
+    checkKeys("Ones", args, []);
+    super({ value: 1 });
+  }
+  override getConfig(): Config {
+    return {};
+  }
+}
+
+/**
+ * `gain` on the main diagonal, zeros elsewhere; rectangular shapes allowed. Keras
+ * `Identity(gain=1.0)`. The config keeps `gain` (Keras 3's drops it, losing it on reload; Keras 2
+ * kept it, and Keras 3 reads it back).
+ */
+export class Identity implements Initializer {
+  readonly className = "Identity";
+  readonly gain: number;
+  constructor(args: { gain?: number } = {}) {
+    checkKeys("Identity", args as Config, ["gain"]);
+    this.gain = numberArg("gain", args.gain, 1);
+  }
+  fill(target: FillTarget): void {
+    const { shape } = target;
+    if (shape.length !== 2) {
+      throw new ValueError(
+        `Identity matrix initializer can only be used for 2D matrices. Received: shape=[${shape.join(", ")}] of rank ${shape.length}.`,
+      );
+    }
+    const cols = shape[1]!;
+    const view = tableView(target).fill(0);
+    for (let i = 0, n = Math.min(shape[0]!, cols); i < n; i++) view[i * cols + i] = this.gain;
+  }
+  apply(shape: readonly number[]): Float32Array {
+    return applyViaFill(this, shape);
+  }
+  getConfig(): Config {
+    return { gain: this.gain };
+  }
+}

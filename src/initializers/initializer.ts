@@ -1,0 +1,113 @@
+// What every initializer is, and the pieces they share: element counts, seeds, and running a
+// kernel fill outside a layer.
+import { ValueError, show } from "../errors.ts";
+import type { Config, Serializable } from "../serialization.ts";
+import { instantiateKernel, type KernelExports } from "../wasm.ts";
+
+/** Where an initializer writes: the float32 table of `shape` at byte offset `ptr` of `kernel.memory`. */
+export interface FillTarget {
+  readonly kernel: KernelExports;
+  readonly ptr: number;
+  readonly shape: readonly number[];
+  /** A scratch region of at least `bytes`, disjoint from the table. May grow memory (views go stale). */
+  scratch(bytes: number): number;
+}
+
+/** An initializer: fills a table of `shape`, and serializes. */
+export interface Initializer extends Serializable {
+  /** Fills the table in place, in WebAssembly memory. */
+  fill(target: FillTarget): void;
+  /** A fresh row-major table of `shape`. */
+  apply(shape: readonly number[]): Float32Array;
+}
+
+export const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+const PAGE = 65536;
+const TABLE_PTR = 1024;
+
+/** A FillTarget in a memory of its own (for `apply` outside a layer), growing for scratch. */
+function standaloneTarget(shape: readonly number[]): FillTarget {
+  const tableBytes = count(shape) * 4;
+  const scratchPtr = Math.ceil((TABLE_PTR + tableBytes) / 64) * 64;
+  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(scratchPtr / PAGE)) });
+  return {
+    kernel: instantiateKernel(memory),
+    ptr: TABLE_PTR,
+    shape,
+    scratch(bytes: number): number {
+      const end = scratchPtr + bytes;
+      if (end > 65536 * PAGE) throw new RangeError(`An initializer needs ${bytes} bytes of scratch memory beside the table; WebAssembly memory is limited to 4 GiB.`);
+      if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
+      return scratchPtr;
+    },
+  };
+}
+
+/** `apply` for kernel-backed initializers: fill a table in its own memory and copy it out. */
+export function applyViaFill(init: Initializer, shape: readonly number[]): Float32Array {
+  checkShape(shape);
+  const target = standaloneTarget(shape);
+  init.fill(target);
+  return new Float32Array(target.kernel.memory.buffer, target.ptr, count(shape)).slice();
+}
+
+export function checkShape(shape: unknown): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`shape must be an array of non-negative integers. Received: shape=${show(shape)}`);
+  }
+  return shape;
+}
+
+/** A Keras seed as the two 32-bit halves of its 64-bit two's complement. */
+export function seedWords(seed: number): [number, number] {
+  const s = BigInt.asUintN(64, BigInt(seed));
+  return [Number(s & 0xffffffffn), Number(s >> 32n)];
+}
+
+/** Keras' default seed for an unseeded initializer: drawn once, at construction, in [1, 1e9]. */
+export function drawSeed(): number {
+  return 1 + Math.floor(Math.random() * 1e9);
+}
+
+/** The seed argument as Keras checks it (an integer or null), with Keras' message. */
+export function checkSeed(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value)) {
+    throw new ValueError(`\`seed\` argument should be an integer. Received: seed=${show(value)}`);
+  }
+  return value;
+}
+
+/** A finite number argument, with the default when undefined or null. */
+export function numberArg(name: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(value)}`);
+  }
+  return value;
+}
+
+/** Shared base of the seeded initializers: the seed given (or null) and the one actually used. */
+export abstract class SeededInitializer implements Initializer {
+  abstract readonly className: string;
+  /** The seed given, or null (then one was drawn at construction, as Keras does). */
+  readonly seed: number | null;
+  protected readonly effectiveSeed: number;
+
+  constructor(seed: unknown) {
+    this.seed = checkSeed(seed);
+    this.effectiveSeed = this.seed ?? drawSeed();
+  }
+
+  abstract fill(target: FillTarget): void;
+  abstract getConfig(): Config;
+
+  apply(shape: readonly number[]): Float32Array {
+    return applyViaFill(this, shape);
+  }
+
+  protected seedWords(): [number, number] {
+    return seedWords(this.effectiveSeed);
+  }
+}

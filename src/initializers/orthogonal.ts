@@ -1,0 +1,47 @@
+// Keras `Orthogonal(gain=1.0, seed=None)`: the Q factor of a normal matrix's QR decomposition, sign
+// corrected, transposed when rows < cols, times gain. The QR runs in WASM (assembly/orthogonal.ts).
+import { ValueError } from "../errors.ts";
+import { checkKeys, type Config } from "../serialization.ts";
+import { RandomKind } from "../wasm.ts";
+import { numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
+
+/**
+ * An orthogonal matrix: columns orthonormal (times gain) when rows ≥ cols, rows orthonormal when
+ * rows < cols. The normal matrix behind it is drawn from the seed as N(0, 1) float32 values filling
+ * a max(rows, cols) × min(rows, cols) matrix column by column; Q is computed in float64 by Householder QR.
+ */
+export class Orthogonal extends SeededInitializer {
+  readonly className = "Orthogonal";
+  readonly gain: number;
+
+  constructor(args: { gain?: number; seed?: number | null } = {}) {
+    checkKeys("Orthogonal", args as Config, ["gain", "seed"]);
+    super(args.seed);
+    this.gain = numberArg("gain", args.gain, 1);
+  }
+
+  fill(target: FillTarget): void {
+    const { shape, kernel, ptr } = target;
+    if (shape.length < 2) {
+      throw new ValueError(
+        `The tensor to initialize must be at least two-dimensional. Received: shape=[${shape.join(", ")}] of rank ${shape.length}.`,
+      );
+    }
+    const rows = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+    const cols = shape[shape.length - 1]!;
+    if (rows === 0 || cols === 0) return;
+    const m = Math.max(rows, cols);
+    const n = Math.min(rows, cols);
+    const matrix = target.scratch(8 * m * n + 16 * n);
+    const [lo, hi] = this.seedWords();
+    // The normals are drawn into the table region, widened into the float64 scratch, and the
+    // orthogonal result written back over them.
+    kernel.fillRandom(ptr, m * n, lo, hi, RandomKind.NORMAL, 0, 1, 0);
+    kernel.widenToF64(ptr, m * n, matrix);
+    kernel.orthogonalFill(matrix, rows, cols, matrix + 8 * m * n, ptr, this.gain);
+  }
+
+  getConfig(): Config {
+    return { seed: this.seed, gain: this.gain };
+  }
+}

@@ -1,0 +1,109 @@
+// The random initializers of Keras (keras/src/initializers/random_initializers.py): RandomUniform,
+// RandomNormal, TruncatedNormal, filled by the seeded SIMD kernel of assembly/random.ts (the
+// generator and the seed-to-stream mapping are documented there).
+import { checkKeys, type Config } from "../serialization.ts";
+import { RandomKind } from "../wasm.ts";
+import { count, numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
+
+/** The largest float32 strictly below `x` (x finite). */
+function float32Below(x: number): number {
+  const f = new Float32Array([x]);
+  const bits = new Int32Array(f.buffer);
+  if (f[0] === 0) bits[0] = 0x80000001 | 0;
+  else if (f[0]! > 0) bits[0]!--;
+  else bits[0]!++;
+  return f[0]!;
+}
+
+/** U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. */
+export function fillUniform(target: FillTarget, seed: [number, number], minval: number, maxval: number): void {
+  const min = Math.fround(minval);
+  const range = Math.fround(Math.fround(maxval) - min);
+  const upper = range > 0 ? float32Below(Math.fround(maxval)) : Infinity;
+  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.UNIFORM, min, range, upper);
+}
+
+/** N(mean, stddev²) by Box–Muller. */
+export function fillNormal(target: FillTarget, seed: [number, number], mean: number, stddev: number): void {
+  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.NORMAL, mean, stddev, 0);
+}
+
+/** N(mean, stddev²) conditioned on [mean - 2 stddev, mean + 2 stddev], by rejection (never clipping). */
+export function fillTruncatedNormal(target: FillTarget, seed: [number, number], mean: number, stddev: number): void {
+  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.TRUNCATED_NORMAL, mean, stddev, 2);
+}
+
+/**
+ * Uniform values in [minval, maxval). Keras `RandomUniform(minval=-0.05, maxval=0.05, seed=None)`.
+ * Seeded: the same table on every call, engine and platform. Unseeded: a seed is drawn once at
+ * construction, so one instance repeats itself and separate instances differ (Keras semantics).
+ */
+export class RandomUniform extends SeededInitializer {
+  readonly className = "RandomUniform";
+  readonly minval: number;
+  readonly maxval: number;
+
+  constructor(args: { minval?: number; maxval?: number; seed?: number | null } = {}) {
+    checkKeys("RandomUniform", args as Config, ["minval", "maxval", "seed"]);
+    super(args.seed);
+    this.minval = numberArg("minval", args.minval, -0.05);
+    this.maxval = numberArg("maxval", args.maxval, 0.05);
+  }
+
+  fill(target: FillTarget): void {
+    fillUniform(target, this.seedWords(), this.minval, this.maxval);
+  }
+
+  getConfig(): Config {
+    return { seed: this.seed, minval: this.minval, maxval: this.maxval };
+  }
+}
+
+/** Normal values. Keras `RandomNormal(mean=0.0, stddev=0.05, seed=None)`. */
+export class RandomNormal extends SeededInitializer {
+  readonly className = "RandomNormal";
+  readonly mean: number;
+  readonly stddev: number;
+
+  constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
+    checkKeys("RandomNormal", args as Config, ["mean", "stddev", "seed"]);
+    super(args.seed);
+    this.mean = numberArg("mean", args.mean, 0);
+    this.stddev = numberArg("stddev", args.stddev, 0.05);
+  }
+
+  fill(target: FillTarget): void {
+    fillNormal(target, this.seedWords(), this.mean, this.stddev);
+  }
+
+  getConfig(): Config {
+    return { seed: this.seed, mean: this.mean, stddev: this.stddev };
+  }
+}
+
+/**
+ * Normal values conditioned on lying within two standard deviations of the mean, drawn by
+ * rejection (so the values follow the truncated normal exactly, never clipped). Keras
+ * `TruncatedNormal(mean=0.0, stddev=0.05, seed=None)`; `stddev` is the parameter of the normal
+ * before truncation (the result's spread is 0.8796 × stddev).
+ */
+export class TruncatedNormal extends SeededInitializer {
+  readonly className = "TruncatedNormal";
+  readonly mean: number;
+  readonly stddev: number;
+
+  constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
+    checkKeys("TruncatedNormal", args as Config, ["mean", "stddev", "seed"]);
+    super(args.seed);
+    this.mean = numberArg("mean", args.mean, 0);
+    this.stddev = numberArg("stddev", args.stddev, 0.05);
+  }
+
+  fill(target: FillTarget): void {
+    fillTruncatedNormal(target, this.seedWords(), this.mean, this.stddev);
+  }
+
+  getConfig(): Config {
+    return { seed: this.seed, mean: this.mean, stddev: this.stddev };
+  }
+}
