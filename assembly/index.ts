@@ -10,3 +10,5 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { orthogonalFill, widenToF64 } from "./orthogonal";
+export { constrainRows, columnSumSquares, constrainColumns, clampNonNegative, renormRows } from "./constraints";
+export { absAndSquareSums, gatherRowsWithSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";

@@ -1,37 +1,185 @@
-// Constraint identifiers (Keras keras/src/constraints/constraints.py). This release accepts,
-// validates and serializes them; the constraint kernels come in a later release.
+// Constraints (keras/src/constraints/constraints.py), applied in place to an embedding table by the
+// kernels of assembly/constraints.ts. Keras applies a layer's constraint after every optimizer step;
+// `layer.applyConstraint()` does it on demand. For a (inputDim, outputDim) table, axis 0 (the Keras
+// default) constrains each column across the vocabulary; axis 1 or -1 constrains each embedding.
 import { ValueError, show } from "./errors.ts";
-import { makeResolver, type ClassSpec } from "./registry.ts";
-import type { Config } from "./serialization.ts";
+import type { FillTarget } from "./initializers/initializer.ts";
+import { makeRegistry } from "./registry.ts";
+import { checkKeys, type Config, type Serializable } from "./serialization.ts";
+import { standaloneTable } from "./standalone.ts";
+import { readWeightTable, type WeightTable } from "./weights.ts";
 
-function finite(config: Config, name: string): void {
-  const v = config[name];
-  if (typeof v !== "number" || !Number.isFinite(v)) throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(v)}`);
+/** A constraint: rewrites a table in place, and serializes. */
+export interface Constraint extends Serializable {
+  /** Applies the constraint in place to the table of `target` (in WebAssembly memory). */
+  applyTo(target: FillTarget): void;
+  /** Returns a constrained copy of a 2-D table. */
+  apply(table: WeightTable): Float32Array;
 }
 
-function axis(config: Config): void {
-  const v = config["axis"];
-  if (v !== 0 && v !== 1 && v !== -1) {
-    throw new ValueError(`axis must be 0, 1 or -1 for a 2-D embedding table. Received: axis=${show(v)}`);
+function finite(name: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(value)}`);
+  return value;
+}
+
+function checkAxis(value: unknown): 0 | 1 | -1 {
+  if (value === undefined || value === null) return 0;
+  if (value !== 0 && value !== 1 && value !== -1) {
+    throw new ValueError(`axis must be 0 (each column), 1 or -1 (each row) for a 2-D embedding table. Received: axis=${show(value)}`);
+  }
+  return value;
+}
+
+function rowsCols(target: FillTarget, className: string): [number, number] {
+  if (target.shape.length !== 2) {
+    throw new ValueError(`${className} applies to 2-D tables. Received a table of shape [${target.shape.join(", ")}].`);
+  }
+  return [target.shape[0]!, target.shape[1]!];
+}
+
+/** `apply` for every constraint: constrain a copy in a memory of its own. */
+function applyToCopy(constraint: Constraint, table: WeightTable): Float32Array {
+  const { shape, data } = readWeightTable("table", table);
+  const target = standaloneTable(shape, data);
+  constraint.applyTo(target);
+  return target.view().slice();
+}
+
+/** w * (rate·clip(n, lo, hi) + (1 − rate)·n) / (1e-7 + n), or w / (1e-7 + n), with n the L2 norm along `axis`. */
+abstract class NormConstraint implements Constraint {
+  abstract readonly className: string;
+  constructor(readonly axis: 0 | 1 | -1, private readonly clipLow: number, private readonly clipHigh: number,
+    private readonly clipRate: number, private readonly divide: boolean) {}
+
+  applyTo(target: FillTarget): void {
+    const [rows, cols] = rowsCols(target, this.className);
+    const { kernel, ptr } = target;
+    const divide = this.divide ? 1 : 0;
+    if (this.axis === 0) {
+      const sums = target.scratch(cols * 12);
+      kernel.columnSumSquares(ptr, rows, cols, sums);
+      kernel.constrainColumns(ptr, rows, cols, sums, sums + cols * 8, this.clipLow, this.clipHigh, this.clipRate, divide);
+    } else {
+      kernel.constrainRows(ptr, rows, cols, this.clipLow, this.clipHigh, this.clipRate, divide);
+    }
+  }
+
+  apply(table: WeightTable): Float32Array {
+    return applyToCopy(this, table);
+  }
+
+  abstract getConfig(): Config;
+}
+
+/** Keras `MaxNorm(max_value=2, axis=0)`: norms above maxValue are scaled down to it. */
+export class MaxNorm extends NormConstraint {
+  readonly className = "MaxNorm";
+  readonly maxValue: number;
+  constructor(args: { maxValue?: number; axis?: 0 | 1 | -1 } = {}) {
+    checkKeys("MaxNorm", args as Config, ["maxValue", "axis"]);
+    const maxValue = finite("maxValue", args.maxValue, 2);
+    super(checkAxis(args.axis), 0, maxValue, 1, false);
+    this.maxValue = maxValue;
+  }
+  getConfig(): Config {
+    return { maxValue: this.maxValue, axis: this.axis };
   }
 }
 
-const CLASSES: Record<string, ClassSpec> = {
-  MaxNorm: { defaults: { maxValue: 2, axis: 0 }, check: (c) => (finite(c, "maxValue"), axis(c)) },
-  NonNeg: { defaults: {}, check: () => {} },
-  UnitNorm: { defaults: { axis: 0 }, check: axis },
-  MinMaxNorm: {
-    defaults: { minValue: 0, maxValue: 1, rate: 1, axis: 0 },
-    check: (c) => (finite(c, "minValue"), finite(c, "maxValue"), finite(c, "rate"), axis(c)),
+/** Keras `UnitNorm(axis=0)`: every vector divided by (1e-7 + its norm). */
+export class UnitNorm extends NormConstraint {
+  readonly className = "UnitNorm";
+  constructor(args: { axis?: 0 | 1 | -1 } = {}) {
+    checkKeys("UnitNorm", args as Config, ["axis"]);
+    super(checkAxis(args.axis), 1, 1, 1, true);
+  }
+  getConfig(): Config {
+    return { axis: this.axis };
+  }
+}
+
+/** Keras `MinMaxNorm(min_value=0, max_value=1, rate=1, axis=0)`: norms moved toward [minValue, maxValue] by `rate`. */
+export class MinMaxNorm extends NormConstraint {
+  readonly className = "MinMaxNorm";
+  readonly minValue: number;
+  readonly maxValue: number;
+  readonly rate: number;
+  constructor(args: { minValue?: number; maxValue?: number; rate?: number; axis?: 0 | 1 | -1 } = {}) {
+    checkKeys("MinMaxNorm", args as Config, ["minValue", "maxValue", "rate", "axis"]);
+    const minValue = finite("minValue", args.minValue, 0);
+    const maxValue = finite("maxValue", args.maxValue, 1);
+    const rate = finite("rate", args.rate, 1);
+    super(checkAxis(args.axis), minValue, maxValue, rate, false);
+    this.minValue = minValue;
+    this.maxValue = maxValue;
+    this.rate = rate;
+  }
+  getConfig(): Config {
+    return { minValue: this.minValue, maxValue: this.maxValue, rate: this.rate, axis: this.axis };
+  }
+}
+
+/** Keras `NonNeg()`: negative weights set to 0. */
+export class NonNeg implements Constraint {
+  readonly className = "NonNeg";
+  constructor(args: Record<string, never> = {}) {
+    checkKeys("NonNeg", args, []);
+  }
+  applyTo(target: FillTarget): void {
+    target.kernel.clampNonNegative(target.ptr, target.shape.reduce((a, b) => a * b, 1));
+  }
+  apply(table: WeightTable): Float32Array {
+    return applyToCopy(this, table);
+  }
+  getConfig(): Config {
+    return {};
+  }
+}
+
+/**
+ * A user function as a constraint: it receives a copy of the table as `{ data, shape }` and returns
+ * the new values (or modifies `data` and returns nothing). Not serializable.
+ */
+export class FunctionConstraint implements Constraint {
+  readonly className = "Function";
+  constructor(private readonly fn: (table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) {}
+  applyTo(target: FillTarget): void {
+    const n = target.shape.reduce((a, b) => a * b, 1);
+    const view = () => new Float32Array(target.kernel.memory.buffer, target.ptr, n);
+    const copy = view().slice();
+    const result = this.fn({ data: copy, shape: [...target.shape] });
+    const values = result ?? copy;
+    if (values === null || typeof values !== "object" || values.length !== n) {
+      throw new ValueError(`The constraint function returned ${show(values)}; expected ${n} numbers (or nothing, after changing data in place).`);
+    }
+    view().set(values);
+  }
+  apply(table: WeightTable): Float32Array {
+    return applyToCopy(this, table);
+  }
+  getConfig(): Config {
+    throw new ValueError("A constraint given as a function cannot be serialized; use a registered constraint to save the config.");
+  }
+}
+
+const resolve = makeRegistry<Constraint>({
+  kind: "constraint",
+  classes: { MaxNorm, NonNeg, UnitNorm, MinMaxNorm },
+  aliases: {
+    max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
+    unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
   },
-};
+  isInstance: (v): v is Constraint =>
+    v !== null && typeof v === "object" && typeof (v as Constraint).applyTo === "function" && typeof (v as Constraint).getConfig === "function",
+  fromFunction: (fn) => new FunctionConstraint(fn as never),
+});
 
-const NAMES: Record<string, string> = {
-  MaxNorm: "MaxNorm", max_norm: "MaxNorm", maxNorm: "MaxNorm",
-  NonNeg: "NonNeg", non_neg: "NonNeg", nonNeg: "NonNeg",
-  UnitNorm: "UnitNorm", unit_norm: "UnitNorm", unitNorm: "UnitNorm",
-  MinMaxNorm: "MinMaxNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
-};
-
-/** Resolves `embeddingsConstraint`: a name (Keras or TF.js form) or a config object in either form. */
-export const getConstraint = makeResolver("constraint", CLASSES, NAMES);
+/**
+ * Resolves `embeddingsConstraint`: null/undefined → null; a name ('max_norm', 'MaxNorm',
+ * 'maxNorm', 'non_neg', 'unit_norm', 'min_max_norm' …), a config object in either form, a
+ * Constraint instance, or a function.
+ */
+export function getConstraint(identifier: unknown): Constraint | null {
+  return identifier === undefined || identifier === null ? null : resolve(identifier);
+}

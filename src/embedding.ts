@@ -1,15 +1,14 @@
 // The Keras-style Embedding layer (keras/src/layers/core/embedding.py; Keras 2 for inputLength).
-import { getConstraint } from "./constraints.ts";
+import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput } from "./input.ts";
 import { LayerMemory } from "./layer-memory.ts";
-import { getRegularizer } from "./regularizers.ts";
-import type { Declared } from "./registry.ts";
-import { toKeras, toTfjs, type Config, type KerasObjectConfig } from "./serialization.ts";
+import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
+import { toKeras, toTfjs, type Config, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
-import { boolean, nonEmptyString, positiveInteger } from "./validate.ts";
+import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
 import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
 
 /** A dense result: row-major `data` with its `shape`. */
@@ -33,12 +32,29 @@ export interface EmbeddingOptions {
    * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
    */
   embeddingsInitializer?: Identifier | Initializer | ((shape: number[]) => ArrayLike<number>);
-  /** Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', config objects). Kept in the config. */
-  embeddingsRegularizer?: Identifier | null;
-  /** Regularizer of the layer's output. Kept in the config. */
-  activityRegularizer?: Identifier | null;
-  /** Constraint applied to the table after optimizer steps ('max_norm', 'non_neg', …). Kept in the config. */
-  embeddingsConstraint?: Identifier | null;
+  /**
+   * Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', 'orthogonal_regularizer', config objects,
+   * instances, or `({ data, shape }) => number`). Its penalty is `regularizationLoss()`.
+   */
+  embeddingsRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  /**
+   * Regularizer of each lookup's output. Every `call` computes its penalty divided by the batch size
+   * (the output's first dimension; 0 for an empty batch), as Keras ≥ 3.14 and Keras 2 do; see `losses`.
+   */
+  activityRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  /**
+   * Constraint on the table ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', config objects,
+   * instances, or a function). Keras applies it after every optimizer step; `applyConstraint()` applies
+   * it on demand. Note axis 0 (the Keras default) constrains columns; per-embedding needs `axis: 1`.
+   */
+  embeddingsConstraint?: Identifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
+  /**
+   * PyTorch's `max_norm` (not in Keras): before each lookup, every distinct row the lookup references
+   * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
+   */
+  maxNorm?: number | null;
+  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
+  normType?: number;
   /**
    * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
    * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
@@ -62,7 +78,7 @@ export interface EmbeddingOptions {
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
-  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype",
+  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType",
 ] as const;
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
@@ -78,11 +94,19 @@ export interface EmbeddingConfig {
   embeddingsConstraint: { className: string; config: Config } | null;
   maskZero: boolean;
   inputLength: InputLength | null;
+  /** Present only when set (a PyTorch option). */
+  maxNorm?: number;
+  normType?: number;
 }
 
 let layerCount = 0;
 function defaultName(): string {
   return layerCount++ === 0 ? "embedding" : `embedding_${layerCount - 1}`;
+}
+
+function checkNormType(value: unknown): number {
+  if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
+  return value;
 }
 
 function checkDtype(value: unknown): "float32" {
@@ -108,10 +132,14 @@ export class Embedding {
   readonly trainable: boolean;
   readonly dtype = "float32" as const;
   readonly embeddingsInitializer: Initializer;
-  readonly embeddingsRegularizer: Declared | null;
-  readonly activityRegularizer: Declared | null;
-  readonly embeddingsConstraint: Declared | null;
+  readonly embeddingsRegularizer: Regularizer | null;
+  readonly activityRegularizer: Regularizer | null;
+  readonly embeddingsConstraint: Constraint | null;
+  /** PyTorch-style lookup-time renormalization limit, or null. */
+  readonly maxNorm: number | null;
+  readonly normType: number;
   private mem: LayerMemory | undefined;
+  private activityLosses: number[] = [];
 
   constructor(options: EmbeddingOptions) {
     if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
@@ -131,19 +159,23 @@ export class Embedding {
     this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer);
     this.activityRegularizer = getRegularizer(options.activityRegularizer);
     this.embeddingsConstraint = getConstraint(options.embeddingsConstraint);
+    this.maxNorm = options.maxNorm === undefined || options.maxNorm === null ? null : finiteNumber("maxNorm", options.maxNorm);
+    this.normType = options.normType === undefined ? 2 : checkNormType(options.normType);
     // Check the initial weights before allocating anything.
     const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
-    this.mem = new LayerMemory(this.inputDim, this.outputDim);
+    this.mem = new LayerMemory(this.inputDim, this.outputDim, { seenBitmap: this.maxNorm !== null });
     if (initial !== undefined) this.mem.table().set(initial);
-    else {
-      const mem = this.mem;
-      this.embeddingsInitializer.fill({
-        kernel: mem.kernel,
-        ptr: mem.tablePtr,
-        shape: [this.inputDim, this.outputDim],
-        scratch: (bytes) => mem.scratch(bytes),
-      });
-    }
+    else this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+  }
+
+  /** The table as initializers, constraints and regularizers address it. */
+  private tableTarget(mem: LayerMemory) {
+    return {
+      kernel: mem.kernel,
+      ptr: mem.tablePtr,
+      shape: [this.inputDim, this.outputDim] as const,
+      scratch: (bytes: number) => mem.scratch(bytes),
+    };
   }
 
   private live(): LayerMemory {
@@ -171,14 +203,43 @@ export class Embedding {
     if (this.inputLength !== null) outputShape(shape, this.outputDim, this.inputLength);
   }
 
-  /** Stages, converts and checks the indices of `x`, then gathers its rows into the output region. */
+  /**
+   * Stages, converts and checks the indices of `x`, then (with maxNorm) renormalizes the rows they
+   * reference, gathers the rows into the output region, and records the activity penalty.
+   */
   private lookup(input: FlatInput): LayerMemory {
     const mem = this.live();
     this.checkShape(input.shape);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
     mem.reserve(input.size);
     stageIndices(mem, input);
-    mem.kernel.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, input.size, mem.outputPtr);
+    this.gatherStaged(mem, input.shape, input.size);
     return mem;
+  }
+
+  /** Everything after the indices are staged and checked: renorm, gather, activity penalty. */
+  private gatherStaged(mem: LayerMemory, shape: readonly number[], size: number): void {
+    const k = mem.kernel;
+    if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, mem.seenPtr);
+    const activity = this.activityRegularizer;
+    if (activity === null) {
+      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
+      return;
+    }
+    let penalty: number;
+    if (isSumsRegularizer(activity)) {
+      // L1 / L2 / L1L2: the sums are accumulated while the rows are copied (one pass).
+      k.gatherRowsWithSums(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr, mem.statsPtr);
+      const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
+      penalty = activity.fromSums(sums[0]!, sums[1]!);
+    } else {
+      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
+      const outputShape = [...shape, this.outputDim];
+      penalty = activity.penaltyOf({ kernel: k, ptr: mem.outputPtr, shape: outputShape, scratch: (bytes) => mem.scratch(bytes) });
+    }
+    // Keras divides by the output's first dimension, with divide_no_nan (0 for an empty batch).
+    const batch = shape.length > 0 ? shape[0]! : this.outputDim;
+    this.activityLosses = [batch === 0 ? 0 : penalty / batch];
   }
 
   /**
@@ -237,10 +298,36 @@ export class Embedding {
       throw new ValueError(`lookupBuffer(${show(shape)}) covers ${size} indices, but only ${mem.capacity} slots are reserved: call indexBuffer(${size}) first.`);
     }
     this.checkShape(dims);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);
     const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
     if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
-    mem.kernel.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
+    this.gatherStaged(mem, dims, size);
     return mem.output().subarray(0, size * this.outputDim);
+  }
+
+  /**
+   * Applies `embeddingsConstraint` to the table in place (what Keras does after every optimizer
+   * step). No-op without a constraint. Construction never applies it.
+   */
+  applyConstraint(): void {
+    const mem = this.live();
+    this.embeddingsConstraint?.applyTo(this.tableTarget(mem));
+  }
+
+  /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
+  regularizationLoss(): number {
+    const mem = this.live();
+    return this.embeddingsRegularizer === null ? 0 : this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
+  }
+
+  /**
+   * The layer's losses, as Keras' `layer.losses`: the activity penalty of the last lookup (when an
+   * `activityRegularizer` is set; divided by the batch size), then the table's regularization
+   * penalty (when an `embeddingsRegularizer` is set).
+   */
+  get losses(): number[] {
+    this.live();
+    return this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.regularizationLoss()];
   }
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
@@ -307,6 +394,7 @@ export class Embedding {
       embeddingsConstraint: this.embeddingsConstraint && toTfjs(this.embeddingsConstraint),
       maskZero: this.maskZero,
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
+      ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
     };
   }
 
@@ -317,7 +405,7 @@ export class Embedding {
    */
   toKerasConfig(): Record<string, unknown> {
     this.live();
-    const sub = (obj: Declared | null, module: string): KerasObjectConfig | null => obj && toKeras(obj, module);
+    const sub = (obj: Serializable | null, module: string): KerasObjectConfig | null => obj && toKeras(obj, module);
     const init = toKeras(this.embeddingsInitializer, "keras.initializers");
     const config: Record<string, unknown> = {
       name: this.name,
@@ -333,6 +421,7 @@ export class Embedding {
       quantization_config: null,
     };
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
+    if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.normType });
     return config;
   }
 

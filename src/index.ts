@@ -8,9 +8,10 @@ export {
   VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
   type Initializer, type FillTarget,
 } from "./initializers/index.ts";
-export { getRegularizer } from "./regularizers.ts";
-export { getConstraint } from "./constraints.ts";
-export { Declared } from "./registry.ts";
+export {
+  getRegularizer, L1, L2, L1L2, OrthogonalRegularizer, FunctionRegularizer, type Regularizer,
+} from "./regularizers.ts";
+export { getConstraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, FunctionConstraint, type Constraint } from "./constraints.ts";
 export { ValueError } from "./errors.ts";
 export { init, type KernelSource } from "./wasm.ts";
 export type { LookupInput, IndexTensor, IndexArray, NestedNumbers } from "./input.ts";

@@ -7,18 +7,23 @@
  * - Only this module creates, grows or lays out memory. Kernels receive pointers from here and never
  *   allocate. Layout, in bytes:
  *
- *       [0, heapBase)          kernel static data (none today)
+ *       [0, heapBase)          kernel static data (the software pow's tables)
+ *       stats                  64 bytes: small kernel results (the activity penalty's sums)
  *       table                  rows * dim float32, 64-byte aligned, fixed for the layer's life
+ *       seen bitmap            ceil(rows / 8) bytes, only with PyTorch-style maxNorm: kept all zero
+ *                              between lookups by the renorm kernel
  *       index region           capacity * 8 bytes: float64 / int64 input is staged here and converted
  *                              in place to int32 indices at the same start
  *       output region          capacity * dim float32
+ *       scratch                transient working memory past the output region (`scratch()`)
  *
  * - The index and output regions grow together when a lookup needs more than `capacity` positions.
  *   Growth detaches `memory.buffer`; every typed view handed out by this module is re-derived when
- *   the buffer changed, and no caller may keep one across a call that can grow (`reserve`).
+ *   the buffer changed, and no caller may keep one across a call that can grow (`reserve`,
+ *   `scratch`). Scratch contents do not outlive the call that asked for them.
  */
 import { ValueError } from "./errors.ts";
-import { instantiateKernel, type KernelExports } from "./wasm.ts";
+import { instantiateKernel, kernelDataEnd, type KernelExports } from "./wasm.ts";
 
 const PAGE_BYTES = 65536;
 /** wasm32 memories hold at most 65536 pages (4 GiB). */
@@ -41,7 +46,10 @@ export class LayerMemory {
   readonly kernel: KernelExports;
   readonly rows: number;
   readonly dim: number;
+  readonly statsPtr: number;
   readonly tablePtr: number;
+  /** The renorm kernel's bitmap, or -1 when the layer has no maxNorm. */
+  readonly seenPtr: number;
   readonly indexPtr: number;
   /** Positions the scratch regions hold now. */
   capacity = 0;
@@ -53,18 +61,19 @@ export class LayerMemory {
   private indexView!: Int32Array;
   private outputView!: Float32Array;
 
-  constructor(rows: number, dim: number, capacity = INITIAL_CAPACITY) {
+  constructor(rows: number, dim: number, options: { seenBitmap?: boolean; capacity?: number } = {}) {
     const tableBytes = rows * dim * 4;
-    // The kernel reports its static data size only once instantiated; it is fixed at build time
-    // (1024 bytes today) and checked below.
-    const tablePtr = alignUp(1024);
-    const indexPtr = alignUp(tablePtr + tableBytes);
+    const statsPtr = kernelDataEnd();
+    const tablePtr = statsPtr + ALIGN;
+    const seenPtr = options.seenBitmap ? alignUp(tablePtr + tableBytes) : -1;
+    const indexPtr = alignUp(options.seenBitmap ? seenPtr + Math.ceil(rows / 8) : tablePtr + tableBytes);
+    const capacity = options.capacity ?? INITIAL_CAPACITY;
     const oneLookup = alignUp(INDEX_SLOT_BYTES) + dim * 4;
     if (indexPtr + oneLookup > MAX_MEMORY_BYTES) {
       throw new ValueError(
         `An embedding table of inputDim × outputDim = ${rows} × ${dim} float32 values needs ${tableBytes} bytes ` +
           `(${formatBytes(tableBytes)}), more than one WebAssembly memory can hold: ${MAX_MEMORY_BYTES} bytes (4 GiB), ` +
-          `less ${indexPtr - tableBytes} bytes for the kernel and ${oneLookup} bytes for one lookup.`,
+          `less ${indexPtr - tableBytes} bytes for the kernel's data${options.seenBitmap ? " and the maxNorm bitmap" : ""} and ${oneLookup} bytes for one lookup.`,
       );
     }
     const fitting = Math.floor((MAX_MEMORY_BYTES - indexPtr - ALIGN) / (INDEX_SLOT_BYTES + dim * 4));
@@ -81,10 +90,12 @@ export class LayerMemory {
       );
     }
     this.kernel = instantiateKernel(this.memory);
-    if (this.kernel.heapBase() > tablePtr) throw new Error("kernel static data overlaps the table: rebuild the kernel");
+    if (this.kernel.heapBase() > statsPtr) throw new Error("kernel static data overlaps the table: rebuild the kernel");
     this.rows = rows;
     this.dim = dim;
+    this.statsPtr = statsPtr;
     this.tablePtr = tablePtr;
+    this.seenPtr = seenPtr;
     this.indexPtr = indexPtr;
     this.setCapacity(startCapacity);
   }
@@ -133,21 +144,28 @@ export class LayerMemory {
   }
 
   /**
-   * The scratch regions (index and output) as one block of at least `bytes`, for kernels that need
-   * working memory beside the table (e.g. the Orthogonal initializer's QR). Growth detaches views.
+   * Transient working memory of at least `bytes` past the output region, for kernels that need it
+   * (the Orthogonal initializer's QR, column norms, penalties). It never moves the table or the
+   * lookup regions, so the last output stays intact. Growth detaches views.
    */
   scratch(bytes: number): number {
-    const perPosition = INDEX_SLOT_BYTES + this.dim * 4;
-    const positions = Math.ceil(bytes / perPosition);
-    const fitting = Math.floor((MAX_MEMORY_BYTES - this.indexPtr - ALIGN) / perPosition);
-    if (positions > fitting) {
+    const start = alignUp(this.layoutEnd(this.indexPtr, this.dim, this.capacity));
+    const end = start + bytes;
+    if (end > MAX_MEMORY_BYTES) {
       throw new RangeError(
-        `This layer needs ${bytes} bytes of scratch memory beside its ${this.rows} × ${this.dim} table, ` +
-          `but one WebAssembly memory (4 GiB) has room for ${fitting * perPosition}.`,
+        `This layer needs ${bytes} bytes of scratch memory beside its ${this.rows} × ${this.dim} table, but one ` +
+          `WebAssembly memory (4 GiB) has ${Math.max(0, MAX_MEMORY_BYTES - start)} bytes left.`,
       );
     }
-    this.reserve(positions);
-    return this.indexPtr;
+    const have = this.memory.buffer.byteLength;
+    if (end > have) {
+      try {
+        this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      } catch (cause) {
+        throw new RangeError(`Could not grow this layer's WebAssembly memory by ${end - have} bytes of scratch: ${(cause as Error).message}`, { cause });
+      }
+    }
+    return start;
   }
 
   private refreshViews(): void {

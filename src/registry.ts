@@ -1,46 +1,45 @@
-// A small registry shape for objects that are resolved from identifiers: a name table (Keras class
-// names, snake_case names and aliases, TF.js camelCase names) and per-class defaults and checks.
-import { ValueError } from "./errors.ts";
-import { checkKeys, readConfigObject, type Config, type Serializable } from "./serialization.ts";
+// One resolver for every identifier-driven object (initializers, regularizers, constraints): a
+// name (Keras class name, snake_case name, alias, TF.js camelCase name), a config object in Keras
+// (`{ class_name, config }`) or TF.js (`{ className, config }`) form, an instance, or a function.
+import { ValueError, show } from "./errors.ts";
+import { readConfigObject, type Config } from "./serialization.ts";
 
-/** How one class is built: its default config and a check of every given value. */
-export interface ClassSpec {
-  defaults: Config;
-  check(config: Config): void;
+export interface RegistrySpec<T> {
+  /** "initializer", "regularizer" or "constraint", for messages. */
+  kind: string;
+  /** Class name → class. */
+  classes: Record<string, new (args: never) => T>;
+  /** Other names → class name. */
+  aliases: Record<string, string>;
+  /** Names that stand for a class with a non-default config (e.g. 'l1_l2'). */
+  presets?: Record<string, Config>;
+  /** Names that are recognized but not supported, with the reason. */
+  unsupported?: Record<string, string>;
+  isInstance(value: unknown): value is T;
+  /** Wraps a user function, when functions are accepted. */
+  fromFunction?(fn: (...args: never[]) => unknown): T;
 }
 
-/** A declared object: a class name and its full config (defaults filled in). */
-export class Declared implements Serializable {
-  constructor(readonly className: string, private readonly config: Config) {}
-  getConfig(): Config {
-    return { ...this.config };
-  }
-}
-
-export function makeResolver(kind: string, classes: Record<string, ClassSpec>, names: Record<string, string>, presets: Record<string, Config> = {}) {
-  const build = (className: string, config: Config): Declared => {
-    const spec = Object.hasOwn(classes, className) ? classes[className]! : undefined;
-    if (spec === undefined) throw new ValueError(`Could not interpret ${kind} identifier: ${className}`);
-    checkKeys(className, config, Object.keys(spec.defaults));
-    const full: Config = { ...spec.defaults };
-    for (const key of Object.keys(config)) if (config[key] !== undefined && config[key] !== null) full[key] = config[key];
-    spec.check(full);
-    return new Declared(className, full);
+/** Builds `resolve(identifier) → T`; it throws `Could not interpret <kind> identifier: …` for anything unknown. */
+export function makeRegistry<T>(spec: RegistrySpec<T>): (identifier: unknown) => T {
+  const fail = (what: unknown): never => {
+    throw new ValueError(`Could not interpret ${spec.kind} identifier: ${typeof what === "string" ? what : show(what)}`);
   };
-  /** null/undefined → null; a name, a config object (either form) or a Declared → a Declared. */
-  return (identifier: unknown): Declared | null => {
-    if (identifier === undefined || identifier === null) return null;
-    if (identifier instanceof Declared) return build(identifier.className, identifier.getConfig());
-    if (typeof identifier === "string") {
-      const className = Object.hasOwn(names, identifier) ? names[identifier] : undefined;
-      if (className === undefined) throw new ValueError(`Could not interpret ${kind} identifier: ${identifier}`);
-      return build(className, Object.hasOwn(presets, identifier) ? presets[identifier]! : {});
+  const build = (name: string, config: Config): T => {
+    if (spec.unsupported && Object.hasOwn(spec.unsupported, name)) throw new ValueError(spec.unsupported[name]!);
+    const className = Object.hasOwn(spec.classes, name) ? name : Object.hasOwn(spec.aliases, name) ? spec.aliases[name]! : fail(name);
+    const preset = spec.presets && Object.hasOwn(spec.presets, name) ? spec.presets[name]! : {};
+    return new spec.classes[className]!({ ...preset, ...config } as never);
+  };
+  return (identifier: unknown): T => {
+    if (typeof identifier === "string") return build(identifier, {});
+    if (spec.isInstance(identifier)) return identifier;
+    if (typeof identifier === "function") {
+      if (spec.fromFunction) return spec.fromFunction(identifier as (...args: never[]) => unknown);
+      return fail(identifier);
     }
     const parsed = readConfigObject(identifier);
-    if (parsed !== undefined) {
-      const className = Object.hasOwn(names, parsed.className) ? names[parsed.className]! : parsed.className;
-      return build(className, parsed.config);
-    }
-    throw new ValueError(`Could not interpret ${kind} identifier: ${typeof identifier === "object" ? JSON.stringify(identifier) : String(identifier)}`);
+    if (parsed !== undefined) return build(parsed.className, parsed.config);
+    return fail(identifier);
   };
 }

@@ -1,41 +1,198 @@
-// Regularizer identifiers (Keras keras/src/regularizers/regularizers.py). This release accepts,
-// validates and serializes them; the penalties are computed in a later release.
+// Regularizers (keras/src/regularizers/regularizers.py). Penalties are computed in WebAssembly with
+// float64 accumulation: `layer.regularizationLoss()` for the table, and the activity penalty of each
+// lookup's output, fused into the gather for L1/L2/L1L2.
 import { ValueError, show } from "./errors.ts";
-import { makeResolver, type ClassSpec } from "./registry.ts";
-import type { Config } from "./serialization.ts";
+import type { FillTarget } from "./initializers/initializer.ts";
+import { makeRegistry } from "./registry.ts";
+import { checkKeys, type Config, type Serializable } from "./serialization.ts";
+import { standaloneTable } from "./standalone.ts";
+import { readWeightTable, type WeightTable } from "./weights.ts";
 
-/** Keras `validate_float_arg`: a finite number >= 0 (message as Keras writes it). */
-function nonNegativeFactor(config: Config, name: string): void {
-  const v = config[name];
-  if (typeof v !== "number" || !Number.isFinite(v) || v < 0) {
-    throw new ValueError(`Invalid value for argument ${name}: expected a non-negative float.Received: ${name}=${show(v)}`);
+/** A regularizer: the penalty of a tensor, and its config. */
+export interface Regularizer extends Serializable {
+  /** The penalty of the table of `target` (in WebAssembly memory). */
+  penaltyOf(target: FillTarget): number;
+  /** The penalty of a tensor given as `{ data, shape }` or `number[][]`. */
+  apply(x: WeightTable): number;
+}
+
+/** Regularizers whose penalty is l1·Σ|x| + l2·Σx², which the gather can accumulate on the fly. */
+export interface SumsRegularizer extends Regularizer {
+  fromSums(sumAbs: number, sumSquares: number): number;
+}
+
+export const isSumsRegularizer = (r: Regularizer): r is SumsRegularizer => typeof (r as SumsRegularizer).fromSums === "function";
+
+/** Keras `validate_float_arg`: a finite number ≥ 0, with Keras' message (no space after the period). */
+function factor(name: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+    throw new ValueError(`Invalid value for argument ${name}: expected a non-negative float.Received: ${name}=${show(value)}`);
+  }
+  return value;
+}
+
+function applyToCopy(regularizer: Regularizer, x: WeightTable): number {
+  const { shape, data } = readWeightTable("x", x);
+  return regularizer.penaltyOf(standaloneTable(shape, data));
+}
+
+const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** l1·Σ|x| + l2·Σx², each term only when its factor is non-zero (as Keras' L1L2). */
+abstract class SumsPenalty implements SumsRegularizer {
+  abstract readonly className: string;
+  constructor(protected readonly l1Factor: number, protected readonly l2Factor: number) {}
+  fromSums(sumAbs: number, sumSquares: number): number {
+    let penalty = 0;
+    if (this.l1Factor !== 0) penalty += this.l1Factor * sumAbs;
+    if (this.l2Factor !== 0) penalty += this.l2Factor * sumSquares;
+    return penalty;
+  }
+  penaltyOf(target: FillTarget): number {
+    const out = target.scratch(16);
+    target.kernel.absAndSquareSums(target.ptr, size(target.shape), out);
+    const sums = new Float64Array(target.kernel.memory.buffer, out, 2);
+    return this.fromSums(sums[0]!, sums[1]!);
+  }
+  apply(x: WeightTable): number {
+    return applyToCopy(this, x);
+  }
+  abstract getConfig(): Config;
+}
+
+/** Keras `L1(l1=0.01)`: l1 · Σ|x|. */
+export class L1 extends SumsPenalty {
+  readonly className = "L1";
+  constructor(args: { l1?: number } = {}) {
+    checkKeys("L1", args as Config, ["l1"]);
+    super(factor("l1", args.l1, 0.01), 0);
+  }
+  get l1(): number {
+    return this.l1Factor;
+  }
+  getConfig(): Config {
+    return { l1: this.l1Factor };
   }
 }
 
-const CLASSES: Record<string, ClassSpec> = {
-  L1: { defaults: { l1: 0.01 }, check: (c) => nonNegativeFactor(c, "l1") },
-  L2: { defaults: { l2: 0.01 }, check: (c) => nonNegativeFactor(c, "l2") },
-  L1L2: { defaults: { l1: 0, l2: 0 }, check: (c) => (nonNegativeFactor(c, "l1"), nonNegativeFactor(c, "l2")) },
-  OrthogonalRegularizer: {
-    defaults: { factor: 0.01, mode: "rows" },
-    check: (c) => {
-      nonNegativeFactor(c, "factor");
-      if (c["mode"] !== "rows" && c["mode"] !== "columns") {
-        throw new ValueError(`Invalid value for argument \`mode\`. Expected one of {"rows", "columns"}. Received: mode=${String(c["mode"])}`);
-      }
-    },
-  },
-};
+/** Keras `L2(l2=0.01)`: l2 · Σx². */
+export class L2 extends SumsPenalty {
+  readonly className = "L2";
+  constructor(args: { l2?: number } = {}) {
+    checkKeys("L2", args as Config, ["l2"]);
+    super(0, factor("l2", args.l2, 0.01));
+  }
+  get l2(): number {
+    return this.l2Factor;
+  }
+  getConfig(): Config {
+    return { l2: this.l2Factor };
+  }
+}
 
-const NAMES: Record<string, string> = {
-  L1: "L1", l1: "L1", L2: "L2", l2: "L2", L1L2: "L1L2", l1l2: "L1L2", l1_l2: "L1L2",
-  OrthogonalRegularizer: "OrthogonalRegularizer", orthogonal_regularizer: "OrthogonalRegularizer",
-  orthogonalRegularizer: "OrthogonalRegularizer",
-};
+/** Keras `L1L2(l1=0.0, l2=0.0)`: l1 · Σ|x| + l2 · Σx². Note the class defaults are 0. */
+export class L1L2 extends SumsPenalty {
+  readonly className = "L1L2";
+  constructor(args: { l1?: number; l2?: number } = {}) {
+    checkKeys("L1L2", args as Config, ["l1", "l2"]);
+    super(factor("l1", args.l1, 0), factor("l2", args.l2, 0));
+  }
+  get l1(): number {
+    return this.l1Factor;
+  }
+  get l2(): number {
+    return this.l2Factor;
+  }
+  getConfig(): Config {
+    return { l1: this.l1Factor, l2: this.l2Factor };
+  }
+}
 
 /**
- * Resolves `embeddingsRegularizer` / `activityRegularizer`: a name ('l1', 'l2', 'l1l2', 'l1_l2',
- * 'orthogonal_regularizer', class names), or a config object in either form. 'l1l2' is L1L2(0, 0)
- * as in Keras 3; 'l1_l2' is L1L2(0.01, 0.01) as in Keras 2 (project decision, see README).
+ * Keras `OrthogonalRegularizer(factor=0.01, mode="rows")`: factor times the mean |cosine| between
+ * distinct rows (or columns) of a 2-D tensor, vectors normalized as x / max(‖x‖, 1e-7). Rows mode
+ * is computed in tiles without ever forming the rows × rows matrix; columns mode keeps the
+ * cols × cols Gram matrix. One row (or column) gives 0/0 = NaN, as in Keras.
  */
-export const getRegularizer = makeResolver("regularizer", CLASSES, NAMES, { l1_l2: { l1: 0.01, l2: 0.01 } });
+export class OrthogonalRegularizer implements Regularizer {
+  readonly className = "OrthogonalRegularizer";
+  readonly factor: number;
+  readonly mode: "rows" | "columns";
+  constructor(args: { factor?: number; mode?: "rows" | "columns" } = {}) {
+    checkKeys("OrthogonalRegularizer", args as Config, ["factor", "mode"]);
+    this.factor = factor("factor", args.factor, 0.01);
+    const mode = args.mode ?? "rows";
+    if (mode !== "rows" && mode !== "columns") {
+      throw new ValueError(`Invalid value for argument \`mode\`. Expected one of {"rows", "columns"}. Received: mode=${String(mode)}`);
+    }
+    this.mode = mode;
+  }
+  /** Keras' rank check, with its message. */
+  checkRank(shape: readonly number[]): void {
+    if (shape.length !== 2) {
+      throw new ValueError(`Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape=[${shape.join(", ")}]`);
+    }
+  }
+  penaltyOf(target: FillTarget): number {
+    this.checkRank(target.shape);
+    const [rows, cols] = target.shape as [number, number];
+    let pairs: number;
+    let k: number;
+    if (this.mode === "rows") {
+      pairs = target.kernel.rowPairAbsCosineSum(target.ptr, rows, cols, target.scratch(rows * 4));
+      k = rows;
+    } else {
+      pairs = target.kernel.columnPairAbsCosineSum(target.ptr, rows, cols, target.scratch(cols * cols * 8));
+      k = cols;
+    }
+    return (this.factor * pairs) / ((k * (k - 1)) / 2);
+  }
+  apply(x: WeightTable): number {
+    return applyToCopy(this, x);
+  }
+  getConfig(): Config {
+    return { factor: this.factor, mode: this.mode };
+  }
+}
+
+/** A user function `({ data, shape }) => number` as a regularizer. Not serializable. */
+export class FunctionRegularizer implements Regularizer {
+  readonly className = "Function";
+  constructor(private readonly fn: (x: { data: Float32Array; shape: number[] }) => number) {}
+  penaltyOf(target: FillTarget): number {
+    const data = new Float32Array(target.kernel.memory.buffer, target.ptr, size(target.shape)).slice();
+    const value = this.fn({ data, shape: [...target.shape] });
+    if (typeof value !== "number") throw new ValueError(`The regularizer function returned ${show(value)}; expected a number.`);
+    return value;
+  }
+  apply(x: WeightTable): number {
+    return applyToCopy(this, x);
+  }
+  getConfig(): Config {
+    throw new ValueError("A regularizer given as a function cannot be serialized; use a registered regularizer to save the config.");
+  }
+}
+
+const resolve = makeRegistry<Regularizer>({
+  kind: "regularizer",
+  classes: { L1, L2, L1L2, OrthogonalRegularizer },
+  aliases: {
+    l1: "L1", l2: "L2", l1l2: "L1L2", l1_l2: "L1L2",
+    orthogonal_regularizer: "OrthogonalRegularizer", orthogonalRegularizer: "OrthogonalRegularizer",
+  },
+  // Keras 2's 'l1_l2' (which Keras 3's docstring still promises): both factors 0.01.
+  presets: { l1_l2: { l1: 0.01, l2: 0.01 } },
+  isInstance: (v): v is Regularizer =>
+    v !== null && typeof v === "object" && typeof (v as Regularizer).penaltyOf === "function" && typeof (v as Regularizer).getConfig === "function",
+  fromFunction: (fn) => new FunctionRegularizer(fn as never),
+});
+
+/**
+ * Resolves `embeddingsRegularizer` / `activityRegularizer`: null/undefined → null; a name ('l1',
+ * 'l2', 'l1l2' = L1L2(0, 0) as in Keras 3, 'l1_l2' = L1L2(0.01, 0.01) as in Keras 2,
+ * 'orthogonal_regularizer', class names), a config object in either form, an instance, or a function.
+ */
+export function getRegularizer(identifier: unknown): Regularizer | null {
+  return identifier === undefined || identifier === null ? null : resolve(identifier);
+}

@@ -21,6 +21,15 @@ export interface KernelExports {
   fillRandom(out: number, n: number, seedLo: number, seedHi: number, kind: number, p0: number, p1: number, p2: number): number;
   widenToF64(src: number, n: number, dst: number): number;
   orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
+  constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
+  columnSumSquares(table: number, rows: number, cols: number, sums: number): number;
+  constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
+  clampNonNegative(table: number, n: number): number;
+  renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
+  absAndSquareSums(p: number, n: number, out: number): number;
+  gatherRowsWithSums(table: number, dim: number, idx: number, n: number, out: number, stats: number): number;
+  rowPairAbsCosineSum(table: number, rows: number, cols: number, inv: number): number;
+  columnPairAbsCosineSum(table: number, rows: number, cols: number, gram: number): number;
 }
 
 /** Distributions of `fillRandom` (the constants of assembly/random.ts). */
@@ -78,14 +87,30 @@ export async function init(source?: KernelSource): Promise<void> {
   const imports = { env: { memory: new WebAssembly.Memory({ initial: 1 }) } };
   try {
     compiled = (await loader.instantiate(source, imports)).module;
+    heapBase = undefined;
   } catch (cause) {
     if (fallback === undefined) throw explainCompileFailure(cause);
     try {
       compiled = (await loader.instantiate(await fallback.arrayBuffer(), imports)).module;
+      heapBase = undefined;
     } catch (again) {
       throw explainCompileFailure(again);
     }
   }
+}
+
+let heapBase: number | undefined;
+
+/**
+ * The first byte the kernel's static data (e.g. the tables of its software `pow`) leaves free,
+ * rounded up to 64: where a memory's own layout may begin. Read once from a probe instance.
+ */
+export function kernelDataEnd(): number {
+  if (heapBase === undefined) {
+    const probe = instantiateKernel(new WebAssembly.Memory({ initial: 1 }));
+    heapBase = Math.ceil(probe.heapBase() / 64) * 64;
+  }
+  return heapBase;
 }
 
 /** A kernel instance bound to `memory` (one per layer; the compiled module is shared). */

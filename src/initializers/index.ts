@@ -1,6 +1,7 @@
 // The initializer registry: every identifier `embeddingsInitializer` accepts resolves here.
 import { ValueError, show } from "../errors.ts";
-import { readConfigObject, type Config } from "../serialization.ts";
+import { makeRegistry } from "../registry.ts";
+import type { Config } from "../serialization.ts";
 import { Constant, Identity, Ones, Zeros } from "./constant.ts";
 import { count, type FillTarget, type Initializer } from "./initializer.ts";
 import { Orthogonal } from "./orthogonal.ts";
@@ -37,14 +38,6 @@ export class FunctionInitializer implements Initializer {
   }
 }
 
-type InitializerClass = new (args: never) => Initializer;
-
-const CLASSES: Record<string, InitializerClass> = {
-  Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
-  GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-};
-
-/** Keras snake_case names and aliases, and TF.js camelCase names (and its LeCun spelling). */
 const ALIASES: Record<string, string> = {
   constant: "Constant", identity: "Identity", IdentityInitializer: "Identity", ones: "Ones", one: "Ones",
   zeros: "Zeros", zero: "Zeros", random_uniform: "RandomUniform", uniform: "RandomUniform", randomUniform: "RandomUniform",
@@ -58,20 +51,21 @@ const ALIASES: Record<string, string> = {
   orthogonal: "Orthogonal", OrthogonalInitializer: "Orthogonal",
 };
 
-function byName(name: string, config: Config): Initializer {
-  const className = Object.hasOwn(CLASSES, name) ? name : Object.hasOwn(ALIASES, name) ? ALIASES[name]! : undefined;
-  if (className === undefined) {
-    if (name === "STFT" || name === "stft" || name === "STFTInitializer") {
-      throw new ValueError(`The initializer ${JSON.stringify(name)} (Keras' STFT) does not apply to embedding tables and is not supported.`);
-    }
-    throw new ValueError(`Could not interpret initializer identifier: ${name}`);
-  }
-  return new CLASSES[className]!(config as never);
-}
+const STFT = "Keras' STFT initializer does not apply to embedding tables and is not supported.";
 
-const isInitializer = (v: unknown): v is Initializer =>
-  v !== null && typeof v === "object" && typeof (v as Initializer).fill === "function" &&
-  typeof (v as Initializer).apply === "function" && typeof (v as Initializer).getConfig === "function";
+const resolve = makeRegistry<Initializer>({
+  kind: "initializer",
+  classes: {
+    Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+  },
+  aliases: ALIASES,
+  unsupported: { STFT, stft: STFT, STFTInitializer: STFT },
+  isInstance: (v): v is Initializer =>
+    v !== null && typeof v === "object" && typeof (v as Initializer).fill === "function" &&
+    typeof (v as Initializer).apply === "function" && typeof (v as Initializer).getConfig === "function",
+  fromFunction: (fn) => new FunctionInitializer(fn as (shape: number[]) => ArrayLike<number>),
+});
 
 /**
  * Resolves what `embeddingsInitializer` accepts: an Initializer instance; a name (Keras class
@@ -81,11 +75,5 @@ const isInitializer = (v: unknown): v is Initializer =>
  * `undefined` / `null` give the Keras default, RandomUniform(-0.05, 0.05).
  */
 export function getInitializer(identifier: unknown): Initializer {
-  if (identifier === undefined || identifier === null) return new RandomUniform();
-  if (typeof identifier === "string") return byName(identifier, {});
-  if (typeof identifier === "function") return new FunctionInitializer(identifier as (shape: number[]) => ArrayLike<number>);
-  if (isInitializer(identifier)) return identifier;
-  const parsed = readConfigObject(identifier);
-  if (parsed !== undefined) return byName(parsed.className, parsed.config);
-  throw new ValueError(`Could not interpret initializer identifier: ${show(identifier)}`);
+  return identifier === undefined || identifier === null ? new RandomUniform() : resolve(identifier);
 }

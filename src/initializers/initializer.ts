@@ -2,7 +2,10 @@
 // kernel fill outside a layer.
 import { ValueError, show } from "../errors.ts";
 import type { Config, Serializable } from "../serialization.ts";
-import { instantiateKernel, type KernelExports } from "../wasm.ts";
+import { standaloneTable } from "../standalone.ts";
+import type { KernelExports } from "../wasm.ts";
+
+export { count } from "../standalone.ts";
 
 /** Where an initializer writes: the float32 table of `shape` at byte offset `ptr` of `kernel.memory`. */
 export interface FillTarget {
@@ -21,42 +24,11 @@ export interface Initializer extends Serializable {
   apply(shape: readonly number[]): Float32Array;
 }
 
-export const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
-
-const PAGE = 65536;
-const TABLE_PTR = 1024;
-
-/** A FillTarget in a memory of its own (for `apply` outside a layer), growing for scratch. */
-function standaloneTarget(shape: readonly number[]): FillTarget {
-  const tableBytes = count(shape) * 4;
-  const scratchPtr = Math.ceil((TABLE_PTR + tableBytes) / 64) * 64;
-  const memory = new WebAssembly.Memory({ initial: Math.max(1, Math.ceil(scratchPtr / PAGE)) });
-  return {
-    kernel: instantiateKernel(memory),
-    ptr: TABLE_PTR,
-    shape,
-    scratch(bytes: number): number {
-      const end = scratchPtr + bytes;
-      if (end > 65536 * PAGE) throw new RangeError(`An initializer needs ${bytes} bytes of scratch memory beside the table; WebAssembly memory is limited to 4 GiB.`);
-      if (end > memory.buffer.byteLength) memory.grow(Math.ceil((end - memory.buffer.byteLength) / PAGE));
-      return scratchPtr;
-    },
-  };
-}
-
-/** `apply` for kernel-backed initializers: fill a table in its own memory and copy it out. */
+/** `apply` for initializers: fill a table in a memory of its own and copy it out. */
 export function applyViaFill(init: Initializer, shape: readonly number[]): Float32Array {
-  checkShape(shape);
-  const target = standaloneTarget(shape);
+  const target = standaloneTable(shape);
   init.fill(target);
-  return new Float32Array(target.kernel.memory.buffer, target.ptr, count(shape)).slice();
-}
-
-export function checkShape(shape: unknown): readonly number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-    throw new ValueError(`shape must be an array of non-negative integers. Received: shape=${show(shape)}`);
-  }
-  return shape;
+  return target.view().slice();
 }
 
 /** A Keras seed as the two 32-bit halves of its 64-bit two's complement. */

@@ -1,0 +1,181 @@
+// Norm constraints and NonNeg, in place on a row-major rows x cols float32 table
+// (keras/src/constraints/constraints.py). With n the L2 norm along the axis (computed in float64,
+// then rounded to float32 as Keras' float32 norms are):
+//   desired = rate * clip(n, lo, hi) + (1 - rate) * n      (MaxNorm: lo 0, hi max, rate 1;
+//                                                          MinMaxNorm: lo min, hi max, rate)
+//   w <- w * (desired / (1e-7 + n))                         (MaxNorm, MinMaxNorm)
+//   w <- w / (1e-7 + n)                                     (UnitNorm: divide = true)
+// all in float32, in Keras' order of operations.
+
+const EPSILON: f32 = 1e-7;
+
+/** Sum of squares of `len` float32s at p, accumulated in float64. */
+// @ts-ignore: decorator
+@inline function sumSquares(p: usize, len: u32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+    acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+    acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+  }
+  const acc = f64x2.add(acc0, acc1);
+  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < len; i++) {
+    const x = <f64>load<f32>(p + (<usize>i << 2));
+    s += x * x;
+  }
+  return s;
+}
+
+/** The float32 factor (or divisor, when `divide`) for a vector of norm `n`. */
+// @ts-ignore: decorator
+@inline function factor(n: f32, lo: f32, hi: f32, rate: f32, divide: bool): f32 {
+  if (divide) return EPSILON + n;
+  const clipped = n < lo ? lo : n > hi ? hi : n;
+  const desired = rate * clipped + (<f32>1 - rate) * n;
+  return desired / (EPSILON + n);
+}
+
+/** w[i] = w[i] * f (or / f) for `len` float32s at p. */
+// @ts-ignore: decorator
+@inline function scaleRun(p: usize, len: u32, f: f32, divide: bool): void {
+  const vf = f32x4.splat(f);
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const q = p + (<usize>i << 2);
+    v128.store(q, divide ? f32x4.div(v128.load(q), vf) : f32x4.mul(v128.load(q), vf));
+  }
+  for (; i < len; i++) {
+    const q = p + (<usize>i << 2);
+    store<f32>(q, divide ? load<f32>(q) / f : load<f32>(q) * f);
+  }
+}
+
+/** axis = 1 (each row is one embedding): every row scaled by its own norm. Returns `table`. */
+export function constrainRows(table: usize, rows: u32, cols: u32, lo: f32, hi: f32, rate: f32, divide: bool): usize {
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    const n = <f32>Math.sqrt(sumSquares(p, cols));
+    scaleRun(p, cols, factor(n, lo, hi, rate, divide), divide);
+  }
+  return table;
+}
+
+/**
+ * Per-column sums of squares into `sums` (cols float64), one pass over the table. `sums` is
+ * overwritten. Returns `sums`.
+ */
+export function columnSumSquares(table: usize, rows: u32, cols: u32, sums: usize): usize {
+  memory.fill(sums, 0, <usize>cols << 3);
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    let c: u32 = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const v = v128.load(p + (<usize>c << 2));
+      const s = sums + (<usize>c << 3);
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      v128.store(s, f64x2.add(v128.load(s), f64x2.mul(lo, lo)));
+      v128.store(s, f64x2.add(v128.load(s, 16), f64x2.mul(hi, hi)), 16);
+    }
+    for (; c < cols; c++) {
+      const x = <f64>load<f32>(p + (<usize>c << 2));
+      const s = sums + (<usize>c << 3);
+      store<f64>(s, load<f64>(s) + x * x);
+    }
+  }
+  return sums;
+}
+
+/**
+ * axis = 0 (Keras' default: each column, across the vocabulary): column norms from `sums`
+ * (from columnSumSquares), then every row scaled element-wise by the column factors. `factors` is
+ * scratch for cols float32. Returns `table`.
+ */
+export function constrainColumns(table: usize, rows: u32, cols: u32, sums: usize, factors: usize, lo: f32, hi: f32, rate: f32, divide: bool): usize {
+  for (let c: u32 = 0; c < cols; c++) {
+    const n = <f32>Math.sqrt(load<f64>(sums + (<usize>c << 3)));
+    store<f32>(factors + (<usize>c << 2), factor(n, lo, hi, rate, divide));
+  }
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    let c: u32 = 0;
+    for (; c + 4 <= cols; c += 4) {
+      const q = p + (<usize>c << 2);
+      const f = v128.load(factors + (<usize>c << 2));
+      v128.store(q, divide ? f32x4.div(v128.load(q), f) : f32x4.mul(v128.load(q), f));
+    }
+    for (; c < cols; c++) {
+      const q = p + (<usize>c << 2);
+      const f = load<f32>(factors + (<usize>c << 2));
+      store<f32>(q, divide ? load<f32>(q) / f : load<f32>(q) * f);
+    }
+  }
+  return table;
+}
+
+/** NonNeg: w = max(w, 0) for `n` float32s (NaN stays NaN, as numpy's maximum). Returns `table`. */
+export function clampNonNegative(table: usize, n: u32): usize {
+  const zero = f32x4.splat(0);
+  let i: u32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const q = table + (<usize>i << 2);
+    v128.store(q, f32x4.max(v128.load(q), zero));
+  }
+  for (; i < n; i++) {
+    const q = table + (<usize>i << 2);
+    const x = load<f32>(q);
+    store<f32>(q, x < 0 ? 0 : x);
+  }
+  return table;
+}
+
+/**
+ * PyTorch's max_norm (aten/src/ATen/native/Embedding.cpp, embedding_renorm_): every distinct row
+ * referenced by idx[0..n) whose p-norm exceeds maxNorm is scaled by maxNorm / (norm + 1e-7), in
+ * place. p = Infinity gives max |w|. `seen` is a zeroed bitmap of ceil(rows / 8) bytes, cleared
+ * again before returning. Indices must be checked. Returns the number of rows rescaled.
+ */
+export function renormRows(table: usize, cols: u32, idx: usize, n: u32, maxNorm: f64, p: f64, seen: usize): u32 {
+  const rowBytes = <usize>cols << 2;
+  let rescaled: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const r = load<u32>(idx + (<usize>i << 2));
+    const byte = seen + (<usize>r >> 3);
+    const bit: u32 = <u32>1 << (r & 7);
+    if (<u32>load<u8>(byte) & bit) continue;
+    store<u8>(byte, <u8>(<u32>load<u8>(byte) | bit));
+    const row = table + <usize>r * rowBytes;
+    let norm: f64;
+    if (p == 2) {
+      norm = Math.sqrt(sumSquares(row, cols));
+    } else {
+      let s: f64 = 0;
+      for (let c: u32 = 0; c < cols; c++) {
+        const a = Math.abs(<f64>load<f32>(row + (<usize>c << 2)));
+        if (p == Infinity) s = a > s ? a : s;
+        else if (p == 1) s += a;
+        else s += Math.pow(a, p);
+      }
+      norm = p == Infinity || p == 1 ? s : Math.pow(s, 1 / p);
+    }
+    // PyTorch computes the norm in the weight's dtype (float32) and compares it as a double.
+    norm = <f64><f32>norm;
+    if (norm > maxNorm) {
+      scaleRun(row, cols, <f32>(maxNorm / (norm + 1e-7)), false);
+      rescaled++;
+    }
+  }
+  for (let i: u32 = 0; i < n; i++) {
+    const r = load<u32>(idx + (<usize>i << 2));
+    store<u8>(seen + (<usize>r >> 3), 0);
+  }
+  return rescaled;
+}

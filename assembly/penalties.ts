@@ -1,0 +1,162 @@
+// Regularization penalties (keras/src/regularizers/regularizers.py), accumulated in float64:
+//   L1 = l1 * sum |x|, L2 = l2 * sum x^2, L1L2 = both,
+//   OrthogonalRegularizer = factor * 0.5 * sum_{i != j} |<x_i, x_j>| / (k (k - 1) / 2) over the k
+//   rows (or columns) normalized to unit length, x / max(||x||, 1e-7).
+
+/** sum |x| and sum x^2 of `n` float32s, into out[0] and out[1] (float64). Returns `out`. */
+export function absAndSquareSums(p: usize, n: u32, out: usize): usize {
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let i: u32 = 0;
+  for (; i + 4 <= n; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+    a0 = f64x2.add(a0, f64x2.abs(lo));
+    a1 = f64x2.add(a1, f64x2.abs(hi));
+    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+  }
+  const a = f64x2.add(a0, a1);
+  const s = f64x2.add(s0, s1);
+  let abs = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  let sq = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  for (; i < n; i++) {
+    const x = <f64>load<f32>(p + (<usize>i << 2));
+    abs += Math.abs(x);
+    sq += x * x;
+  }
+  store<f64>(out, abs);
+  store<f64>(out, sq, 8);
+  return out;
+}
+
+/**
+ * As `gatherRows` (rows < 1024 bytes wide use v128 copies), also accumulating sum |y| and sum y^2
+ * of the output into stats[0], stats[1] (float64), for the activity regularizer: one pass.
+ */
+export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, out: usize, stats: usize): usize {
+  const rowBytes = <usize>dim << 2;
+  let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  let abs: f64 = 0, sq: f64 = 0;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * rowBytes;
+    let b: usize = 0;
+    for (; b + 16 <= rowBytes; b += 16) {
+      const v = v128.load(src + b);
+      v128.store(dst + b, v);
+      const lo = f64x2.promote_low_f32x4(v);
+      const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+      a0 = f64x2.add(a0, f64x2.abs(lo));
+      a1 = f64x2.add(a1, f64x2.abs(hi));
+      s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+      s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+    }
+    for (; b < rowBytes; b += 4) {
+      const x = load<f32>(src + b);
+      store<f32>(dst + b, x);
+      abs += Math.abs(<f64>x);
+      sq += <f64>x * <f64>x;
+    }
+  }
+  const a = f64x2.add(a0, a1);
+  const s = f64x2.add(s0, s1);
+  store<f64>(stats, abs + f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1));
+  store<f64>(stats, sq + f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1), 8);
+  return out;
+}
+
+/** 1 / max(||row||, 1e-7) for each of `rows` rows, into inv (float32 each). */
+function inverseRowNorms(table: usize, rows: u32, cols: u32, inv: usize): void {
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    let s: f64 = 0;
+    for (let c: u32 = 0; c < cols; c++) {
+      const x = <f64>load<f32>(p + (<usize>c << 2));
+      s += x * x;
+    }
+    const n = Math.sqrt(s);
+    store<f32>(inv + (<usize>r << 2), <f32>(1 / (n > 1e-7 ? n : 1e-7)));
+  }
+}
+
+/** Dot product of two float32 runs (float32 lanes, float64 total). */
+// @ts-ignore: decorator
+@inline function dotF32(x: usize, y: usize, len: u32): f64 {
+  let acc = f32x4.splat(0);
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) acc = f32x4.add(acc, f32x4.mul(v128.load(x + (<usize>i << 2)), v128.load(y + (<usize>i << 2))));
+  let s = <f64>(f32x4.extract_lane(acc, 0) + f32x4.extract_lane(acc, 1)) + <f64>(f32x4.extract_lane(acc, 2) + f32x4.extract_lane(acc, 3));
+  for (; i < len; i++) s += <f64>load<f32>(x + (<usize>i << 2)) * <f64>load<f32>(y + (<usize>i << 2));
+  return s;
+}
+
+/** Rows of a tile: the Gram matrix is visited in square tiles of this many rows, so both tiles of
+ *  rows stay in cache while every pair between them is formed (nothing n x n is ever stored). */
+const TILE: u32 = 64;
+
+/**
+ * Sum over pairs i < j of |<x_i, x_j>| / (||x_i|| ||x_j||) for the `rows` rows of a table, with
+ * norms floored at 1e-7 as Keras' normalize does. `inv` is scratch for `rows` float32.
+ * O(rows^2 cols) time, O(1) extra memory beyond `inv`.
+ */
+export function rowPairAbsCosineSum(table: usize, rows: u32, cols: u32, inv: usize): f64 {
+  inverseRowNorms(table, rows, cols, inv);
+  const rowBytes = <usize>cols << 2;
+  let total: f64 = 0;
+  for (let bi: u32 = 0; bi < rows; bi += TILE) {
+    const iEnd = bi + TILE < rows ? bi + TILE : rows;
+    for (let bj: u32 = bi; bj < rows; bj += TILE) {
+      const jEnd = bj + TILE < rows ? bj + TILE : rows;
+      for (let i = bi; i < iEnd; i++) {
+        const xi = table + <usize>i * rowBytes;
+        const invI = <f64>load<f32>(inv + (<usize>i << 2));
+        for (let j = bj > i ? bj : i + 1; j < jEnd; j++) {
+          const d = dotF32(xi, table + <usize>j * rowBytes, cols);
+          total += Math.abs(d * invI * <f64>load<f32>(inv + (<usize>j << 2)));
+        }
+      }
+    }
+  }
+  return total;
+}
+
+/**
+ * The same over the `cols` columns: the cols x cols Gram matrix of the table (upper triangle,
+ * float64, in `gram`, cols * cols * 8 bytes of scratch) accumulated row by row, then normalized by
+ * the column norms. O(rows cols^2) time.
+ */
+export function columnPairAbsCosineSum(table: usize, rows: u32, cols: u32, gram: usize): f64 {
+  memory.fill(gram, 0, (<usize>cols * <usize>cols) << 3);
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    for (let a: u32 = 0; a < cols; a++) {
+      const xa = <f64>load<f32>(p + (<usize>a << 2));
+      if (xa == 0) continue;
+      const g = gram + ((<usize>a * <usize>cols) << 3);
+      const va = f64x2.splat(xa);
+      let b = a;
+      for (; b + 2 <= cols; b += 2) {
+        const q = g + (<usize>b << 3);
+        const x = f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>b << 2)));
+        v128.store(q, f64x2.add(v128.load(q), f64x2.mul(va, x)));
+      }
+      for (; b < cols; b++) {
+        const q = g + (<usize>b << 3);
+        store<f64>(q, load<f64>(q) + xa * <f64>load<f32>(p + (<usize>b << 2)));
+      }
+    }
+  }
+  let total: f64 = 0;
+  for (let a: u32 = 0; a < cols; a++) {
+    const na = Math.sqrt(load<f64>(gram + ((<usize>a * <usize>cols + <usize>a) << 3)));
+    for (let b = a + 1; b < cols; b++) {
+      const nb = Math.sqrt(load<f64>(gram + ((<usize>b * <usize>cols + <usize>b) << 3)));
+      const d = load<f64>(gram + ((<usize>a * <usize>cols + <usize>b) << 3));
+      total += Math.abs(d / ((na > 1e-7 ? na : 1e-7) * (nb > 1e-7 ? nb : 1e-7)));
+    }
+  }
+  return total;
+}
