@@ -35,23 +35,36 @@ function readDtype(value: unknown): "float32" {
 export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
   if (!isPlainObject(raw)) throw new ValueError(`An Embedding config must be a plain object. Received: ${show(raw)}`);
   let body: unknown = raw;
-  const className = raw["className"] ?? raw["class_name"];
-  if (className !== undefined) {
-    if (className !== "Embedding") throw new ValueError(`Expected a config of class "Embedding". Received: class_name=${show(className)}`);
+  if (raw["className"] !== undefined || raw["class_name"] !== undefined) {
+    // Both spellings may be present; every one given must say Embedding.
+    for (const field of ["className", "class_name"]) {
+      const name = raw[field];
+      if (name !== undefined && name !== "Embedding") {
+        throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
+      }
+    }
     body = raw["config"];
   }
-  const config: Config = mapKeys("Embedding", body, toCamelCase);
+  const config: Config = mapKeys("Embedding", body, (k) => k);
   const options: Record<string, unknown> = {};
+  /** The key as the caller wrote it, for each camelCase key seen. */
+  const written = new Map<string, string>();
   for (const key of Object.keys(config)) {
+    const name = toCamelCase(key);
+    const earlier = written.get(name);
+    if (earlier !== undefined) {
+      throw new ValueError(`This Embedding config gives ${JSON.stringify(earlier)} and ${JSON.stringify(key)}, two spellings of one key; keep one.`);
+    }
+    written.set(name, key);
     const value = config[key];
-    if (LAYER_KEYS.has(key)) {
-      if (key === "dtype") readDtype(value);
-      else if (value !== undefined && !(value === null && (key === "name" || key === "trainable" || key === "maskZero"))) options[key] = value;
-    } else if (Object.hasOwn(NEUTRAL, key)) {
-      if (!NEUTRAL[key]!(value)) {
+    if (LAYER_KEYS.has(name)) {
+      if (name === "dtype") readDtype(value);
+      else if (value !== undefined && !(value === null && (name === "name" || name === "trainable" || name === "maskZero"))) options[name] = value;
+    } else if (Object.hasOwn(NEUTRAL, name)) {
+      if (!NEUTRAL[name]!(value)) {
         throw new ValueError(`This Embedding config sets ${key}=${show(value)}, which embedding-wasm does not support.`);
       }
-    } else if (key !== "module" && key !== "registeredName") {
+    } else if (name !== "module" && name !== "registeredName") {
       throw new ValueError(`Unrecognized key in Embedding config: ${JSON.stringify(key)}`);
     }
   }

@@ -139,7 +139,10 @@ export class Embedding {
   readonly maxNorm: number | null;
   readonly normType: number;
   private mem: LayerMemory | undefined;
+  private readonly seenPtr: number;
   private activityLosses: number[] = [];
+  /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
+  private bufferedIndices = 0;
 
   constructor(options: EmbeddingOptions) {
     if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
@@ -163,7 +166,9 @@ export class Embedding {
     this.normType = options.normType === undefined ? 2 : checkNormType(options.normType);
     // Check the initial weights before allocating anything.
     const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
-    this.mem = new LayerMemory(this.inputDim, this.outputDim, { seenBitmap: this.maxNorm !== null });
+    this.mem = new LayerMemory(this.inputDim, this.outputDim);
+    // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
+    this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
     if (initial !== undefined) this.mem.table().set(initial);
     else this.embeddingsInitializer.fill(this.tableTarget(this.mem));
   }
@@ -210,6 +215,7 @@ export class Embedding {
   private lookup(input: FlatInput): LayerMemory {
     const mem = this.live();
     this.checkShape(input.shape);
+    this.bufferedIndices = 0;
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
     mem.reserve(input.size);
     stageIndices(mem, input);
@@ -220,7 +226,7 @@ export class Embedding {
   /** Everything after the indices are staged and checked: renorm, gather, activity penalty. */
   private gatherStaged(mem: LayerMemory, shape: readonly number[], size: number): void {
     const k = mem.kernel;
-    if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, mem.seenPtr);
+    if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, this.seenPtr);
     const activity = this.activityRegularizer;
     if (activity === null) {
       k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
@@ -279,6 +285,7 @@ export class Embedding {
     const mem = this.live();
     if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
     mem.reserve(n);
+    this.bufferedIndices = n;
     return mem.indices().subarray(0, n);
   }
 
@@ -294,8 +301,11 @@ export class Embedding {
       invalidArgument("shape", "a non-negative integer or an array of them", shape);
     }
     const size = dims.reduce((a, b) => a * b, 1);
-    if (size > mem.capacity) {
-      throw new ValueError(`lookupBuffer(${show(shape)}) covers ${size} indices, but only ${mem.capacity} slots are reserved: call indexBuffer(${size}) first.`);
+    if (size > this.bufferedIndices) {
+      throw new ValueError(
+        `lookupBuffer(${show(shape)}) covers ${size} indices, but ${this.bufferedIndices === 0 ? "no index slots were handed out since the last lookup" : `indexBuffer(${this.bufferedIndices}) handed out only ${this.bufferedIndices}`}: ` +
+          `call indexBuffer(${size}) and write the indices first.`,
+      );
     }
     this.checkShape(dims);
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);

@@ -3,24 +3,27 @@
  *
  * - Each layer owns one `WebAssembly.Memory`, created here, and one kernel instance importing it
  *   (the compiled module is shared). Layers therefore never compete for one 4 GiB address space,
- *   and `release()` hands a layer's memory back to the garbage collector.
+ *   and dropping a layer's LayerMemory hands its memory back to the garbage collector.
  * - Only this module creates, grows or lays out memory. Kernels receive pointers from here and never
- *   allocate. Layout, in bytes:
+ *   allocate. Layout, in bytes, each region 64-byte aligned:
  *
  *       [0, heapBase)          kernel static data (the software pow's tables)
- *       stats                  64 bytes: small kernel results (the activity penalty's sums)
- *       table                  rows * dim float32, 64-byte aligned, fixed for the layer's life
- *       seen bitmap            ceil(rows / 8) bytes, only with PyTorch-style maxNorm: kept all zero
- *                              between lookups by the renorm kernel
+ *       stats                  64 bytes: small kernel results (e.g. the activity penalty's sums)
+ *       table                  rows * dim float32, fixed for the layer's life
+ *       persistent regions     allocated by `persistent()` and kept for the layer's life: the maxNorm
+ *                              bitmap, the backward pass's row map, optimizer slots. Zeroed when made.
  *       index region           capacity * 8 bytes: float64 / int64 input is staged here and converted
  *                              in place to int32 indices at the same start
  *       output region          capacity * dim float32
  *       scratch                transient working memory past the output region (`scratch()`)
  *
- * - The index and output regions grow together when a lookup needs more than `capacity` positions.
- *   Growth detaches `memory.buffer`; every typed view handed out by this module is re-derived when
- *   the buffer changed, and no caller may keep one across a call that can grow (`reserve`,
- *   `scratch`). Scratch contents do not outlive the call that asked for them.
+ * - The index and output regions are transient: they grow together when a lookup needs more than
+ *   `capacity` positions, and move up when a persistent region is added. Both grow memory, which
+ *   detaches `memory.buffer`; every typed view handed out here is re-derived when the buffer or the
+ *   layout changed, and no caller may keep one across a call that can grow (`reserve`, `scratch`,
+ *   `persistent`). Scratch contents do not outlive the call that asked for them.
+ * - With `guardBytes` > 0 (tests only, see src/testing.ts) every region is preceded and followed by
+ *   a band of sentinel bytes that `brokenGuards()` checks.
  */
 import { ValueError } from "./errors.ts";
 import { instantiateKernel, kernelDataEnd, type KernelExports } from "./wasm.ts";
@@ -31,14 +34,22 @@ export const MAX_MEMORY_BYTES = 65536 * PAGE_BYTES;
 const ALIGN = 64;
 /** Bytes per lookup position in the index region (room for a float64 / int64 before conversion). */
 const INDEX_SLOT_BYTES = 8;
-/** Positions the scratch regions start with, so small lookups never grow memory. */
+/** Positions the transient regions start with, so small lookups never grow memory. */
 const INITIAL_CAPACITY = 256;
+/** The byte guard bands hold. */
+export const GUARD_BYTE = 0xa5;
 
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 function formatBytes(bytes: number): string {
   const gib = bytes / 2 ** 30;
   return gib >= 1 ? `${gib.toFixed(2)} GiB` : `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+}
+
+let defaultGuardBytes = 0;
+/** @internal Guard bands for layers created from now on (tests only). */
+export function setDefaultGuardBytes(bytes: number): void {
+  defaultGuardBytes = alignUp(bytes);
 }
 
 export class LayerMemory {
@@ -48,38 +59,40 @@ export class LayerMemory {
   readonly dim: number;
   readonly statsPtr: number;
   readonly tablePtr: number;
-  /** The renorm kernel's bitmap, or -1 when the layer has no maxNorm. */
-  readonly seenPtr: number;
-  readonly indexPtr: number;
-  /** Positions the scratch regions hold now. */
+  /** Start of the index region (moves when a persistent region is added). */
+  indexPtr = 0;
+  /** Positions the transient regions hold now. */
   capacity = 0;
   outputPtr = 0;
+  private readonly guard: number;
+  /** End of the table and persistent regions. */
+  private persistentEnd: number;
+  /** [start, length] of every persistent region, for guard checks. */
+  private readonly regions: [string, number, number][] = [];
 
-  // Views, valid while `viewBuffer === memory.buffer` and the capacity is unchanged.
+  // Views, valid while `viewBuffer === memory.buffer`; dropped whenever the layout changes.
   private viewBuffer: ArrayBuffer | undefined;
   private tableView!: Float32Array;
   private indexView!: Int32Array;
   private outputView!: Float32Array;
 
-  constructor(rows: number, dim: number, options: { seenBitmap?: boolean; capacity?: number } = {}) {
+  constructor(rows: number, dim: number, options: { capacity?: number } = {}) {
+    const guard = defaultGuardBytes;
     const tableBytes = rows * dim * 4;
-    const statsPtr = kernelDataEnd();
-    const tablePtr = statsPtr + ALIGN;
-    const seenPtr = options.seenBitmap ? alignUp(tablePtr + tableBytes) : -1;
-    const indexPtr = alignUp(options.seenBitmap ? seenPtr + Math.ceil(rows / 8) : tablePtr + tableBytes);
-    const capacity = options.capacity ?? INITIAL_CAPACITY;
-    const oneLookup = alignUp(INDEX_SLOT_BYTES) + dim * 4;
-    if (indexPtr + oneLookup > MAX_MEMORY_BYTES) {
+    const statsPtr = kernelDataEnd() + guard;
+    const tablePtr = statsPtr + ALIGN + guard;
+    const tableEnd = alignUp(tablePtr + tableBytes);
+    const oneLookup = this.transientBytes(dim, 1, guard);
+    if (tableEnd + oneLookup > MAX_MEMORY_BYTES) {
       throw new ValueError(
         `An embedding table of inputDim × outputDim = ${rows} × ${dim} float32 values needs ${tableBytes} bytes ` +
           `(${formatBytes(tableBytes)}), more than one WebAssembly memory can hold: ${MAX_MEMORY_BYTES} bytes (4 GiB), ` +
-          `less ${indexPtr - tableBytes} bytes for the kernel's data${options.seenBitmap ? " and the maxNorm bitmap" : ""} and ${oneLookup} bytes for one lookup.`,
+          `less ${tablePtr} bytes for the kernel's data and ${oneLookup} bytes for one lookup.`,
       );
     }
-    const fitting = Math.floor((MAX_MEMORY_BYTES - indexPtr - ALIGN) / (INDEX_SLOT_BYTES + dim * 4));
-    const startCapacity = Math.max(1, Math.min(capacity, fitting));
-    const bytes = this.layoutEnd(indexPtr, dim, startCapacity);
-    const pages = Math.ceil(bytes / PAGE_BYTES);
+    const fitting = this.fittingPositions(tableEnd, dim, guard);
+    const capacity = Math.max(1, Math.min(options.capacity ?? INITIAL_CAPACITY, fitting));
+    const pages = Math.ceil((tableEnd + this.transientBytes(dim, capacity, guard)) / PAGE_BYTES);
     try {
       this.memory = new WebAssembly.Memory({ initial: pages });
     } catch (cause) {
@@ -93,21 +106,50 @@ export class LayerMemory {
     if (this.kernel.heapBase() > statsPtr) throw new Error("kernel static data overlaps the table: rebuild the kernel");
     this.rows = rows;
     this.dim = dim;
+    this.guard = guard;
     this.statsPtr = statsPtr;
     this.tablePtr = tablePtr;
-    this.seenPtr = seenPtr;
-    this.indexPtr = indexPtr;
-    this.setCapacity(startCapacity);
+    this.persistentEnd = tableEnd;
+    this.regions.push(["stats", statsPtr, ALIGN], ["table", tablePtr, tableBytes]);
+    this.layOut(capacity);
   }
 
-  private layoutEnd(indexPtr: number, dim: number, capacity: number): number {
-    return alignUp(indexPtr + capacity * INDEX_SLOT_BYTES) + capacity * dim * 4;
+  /** Bytes the index and output regions (and their guards) take for `capacity` positions. */
+  private transientBytes(dim: number, capacity: number, guard: number): number {
+    return guard + alignUp(capacity * INDEX_SLOT_BYTES) + guard + alignUp(capacity * dim * 4) + guard;
   }
 
-  private setCapacity(capacity: number): void {
+  private fittingPositions(start: number, dim: number, guard: number): number {
+    return Math.floor((MAX_MEMORY_BYTES - start - 3 * guard - 2 * ALIGN) / (INDEX_SLOT_BYTES + dim * 4));
+  }
+
+  /** End of the transient regions: where scratch starts. */
+  private get transientEnd(): number {
+    return this.persistentEnd + this.transientBytes(this.dim, this.capacity, this.guard);
+  }
+
+  /** Places the transient regions for `capacity` positions after the persistent ones. */
+  private layOut(capacity: number): void {
     this.capacity = capacity;
-    this.outputPtr = alignUp(this.indexPtr + capacity * INDEX_SLOT_BYTES);
+    this.indexPtr = this.persistentEnd + this.guard;
+    this.outputPtr = alignUp(this.indexPtr + capacity * INDEX_SLOT_BYTES) + this.guard;
     this.viewBuffer = undefined;
+    this.ensureBytes(this.transientEnd, "the lookup regions");
+    if (this.guard > 0) this.fillGuards();
+  }
+
+  /** Grows memory to at least `end` bytes. */
+  private ensureBytes(end: number, what: string): void {
+    const have = this.memory.buffer.byteLength;
+    if (end <= have) return;
+    try {
+      this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+    } catch (cause) {
+      throw new RangeError(
+        `Could not grow this layer's WebAssembly memory to ${end} bytes (${formatBytes(end)}) for ${what}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
   }
 
   /**
@@ -116,40 +158,48 @@ export class LayerMemory {
    */
   reserve(n: number): void {
     if (n <= this.capacity) return;
-    const perPosition = INDEX_SLOT_BYTES + this.dim * 4;
-    const fitting = Math.floor((MAX_MEMORY_BYTES - this.indexPtr - ALIGN) / perPosition);
+    const fitting = this.fittingPositions(this.persistentEnd, this.dim, this.guard);
     if (n > fitting) {
       throw new RangeError(
-        `A lookup of ${n} indices needs ${n * perPosition} bytes of scratch memory (${this.dim} float32 outputs and ` +
-          `one 8-byte index slot each), but this layer's WebAssembly memory has room for ${fitting} positions ` +
-          `beside its ${this.rows} × ${this.dim} table (4 GiB limit). Split the batch.`,
+        `A lookup of ${n} indices needs ${n * (INDEX_SLOT_BYTES + this.dim * 4)} bytes of scratch memory ` +
+          `(${this.dim} float32 outputs and one 8-byte index slot each), but this layer's WebAssembly memory has room for ` +
+          `${fitting} positions beside its ${this.rows} × ${this.dim} table (4 GiB limit). Split the batch.`,
       );
     }
     // Double, so a sequence of growing batches grows memory O(log n) times.
-    const capacity = Math.min(fitting, Math.max(n, this.capacity * 2));
-    const needed = this.layoutEnd(this.indexPtr, this.dim, capacity);
-    const have = this.memory.buffer.byteLength;
-    if (needed > have) {
-      try {
-        this.memory.grow(Math.ceil((needed - have) / PAGE_BYTES));
-      } catch (cause) {
-        throw new RangeError(
-          `Could not grow this layer's WebAssembly memory to ${needed} bytes (${formatBytes(needed)}) for a lookup of ` +
-            `${n} indices: ${(cause as Error).message}`,
-          { cause },
-        );
-      }
+    this.layOut(Math.min(fitting, Math.max(n, this.capacity * 2)));
+  }
+
+  /**
+   * A zeroed region of `bytes` kept for the layer's life, placed after the table and earlier
+   * persistent regions; the transient regions move up (their contents are not kept). Throws before
+   * changing anything when it cannot fit.
+   */
+  persistent(bytes: number, name: string): number {
+    const ptr = this.persistentEnd + this.guard;
+    const end = alignUp(ptr + bytes) + this.guard;
+    if (end + this.transientBytes(this.dim, 1, this.guard) > MAX_MEMORY_BYTES) {
+      throw new RangeError(
+        `This layer needs ${bytes} more bytes (${formatBytes(bytes)}) for ${name} beside its ${this.rows} × ${this.dim} table, ` +
+          `more than its WebAssembly memory (4 GiB) can hold.`,
+      );
     }
-    this.setCapacity(capacity);
+    this.ensureBytes(end, name);
+    new Uint8Array(this.memory.buffer, ptr, end - ptr).fill(0);
+    this.persistentEnd = end;
+    this.regions.push([name, ptr, bytes]);
+    const fitting = this.fittingPositions(end, this.dim, this.guard);
+    this.layOut(Math.max(1, Math.min(this.capacity, fitting)));
+    return ptr;
   }
 
   /**
    * Transient working memory of at least `bytes` past the output region, for kernels that need it
-   * (the Orthogonal initializer's QR, column norms, penalties). It never moves the table or the
-   * lookup regions, so the last output stays intact. Growth detaches views.
+   * (the Orthogonal initializer's QR, column norms, penalties, the backward pass). It never moves
+   * the table or the lookup regions, so the last output stays intact. Growth detaches views.
    */
   scratch(bytes: number): number {
-    const start = alignUp(this.layoutEnd(this.indexPtr, this.dim, this.capacity));
+    const start = this.transientEnd;
     const end = start + bytes;
     if (end > MAX_MEMORY_BYTES) {
       throw new RangeError(
@@ -157,14 +207,7 @@ export class LayerMemory {
           `WebAssembly memory (4 GiB) has ${Math.max(0, MAX_MEMORY_BYTES - start)} bytes left.`,
       );
     }
-    const have = this.memory.buffer.byteLength;
-    if (end > have) {
-      try {
-        this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
-      } catch (cause) {
-        throw new RangeError(`Could not grow this layer's WebAssembly memory by ${end - have} bytes of scratch: ${(cause as Error).message}`, { cause });
-      }
-    }
+    this.ensureBytes(end, "scratch");
     return start;
   }
 
@@ -177,19 +220,19 @@ export class LayerMemory {
     this.outputView = new Float32Array(buffer, this.outputPtr, this.capacity * this.dim);
   }
 
-  /** The table, row-major (rows × dim). Valid until the next `reserve`. */
+  /** The table, row-major (rows × dim). Valid until the next call that can grow. */
   table(): Float32Array {
     this.refreshViews();
     return this.tableView;
   }
 
-  /** The int32 index slots (`capacity` of them). Valid until the next `reserve`. */
+  /** The int32 index slots (`capacity` of them). Valid until the next call that can grow. */
   indices(): Int32Array {
     this.refreshViews();
     return this.indexView;
   }
 
-  /** The output region (`capacity * dim` floats). Valid until the next `reserve`. */
+  /** The output region (`capacity * dim` floats). Valid until the next call that can grow. */
   output(): Float32Array {
     this.refreshViews();
     return this.outputView;
@@ -203,5 +246,31 @@ export class LayerMemory {
   /** Bytes of WebAssembly memory this layer holds. */
   get byteLength(): number {
     return this.memory.buffer.byteLength;
+  }
+
+  /** [name, start, length] of every guard band (empty without guards). */
+  private guardBands(): [string, number, number][] {
+    if (this.guard === 0) return [];
+    const bands: [string, number, number][] = [];
+    // An "after" band starts at the region's last byte + 1, so it also covers alignment padding.
+    const around = (name: string, start: number, length: number) => {
+      const end = start + length;
+      bands.push([`before ${name}`, start - this.guard, this.guard], [`after ${name}`, end, alignUp(end) + this.guard - end]);
+    };
+    for (const [name, start, length] of this.regions) around(name, start, length);
+    around("index region", this.indexPtr, this.capacity * INDEX_SLOT_BYTES);
+    around("output region", this.outputPtr, this.capacity * this.dim * 4);
+    return bands;
+  }
+
+  private fillGuards(): void {
+    for (const [, start, length] of this.guardBands()) new Uint8Array(this.memory.buffer, start, length).fill(GUARD_BYTE);
+  }
+
+  /** @internal The guard bands whose bytes changed (tests only; empty when all are intact or there are none). */
+  brokenGuards(): string[] {
+    return this.guardBands()
+      .filter(([, start, length]) => !new Uint8Array(this.memory.buffer, start, length).every((b) => b === GUARD_BYTE))
+      .map(([name]) => name);
   }
 }
