@@ -179,3 +179,21 @@ export function renormRows(table: usize, cols: u32, idx: usize, n: u32, maxNorm:
   }
   return rescaled;
 }
+
+/** As constrainRows, for the `m` rows listed in `list` only (after a lazy optimizer step). */
+export function constrainListedRows(table: usize, cols: u32, list: usize, m: u32, lo: f32, hi: f32, rate: f32, divide: bool): usize {
+  const rowBytes = <usize>cols << 2;
+  for (let t: u32 = 0; t < m; t++) {
+    const p = table + <usize>load<u32>(list + (<usize>t << 2)) * rowBytes;
+    const n = <f32>Math.sqrt(sumSquares(p, cols));
+    scaleRun(p, cols, factor(n, lo, hi, rate, divide), divide);
+  }
+  return table;
+}
+
+/** NonNeg for the `m` rows listed in `list` only. */
+export function clampListedRows(table: usize, cols: u32, list: usize, m: u32): usize {
+  const rowBytes = <usize>cols << 2;
+  for (let t: u32 = 0; t < m; t++) clampNonNegative(table + <usize>load<u32>(list + (<usize>t << 2)) * rowBytes, cols);
+  return table;
+}

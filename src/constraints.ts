@@ -13,6 +13,11 @@ import { readWeightTable, type WeightTable } from "./weights.ts";
 export interface Constraint extends Serializable {
   /** Applies the constraint in place to the table of `target` (in WebAssembly memory). */
   applyTo(target: FillTarget): void;
+  /**
+   * Applies it to the `m` rows listed at `list` (int32 row ids in the same memory) and returns true,
+   * when the constraint acts on each row separately; returns false (doing nothing) otherwise.
+   */
+  applyToRows?(target: FillTarget, list: number, m: number): boolean;
   /** Returns a constrained copy of a 2-D table. */
   apply(table: WeightTable): Float32Array;
 }
@@ -63,6 +68,13 @@ abstract class NormConstraint implements Constraint {
     } else {
       kernel.constrainRows(ptr, rows, cols, this.clipLow, this.clipHigh, this.clipRate, divide);
     }
+  }
+
+  applyToRows(target: FillTarget, list: number, m: number): boolean {
+    if (this.axis === 0) return false;
+    const [, cols] = rowsCols(target, this.className);
+    target.kernel.constrainListedRows(target.ptr, cols, list, m, this.clipLow, this.clipHigh, this.clipRate, this.divide ? 1 : 0);
+    return true;
   }
 
   apply(table: WeightTable): Float32Array {
@@ -128,6 +140,11 @@ export class NonNeg implements Constraint {
   }
   applyTo(target: FillTarget): void {
     target.kernel.clampNonNegative(target.ptr, target.shape.reduce((a, b) => a * b, 1));
+  }
+  applyToRows(target: FillTarget, list: number, m: number): boolean {
+    const [, cols] = rowsCols(target, this.className);
+    target.kernel.clampListedRows(target.ptr, cols, list, m);
+    return true;
   }
   apply(table: WeightTable): Float32Array {
     return applyToCopy(this, table);

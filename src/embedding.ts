@@ -3,12 +3,17 @@ import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput } from "./input.ts";
+import type { FillTarget } from "./initializers/initializer.ts";
+import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
 import { LayerMemory } from "./layer-memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 import { toKeras, toTfjs, type Config, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
+import type { Optimizer, OptimizerState } from "./optimizers.ts";
+import { Trainer, type SparseGradient } from "./training.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
+
+export type { SparseGradient } from "./training.ts";
 import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
 
 /** A dense result: row-major `data` with its `shape`. */
@@ -56,6 +61,11 @@ export interface EmbeddingOptions {
   /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
   normType?: number;
   /**
+   * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
+   * number of times the lookup used that row. Default false.
+   */
+  scaleGradByFreq?: boolean;
+  /**
    * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
    * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
    * `inputDim = vocabulary size + 1`. Default false.
@@ -78,7 +88,7 @@ export interface EmbeddingOptions {
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
-  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType",
+  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
 ] as const;
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
@@ -94,9 +104,10 @@ export interface EmbeddingConfig {
   embeddingsConstraint: { className: string; config: Config } | null;
   maskZero: boolean;
   inputLength: InputLength | null;
-  /** Present only when set (a PyTorch option). */
+  /** Present only when set (PyTorch options). */
   maxNorm?: number;
   normType?: number;
+  scaleGradByFreq?: boolean;
 }
 
 let layerCount = 0;
@@ -138,7 +149,12 @@ export class Embedding {
   /** PyTorch-style lookup-time renormalization limit, or null. */
   readonly maxNorm: number | null;
   readonly normType: number;
+  /** PyTorch's scale_grad_by_freq for `backward`. */
+  readonly scaleGradByFreq: boolean;
   private mem: LayerMemory | undefined;
+  private readonly trainer: Trainer;
+  /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
+  private lookedUp: number[] | null = null;
   private readonly seenPtr: number;
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
@@ -164,6 +180,7 @@ export class Embedding {
     this.embeddingsConstraint = getConstraint(options.embeddingsConstraint);
     this.maxNorm = options.maxNorm === undefined || options.maxNorm === null ? null : finiteNumber("maxNorm", options.maxNorm);
     this.normType = options.normType === undefined ? 2 : checkNormType(options.normType);
+    this.scaleGradByFreq = options.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", options.scaleGradByFreq);
     // Check the initial weights before allocating anything.
     const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
     this.mem = new LayerMemory(this.inputDim, this.outputDim);
@@ -171,10 +188,27 @@ export class Embedding {
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
     if (initial !== undefined) this.mem.table().set(initial);
     else this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+    this.trainer = new Trainer({
+      name: this.name,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      trainable: this.trainable,
+      scaleGradByFreq: this.scaleGradByFreq,
+      embeddingsRegularizer: this.embeddingsRegularizer,
+      activityRegularizer: this.activityRegularizer,
+      embeddingsConstraint: this.embeddingsConstraint,
+      live: () => this.live(),
+      lastLookup: () => this.lookedUp,
+      forgetLookups: () => {
+        this.lookedUp = null;
+        this.bufferedIndices = 0;
+      },
+      tableTarget: (mem) => this.tableTarget(mem),
+    });
   }
 
   /** The table as initializers, constraints and regularizers address it. */
-  private tableTarget(mem: LayerMemory) {
+  private tableTarget(mem: LayerMemory): FillTarget {
     return {
       kernel: mem.kernel,
       ptr: mem.tablePtr,
@@ -217,9 +251,11 @@ export class Embedding {
     this.checkShape(input.shape);
     this.bufferedIndices = 0;
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
+    this.lookedUp = null;
     mem.reserve(input.size);
     stageIndices(mem, input);
     this.gatherStaged(mem, input.shape, input.size);
+    this.lookedUp = [...input.shape];
     return mem;
   }
 
@@ -286,6 +322,7 @@ export class Embedding {
     if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
     mem.reserve(n);
     this.bufferedIndices = n;
+    this.lookedUp = null;
     return mem.indices().subarray(0, n);
   }
 
@@ -312,7 +349,42 @@ export class Embedding {
     const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
     if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
     this.gatherStaged(mem, dims, size);
+    this.lookedUp = [...dims];
     return mem.output().subarray(0, size * this.outputDim);
+  }
+
+  /**
+   * The gradient of the table for the last lookup (`call`, `callInto` or `lookupBuffer`), given the
+   * gradient of the loss with respect to that lookup's output (`dOutput`: a Float32Array /
+   * Float64Array of its size, nested arrays, or `{ data, shape }` of its shape). Sparse: the distinct
+   * rows looked up and their summed gradients (duplicates accumulate; positions masked by maskZero
+   * still contribute, as in Keras). Adds the activity regularizer's gradient when one is set, and
+   * divides by row frequency with `scaleGradByFreq`. Returns null for a layer with `trainable: false`.
+   * Uses the lookup's output region: a `lookupBuffer` view is spent afterwards.
+   */
+  backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): SparseGradient | null {
+    return this.trainer.backward(dOutput);
+  }
+
+  /**
+   * One optimizer step on the table from a sparse gradient (as `backward` returns; repeated rows are
+   * summed): the embeddings regularizer's gradient is added (every row in "dense" mode, the gradient's
+   * rows in "lazy" mode), the optimizer updates the table in WebAssembly, and the constraint is applied,
+   * as Keras does after every step. The optimizer's state is kept beside the table; the first step
+   * makes it, after which earlier lookups cannot be passed to `backward` any more.
+   */
+  applyGradients(gradient: SparseGradient, optimizer: Optimizer): void {
+    this.trainer.apply(gradient, optimizer);
+  }
+
+  /** `optimizer`'s state for this layer (its step count and slot tables, copied), or null before its first step. */
+  getOptimizerState(optimizer: Optimizer): OptimizerState | null {
+    return this.trainer.getState(optimizer);
+  }
+
+  /** Restores an optimizer state saved by `getOptimizerState` (same optimizer class, same table shape). */
+  setOptimizerState(optimizer: Optimizer, state: OptimizerState): void {
+    this.trainer.setState(optimizer, state);
   }
 
   /**
@@ -405,6 +477,7 @@ export class Embedding {
       maskZero: this.maskZero,
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
       ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
+      ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
     };
   }
 
@@ -432,6 +505,7 @@ export class Embedding {
     };
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
     if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.normType });
+    if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
     return config;
   }
 

@@ -19,6 +19,8 @@ export interface Regularizer extends Serializable {
 /** Regularizers whose penalty is l1·Σ|x| + l2·Σx², which the gather can accumulate on the fly. */
 export interface SumsRegularizer extends Regularizer {
   fromSums(sumAbs: number, sumSquares: number): number;
+  /** [l1, l2]: the gradient is l1 · sign(x) + 2 · l2 · x. */
+  factors(): [number, number];
 }
 
 export const isSumsRegularizer = (r: Regularizer): r is SumsRegularizer => typeof (r as SumsRegularizer).fromSums === "function";
@@ -43,6 +45,9 @@ const size = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 abstract class SumsPenalty implements SumsRegularizer {
   abstract readonly className: string;
   constructor(protected readonly l1Factor: number, protected readonly l2Factor: number) {}
+  factors(): [number, number] {
+    return [this.l1Factor, this.l2Factor];
+  }
   fromSums(sumAbs: number, sumSquares: number): number {
     let penalty = 0;
     if (this.l1Factor !== 0) penalty += this.l1Factor * sumAbs;
@@ -133,6 +138,11 @@ export class OrthogonalRegularizer implements Regularizer {
     if (shape.length !== 2) {
       throw new ValueError(`Inputs to OrthogonalRegularizer must have rank 2. Received: inputs.shape=[${shape.join(", ")}]`);
     }
+  }
+  /** factor / (k (k − 1) / 2) for k vectors: the penalty is this times the sum of |cosines| over pairs. */
+  pairCoefficient(shape: readonly number[]): number {
+    const k = this.mode === "rows" ? shape[0]! : shape[1]!;
+    return this.factor / ((k * (k - 1)) / 2);
   }
   penaltyOf(target: FillTarget): number {
     this.checkRank(target.shape);

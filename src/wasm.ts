@@ -30,6 +30,14 @@ export interface KernelExports {
   gatherRowsWithSums(table: number, dim: number, idx: number, n: number, out: number, stats: number): number;
   rowPairAbsCosineSum(table: number, rows: number, cols: number, inv: number): number;
   columnPairAbsCosineSum(table: number, rows: number, cols: number, gram: number): number;
+  constrainListedRows(table: number, cols: number, list: number, m: number, lo: number, hi: number, rate: number, divide: number): number;
+  clampListedRows(table: number, cols: number, list: number, m: number): number;
+  sparseGradient(idx: number, n: number, dim: number, dOut: number, hash: number, cap: number, ids: number, grads: number, counts: number, byFrequency: number): number;
+  optimizerStep(kind: number, lazy: number, table: number, rows: number, dim: number, a: number, b: number, ids: number, grads: number, u: number,
+    hash: number, cap: number, extra: number, h0: number, h1: number, h2: number, h3: number, h4: number, flag: number, l1: number, l2: number, wd: number): void;
+  fillF32(p: number, n: number, value: number): number;
+  orthogonalRowsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, norms: number, out: number): number;
+  orthogonalColumnsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, gram: number, aux: number, out: number): number;
 }
 
 /** Distributions of `fillRandom` (the constants of assembly/random.ts). */
