@@ -7,29 +7,9 @@
 //   w <- w / (1e-7 + n)                                     (UnitNorm: divide = true)
 // all in float32, in Keras' order of operations.
 
-const EPSILON: f32 = 1e-7;
+import { sumSquares } from "./norms";
 
-/** Sum of squares of `len` float32s at p, accumulated in float64. */
-// @ts-ignore: decorator
-@inline function sumSquares(p: usize, len: u32): f64 {
-  let acc0 = f64x2.splat(0);
-  let acc1 = f64x2.splat(0);
-  let i: u32 = 0;
-  for (; i + 4 <= len; i += 4) {
-    const v = v128.load(p + (<usize>i << 2));
-    const lo = f64x2.promote_low_f32x4(v);
-    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-    acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
-    acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
-  }
-  const acc = f64x2.add(acc0, acc1);
-  let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
-  for (; i < len; i++) {
-    const x = <f64>load<f32>(p + (<usize>i << 2));
-    s += x * x;
-  }
-  return s;
-}
+const EPSILON: f32 = 1e-7;
 
 /** The float32 factor (or divisor, when `divide`) for a vector of norm `n`. */
 // @ts-ignore: decorator

@@ -2,6 +2,7 @@
 //   L1 = l1 * sum |x|, L2 = l2 * sum x^2, L1L2 = both,
 //   OrthogonalRegularizer = factor * 0.5 * sum_{i != j} |<x_i, x_j>| / (k (k - 1) / 2) over the k
 //   rows (or columns) normalized to unit length, x / max(||x||, 1e-7).
+import { sumSquares } from "./norms";
 
 /** sum |x| and sum x^2 of `n` float32s, into out[0] and out[1] (float64). Returns `out`. */
 export function absAndSquareSums(p: usize, n: u32, out: usize): usize {
@@ -70,13 +71,7 @@ export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, o
 function inverseRowNorms(table: usize, rows: u32, cols: u32, inv: usize): void {
   const rowBytes = <usize>cols << 2;
   for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
-    let s: f64 = 0;
-    for (let c: u32 = 0; c < cols; c++) {
-      const x = <f64>load<f32>(p + (<usize>c << 2));
-      s += x * x;
-    }
-    const n = Math.sqrt(s);
+    const n = Math.sqrt(sumSquares(table + <usize>r * rowBytes, cols));
     store<f32>(inv + (<usize>r << 2), <f32>(1 / (n > 1e-7 ? n : 1e-7)));
   }
 }

@@ -4,21 +4,9 @@
 //   d c_ab / d x_a = (x_b / n_b - c_ab x_a / n_a) / n_a      (n_a above the floor)
 //   d c_ab / d x_a = x_b / (n_b n_a)                         (n_a floored at 1e-7: no dependence)
 
-const EPS: f64 = 1e-7;
+import { rowNorms } from "./norms";
 
-/** Norms floored at 1e-7, and whether each was floored (as 1 / n with a negative sign). */
-function rowNorms(table: usize, rows: u32, cols: u32, norms: usize): void {
-  const rowBytes = <usize>cols << 2;
-  for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
-    let s: f64 = 0;
-    for (let c: u32 = 0; c < cols; c++) {
-      const x = <f64>load<f32>(p + (<usize>c << 2));
-      s += x * x;
-    }
-    store<f64>(norms + (<usize>r << 3), Math.sqrt(s));
-  }
-}
+const EPS: f64 = 1e-7;
 
 /**
  * Rows mode: for each of the `m` rows listed in `list` (or rows 0..m-1 when list = 0), writes the
