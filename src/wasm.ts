@@ -59,6 +59,14 @@ function explainCompileFailure(cause: unknown): Error {
   if (typeof WebAssembly === "undefined") {
     return new Error("embedding-wasm needs WebAssembly, which this JavaScript engine does not provide");
   }
+  const message = String((cause as Error)?.message ?? cause);
+  if (/Content.Security/i.test(message)) {
+    return new Error(
+      "embedding-wasm could not compile its kernel: the page's Content-Security-Policy forbids WebAssembly. " +
+        `Allow it with script-src 'wasm-unsafe-eval'. (${message})`,
+      { cause },
+    );
+  }
   return new Error(
     `embedding-wasm could not compile its kernel (it needs WebAssembly SIMD, available in Node >= 16.4, ` +
       `Chrome 91, Firefox 89, Safari 16.4): ${String((cause as Error)?.message ?? cause)}`,
