@@ -4,9 +4,10 @@
 // default) constrains each column across the vocabulary; axis 1 or -1 constrains each embedding.
 import { ValueError, show } from "./errors.ts";
 import type { FillTarget } from "./initializers/initializer.ts";
-import { makeRegistry } from "./registry.ts";
+import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
 import { standaloneTable } from "./standalone.ts";
+import { float32Number } from "./validate.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
 
 /** A constraint: rewrites a table in place, and serializes. */
@@ -22,11 +23,8 @@ export interface Constraint extends Serializable {
   apply(table: WeightTable): Float32Array;
 }
 
-function finite(name: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(value)}`);
-  return value;
-}
+/** Constraint arguments are float32 computations on a float32 table: finite, within float32's range. */
+const finite = (name: string, value: unknown, fallback: number) => float32Number(name, value, fallback);
 
 function checkAxis(value: unknown): 0 | 1 | -1 {
   if (value === undefined || value === null) return 0;
@@ -89,9 +87,9 @@ export class MaxNorm extends NormConstraint {
   readonly className = "MaxNorm";
   readonly maxValue: number;
   constructor(args: { maxValue?: number; axis?: 0 | 1 | -1 } = {}) {
-    checkKeys("MaxNorm", args as Config, ["maxValue", "axis"]);
-    const maxValue = finite("maxValue", args.maxValue, 2);
-    super(checkAxis(args.axis), 0, maxValue, 1, false);
+    const a = checkKeys("MaxNorm", args, ["maxValue", "axis"]);
+    const maxValue = finite("maxValue", a.maxValue, 2);
+    super(checkAxis(a.axis), 0, maxValue, 1, false);
     this.maxValue = maxValue;
   }
   getConfig(): Config {
@@ -103,8 +101,8 @@ export class MaxNorm extends NormConstraint {
 export class UnitNorm extends NormConstraint {
   readonly className = "UnitNorm";
   constructor(args: { axis?: 0 | 1 | -1 } = {}) {
-    checkKeys("UnitNorm", args as Config, ["axis"]);
-    super(checkAxis(args.axis), 1, 1, 1, true);
+    const a = checkKeys("UnitNorm", args, ["axis"]);
+    super(checkAxis(a.axis), 1, 1, 1, true);
   }
   getConfig(): Config {
     return { axis: this.axis };
@@ -118,11 +116,11 @@ export class MinMaxNorm extends NormConstraint {
   readonly maxValue: number;
   readonly rate: number;
   constructor(args: { minValue?: number; maxValue?: number; rate?: number; axis?: 0 | 1 | -1 } = {}) {
-    checkKeys("MinMaxNorm", args as Config, ["minValue", "maxValue", "rate", "axis"]);
-    const minValue = finite("minValue", args.minValue, 0);
-    const maxValue = finite("maxValue", args.maxValue, 1);
-    const rate = finite("rate", args.rate, 1);
-    super(checkAxis(args.axis), minValue, maxValue, rate, false);
+    const a = checkKeys("MinMaxNorm", args, ["minValue", "maxValue", "rate", "axis"]);
+    const minValue = finite("minValue", a.minValue, 0);
+    const maxValue = finite("maxValue", a.maxValue, 1);
+    const rate = finite("rate", a.rate, 1);
+    super(checkAxis(a.axis), minValue, maxValue, rate, false);
     this.minValue = minValue;
     this.maxValue = maxValue;
     this.rate = rate;
@@ -187,8 +185,7 @@ const resolve = makeRegistry<Constraint>({
     max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
     unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
   },
-  isInstance: (v): v is Constraint =>
-    v !== null && typeof v === "object" && typeof (v as Constraint).applyTo === "function" && typeof (v as Constraint).getConfig === "function",
+  isInstance: (v): v is Constraint => hasMethod(v, "applyTo") && hasMethod(v, "getConfig"),
   fromFunction: (fn) => new FunctionConstraint(fn as never),
 });
 

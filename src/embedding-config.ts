@@ -4,7 +4,7 @@
 // accepted when they hold their neutral value; any other key is an error naming it.
 import { ValueError, show } from "./errors.ts";
 import type { EmbeddingOptions } from "./embedding.ts";
-import { mapKeys, toCamelCase, type Config } from "./serialization.ts";
+import { mapKeys, own, toCamelCase, type Config } from "./serialization.ts";
 import { isPlainObject } from "./validate.ts";
 
 const LAYER_KEYS = new Set([
@@ -23,30 +23,71 @@ const NEUTRAL: Record<string, (v: unknown) => boolean> = {
   buildConfig: () => true,
 };
 
+/**
+ * How deep the data check looks. Code in a config could only run where the layer reads objects (an
+ * identifier and its arguments, a few levels down); anything deeper fails validation as a
+ * non-number. Stopping here bounds the walk (no stack overflow on absurd nesting) and lets the
+ * option's own message report such values.
+ */
+const MAX_CONFIG_DEPTH = 64;
+
+/** True when `value`'s class (any prototype below Object.prototype, other than a plain array's) defines methods. */
+function hasClassMethods(value: object): boolean {
+  if (Array.isArray(value) && Object.getPrototypeOf(value) === Array.prototype) return false;
+  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const key of Object.getOwnPropertyNames(proto)) {
+      const d = Object.getOwnPropertyDescriptor(proto, key)!;
+      if (key !== "constructor" && (!("value" in d) || typeof d.value === "function")) return true;
+    }
+  }
+  return false;
+}
+
+/**
+ * Configs are data. A function, an accessor (getter), or an object whose class has methods
+ * anywhere in one is refused without being called, so `fromConfig` never runs code a config
+ * carries. (Other non-plain objects are refused, with the usual messages, where they are read.)
+ */
+function checkData(value: unknown, path: string, depth: number, seen: Set<object>): void {
+  if (typeof value === "function") throw new ValueError(`An Embedding config holds data only; ${path} is a function.`);
+  if (value === null || typeof value !== "object" || seen.has(value)) return;
+  if (depth > MAX_CONFIG_DEPTH) return;
+  if (hasClassMethods(value)) {
+    throw new ValueError(`An Embedding config holds data only; ${path} is an object with methods (${Object.prototype.toString.call(value)}).`);
+  }
+  seen.add(value);
+  for (const key of Object.keys(value)) {
+    const d = Object.getOwnPropertyDescriptor(value, key)!;
+    if (!("value" in d)) throw new ValueError(`An Embedding config holds data only; ${path}.${key} is an accessor.`);
+    checkData(d.value, `${path}.${key}`, depth + 1, seen);
+  }
+}
+
 function readDtype(value: unknown): "float32" {
   if (value === undefined || value === null || value === "float32") return "float32";
   if (isPlainObject(value)) {
-    const inner = value["config"];
-    if (isPlainObject(inner) && inner["name"] === "float32") return "float32";
+    const inner = own(value, "config");
+    if (isPlainObject(inner) && own(inner, "name") === "float32") return "float32";
   }
   throw new ValueError(`dtype must be "float32" (the only table dtype supported). Received: dtype=${show(value)}`);
 }
 
 export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
   if (!isPlainObject(raw)) throw new ValueError(`An Embedding config must be a plain object. Received: ${show(raw)}`);
+  checkData(raw, "config", 0, new Set());
   let body: unknown = raw;
-  if (raw["className"] !== undefined || raw["class_name"] !== undefined) {
+  if (own(raw, "className") !== undefined || own(raw, "class_name") !== undefined) {
     // Both spellings may be present; every one given must say Embedding.
     for (const field of ["className", "class_name"]) {
-      const name = raw[field];
+      const name = own(raw, field);
       if (name !== undefined && name !== "Embedding") {
         throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
       }
     }
-    body = raw["config"];
+    body = own(raw, "config");
   }
   const config: Config = mapKeys("Embedding", body, (k) => k);
-  const options: Record<string, unknown> = {};
+  const options: Record<string, unknown> = Object.create(null);
   /** The key as the caller wrote it, for each camelCase key seen. */
   const written = new Map<string, string>();
   for (const key of Object.keys(config)) {

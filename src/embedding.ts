@@ -115,6 +115,13 @@ function defaultName(): string {
   return layerCount++ === 0 ? "embedding" : `embedding_${layerCount - 1}`;
 }
 
+function checkMaxNorm(value: unknown): number {
+  const limit = finiteNumber("maxNorm", value);
+  // A negative limit would flip (or overflow) every referenced row; a huge one never applies.
+  if (limit < 0) invalidArgument("maxNorm", "a finite number ≥ 0", value);
+  return limit;
+}
+
 function checkNormType(value: unknown): number {
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
   return value;
@@ -162,27 +169,30 @@ export class Embedding {
 
   constructor(options: EmbeddingOptions) {
     if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
+    // Own properties only: a polluted Object.prototype must not fill in o.
+    const o: EmbeddingOptions = Object.create(null);
     for (const key of Object.keys(options)) {
       if (!(OPTION_NAMES as readonly string[]).includes(key)) {
         throw new ValueError(`Unrecognized option passed to Embedding: ${JSON.stringify(key)}. Expected only: ${OPTION_NAMES.join(", ")}`);
       }
+      (o as unknown as Record<string, unknown>)[key] = (options as unknown as Record<string, unknown>)[key];
     }
-    this.inputDim = positiveInteger("inputDim", options.inputDim);
-    this.outputDim = positiveInteger("outputDim", options.outputDim);
-    this.maskZero = options.maskZero === undefined ? false : boolean("maskZero", options.maskZero);
-    this.trainable = options.trainable === undefined ? true : boolean("trainable", options.trainable);
-    this.name = options.name === undefined ? defaultName() : nonEmptyString("name", options.name);
-    checkDtype(options.dtype);
-    this.inputLength = checkInputLength(options.inputLength);
-    this.embeddingsInitializer = getInitializer(options.embeddingsInitializer);
-    this.embeddingsRegularizer = getRegularizer(options.embeddingsRegularizer);
-    this.activityRegularizer = getRegularizer(options.activityRegularizer);
-    this.embeddingsConstraint = getConstraint(options.embeddingsConstraint);
-    this.maxNorm = options.maxNorm === undefined || options.maxNorm === null ? null : finiteNumber("maxNorm", options.maxNorm);
-    this.normType = options.normType === undefined ? 2 : checkNormType(options.normType);
-    this.scaleGradByFreq = options.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", options.scaleGradByFreq);
+    this.inputDim = positiveInteger("inputDim", o.inputDim);
+    this.outputDim = positiveInteger("outputDim", o.outputDim);
+    this.maskZero = o.maskZero === undefined ? false : boolean("maskZero", o.maskZero);
+    this.trainable = o.trainable === undefined ? true : boolean("trainable", o.trainable);
+    this.name = o.name === undefined ? defaultName() : nonEmptyString("name", o.name);
+    checkDtype(o.dtype);
+    this.inputLength = checkInputLength(o.inputLength);
+    this.embeddingsInitializer = getInitializer(o.embeddingsInitializer);
+    this.embeddingsRegularizer = getRegularizer(o.embeddingsRegularizer);
+    this.activityRegularizer = getRegularizer(o.activityRegularizer);
+    this.embeddingsConstraint = getConstraint(o.embeddingsConstraint);
+    this.maxNorm = o.maxNorm === undefined || o.maxNorm === null ? null : checkMaxNorm(o.maxNorm);
+    this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
+    this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
     // Check the initial weights before allocating anything.
-    const initial = options.weights === undefined ? undefined : this.readWeights(options.weights, "weights");
+    const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new LayerMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
@@ -291,7 +301,7 @@ export class Embedding {
    * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
    */
   call(x: LookupInput): Tensor<Float32Array> {
-    const input = flatten(x);
+    const input = flatten(x, (n) => this.live().checkPositions(n));
     const mem = this.lookup(input);
     return { data: mem.output().slice(0, input.size * this.outputDim), shape: [...input.shape, this.outputDim] };
   }
@@ -299,7 +309,7 @@ export class Embedding {
   /** As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`. */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
     if (!(out instanceof Float32Array)) invalidArgument("out", "a Float32Array", out);
-    const input = flatten(x);
+    const input = flatten(x, (n) => this.live().checkPositions(n));
     const needed = input.size * this.outputDim;
     if (out.length !== needed) {
       throw new ValueError(
@@ -514,8 +524,12 @@ export class Embedding {
     return new Embedding(readEmbeddingConfig(config));
   }
 
-  /** Releases the layer's WebAssembly memory. Any later use of the layer throws. */
+  /**
+   * Releases the layer's WebAssembly memory. Any later use of the layer throws, and zero-copy views
+   * it handed out are detached (they read as empty).
+   */
   dispose(): void {
+    this.mem?.detachViews();
     this.mem = undefined;
   }
 }

@@ -47,11 +47,17 @@ function isIndexArray(value: unknown): value is IndexArray {
   return ArrayBuffer.isView(value) && !(value instanceof DataView);
 }
 
+/** Deeper nesting is refused: far beyond any real input, and it bounds the walks below (an array that contains itself would otherwise never end). */
+export const MAX_RANK = 64;
+
 /** Walks the first elements of a nested array to find its shape. */
 function nestedShape(x: readonly NestedNumbers[]): number[] {
   const shape: number[] = [];
   let level: NestedNumbers = x;
   while (Array.isArray(level)) {
+    if (shape.length === MAX_RANK) {
+      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
+    }
     shape.push(level.length);
     if (level.length === 0) break;
     level = (level as readonly NestedNumbers[])[0]!;
@@ -106,13 +112,18 @@ function checkShape(shape: unknown): number[] {
   return [...shape];
 }
 
-/** Reduces any accepted input to flat data and a shape, checking the form (not the values). */
-export function flatten(x: unknown): FlatInput {
+/**
+ * Reduces any accepted input to flat data and a shape, checking the form (not the values).
+ * `checkSize` runs on the size before nested input is copied, so an input too large for the layer
+ * is refused before anything is allocated.
+ */
+export function flatten(x: unknown, checkSize?: (size: number) => void): FlatInput {
   if (typeof x === "number") return { shape: [], size: 1, data: [x] };
   if (isIndexArray(x)) return { shape: [x.length], size: x.length, data: x };
   if (Array.isArray(x)) {
     const shape = nestedShape(x);
     const size = shape.reduce((a, b) => a * b, 1);
+    checkSize?.(size);
     const data = new Float64Array(size);
     flattenNested(x, shape, data);
     return { shape, size, data };
@@ -120,6 +131,7 @@ export function flatten(x: unknown): FlatInput {
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
     const { data, shape: rawShape } = x as { data: unknown; shape: unknown };
     const shape = checkShape(rawShape);
+    if (shape.length > MAX_RANK) throw new ValueError(`x.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
     const size = shape.reduce((a, b) => a * b, 1);
     if (!isIndexArray(data) && !Array.isArray(data)) {
       throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(data)} (of type ${typeName(data)})`);

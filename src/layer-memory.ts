@@ -128,14 +128,26 @@ export class LayerMemory {
     return this.persistentEnd + this.transientBytes(this.dim, this.capacity, this.guard);
   }
 
-  /** Places the transient regions for `capacity` positions after the persistent ones. */
+  /**
+   * Places the transient regions for `capacity` positions after the persistent ones. Views handed
+   * out before point at the old places; the buffer is renewed (grow, or grow(0)) so that they are
+   * detached, reading as empty, rather than silently showing stale memory.
+   */
   private layOut(capacity: number): void {
     this.capacity = capacity;
     this.indexPtr = this.persistentEnd + this.guard;
     this.outputPtr = alignUp(this.indexPtr + capacity * INDEX_SLOT_BYTES) + this.guard;
     this.viewBuffer = undefined;
+    const before = this.memory.buffer;
     this.ensureBytes(this.transientEnd, "the lookup regions");
+    if (this.memory.buffer === before) this.detachViews();
     if (this.guard > 0) this.fillGuards();
+  }
+
+  /** Detaches every view of this memory (they read as length 0 from now on). */
+  detachViews(): void {
+    this.memory.grow(0);
+    this.viewBuffer = undefined;
   }
 
   /** Grows memory to at least `end` bytes. */
@@ -158,6 +170,13 @@ export class LayerMemory {
    */
   reserve(n: number): void {
     if (n <= this.capacity) return;
+    this.checkPositions(n);
+    // Double, so a sequence of growing batches grows memory O(log n) times.
+    this.layOut(Math.min(this.fittingPositions(this.persistentEnd, this.dim, this.guard), Math.max(n, this.capacity * 2)));
+  }
+
+  /** Throws, before anything is allocated, when a lookup of `n` positions can never fit. */
+  checkPositions(n: number): void {
     const fitting = this.fittingPositions(this.persistentEnd, this.dim, this.guard);
     if (n > fitting) {
       throw new RangeError(
@@ -166,8 +185,6 @@ export class LayerMemory {
           `${fitting} positions beside its ${this.rows} × ${this.dim} table (4 GiB limit). Split the batch.`,
       );
     }
-    // Double, so a sequence of growing batches grows memory O(log n) times.
-    this.layOut(Math.min(fitting, Math.max(n, this.capacity * 2)));
   }
 
   /**

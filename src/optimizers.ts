@@ -9,7 +9,7 @@
 // decoupled weight decay then apply to those rows only.
 import type { Embedding, SparseGradient } from "./embedding.ts";
 import { ValueError, show } from "./errors.ts";
-import { checkKeys, type Config, type Serializable } from "./serialization.ts";
+import { checkKeys, own, type Config, type Serializable } from "./serialization.ts";
 
 /** Which rows a step updates: every row ("dense", Keras) or the rows in the gradient ("lazy"). */
 export type UpdateMode = "dense" | "lazy";
@@ -56,7 +56,8 @@ export abstract class Optimizer implements Serializable {
   /** @internal Slot tables this optimizer keeps per layer, and their initial values. */
   abstract readonly slots: readonly { name: string; initial: number }[];
 
-  protected constructor(args: { learningRate?: number; mode?: UpdateMode; weightDecay?: number | null }, defaultLearningRate: number) {
+  /** `args`: the constructor's own-property copy (see checkKeys). */
+  protected constructor(args: Config, defaultLearningRate: number) {
     this.learningRate = num("learningRate", args.learningRate, defaultLearningRate, nonNegative, "a finite number ≥ 0");
     this.mode = checkMode(args.mode);
     this.weightDecay = args.weightDecay === undefined || args.weightDecay === null ? null : num("weightDecay", args.weightDecay, 0, nonNegative, "a finite number ≥ 0");
@@ -98,11 +99,11 @@ export class SGD extends Optimizer {
   readonly nesterov: boolean;
   readonly slots: readonly { name: string; initial: number }[];
   constructor(args: { learningRate?: number; momentum?: number; nesterov?: boolean; weightDecay?: number | null; mode?: UpdateMode } = {}) {
-    checkKeys("SGD", args as Config, ["learningRate", "momentum", "nesterov", "weightDecay", "mode"]);
-    super(args, 0.01);
-    this.momentum = num("momentum", args.momentum, 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
-    if (args.nesterov !== undefined && typeof args.nesterov !== "boolean") throw new ValueError(`nesterov must be a boolean. Received: nesterov=${show(args.nesterov)}`);
-    this.nesterov = args.nesterov ?? false;
+    const a = checkKeys("SGD", args, ["learningRate", "momentum", "nesterov", "weightDecay", "mode"]);
+    super(a, 0.01);
+    this.momentum = num("momentum", a.momentum, 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    if (a.nesterov !== undefined && typeof a.nesterov !== "boolean") throw new ValueError(`nesterov must be a boolean. Received: nesterov=${show(a.nesterov)}`);
+    this.nesterov = (a.nesterov as boolean | undefined) ?? false;
     this.slots = this.momentum !== 0 ? [{ name: "momentum", initial: 0 }] : [];
   }
   stepParameters(): StepParameters {
@@ -121,10 +122,10 @@ export class Adagrad extends Optimizer {
   readonly epsilon: number;
   readonly slots: readonly { name: string; initial: number }[];
   constructor(args: { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number; weightDecay?: number | null; mode?: UpdateMode } = {}) {
-    checkKeys("Adagrad", args as Config, ["learningRate", "initialAccumulatorValue", "epsilon", "weightDecay", "mode"]);
-    super(args, 0.001);
-    this.initialAccumulatorValue = num("initialAccumulatorValue", args.initialAccumulatorValue, 0.1, nonNegative, "a finite number ≥ 0");
-    this.epsilon = num("epsilon", args.epsilon, 1e-7);
+    const a = checkKeys("Adagrad", args, ["learningRate", "initialAccumulatorValue", "epsilon", "weightDecay", "mode"]);
+    super(a, 0.001);
+    this.initialAccumulatorValue = num("initialAccumulatorValue", a.initialAccumulatorValue, 0.1, nonNegative, "a finite number ≥ 0");
+    this.epsilon = num("epsilon", a.epsilon, 1e-7);
     this.slots = [{ name: "accumulator", initial: this.initialAccumulatorValue }];
   }
   stepParameters(): StepParameters {
@@ -147,11 +148,11 @@ export class Adam extends Optimizer {
   readonly epsilon: number;
   readonly slots = [{ name: "momentum", initial: 0 }, { name: "velocity", initial: 0 }] as const;
   constructor(args: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number | null; mode?: UpdateMode } = {}) {
-    checkKeys("Adam", args as Config, ["learningRate", "beta1", "beta2", "epsilon", "weightDecay", "mode"]);
-    super(args, 0.001);
-    this.beta1 = num("beta1", args.beta1, 0.9);
-    this.beta2 = num("beta2", args.beta2, 0.999);
-    this.epsilon = num("epsilon", args.epsilon, 1e-7);
+    const a = checkKeys("Adam", args, ["learningRate", "beta1", "beta2", "epsilon", "weightDecay", "mode"]);
+    super(a, 0.001);
+    this.beta1 = num("beta1", a.beta1, 0.9);
+    this.beta2 = num("beta2", a.beta2, 0.999);
+    this.epsilon = num("epsilon", a.epsilon, 1e-7);
   }
   stepParameters(t: number): StepParameters {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
@@ -166,7 +167,8 @@ export class Adam extends Optimizer {
 export class AdamW extends Adam {
   override readonly className = "AdamW";
   constructor(args: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number; mode?: UpdateMode } = {}) {
-    if (args.weightDecay === null) throw new ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
-    super({ ...args, weightDecay: args.weightDecay ?? 0.004 });
+    const weightDecay = own(args, "weightDecay");
+    if (weightDecay === null) throw new ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
+    super({ ...args, weightDecay: (weightDecay as number | undefined) ?? 0.004 });
   }
 }

@@ -20,6 +20,16 @@ export interface RegistrySpec<T> {
   fromFunction?(fn: (...args: never[]) => unknown): T;
 }
 
+/**
+ * True when `value[name]` is a function that belongs to `value` (own, or from its class) rather than
+ * one inherited from a polluted Object.prototype.
+ */
+export function hasMethod(value: unknown, name: string): boolean {
+  if (value === null || typeof value !== "object") return false;
+  const fn = (value as Record<string, unknown>)[name];
+  return typeof fn === "function" && fn !== (Object.prototype as Record<string, unknown>)[name];
+}
+
 /** Builds `resolve(identifier) → T`; it throws `Could not interpret <kind> identifier: …` for anything unknown. */
 export function makeRegistry<T>(spec: RegistrySpec<T>): (identifier: unknown) => T {
   const fail = (what: unknown): never => {

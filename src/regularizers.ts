@@ -3,7 +3,7 @@
 // lookup's output, fused into the gather for L1/L2/L1L2.
 import { ValueError, show } from "./errors.ts";
 import type { FillTarget } from "./initializers/initializer.ts";
-import { makeRegistry } from "./registry.ts";
+import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
 import { standaloneTable } from "./standalone.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
@@ -70,8 +70,8 @@ abstract class SumsPenalty implements SumsRegularizer {
 export class L1 extends SumsPenalty {
   readonly className = "L1";
   constructor(args: { l1?: number } = {}) {
-    checkKeys("L1", args as Config, ["l1"]);
-    super(factor("l1", args.l1, 0.01), 0);
+    const a = checkKeys("L1", args, ["l1"]);
+    super(factor("l1", a.l1, 0.01), 0);
   }
   get l1(): number {
     return this.l1Factor;
@@ -85,8 +85,8 @@ export class L1 extends SumsPenalty {
 export class L2 extends SumsPenalty {
   readonly className = "L2";
   constructor(args: { l2?: number } = {}) {
-    checkKeys("L2", args as Config, ["l2"]);
-    super(0, factor("l2", args.l2, 0.01));
+    const a = checkKeys("L2", args, ["l2"]);
+    super(0, factor("l2", a.l2, 0.01));
   }
   get l2(): number {
     return this.l2Factor;
@@ -100,8 +100,8 @@ export class L2 extends SumsPenalty {
 export class L1L2 extends SumsPenalty {
   readonly className = "L1L2";
   constructor(args: { l1?: number; l2?: number } = {}) {
-    checkKeys("L1L2", args as Config, ["l1", "l2"]);
-    super(factor("l1", args.l1, 0), factor("l2", args.l2, 0));
+    const a = checkKeys("L1L2", args, ["l1", "l2"]);
+    super(factor("l1", a.l1, 0), factor("l2", a.l2, 0));
   }
   get l1(): number {
     return this.l1Factor;
@@ -125,9 +125,9 @@ export class OrthogonalRegularizer implements Regularizer {
   readonly factor: number;
   readonly mode: "rows" | "columns";
   constructor(args: { factor?: number; mode?: "rows" | "columns" } = {}) {
-    checkKeys("OrthogonalRegularizer", args as Config, ["factor", "mode"]);
-    this.factor = factor("factor", args.factor, 0.01);
-    const mode = args.mode ?? "rows";
+    const a = checkKeys("OrthogonalRegularizer", args, ["factor", "mode"]);
+    this.factor = factor("factor", a.factor, 0.01);
+    const mode = a.mode ?? "rows";
     if (mode !== "rows" && mode !== "columns") {
       throw new ValueError(`Invalid value for argument \`mode\`. Expected one of {"rows", "columns"}. Received: mode=${String(mode)}`);
     }
@@ -193,8 +193,7 @@ const resolve = makeRegistry<Regularizer>({
   },
   // Keras 2's 'l1_l2' (which Keras 3's docstring still promises): both factors 0.01.
   presets: { l1_l2: { l1: 0.01, l2: 0.01 } },
-  isInstance: (v): v is Regularizer =>
-    v !== null && typeof v === "object" && typeof (v as Regularizer).penaltyOf === "function" && typeof (v as Regularizer).getConfig === "function",
+  isInstance: (v): v is Regularizer => hasMethod(v, "penaltyOf") && hasMethod(v, "getConfig"),
   fromFunction: (fn) => new FunctionRegularizer(fn as never),
 });
 

@@ -55,18 +55,30 @@ export function toKeras(obj: Serializable, module: string, kerasConfig?: Config)
  */
 export function readConfigObject(identifier: unknown): { className: string; config: Config } | undefined {
   if (!isPlainObject(identifier)) return undefined;
-  const className = identifier["className"] ?? identifier["class_name"];
+  const className = own(identifier, "className") ?? own(identifier, "class_name");
   if (typeof className !== "string") return undefined;
-  return { className, config: mapKeys(className, identifier["config"], toCamelCase) };
+  return { className, config: mapKeys(className, own(identifier, "config"), toCamelCase) };
 }
 
-/** Throws unless every key of `config` is one of `allowed`. */
-export function checkKeys(className: string, config: Config, allowed: readonly string[]): void {
+/** An own property of `obj`, never one inherited (a polluted Object.prototype must not fill in settings). */
+export function own(obj: object, key: string): unknown {
+  return Object.hasOwn(obj, key) ? (obj as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * Throws unless every key of `config` is one of `allowed`; returns the arguments as an object with
+ * no prototype holding `config`'s own properties, so that missing ones read as undefined.
+ */
+export function checkKeys(className: string, config: object, allowed: readonly string[]): Config {
+  const args: Config = Object.create(null);
+  if (config === null || typeof config !== "object") return args;
   for (const key of Object.keys(config)) {
     if (!allowed.includes(key)) {
       throw new ValueError(
         `Unrecognized argument ${JSON.stringify(key)} in the config of ${className}. Expected only: ${allowed.join(", ") || "(none)"}`,
       );
     }
+    args[key] = (config as Config)[key];
   }
+  return args;
 }

@@ -1,6 +1,6 @@
 // Argument checks shared by the layer, the initializers and config parsing. Each one throws a
 // ValueError naming the argument, the value received and what was expected.
-import { invalidArgument } from "./errors.ts";
+import { ValueError, invalidArgument, show } from "./errors.ts";
 
 /** Plain-object test: not null, not an array, not a typed array. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -40,4 +40,24 @@ export function seed(name: string, value: unknown): number | null {
     invalidArgument(name, "an integer (a safe JavaScript integer) or null", value);
   }
   return value;
+}
+
+/** The largest finite float32. Tables are float32: parameters beyond it would fill them with ±Infinity. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
+/** A finite number whose magnitude a float32 can hold (default when undefined or null). */
+export function float32Number(name: string, value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value)) throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(value)}`);
+  if (Math.abs(value) > FLOAT32_MAX) {
+    throw new ValueError(`${name} must be within float32's range (|${name}| ≤ 3.4e38: tables are float32). Received: ${name}=${show(value)}`);
+  }
+  return value;
+}
+
+/** Throws unless `value` (a derived quantity, e.g. mean + 5.8 stddev) fits a float32. */
+export function fitsFloat32(what: string, value: number): void {
+  if (!(Math.abs(value) <= FLOAT32_MAX)) {
+    throw new ValueError(`${what} = ${value} does not fit in a float32 (|value| ≤ 3.4e38), so the table would hold ±Infinity.`);
+  }
 }

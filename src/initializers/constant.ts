@@ -10,8 +10,8 @@ export class Constant implements Initializer {
   readonly className: string = "Constant";
   readonly value: number;
   constructor(args: { value?: number } = {}) {
-    checkKeys("Constant", args as Config, ["value"]);
-    this.value = numberArg("value", args.value, 0);
+    const a = checkKeys("Constant", args, ["value"]);
+    this.value = numberArg("value", a.value, 0);
   }
   fill(target: FillTarget): void {
     tableView(target).fill(this.value);
@@ -57,8 +57,8 @@ export class Identity implements Initializer {
   readonly className = "Identity";
   readonly gain: number;
   constructor(args: { gain?: number } = {}) {
-    checkKeys("Identity", args as Config, ["gain"]);
-    this.gain = numberArg("gain", args.gain, 1);
+    const a = checkKeys("Identity", args, ["gain"]);
+    this.gain = numberArg("gain", a.gain, 1);
   }
   fill(target: FillTarget): void {
     const { shape } = target;

@@ -1,6 +1,6 @@
 // The initializer registry: every identifier `embeddingsInitializer` accepts resolves here.
 import { ValueError, show } from "../errors.ts";
-import { makeRegistry } from "../registry.ts";
+import { hasMethod, makeRegistry } from "../registry.ts";
 import type { Config } from "../serialization.ts";
 import { Constant, Identity, Ones, Zeros } from "./constant.ts";
 import { count, type FillTarget, type Initializer } from "./initializer.ts";
@@ -61,9 +61,7 @@ const resolve = makeRegistry<Initializer>({
   },
   aliases: ALIASES,
   unsupported: { STFT, stft: STFT, STFTInitializer: STFT },
-  isInstance: (v): v is Initializer =>
-    v !== null && typeof v === "object" && typeof (v as Initializer).fill === "function" &&
-    typeof (v as Initializer).apply === "function" && typeof (v as Initializer).getConfig === "function",
+  isInstance: (v): v is Initializer => hasMethod(v, "fill") && hasMethod(v, "apply") && hasMethod(v, "getConfig"),
   fromFunction: (fn) => new FunctionInitializer(fn as (shape: number[]) => ArrayLike<number>),
 });
 

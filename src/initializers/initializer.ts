@@ -3,6 +3,7 @@
 import { ValueError, show } from "../errors.ts";
 import type { Config, Serializable } from "../serialization.ts";
 import { standaloneTable } from "../standalone.ts";
+import { float32Number } from "../validate.ts";
 import type { KernelExports } from "../wasm.ts";
 
 export { count } from "../standalone.ts";
@@ -51,13 +52,9 @@ export function checkSeed(value: unknown): number | null {
   return value;
 }
 
-/** A finite number argument, with the default when undefined or null. */
+/** A number argument: finite and within float32's range, with the default when undefined or null. */
 export function numberArg(name: string, value: unknown, fallback: number): number {
-  if (value === undefined || value === null) return fallback;
-  if (typeof value !== "number" || !Number.isFinite(value)) {
-    throw new ValueError(`${name} must be a finite number. Received: ${name}=${show(value)}`);
-  }
-  return value;
+  return float32Number(name, value, fallback);
 }
 
 /** Shared base of the seeded initializers: the seed given (or null) and the one actually used. */

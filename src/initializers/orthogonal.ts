@@ -15,9 +15,9 @@ export class Orthogonal extends SeededInitializer {
   readonly gain: number;
 
   constructor(args: { gain?: number; seed?: number | null } = {}) {
-    checkKeys("Orthogonal", args as Config, ["gain", "seed"]);
-    super(args.seed);
-    this.gain = numberArg("gain", args.gain, 1);
+    const a = checkKeys("Orthogonal", args, ["gain", "seed"]);
+    super(a.seed);
+    this.gain = numberArg("gain", a.gain, 1);
   }
 
   fill(target: FillTarget): void {

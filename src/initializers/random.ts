@@ -3,6 +3,7 @@
 // generator and the seed-to-stream mapping are documented there).
 import { checkKeys, type Config } from "../serialization.ts";
 import { RandomKind } from "../wasm.ts";
+import { fitsFloat32 } from "../validate.ts";
 import { count, numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
 
 /** The largest float32 strictly below `x` (x finite). */
@@ -13,6 +14,14 @@ function float32Below(x: number): number {
   else if (f[0]! > 0) bits[0]!--;
   else bits[0]!++;
   return f[0]!;
+}
+
+/** The largest |z| the normal sampler can produce (24-bit uniforms in Box–Muller: sqrt(2 ln 2^24)), rounded up. */
+export const NORMAL_REACH = 5.8;
+
+/** Throws unless every value mean ± reach · stddev fits a float32. */
+export function checkNormalRange(mean: number, stddev: number, reach: number): void {
+  fitsFloat32("|mean| + " + reach + " · |stddev|", Math.abs(mean) + reach * Math.abs(stddev));
 }
 
 /** U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. */
@@ -44,10 +53,11 @@ export class RandomUniform extends SeededInitializer {
   readonly maxval: number;
 
   constructor(args: { minval?: number; maxval?: number; seed?: number | null } = {}) {
-    checkKeys("RandomUniform", args as Config, ["minval", "maxval", "seed"]);
-    super(args.seed);
-    this.minval = numberArg("minval", args.minval, -0.05);
-    this.maxval = numberArg("maxval", args.maxval, 0.05);
+    const a = checkKeys("RandomUniform", args, ["minval", "maxval", "seed"]);
+    super(a.seed);
+    this.minval = numberArg("minval", a.minval, -0.05);
+    this.maxval = numberArg("maxval", a.maxval, 0.05);
+    fitsFloat32("maxval - minval", Math.fround(this.maxval) - Math.fround(this.minval));
   }
 
   fill(target: FillTarget): void {
@@ -66,10 +76,11 @@ export class RandomNormal extends SeededInitializer {
   readonly stddev: number;
 
   constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
-    checkKeys("RandomNormal", args as Config, ["mean", "stddev", "seed"]);
-    super(args.seed);
-    this.mean = numberArg("mean", args.mean, 0);
-    this.stddev = numberArg("stddev", args.stddev, 0.05);
+    const a = checkKeys("RandomNormal", args, ["mean", "stddev", "seed"]);
+    super(a.seed);
+    this.mean = numberArg("mean", a.mean, 0);
+    this.stddev = numberArg("stddev", a.stddev, 0.05);
+    checkNormalRange(this.mean, this.stddev, NORMAL_REACH);
   }
 
   fill(target: FillTarget): void {
@@ -93,10 +104,11 @@ export class TruncatedNormal extends SeededInitializer {
   readonly stddev: number;
 
   constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
-    checkKeys("TruncatedNormal", args as Config, ["mean", "stddev", "seed"]);
-    super(args.seed);
-    this.mean = numberArg("mean", args.mean, 0);
-    this.stddev = numberArg("stddev", args.stddev, 0.05);
+    const a = checkKeys("TruncatedNormal", args, ["mean", "stddev", "seed"]);
+    super(a.seed);
+    this.mean = numberArg("mean", a.mean, 0);
+    this.stddev = numberArg("stddev", a.stddev, 0.05);
+    checkNormalRange(this.mean, this.stddev, 2);
   }
 
   fill(target: FillTarget): void {

@@ -2,7 +2,8 @@
 import { ValueError, show } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
 import { numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
-import { fillNormal, fillTruncatedNormal, fillUniform } from "./random.ts";
+import { checkNormalRange, fillNormal, fillTruncatedNormal, fillUniform, NORMAL_REACH } from "./random.ts";
+import { fitsFloat32 } from "../validate.ts";
 
 /** Standard deviation of a standard normal truncated to [-2, 2] (Keras' constant). */
 export const TRUNCATED_NORMAL_STDDEV = 0.87962566103423978;
@@ -64,27 +65,27 @@ export class VarianceScaling extends SeededInitializer {
   readonly outputAxes: number[] | null;
 
   constructor(args: VarianceScalingArgs = {}) {
-    checkKeys("VarianceScaling", args as Config, ["scale", "mode", "distribution", "seed", "inputAxes", "outputAxes"]);
-    super(args.seed);
-    const scale = numberArg("scale", args.scale, 1);
-    if (!(scale > 0)) throw new ValueError(`Argument \`scale\` must be positive float. Received: scale=${show(args.scale)}`);
-    const mode = args.mode ?? "fan_in";
+    const a = checkKeys("VarianceScaling", args, ["scale", "mode", "distribution", "seed", "inputAxes", "outputAxes"]);
+    super(a.seed);
+    const scale = numberArg("scale", a.scale, 1);
+    if (!(scale > 0)) throw new ValueError(`Argument \`scale\` must be positive float. Received: scale=${show(a.scale)}`);
+    const mode = (a.mode ?? "fan_in") as Mode;
     if (!MODES.includes(mode)) {
       throw new ValueError(`Invalid \`mode\` argument: ${String(mode)}. Please use one of {${MODES.map((m) => `"${m}"`).join(", ")}}`);
     }
-    let distribution: unknown = args.distribution ?? "truncated_normal";
+    let distribution: unknown = a.distribution ?? "truncated_normal";
     if (typeof distribution === "string") distribution = distribution.toLowerCase();
     if (distribution === "normal") distribution = "truncated_normal";
     if (!DISTRIBUTIONS.includes(distribution as Distribution)) {
       throw new ValueError(
-        `Invalid \`distribution\` argument: ${String(args.distribution)}.Please use one of {${DISTRIBUTIONS.map((d) => `"${d}"`).join(", ")}}`,
+        `Invalid \`distribution\` argument: ${String(a.distribution)}.Please use one of {${DISTRIBUTIONS.map((d) => `"${d}"`).join(", ")}}`,
       );
     }
     this.scale = scale;
     this.mode = mode;
     this.distribution = distribution as Distribution;
-    this.inputAxes = checkAxes("inputAxes", args.inputAxes);
-    this.outputAxes = checkAxes("outputAxes", args.outputAxes);
+    this.inputAxes = checkAxes("inputAxes", a.inputAxes);
+    this.outputAxes = checkAxes("outputAxes", a.outputAxes);
   }
 
   /**
@@ -103,6 +104,8 @@ export class VarianceScaling extends SeededInitializer {
 
   fill(target: FillTarget): void {
     const { distribution, limit, stddev } = this.parameters(target.shape);
+    if (distribution === "uniform") fitsFloat32(`VarianceScaling's uniform range (2 · limit, scale ${this.scale})`, 2 * limit!);
+    else checkNormalRange(0, stddev!, distribution === "truncated_normal" ? 2 : NORMAL_REACH);
     if (distribution === "uniform") fillUniform(target, this.seedWords(), -limit!, limit!);
     else if (distribution === "untruncated_normal") fillNormal(target, this.seedWords(), 0, stddev!);
     else fillTruncatedNormal(target, this.seedWords(), 0, stddev!);
@@ -122,7 +125,7 @@ type PresetArgs = { seed?: number | null; inputAxes?: number[] | null; outputAxe
 abstract class VarianceScalingPreset extends VarianceScaling {
   override readonly className: string;
   constructor(className: string, args: PresetArgs, scale: number, mode: Mode, distribution: Distribution) {
-    checkKeys(className, args as Config, ["seed", "inputAxes", "outputAxes"]);
+    checkKeys(className, args, ["seed", "inputAxes", "outputAxes"]);
     super({ ...args, scale, mode, distribution });
     this.className = className;
   }
