@@ -1,0 +1,58 @@
+// Times one prepared contender with benchmark.js and reduces its samples to a median.
+//
+// benchmark.js calls `fn` in a loop sized so one sample lasts at least `minTime`, and keeps taking
+// samples until `maxTime`; `stats.sample` holds seconds per call for each sample. The median of those
+// is reported (the mean is pulled up by GC pauses and by the other process sharing this machine).
+// Without setup/teardown benchmark.js does not inline `fn`'s source, so closures are safe.
+import Benchmark from "benchmark";
+
+/**
+ * Warm-up before timing (excluded from the results): at least WARMUP_CALLS calls and `warmup`
+ * seconds of calls, so JIT tiers (V8 compiles WebAssembly lazily, tiering hot functions up in the
+ * background), first-touch page faults and lazy allocations happen before the first sample.
+ */
+const WARMUP_CALLS = 3;
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+}
+
+async function warmUp(prepared, seconds) {
+  const start = performance.now();
+  for (let calls = 0; calls < WARMUP_CALLS || performance.now() - start < seconds * 1000; calls++) await prepared.step();
+}
+
+/**
+ * Runs `prepared.step` under benchmark.js (deferred when `prepared.async`, since ONNX Runtime's
+ * `run` returns a promise) and returns seconds per call: median, mean, relative margin of error (%)
+ * and the number of samples. Throws what the step threw: benchmark.js itself only records errors.
+ */
+export async function measure(name, prepared, { maxTime, minSamples, warmup }) {
+  await warmUp(prepared, warmup);
+  let stepError;
+  const bench = await new Promise((resolve) => {
+    const options = { maxTime, minSamples, onComplete: () => resolve(bench), onError: () => resolve(bench) };
+    const bench = prepared.async
+      ? new Benchmark(name, {
+          ...options,
+          defer: true,
+          fn(deferred) {
+            prepared.step().then(
+              () => deferred.resolve(),
+              (error) => {
+                stepError ??= error;
+                deferred.resolve();
+              },
+            );
+          },
+        })
+      : new Benchmark(name, { ...options, fn: prepared.step });
+    bench.run({ async: prepared.async === true });
+  });
+  const error = stepError ?? bench.error;
+  if (error) throw error;
+  const sample = bench.stats.sample;
+  return { median: median(sample), mean: bench.stats.mean, rme: bench.stats.rme, samples: sample.length };
+}
