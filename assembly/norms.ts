@@ -27,3 +27,31 @@ export function rowNorms(table: usize, rows: u32, cols: u32, norms: usize): void
   const rowBytes = <usize>cols << 2;
   for (let r: u32 = 0; r < rows; r++) store<f64>(norms + (<usize>r << 3), Math.sqrt(sumSquares(table + <usize>r * rowBytes, cols)));
 }
+
+/**
+ * The upper triangle (b >= a) of the cols x cols Gram matrix X^T X of a rows x cols float32 table,
+ * accumulated row by row in float64 into `gram` (cols * cols * 8 bytes, overwritten).
+ */
+export function columnGram(table: usize, rows: u32, cols: u32, gram: usize): void {
+  memory.fill(gram, 0, (<usize>cols * <usize>cols) << 3);
+  const rowBytes = <usize>cols << 2;
+  for (let r: u32 = 0; r < rows; r++) {
+    const p = table + <usize>r * rowBytes;
+    for (let a: u32 = 0; a < cols; a++) {
+      const xa = <f64>load<f32>(p + (<usize>a << 2));
+      if (xa == 0) continue;
+      const g = gram + ((<usize>a * <usize>cols) << 3);
+      const va = f64x2.splat(xa);
+      let b = a;
+      for (; b + 2 <= cols; b += 2) {
+        const q = g + (<usize>b << 3);
+        const x = f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>b << 2)));
+        v128.store(q, f64x2.add(v128.load(q), f64x2.mul(va, x)));
+      }
+      for (; b < cols; b++) {
+        const q = g + (<usize>b << 3);
+        store<f64>(q, load<f64>(q) + xa * <f64>load<f32>(p + (<usize>b << 2)));
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
 //   L1 = l1 * sum |x|, L2 = l2 * sum x^2, L1L2 = both,
 //   OrthogonalRegularizer = factor * 0.5 * sum_{i != j} |<x_i, x_j>| / (k (k - 1) / 2) over the k
 //   rows (or columns) normalized to unit length, x / max(||x||, 1e-7).
-import { sumSquares } from "./norms";
+import { columnGram, sumSquares } from "./norms";
 
 /** sum |x| and sum x^2 of `n` float32s, into out[0] and out[1] (float64). Returns `out`. */
 export function absAndSquareSums(p: usize, n: u32, out: usize): usize {
@@ -123,27 +123,7 @@ export function rowPairAbsCosineSum(table: usize, rows: u32, cols: u32, inv: usi
  * the column norms. O(rows cols^2) time.
  */
 export function columnPairAbsCosineSum(table: usize, rows: u32, cols: u32, gram: usize): f64 {
-  memory.fill(gram, 0, (<usize>cols * <usize>cols) << 3);
-  const rowBytes = <usize>cols << 2;
-  for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
-    for (let a: u32 = 0; a < cols; a++) {
-      const xa = <f64>load<f32>(p + (<usize>a << 2));
-      if (xa == 0) continue;
-      const g = gram + ((<usize>a * <usize>cols) << 3);
-      const va = f64x2.splat(xa);
-      let b = a;
-      for (; b + 2 <= cols; b += 2) {
-        const q = g + (<usize>b << 3);
-        const x = f64x2.promote_low_f32x4(v128.load64_zero(p + (<usize>b << 2)));
-        v128.store(q, f64x2.add(v128.load(q), f64x2.mul(va, x)));
-      }
-      for (; b < cols; b++) {
-        const q = g + (<usize>b << 3);
-        store<f64>(q, load<f64>(q) + xa * <f64>load<f32>(p + (<usize>b << 2)));
-      }
-    }
-  }
+  columnGram(table, rows, cols, gram);
   let total: f64 = 0;
   for (let a: u32 = 0; a < cols; a++) {
     const na = Math.sqrt(load<f64>(gram + ((<usize>a * <usize>cols + <usize>a) << 3)));

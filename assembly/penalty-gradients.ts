@@ -4,7 +4,7 @@
 //   d c_ab / d x_a = (x_b / n_b - c_ab x_a / n_a) / n_a      (n_a above the floor)
 //   d c_ab / d x_a = x_b / (n_b n_a)                         (n_a floored at 1e-7: no dependence)
 
-import { rowNorms } from "./norms";
+import { columnGram, rowNorms } from "./norms";
 
 const EPS: f64 = 1e-7;
 
@@ -58,16 +58,7 @@ export function orthogonalRowsGradient(table: usize, rows: u32, cols: u32, list:
  */
 export function orthogonalColumnsGradient(table: usize, rows: u32, cols: u32, list: usize, m: u32, coef: f64, gram: usize, aux: usize, out: usize): usize {
   const rowBytes = <usize>cols << 2;
-  memory.fill(gram, 0, (<usize>cols * <usize>cols) << 3);
-  for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
-    for (let a: u32 = 0; a < cols; a++) {
-      const xa = <f64>load<f32>(p + (<usize>a << 2));
-      if (xa == 0) continue;
-      const g = gram + ((<usize>a * <usize>cols) << 3);
-      for (let b = a; b < cols; b++) store<f64>(g + (<usize>b << 3), load<f64>(g + (<usize>b << 3)) + xa * <f64>load<f32>(p + (<usize>b << 2)));
-    }
-  }
+  columnGram(table, rows, cols, gram);
   // P[a][b] = sign(c_ab) / n_b (a != b), norms n, S[a] = sum_b |c_ab|, floored flags folded into S.
   const P = aux;
   const n = aux + ((<usize>cols * <usize>cols) << 2);

@@ -14,30 +14,15 @@ import { Embedding, ValueError } from "../src/index.ts";
 import type { LookupInput } from "../src/index.ts";
 import { GUARD_BYTE, brokenGuards, layerMemory, withGuardBands } from "../src/testing.ts";
 import { assertSameFloats, assertThrowsMessage, fixtureRandom } from "./helpers.ts";
+import { propertyRunner } from "./property-runner.ts";
 
-const SEED = process.env["FC_SEED"] === undefined ? 0x6a7d5 : Number(process.env["FC_SEED"]);
-const RUNS_SCALE = process.env["FC_RUNS_SCALE"] === undefined ? 1 : Number(process.env["FC_RUNS_SCALE"]);
-const PATH = process.env["FC_PATH"];
+const runner = propertyRunner("memory-safety.test.ts", 0x6a7d5);
+const { seed: SEED, runsScale: RUNS_SCALE, path: PATH } = runner;
+const runProperty = runner.run.bind(runner);
 
-function runProperty<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (t: T) => void, runs: number): void {
-  const numRuns = Math.max(1, Math.round(runs * RUNS_SCALE));
-  casesRun += numRuns;
-  const details = fc.check(fc.property(arbitrary, predicate), {
-    seed: SEED,
-    numRuns,
-    includeErrorInReport: true,
-    ...(PATH === undefined ? {} : { path: PATH }),
-  });
-  if (details.failed) {
-    throw new Error(
-      `Property "${name}" failed. Reproduce with FC_SEED=${details.seed} FC_PATH="${details.counterexamplePath}" ` +
-        `npx tsx tests/memory-safety.test.ts\n${fc.defaultReportMessage(details)}`,
-    );
-  }
-}
 
-/** fast-check cases the properties of this file are set to run (each fails unless all of its cases pass). */
-let casesRun = 0;
+
+
 
 function fail(message: string): never {
   throw new Error(message);
@@ -895,8 +880,8 @@ views("random operation sequences (1,000 cases): no view is ever stale", () => {
 });
 
 views("the properties of this file run at least 4,000 fast-check cases", () => {
-  if (PATH === undefined && RUNS_SCALE >= 1) assert.ok(casesRun >= 4_000, `ran ${casesRun}`);
-  console.log(`  memory-safety.test.ts: ${casesRun} fast-check cases, seed ${SEED}`);
+  if (PATH === undefined && RUNS_SCALE >= 1) assert.ok(runner.casesRun >= 4_000, `ran ${runner.casesRun}`);
+  console.log(`  memory-safety.test.ts: ${runner.casesRun} fast-check cases, seed ${SEED}`);
 });
 
 guards.run();

@@ -14,38 +14,11 @@ import type { LookupInput } from "../src/index.ts";
 import { show, typeName } from "../src/errors.ts";
 import { layerMemory } from "../src/testing.ts";
 import { fixtureRandom } from "./helpers.ts";
+import { propertyRunner } from "./property-runner.ts";
 
-// ---------------------------------------------------------------------------------------------
-// Seeds, run counts and failure reports
-
-const SEED = process.env["FC_SEED"] === undefined ? 0x1a7e57 : Number(process.env["FC_SEED"]);
-const RUNS_SCALE = process.env["FC_RUNS_SCALE"] === undefined ? 1 : Number(process.env["FC_RUNS_SCALE"]);
-const PATH = process.env["FC_PATH"];
-if (!Number.isSafeInteger(SEED)) throw new Error(`FC_SEED must be an integer. Received: ${process.env["FC_SEED"]}`);
-
-/** Cases the three properties of the lookup suite are set to run (each fails unless all of its cases pass). */
-let casesRun = 0;
-
-/**
- * Checks `property` for `runs` cases with the file's seed; on failure throws an Error that names
- * the seed and the path to replay (FC_SEED / FC_PATH), with fast-check's report and the error.
- */
-function runProperty<T>(name: string, arbitrary: fc.Arbitrary<T>, predicate: (t: T) => void, runs: number, counted = true): void {
-  const numRuns = Math.max(1, Math.round(runs * RUNS_SCALE));
-  if (counted) casesRun += numRuns;
-  const details = fc.check(fc.property(arbitrary, predicate), {
-    seed: SEED,
-    numRuns,
-    includeErrorInReport: true,
-    ...(PATH === undefined ? {} : { path: PATH }),
-  });
-  if (details.failed) {
-    throw new Error(
-      `Property "${name}" failed. Reproduce with FC_SEED=${details.seed} FC_PATH="${details.counterexamplePath}" ` +
-        `npx tsx tests/property.test.ts\n${fc.defaultReportMessage(details)}`,
-    );
-  }
-}
+const runner = propertyRunner("property.test.ts", 0x1a7e57);
+const { seed: SEED, runsScale: RUNS_SCALE, path: PATH } = runner;
+const runProperty = runner.run.bind(runner);
 
 // ---------------------------------------------------------------------------------------------
 // Layers: a small cache per (inputDim, outputDim, variant), each with a row-unique table
@@ -750,8 +723,8 @@ harness("the lookup property finds a missing RangeError", () => {
 });
 
 harness(`the lookup properties run at least 20,000 fast-check cases (seed ${SEED})`, () => {
-  if (PATH === undefined && RUNS_SCALE >= 1) assert.ok(casesRun >= 20_000, `ran ${casesRun} cases`);
-  console.log(`  property.test.ts: ${casesRun} fast-check cases, seed ${SEED}`);
+  if (PATH === undefined && RUNS_SCALE >= 1) assert.ok(runner.casesRun >= 20_000, `ran ${runner.casesRun} cases`);
+  console.log(`  property.test.ts: ${runner.casesRun} fast-check cases, seed ${SEED}`);
 });
 
 lookups.run();

@@ -69,26 +69,33 @@ export class RandomUniform extends SeededInitializer {
   }
 }
 
-/** Normal values. Keras `RandomNormal(mean=0.0, stddev=0.05, seed=None)`. */
-export class RandomNormal extends SeededInitializer {
-  readonly className = "RandomNormal";
+/** The shared shape of the normal initializers: a mean, a stddev and a seed, checked to fit float32. */
+abstract class NormalInitializer extends SeededInitializer {
   readonly mean: number;
   readonly stddev: number;
 
-  constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
-    const a = checkKeys("RandomNormal", args, ["mean", "stddev", "seed"]);
+  /** `reach`: how many stddevs from the mean the values may go (5.8 untruncated, 2 truncated). */
+  protected constructor(className: string, args: { mean?: number; stddev?: number; seed?: number | null }, reach: number) {
+    const a = checkKeys(className, args, ["mean", "stddev", "seed"]);
     super(a.seed);
     this.mean = numberArg("mean", a.mean, 0);
     this.stddev = numberArg("stddev", a.stddev, 0.05);
-    checkNormalRange(this.mean, this.stddev, NORMAL_REACH);
-  }
-
-  fill(target: FillTarget): void {
-    fillNormal(target, this.seedWords(), this.mean, this.stddev);
+    checkNormalRange(this.mean, this.stddev, reach);
   }
 
   getConfig(): Config {
     return { seed: this.seed, mean: this.mean, stddev: this.stddev };
+  }
+}
+
+/** Normal values. Keras `RandomNormal(mean=0.0, stddev=0.05, seed=None)`. */
+export class RandomNormal extends NormalInitializer {
+  readonly className = "RandomNormal";
+  constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
+    super("RandomNormal", args, NORMAL_REACH);
+  }
+  fill(target: FillTarget): void {
+    fillNormal(target, this.seedWords(), this.mean, this.stddev);
   }
 }
 
@@ -98,24 +105,12 @@ export class RandomNormal extends SeededInitializer {
  * `TruncatedNormal(mean=0.0, stddev=0.05, seed=None)`; `stddev` is the parameter of the normal
  * before truncation (the result's spread is 0.8796 × stddev).
  */
-export class TruncatedNormal extends SeededInitializer {
+export class TruncatedNormal extends NormalInitializer {
   readonly className = "TruncatedNormal";
-  readonly mean: number;
-  readonly stddev: number;
-
   constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
-    const a = checkKeys("TruncatedNormal", args, ["mean", "stddev", "seed"]);
-    super(a.seed);
-    this.mean = numberArg("mean", a.mean, 0);
-    this.stddev = numberArg("stddev", a.stddev, 0.05);
-    checkNormalRange(this.mean, this.stddev, 2);
+    super("TruncatedNormal", args, 2);
   }
-
   fill(target: FillTarget): void {
     fillTruncatedNormal(target, this.seedWords(), this.mean, this.stddev);
-  }
-
-  getConfig(): Config {
-    return { seed: this.seed, mean: this.mean, stddev: this.stddev };
   }
 }
