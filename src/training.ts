@@ -96,13 +96,21 @@ export class Trainer {
       for (let i = 0; i < g.length; i++) g[i] = (l1 * Math.sign(y[i]!) + 2 * l2 * y[i]!) / batch;
       return g;
     }
-    if (reg instanceof OrthogonalRegularizer && reg.mode === "rows") {
-      const norms = mem.scratch(n * 8 + n * dim * 4);
-      const out = norms + Math.ceil((n * 8) / 64) * 64;
-      mem.kernel.orthogonalRowsGradient(mem.outputPtr, n, dim, 0, n, reg.pairCoefficient([n, dim]) / batch, norms, out);
+    if (reg instanceof OrthogonalRegularizer) {
+      // The output is (n, dim) (its rank was checked by the lookup); the penalty's exact gradient.
+      const coef = reg.pairCoefficient([n, dim]) / batch;
+      if (reg.mode === "rows") {
+        const take = carve(mem.scratch(carvedSize(n * 8, n * dim * 4)));
+        const norms = take(n * 8), out = take(n * dim * 4);
+        mem.kernel.orthogonalRowsGradient(mem.outputPtr, n, dim, 0, n, coef, norms, out);
+        return new Float32Array(mem.kernel.memory.buffer, out, n * dim).slice();
+      }
+      const take = carve(mem.scratch(carvedSize(dim * dim * 8, dim * dim * 4 + dim * 16, n * dim * 4)));
+      const gram = take(dim * dim * 8), aux = take(dim * dim * 4 + dim * 16), out = take(n * dim * 4);
+      mem.kernel.orthogonalColumnsGradient(mem.outputPtr, n, dim, 0, n, coef, gram, aux, out);
       return new Float32Array(mem.kernel.memory.buffer, out, n * dim).slice();
     }
-    throw new ValueError(`backward() cannot differentiate the activity regularizer ${reg.className}${reg instanceof OrthogonalRegularizer ? ` in ${reg.mode} mode` : ""}; use L1, L2, L1L2 or a rows-mode OrthogonalRegularizer.`);
+    throw new ValueError(`backward() cannot differentiate the activity regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
   }
 
   backward(dOutput: unknown): SparseGradient | null {

@@ -172,6 +172,8 @@ const REG_NAMES: [unknown, { className: string; config: Record<string, unknown> 
   ["l1_l2", { className: "L1L2", config: { l1: 0.01, l2: 0.01 } }],
   ["orthogonal_regularizer", { className: "OrthogonalRegularizer", config: { factor: 0.01, mode: "rows" } }],
   ["OrthogonalRegularizer", { className: "OrthogonalRegularizer", config: { factor: 0.01, mode: "rows" } }],
+  ["orthogonalRegularizer", { className: "OrthogonalRegularizer", config: { factor: 0.01, mode: "rows" } }],
+  [{ className: "OrthogonalRegularizer", config: { factor: 0.3 } }, { className: "OrthogonalRegularizer", config: { factor: 0.3, mode: "rows" } }],
   [{ className: "L1", config: { l1: 0.3 } }, { className: "L1", config: { l1: 0.3 } }],
   [{ class_name: "L2", config: { l2: 0.25 } }, { className: "L2", config: { l2: 0.25 } }],
   [{ module: "keras.regularizers", class_name: "L2", config: { l2: 0.01 }, registered_name: null }, { className: "L2", config: { l2: 0.01 } }],

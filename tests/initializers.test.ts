@@ -7,6 +7,7 @@ import {
   LecunUniform, Ones, Orthogonal, RandomNormal, RandomUniform, TruncatedNormal, ValueError, VarianceScaling, Zeros,
 } from "../src/index.ts";
 import { assertClose, assertSameFloats, assertThrowsMessage } from "./helpers.ts";
+import { referenceFill, referenceUniform } from "./random-reference.ts";
 
 const exact = suite("deterministic initializers");
 exact("I1: Identity(gain=2) on square and rectangular shapes; rank 3 is an error", () => {
@@ -21,6 +22,12 @@ exact("I2: Constant, Zeros, Ones", () => {
   assert.ok(new Zeros().apply([4, 5]).every((v) => v === 0));
   assert.ok(new Ones().apply([4, 5]).every((v) => v === 1));
   assert.ok(new Constant().apply([2]).every((v) => v === 0));
+  // SIMD body and tail (91 = 22 × 4 + 3 values), and float32 rounding of the value.
+  const c = new Constant({ value: 0.1 }).apply([7, 13]);
+  assert.is(c.length, 91);
+  assert.ok(c.every((v) => v === Math.fround(0.1)));
+  const id = new Identity({ gain: -1.5 }).apply([7, 13]);
+  assert.equal(Array.from(id), Array.from({ length: 91 }, (_, k) => (Math.floor(k / 13) === k % 13 ? -1.5 : 0)));
 });
 exact("TF.js deviations are not copied: zero arguments stay zero", () => {
   assert.ok(new RandomUniform({ seed: 1, minval: 0, maxval: 0.5 }).apply([1000]).every((v) => v >= 0 && v < 0.5));
@@ -123,11 +130,86 @@ ortho("a wide shape is the transpose of the tall one (same seed)", () => {
   const wide = new Orthogonal({ seed: 9 }).apply([4, 6]);
   for (let i = 0; i < 6; i++) for (let j = 0; j < 4; j++) assert.is(wide[j * 6 + i], tall[i * 4 + j]);
 });
+/**
+ * Keras' Orthogonal from the same N(0, 1) draws, in plain float64 TypeScript: the normals fill an
+ * m × n matrix (m = max(rows, cols), n = min) column by column (the kernel's documented layout); Q
+ * comes from Gram–Schmidt with re-orthogonalization, whose R has a positive diagonal — the same Q
+ * as Householder QR followed by Keras' `q *= sign(diag(r))`. Transposed when rows < cols, times gain.
+ */
+function orthogonalReference(seed: number, rows: number, cols: number, gain: number): Float64Array {
+  const m = Math.max(rows, cols);
+  const n = Math.min(rows, cols);
+  const a = referenceFill(seed, m * n, "normal", 0, 1, 0);
+  const q: Float64Array[] = [];
+  for (let j = 0; j < n; j++) {
+    const v = Float64Array.from(a.subarray(j * m, (j + 1) * m));
+    for (let pass = 0; pass < 2; pass++) {
+      for (const u of q) {
+        let d = 0;
+        for (let i = 0; i < m; i++) d += u[i]! * v[i]!;
+        for (let i = 0; i < m; i++) v[i]! -= d * u[i]!;
+      }
+    }
+    const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    q.push(v.map((x) => x / norm));
+  }
+  const out = new Float64Array(rows * cols);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) out[i * cols + j] = gain * (rows >= cols ? q[j]![i]! : q[i]![j]!);
+  }
+  return out;
+}
+ortho("equals a float64 Gram–Schmidt reference on the same normals: sign correction and transpose (square, tall, wide)", () => {
+  for (const [r, c, gain, seed] of [[5, 5, 2, 1], [3, 2, 1, 1234], [2, 3, 1, 1234], [64, 16, 1, 7], [16, 64, 1.5, 7], [7, 13, 1, -3], [40, 40, 0.5, 99]] as const) {
+    assertClose(new Orthogonal({ seed, gain }).apply([r, c]), orthogonalReference(seed, r, c, gain), 2e-6, 1e-5);
+  }
+  // A rank-3 shape is (prod(shape[:-1]), shape[-1]) = (6, 4), as in Keras.
+  assertClose(new Orthogonal({ seed: 5 }).apply([2, 3, 4]), orthogonalReference(5, 6, 4, 1), 2e-6, 1e-5);
+});
 ortho("4096 × 1024 works, in an embedding layer too (sampled Gram check)", () => {
   const layer = new Embedding({ inputDim: 4096, outputDim: 1024, embeddingsInitializer: { class_name: "Orthogonal", config: { seed: 3 } } });
   const q = layer.getWeights()[0]!.data;
   assert.ok(gramError(q, 4096, 1024, 1, 40) < 1e-5);
   layer.dispose();
+});
+
+const seeded = suite("seeds for every random initializer");
+const RANDOM_CLASSES: [string, (seed?: number) => { apply(shape: number[]): Float32Array }][] = [
+  ["RandomUniform", (seed) => new RandomUniform({ seed })], ["RandomNormal", (seed) => new RandomNormal({ seed })],
+  ["TruncatedNormal", (seed) => new TruncatedNormal({ seed })], ["VarianceScaling", (seed) => new VarianceScaling({ seed })],
+  ["GlorotUniform", (seed) => new GlorotUniform({ seed })], ["GlorotNormal", (seed) => new GlorotNormal({ seed })],
+  ["HeUniform", (seed) => new HeUniform({ seed })], ["HeNormal", (seed) => new HeNormal({ seed })],
+  ["LecunUniform", (seed) => new LecunUniform({ seed })], ["LecunNormal", (seed) => new LecunNormal({ seed })],
+  ["Orthogonal", (seed) => new Orthogonal({ seed })],
+];
+seeded("same seed → identical bytes (two instances, two calls); unseeded: one instance repeats, two differ", () => {
+  for (const [name, make] of RANDOM_CLASSES) {
+    const a = make(77).apply([37, 11]);
+    assertSameFloats(make(77).apply([37, 11]), a, `${name} seed 77, second instance`);
+    const one = make(77);
+    assertSameFloats(one.apply([37, 11]), one.apply([37, 11]), `${name} seed 77, second call`);
+    assert.not.equal(Array.from(make(78).apply([37, 11])), Array.from(a), `${name}: seeds 77 and 78 differ`);
+    const unseeded = make();
+    assertSameFloats(unseeded.apply([37, 11]), unseeded.apply([37, 11]), `${name}: one unseeded instance repeats itself`);
+    assert.not.equal(Array.from(make().apply([37, 11])), Array.from(make().apply([37, 11])), `${name}: unseeded instances differ`);
+  }
+});
+seeded("the VarianceScaling family is bit-exact against the scalar reference, with limits from Keras' formulas", () => {
+  // Fans of (10, 16): fan_in 10, fan_out 16, fan_avg 13. Limits and stddevs computed here, independently.
+  const T = 0.87962566103423978;
+  const n = 160;
+  assertSameFloats(new GlorotUniform({ seed: 3 }).apply([10, 16]), referenceUniform(3, n, -Math.sqrt(6 / 26), Math.sqrt(6 / 26)), "GlorotUniform");
+  assertSameFloats(new HeUniform({ seed: 4 }).apply([10, 16]), referenceUniform(4, n, -Math.sqrt(6 / 10), Math.sqrt(6 / 10)), "HeUniform");
+  assertSameFloats(new LecunUniform({ seed: 5 }).apply([10, 16]), referenceUniform(5, n, -Math.sqrt(3 / 10), Math.sqrt(3 / 10)), "LecunUniform");
+  assertSameFloats(new GlorotNormal({ seed: 6 }).apply([10, 16]), referenceFill(6, n, "truncated", 0, Math.sqrt(1 / 13) / T, 2), "GlorotNormal");
+  assertSameFloats(new HeNormal({ seed: 7 }).apply([10, 16]), referenceFill(7, n, "truncated", 0, Math.sqrt(2 / 10) / T, 2), "HeNormal");
+  assertSameFloats(new LecunNormal({ seed: 8 }).apply([10, 16]), referenceFill(8, n, "truncated", 0, Math.sqrt(1 / 10) / T, 2), "LecunNormal");
+  assertSameFloats(new VarianceScaling({ seed: 9, scale: 3, mode: "fan_out", distribution: "untruncated_normal" }).apply([10, 16]),
+    referenceFill(9, n, "normal", 0, Math.sqrt(3 / 16), 0), "VarianceScaling(3, fan_out, untruncated_normal)");
+  assertSameFloats(new VarianceScaling({ seed: 10, mode: "fan_avg", distribution: "uniform" }).apply([10, 16]),
+    referenceUniform(10, n, -Math.sqrt(3 / 13), Math.sqrt(3 / 13)), "VarianceScaling(1, fan_avg, uniform)");
+  // Orthogonal draws its matrix from the same generator: N(0, 1) with the same seed.
+  assertSameFloats(new RandomNormal({ seed: 11, stddev: 1 }).apply([6]), referenceFill(11, 6, "normal", 0, 1, 0), "the normals behind Orthogonal");
 });
 
 const ids = suite("identifiers");
@@ -208,5 +290,6 @@ exact.run();
 fans.run();
 validation.run();
 ortho.run();
+seeded.run();
 ids.run();
 configs.run();

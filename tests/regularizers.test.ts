@@ -28,9 +28,33 @@ vectors("G6: activity regularization divides by the batch size", () => {
   layer.call({ data: new Int32Array(0), shape: [0, 3] });
   assert.equal(layer.losses, [0], "empty batch: divide_no_nan gives 0");
 });
+vectors("Keras' layer_test: 'l2' on outputs of 2s, shape (B, 5) → 0.2 for every B, 0 for B = 0; 'l1' on ones((1,)) → 0.01", () => {
+  const layer = new Embedding({ inputDim: 1, outputDim: 5, weights: [[2, 2, 2, 2, 2]], activityRegularizer: "l2" });
+  for (const b of [1, 5, 10]) {
+    layer.call(new Array<number>(b).fill(0));
+    assertClose(layer.losses, [0.2]);
+  }
+  layer.call({ data: new Int32Array(0), shape: [0] });
+  assert.equal(layer.losses, [0]);
+  // A scalar index gives an output of shape (outputDim,): Keras divides by its first dimension.
+  const one = new Embedding({ inputDim: 2, outputDim: 1, weights: [[1], [1]], activityRegularizer: "l1" });
+  one.call(1);
+  assertClose(one.losses, [0.01]);
+  const three = new Embedding({ inputDim: 2, outputDim: 3, weights: [[1, 1, 1], [1, 1, 1]], activityRegularizer: "l1" });
+  three.call(0);
+  assertClose(three.losses, [0.03 / 3]);
+});
 vectors("G7: identifiers and configs ('l1l2' is zero; 'l1_l2' is 0.01/0.01, the Keras 2 meaning)", () => {
   assert.equal(new L1({ l1: 0.01 }).getConfig(), { l1: 0.01 });
   assert.equal(new L2({ l2: 0.01 }).getConfig(), { l2: 0.01 });
+  // Keras stores l1 as a float32 tensor (0.009999999776482582); the config keeps 0.01, within 1e-6 of it.
+  assertClose([new L1({ l1: 0.01 }).getConfig()["l1"] as number], [0.009999999776482582]);
+  // null factors mean the defaults (0.01 for L1 / L2, 0 for L1L2), as Keras' None.
+  assert.equal(new L1({ l1: null as never }).getConfig(), { l1: 0.01 });
+  assert.equal(new L2({ l2: null as never }).getConfig(), { l2: 0.01 });
+  assert.equal(new L1L2().getConfig(), { l1: 0, l2: 0 });
+  assert.is(new L1L2().apply(W), 0);
+  assertClose([getRegularizer("l1_l2")!.apply(W)], [0.111 + 0.3039]);
   const zero = getRegularizer("l1l2")!;
   assert.equal(zero.getConfig(), { l1: 0, l2: 0 });
   assert.is(zero.apply(W), 0);
@@ -91,6 +115,14 @@ reference("the orthogonal penalty across tile boundaries (rows 1..200) equals th
   }
 });
 
+reference("rows mode across many tiles (700 × 17, 3 × 64-row tile boundaries and a ragged last tile) equals the reference", () => {
+  const rnd = fixtureRandom(701);
+  const data = new Float32Array(700 * 17).map(() => rnd() - 0.5);
+  data.fill(0, 5 * 17, 6 * 17); // a zero row: its norm is floored and it contributes 0
+  assertClose([new OrthogonalRegularizer({ factor: 0.2 }).apply({ data, shape: [700, 17] })], [orthoReference(data, 700, 17, "rows", 0.2)], 1e-12, 1e-6);
+  assertClose([new OrthogonalRegularizer({ factor: 0.2, mode: "columns" }).apply({ data, shape: [700, 17] })], [orthoReference(data, 700, 17, "columns", 0.2)], 1e-12, 1e-6);
+});
+
 const layerSuite = suite("layer penalties");
 layerSuite("regularizationLoss and losses for the table", () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, weights: W, embeddingsRegularizer: "l2" });
@@ -132,6 +164,16 @@ layerSuite("a table of 20,000 × 16 gets its orthogonal penalty without an n × 
   // The mean |cosine| of independent random 16-d vectors is about sqrt(2 / (pi * 16)) = 0.2.
   assert.ok(penalty > 0.01 * 0.18 && penalty < 0.01 * 0.22, `penalty ${penalty}`);
   assert.ok(layer.memoryBytes - before < 1 << 20, "scratch stays O(rows), far below rows² floats");
+});
+layerSuite("a function regularizer sees the table (or the output) and its number is the penalty", () => {
+  const sumOf = ({ data }: { data: Float32Array }) => data.reduce((a, b) => a + b, 0);
+  const layer = new Embedding({ inputDim: 4, outputDim: 3, weights: W, embeddingsRegularizer: sumOf, activityRegularizer: sumOf });
+  assertClose([layer.regularizationLoss()], [0.5 - 1 + 2 + 3 + 4 - 0.1 + 0.2 - 0.3]);
+  layer.call([[1, 1], [0, 3]]);
+  // Output sum (3 + 4) · 2 + (0.5 - 1 + 2) = 15.5, divided by the batch size 2.
+  assertClose(layer.losses, [15.5 / 2, 8.3]);
+  assertThrowsMessage(() => new Embedding({ inputDim: 2, outputDim: 2, embeddingsRegularizer: () => "x" as never }).regularizationLoss(), ValueError,
+    'The regularizer function returned "x"; expected a number.');
 });
 layerSuite("Keras 3 configs of regularizers round-trip", () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, embeddingsRegularizer: "l1", activityRegularizer: { className: "L2", config: { l2: 0.5 } } });

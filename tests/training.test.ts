@@ -1,10 +1,11 @@
 // Training: the sparse backward pass, regularizer and activity gradients against finite differences,
 // optimizer steps against hand-computed Keras formulas, dense vs lazy updates, constraints after
 // steps, optimizer state, and a small task that must learn.
+import { readFileSync } from "node:fs";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import {
-  Adagrad, Adam, AdamW, Embedding, L1, L1L2, L2, MaxNorm, NonNeg, OrthogonalRegularizer, SGD, ValueError, type Regularizer,
+  Adagrad, Adam, AdamW, Embedding, L1, L1L2, L2, MaxNorm, MinMaxNorm, NonNeg, OrthogonalRegularizer, SGD, UnitNorm, ValueError, type Regularizer,
 } from "../src/index.ts";
 import { assertClose, assertSameFloats, assertThrowsMessage, fixtureRandom, flat } from "./helpers.ts";
 
@@ -114,8 +115,8 @@ fd("the data gradient of a squared loss", () => {
   const g = layer.backward(Float32Array.from(y, (v, i) => 2 * (v - target[i]!)))!;
   assertClose(densify(g, 6, 4), finiteDifferences(layer, table, loss, 1e-2), 2e-4, 1e-3);
 });
-fd("the activity regularizer's gradient is included (L1L2 and rows-mode Orthogonal, divided by batch)", () => {
-  for (const reg of [new L1L2({ l1: 0.3, l2: 0.2 }), new OrthogonalRegularizer({ factor: 0.5 })] as Regularizer[]) {
+fd("the activity regularizer's gradient is included (L1L2 and Orthogonal in both modes, divided by batch)", () => {
+  for (const reg of [new L1L2({ l1: 0.3, l2: 0.2 }), new OrthogonalRegularizer({ factor: 0.5 }), new OrthogonalRegularizer({ factor: 0.5, mode: "columns" })] as Regularizer[]) {
     const table = randomTable(5, 3, 3);
     const layer = new Embedding({ inputDim: 5, outputDim: 3, weights: table, activityRegularizer: reg });
     const x = [4, 1, 3, 0];
@@ -125,6 +126,13 @@ fd("the activity regularizer's gradient is included (L1L2 and rows-mode Orthogon
     const g = layer.backward(Float32Array.from(c))!;
     assertClose(densify(g, 5, 3), finiteDifferences(layer, table, loss, 1e-3), 2e-4, 2e-3);
   }
+});
+
+fd("an activity regularizer given as a function cannot be differentiated: backward says so", () => {
+  const layer = new Embedding({ inputDim: 3, outputDim: 2, activityRegularizer: ({ data }: { data: Float32Array }) => data[0]! });
+  layer.call([1, 2]);
+  assertThrowsMessage(() => layer.backward(new Float32Array(4)), ValueError,
+    "backward() cannot differentiate the activity regularizer Function; use L1, L2, L1L2 or OrthogonalRegularizer.");
 });
 
 /** The regularizer gradient an optimizer step applies: SGD(lr 1), dense, zero data gradient. */
@@ -142,6 +150,26 @@ fd("the embeddings regularizers' gradients (dense mode reaches every row)", () =
     const layer = new Embedding({ inputDim: 7, outputDim: 5, weights: table, embeddingsRegularizer: reg });
     const numeric = finiteDifferences(layer, table, () => layer.regularizationLoss(), 1e-3);
     assertClose(appliedRegularizerGradient(layer, 7, 5), numeric, 3e-6, 3e-3);
+  }
+});
+
+fd("lazy steps: the embeddings regularizer's gradient reaches the touched rows only, exactly", () => {
+  const cases: Regularizer[] = [new L1({ l1: 0.01 }), new L2({ l2: 0.03 }), new L1L2({ l1: 0.01, l2: 0.02 }),
+    new OrthogonalRegularizer({ factor: 0.05, mode: "rows" }), new OrthogonalRegularizer({ factor: 0.05, mode: "columns" })];
+  const touched = [3, 1, 6];
+  for (const reg of cases) {
+    const table = randomTable(7, 5, 8);
+    const layer = new Embedding({ inputDim: 7, outputDim: 5, weights: table, embeddingsRegularizer: reg });
+    const numeric = finiteDifferences(layer, table, () => layer.regularizationLoss(), 1e-3);
+    const before = layer.getWeights()[0]!.data;
+    layer.applyGradients({ indices: Int32Array.from(touched), values: new Float32Array(15), shape: [3, 5], denseShape: [7, 5] },
+      new SGD({ learningRate: 1, mode: "lazy" }));
+    const after = layer.getWeights()[0]!.data;
+    for (let r = 0; r < 7; r++) {
+      const applied = Array.from({ length: 5 }, (_, c) => before[r * 5 + c]! - after[r * 5 + c]!);
+      if (touched.includes(r)) assertClose(applied, numeric.subarray(r * 5, r * 5 + 5), 3e-6, 3e-3);
+      else assert.equal(applied, [0, 0, 0, 0, 0], `${reg.className}: untouched row ${r} must not move`);
+    }
   }
 });
 
@@ -224,6 +252,70 @@ steps("the constraint follows each step: touched rows when lazy and per-row, the
   nonneg.applyGradients({ indices: new Int32Array([1]), values: new Float32Array([50, -50]), shape: [1, 2], denseShape: [2, 2] }, new SGD({ learningRate: 1, mode: "lazy" }));
   assert.equal(Array.from(nonneg.getWeights()[0]!.data), [1, 1, 0, 51]);
 });
+steps("one default Adam step, computed by hand: w = 0.5, g = 0.2 → 0.49900001581", () => {
+  // t = 1: m = 0.1·0.2 = 0.02, v = 0.001·0.04 = 4e-5, α = 0.001·√0.001 / 0.1 = 3.16227766e-4,
+  // w −= m·α / (√v + 1e-7) = 6.32455532e-6 / 6.32465532e-3 = 9.99984189e-4.
+  const layer = new Embedding({ inputDim: 1, outputDim: 1, weights: [[0.5]] });
+  layer.applyGradients({ indices: new Int32Array([0]), values: new Float32Array([0.2]), shape: [1, 1], denseShape: [1, 1] }, new Adam());
+  assertClose(layer.getWeights()[0]!.data, [0.49900001581], 1e-7, 0);
+});
+steps("Keras' defaults: SGD lr 0.01; Adagrad 0.001 / 0.1 / 1e-7; Adam 0.001 / 0.9 / 0.999 / 1e-7; AdamW weight decay 0.004", () => {
+  assert.equal(new SGD().getConfig(), { learningRate: 0.01, mode: "dense", weightDecay: null, momentum: 0, nesterov: false });
+  assert.equal(new Adagrad().getConfig(), { learningRate: 0.001, mode: "dense", weightDecay: null, initialAccumulatorValue: 0.1, epsilon: 1e-7 });
+  assert.equal(new Adam().getConfig(), { learningRate: 0.001, mode: "dense", weightDecay: null, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+  assert.equal(new AdamW().getConfig(), { learningRate: 0.001, mode: "dense", weightDecay: 0.004, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
+  assert.is(new Adam({ mode: "lazy" }).mode, "lazy");
+  assertThrowsMessage(() => new Adam({ mode: "sparse" as never }), ValueError, 'mode must be "dense" or "lazy". Received: mode="sparse"');
+});
+steps("dense vs lazy for SGD with momentum, weight decay and Adagrad", () => {
+  const g = (rows: number[], values: number[]) => ({ indices: Int32Array.from(rows), values: Float32Array.from(values), shape: [rows.length, 2] as [number, number], denseShape: [2, 2] as [number, number] });
+  const run = (opt: SGD | Adagrad) => {
+    const layer = new Embedding({ inputDim: 2, outputDim: 2, weights: [[1, 2], [3, 4]] });
+    layer.applyGradients(g([0, 1], [1, -1, 0.5, 0.5]), opt);
+    layer.applyGradients(g([1], [2, -2]), opt);
+    return { w: Array.from(layer.getWeights()[0]!.data), state: opt.getState(layer)! };
+  };
+  // Momentum 0.9, lr 0.1. Row 0: v1 = -0.1·g, and step 2 has g = 0: dense moves it again by 0.9·v1, lazy does not.
+  const dense = run(new SGD({ learningRate: 0.1, momentum: 0.9 }));
+  const lazy = run(new SGD({ learningRate: 0.1, momentum: 0.9, mode: "lazy" }));
+  assertClose(dense.w.slice(0, 2), [1 - 0.1 - 0.09, 2 + 0.1 + 0.09]);
+  assertClose(lazy.w.slice(0, 2), [1 - 0.1, 2 + 0.1]);
+  // Row 1 had gradients both times: v2 = 0.9·v1 − 0.1·g2, the same in both modes.
+  const row1 = [3, 4].map((w, c) => { const v1 = -0.1 * [0.5, 0.5][c]!; return w + v1 + (0.9 * v1 - 0.1 * [2, -2][c]!); });
+  assertClose(dense.w.slice(2), row1);
+  assertClose(lazy.w.slice(2), row1);
+  assertClose(lazy.state.slots["momentum"]!, [-0.1, 0.1, 0.9 * -0.05 - 0.2, 0.9 * -0.05 + 0.2]);
+  // Decoupled weight decay (w −= w·wd·lr): dense reaches row 0 on step 2, lazy does not.
+  const wdDense = run(new SGD({ learningRate: 0.1, weightDecay: 0.5 }));
+  const wdLazy = run(new SGD({ learningRate: 0.1, weightDecay: 0.5, mode: "lazy" }));
+  // Row 0 after step 1 (both modes): w·(1 − 0.05) − 0.1·g = [0.95 − 0.1, 1.9 + 0.1].
+  const row0 = [0.85, 2.0];
+  assertClose(wdLazy.w.slice(0, 2), row0);
+  assertClose(wdDense.w.slice(0, 2), row0.map((w) => w * 0.95));
+  // Adagrad, lr 0.001: the accumulators start at 0.1 and only gain g²; a zero gradient leaves a row where it is.
+  const ada = run(new Adagrad());
+  const adaLazy = run(new Adagrad({ mode: "lazy" }));
+  assertClose(ada.state.slots["accumulator"]!, [1.1, 1.1, 0.1 + 0.25 + 4, 0.1 + 0.25 + 4], 1e-6, 1e-6);
+  assertClose(adaLazy.state.slots["accumulator"]!, ada.state.slots["accumulator"]!, 0, 0);
+  assertClose(ada.w, adaLazy.w, 0, 0);
+  assertClose(ada.w.slice(0, 2), [1 - 0.001 / Math.sqrt(1.1 + 1e-7), 2 + 0.001 / Math.sqrt(1.1 + 1e-7)], 1e-7, 1e-6);
+});
+steps("lazy steps: an axis-0 constraint is applied to the whole table, a per-row one to the touched rows", () => {
+  const table = [[3, 4], [6, 8], [0.3, 0.4]];
+  const zero = { indices: new Int32Array([2]), values: new Float32Array(2), shape: [1, 2] as [number, number], denseShape: [3, 2] as [number, number] };
+  const columns = new Embedding({ inputDim: 3, outputDim: 2, weights: table, embeddingsConstraint: new MaxNorm({ maxValue: 1 }) });
+  columns.applyGradients(zero, new SGD({ mode: "lazy" }));
+  // Row 2 was the only row stepped (by a zero gradient); every column of the table is constrained.
+  assertClose(columns.getWeights()[0]!.data, new MaxNorm({ maxValue: 1 }).apply(table), 0, 0);
+  const unit = new Embedding({ inputDim: 3, outputDim: 2, weights: table, embeddingsConstraint: new UnitNorm({ axis: 1 }) });
+  unit.applyGradients(zero, new Adam({ mode: "lazy" }));
+  const u = unit.getWeights()[0]!.data;
+  assert.equal(Array.from(u.subarray(0, 4)), [3, 4, 6, 8], "untouched rows keep their norms");
+  assertClose(u.subarray(4), [0.6, 0.8]);
+  const mm = new Embedding({ inputDim: 3, outputDim: 2, weights: table, embeddingsConstraint: new MinMaxNorm({ minValue: 1, maxValue: 2, axis: -1 }) });
+  mm.applyGradients({ ...zero, indices: new Int32Array([1]) }, new SGD({ mode: "lazy" }));
+  assertClose(mm.getWeights()[0]!.data, [3, 4, 1.2, 1.6, 0.3, 0.4]);
+});
 steps("repeated rows in a hand-made gradient are summed", () => {
   const layer = new Embedding({ inputDim: 2, outputDim: 1, weights: [[0], [0]] });
   layer.applyGradients({ indices: new Int32Array([1, 1, 0]), values: new Float32Array([1, 2, 5]), shape: [3, 1], denseShape: [2, 1] }, new SGD({ learningRate: 1 }));
@@ -250,6 +342,32 @@ state("saved and restored state continues training identically", () => {
   step(b, adamB, batches[3]!);
   assertSameFloats(b.getWeights()[0]!.data, a.getWeights()[0]!.data);
   assert.is(adamB.getState(b)!.iterations, 4);
+});
+state("SGD with momentum, Adagrad and lazy AdamW: restored state continues identically", () => {
+  const rnd = fixtureRandom(17);
+  const batches = Array.from({ length: 5 }, () => Array.from({ length: 6 }, () => Math.floor(rnd() * 12)));
+  for (const makeOpt of [() => new SGD({ learningRate: 0.1, momentum: 0.8 }), () => new Adagrad({ learningRate: 0.1 }), () => new AdamW({ learningRate: 0.05, mode: "lazy" })]) {
+    const make = () => new Embedding({ inputDim: 12, outputDim: 3, embeddingsInitializer: { className: "RandomNormal", config: { seed: 4 } } });
+    const step = (layer: Embedding, opt: SGD | Adagrad | AdamW, x: number[]) => {
+      const y = layer.call(x).data;
+      layer.applyGradients(layer.backward(y.map((v) => v - 0.5))!, opt);
+    };
+    const a = make();
+    const optA = makeOpt();
+    for (const x of batches.slice(0, 3)) step(a, optA, x);
+    const saved = optA.getState(a)!;
+    const b = make();
+    const optB = makeOpt();
+    b.setWeights(a.getWeights());
+    optB.setState(b, saved);
+    for (const x of batches.slice(3)) {
+      step(a, optA, x);
+      step(b, optB, x);
+    }
+    assertSameFloats(b.getWeights()[0]!.data, a.getWeights()[0]!.data, optA.className);
+    assert.equal(optB.getState(b)!.iterations, 5);
+    for (const name of Object.keys(saved.slots)) assertSameFloats(optB.getState(b)!.slots[name]!, optA.getState(a)!.slots[name]!, name);
+  }
 });
 state("errors: a second optimizer, a state of another class, bad gradients", () => {
   const layer = new Embedding({ inputDim: 3, outputDim: 2, name: "one_opt" });
@@ -304,8 +422,57 @@ learn("dot-product scores separate positive from negative pairs: the loss falls 
   assert.ok(last < 0.1 * first, `loss ${first} → ${last}`);
 });
 
+const readme = suite("README");
+/** The first ```js block under a README heading. */
+function readmeBlock(heading: string): string {
+  const text = readFileSync(new URL("../README.md", import.meta.url), "utf8");
+  const start = text.indexOf(`\n${heading}\n`);
+  assert.ok(start >= 0, `README has a "${heading}" section`);
+  const section = text.slice(start + heading.length + 2, text.indexOf("\n#", start + heading.length + 2));
+  const block = /```js\n([\s\S]*?)```/.exec(section);
+  assert.ok(block, `a js example under "${heading}"`);
+  return block![1]!;
+}
+readme("the Training example runs as written and learns", () => {
+  const code = readmeBlock("### Training");
+  const imports = /^import \{ ([^}]+) \} from "embedding-wasm";\n/m.exec(code);
+  assert.ok(imports, "the example imports from the package");
+  assert.equal(imports![1]!.split(",").map((n) => n.trim()), ["Embedding", "Adam"]);
+  // What the example leaves to the reader: batches of ids with a target per output, and ∂loss/∂y
+  // of a squared loss. Each id's target is a fixed vector; the loss of each batch is recorded.
+  const rnd = fixtureRandom(23);
+  const goal = Array.from({ length: 50 }, () => Array.from({ length: 32 }, () => rnd() - 0.5));
+  const fixed = Array.from({ length: 4 }, () => Array.from({ length: 8 }, () => Array.from({ length: 4 }, () => Math.floor(rnd() * 50))));
+  const batches = Array.from({ length: 150 }, (_, i) => {
+    const ids = fixed[i % 4]!;
+    return { ids, target: Float32Array.from(ids.flat().flatMap((id) => goal[id]!)) };
+  });
+  const losses: number[] = [];
+  const lossGradient = (y: Float32Array, target: Float32Array) => {
+    assert.is(y.length, target.length);
+    losses.push(y.reduce((s, v, i) => s + (v - target[i]!) ** 2, 0) / y.length);
+    return y.map((v, i) => (2 * (v - target[i]!)) / y.length);
+  };
+  const run = new Function("Embedding", "Adam", "batches", "lossGradient", `${code.slice(imports![0]!.length)}\nreturn layer;`);
+  const layer = run(Embedding, Adam, batches, lossGradient) as Embedding;
+  assert.equal(layer.getConfig().inputDim, 10000);
+  assert.is(losses.length, 150);
+  const first = losses.slice(0, 4).reduce((a, b) => a + b) / 4;
+  const last = losses.slice(-4).reduce((a, b) => a + b) / 4;
+  assert.ok(last < 0.1 * first, `loss ${first} → ${last}`);
+});
+readme("the axis-trap example runs as written: every row ends with norm ≤ 1", () => {
+  const code = readmeBlock("### Constraints and the axis trap");
+  const layer = new Function("Embedding", "MaxNorm", `${code}\nreturn layer;`)(Embedding, MaxNorm) as Embedding;
+  const w = layer.getWeights()[0]!.data;
+  let worst = 0;
+  for (let r = 0; r < 10000; r++) worst = Math.max(worst, Math.hypot(...w.subarray(r * 64, r * 64 + 64)));
+  assert.ok(worst <= 1 + 1e-6 && worst > 0.2, `largest row norm ${worst}`);
+});
+
 grads.run();
 fd.run();
 steps.run();
 state.run();
 learn.run();
+readme.run();

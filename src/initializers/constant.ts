@@ -14,7 +14,8 @@ export class Constant implements Initializer {
     this.value = numberArg("value", a.value, 0);
   }
   fill(target: FillTarget): void {
-    tableView(target).fill(this.value);
+    // The SIMD fill of assembly/training.ts; the value is rounded to float32 as Float32Array.fill would.
+    target.kernel.fillF32(target.ptr, count(target.shape), this.value);
   }
   apply(shape: readonly number[]): Float32Array {
     return applyViaFill(this, shape);
@@ -68,7 +69,8 @@ export class Identity implements Initializer {
       );
     }
     const cols = shape[1]!;
-    const view = tableView(target).fill(0);
+    target.kernel.fillF32(target.ptr, count(shape), 0);
+    const view = tableView(target);
     for (let i = 0, n = Math.min(shape[0]!, cols); i < n; i++) view[i * cols + i] = this.gain;
   }
   apply(shape: readonly number[]): Float32Array {
