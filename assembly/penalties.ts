@@ -67,12 +67,12 @@ export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, o
   return out;
 }
 
-/** 1 / max(||row||, 1e-7) for each of `rows` rows, into inv (float32 each). */
-function inverseRowNorms(table: usize, rows: u32, cols: u32, inv: usize): void {
+/** 1 / max(||row||, 1e-7) for rows [from, to), into inv[0 .. to - from) (float32 each). */
+function inverseRowNorms(table: usize, from: u32, to: u32, cols: u32, inv: usize): void {
   const rowBytes = <usize>cols << 2;
-  for (let r: u32 = 0; r < rows; r++) {
+  for (let r = from; r < to; r++) {
     const n = Math.sqrt(sumSquares(table + <usize>r * rowBytes, cols));
-    store<f32>(inv + (<usize>r << 2), <f32>(1 / (n > 1e-7 ? n : 1e-7)));
+    store<f32>(inv + (<usize>(r - from) << 2), <f32>(1 / (n > 1e-7 ? n : 1e-7)));
   }
 }
 
@@ -89,27 +89,33 @@ function inverseRowNorms(table: usize, rows: u32, cols: u32, inv: usize): void {
 
 /** Rows of a tile: the Gram matrix is visited in square tiles of this many rows, so both tiles of
  *  rows stay in cache while every pair between them is formed (nothing n x n is ever stored). */
-const TILE: u32 = 64;
+const ORTHOGONAL_TILE: u32 = 64;
 
 /**
  * Sum over pairs i < j of |<x_i, x_j>| / (||x_i|| ||x_j||) for the `rows` rows of a table, with
- * norms floored at 1e-7 as Keras' normalize does. `inv` is scratch for `rows` float32.
- * O(rows^2 cols) time, O(1) extra memory beyond `inv`.
+ * norms floored at 1e-7 as Keras' normalize does. `inv` is scratch for 2 * ORTHOGONAL_TILE float32:
+ * the inverse norms of the two tiles being paired. The second tile's norms are recomputed for each
+ * first tile (1 / ORTHOGONAL_TILE more work than storing all of them), so the extra memory stays
+ * O(tile) however many rows the table has. O(rows^2 cols) time.
  */
 export function rowPairAbsCosineSum(table: usize, rows: u32, cols: u32, inv: usize): f64 {
-  inverseRowNorms(table, rows, cols, inv);
   const rowBytes = <usize>cols << 2;
+  const invI = inv, invJ = inv + (<usize>ORTHOGONAL_TILE << 2);
   let total: f64 = 0;
-  for (let bi: u32 = 0; bi < rows; bi += TILE) {
-    const iEnd = bi + TILE < rows ? bi + TILE : rows;
-    for (let bj: u32 = bi; bj < rows; bj += TILE) {
-      const jEnd = bj + TILE < rows ? bj + TILE : rows;
+  for (let bi: u32 = 0; bi < rows; bi += ORTHOGONAL_TILE) {
+    const iEnd = bi + ORTHOGONAL_TILE < rows ? bi + ORTHOGONAL_TILE : rows;
+    inverseRowNorms(table, bi, iEnd, cols, invI);
+    for (let bj: u32 = bi; bj < rows; bj += ORTHOGONAL_TILE) {
+      const jEnd = bj + ORTHOGONAL_TILE < rows ? bj + ORTHOGONAL_TILE : rows;
+      // The diagonal tile pairs with itself: its norms are the ones just computed.
+      const tileJ = bj == bi ? invI : invJ;
+      if (bj != bi) inverseRowNorms(table, bj, jEnd, cols, invJ);
       for (let i = bi; i < iEnd; i++) {
         const xi = table + <usize>i * rowBytes;
-        const invI = <f64>load<f32>(inv + (<usize>i << 2));
+        const ni = <f64>load<f32>(invI + (<usize>(i - bi) << 2));
         for (let j = bj > i ? bj : i + 1; j < jEnd; j++) {
           const d = dotF32(xi, table + <usize>j * rowBytes, cols);
-          total += Math.abs(d * invI * <f64>load<f32>(inv + (<usize>j << 2)));
+          total += Math.abs(d * ni * <f64>load<f32>(tileJ + (<usize>(j - bj) << 2)));
         }
       }
     }

@@ -114,6 +114,9 @@ export class L1L2 extends SumsPenalty {
   }
 }
 
+/** Scratch of `rowPairAbsCosineSum`: the inverse norms of two tiles of 64 rows (assembly/penalties.ts), whatever the table's size. */
+const ROW_PAIR_SCRATCH_BYTES = 2 * 64 * 4;
+
 /**
  * Keras `OrthogonalRegularizer(factor=0.01, mode="rows")`: factor times the mean |cosine| between
  * distinct rows (or columns) of a 2-D tensor, vectors normalized as x / max(‖x‖, 1e-7). Rows mode
@@ -150,7 +153,7 @@ export class OrthogonalRegularizer implements Regularizer {
     let pairs: number;
     let k: number;
     if (this.mode === "rows") {
-      pairs = target.kernel.rowPairAbsCosineSum(target.ptr, rows, cols, target.scratch(rows * 4));
+      pairs = target.kernel.rowPairAbsCosineSum(target.ptr, rows, cols, target.scratch(ROW_PAIR_SCRATCH_BYTES));
       k = rows;
     } else {
       pairs = target.kernel.columnPairAbsCosineSum(target.ptr, rows, cols, target.scratch(cols * cols * 8));

@@ -4,6 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, getRegularizer, L1, L1L2, L2, OrthogonalRegularizer, ValueError } from "../src/index.ts";
 import { assertClose, assertThrowsMessage, fixtureRandom } from "./helpers.ts";
+import { instantiateKernel, kernelDataEnd } from "../src/wasm.ts";
 
 const W = [[0.5, -1, 2], [3, 4, 0], [-0.1, 0.2, -0.3], [0, 0, 0]];
 
@@ -123,6 +124,25 @@ reference("rows mode across many tiles (700 × 17, 3 × 64-row tile boundaries a
   assertClose([new OrthogonalRegularizer({ factor: 0.2, mode: "columns" }).apply({ data, shape: [700, 17] })], [orthoReference(data, 700, 17, "columns", 0.2)], 1e-12, 1e-6);
 });
 
+reference("rows mode asks for the same 512 bytes of scratch whatever the row count, and writes nothing past them", () => {
+  for (const [rows, cols] of [[3, 5], [1000, 13]] as const) {
+    const rnd = fixtureRandom(rows * 31 + cols);
+    const data = new Float32Array(rows * cols).map(() => rnd() - 0.5);
+    const memory = new WebAssembly.Memory({ initial: 2 });
+    const kernel = instantiateKernel(memory);
+    const ptr = kernelDataEnd();
+    new Float32Array(memory.buffer, ptr, data.length).set(data);
+    const scratchPtr = Math.ceil((ptr + data.length * 4) / 64) * 64;
+    const guard = new Uint8Array(memory.buffer, scratchPtr, 4096).fill(0xa5);
+    const asked: number[] = [];
+    const target = { kernel, ptr, shape: [rows, cols], scratch: (bytes: number) => (asked.push(bytes), scratchPtr) };
+    const penalty = new OrthogonalRegularizer({ factor: 0.3 }).penaltyOf(target);
+    assert.equal(asked, [512], `${rows} rows: scratch requested`);
+    assert.ok(guard.subarray(512).every((b) => b === 0xa5), `${rows} rows: nothing written past the scratch`);
+    assertClose([penalty], [orthoReference(data, rows, cols, "rows", 0.3)], 1e-12, 1e-6);
+  }
+});
+
 const layerSuite = suite("layer penalties");
 layerSuite("regularizationLoss and losses for the table", () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, weights: W, embeddingsRegularizer: "l2" });
@@ -163,7 +183,7 @@ layerSuite("a table of 20,000 × 16 gets its orthogonal penalty without an n × 
   const penalty = layer.regularizationLoss();
   // The mean |cosine| of independent random 16-d vectors is about sqrt(2 / (pi * 16)) = 0.2.
   assert.ok(penalty > 0.01 * 0.18 && penalty < 0.01 * 0.22, `penalty ${penalty}`);
-  assert.ok(layer.memoryBytes - before < 1 << 20, "scratch stays O(rows), far below rows² floats");
+  assert.ok(layer.memoryBytes - before < 1 << 16, "scratch stays O(tile), far below rows² floats");
 });
 layerSuite("a function regularizer sees the table (or the output) and its number is the penalty", () => {
   const sumOf = ({ data }: { data: Float32Array }) => data.reduce((a, b) => a + b, 0);
