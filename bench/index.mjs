@@ -7,8 +7,12 @@
 // in this process instead (faster to start, but later contenders then run with the heaps earlier
 // ones left behind; see README.md).
 //
-//   node bench/index.mjs [--quick] [--workloads=1000x64,10000x64] [--contenders=call,zero-copy,ort-node]
+//   node bench/index.mjs [--quick] [--suite=lookup,init,constraints,training]
+//                        [--workloads=1000x64,10000x64] [--contenders=call,zero-copy,ort-node]
 //                        [--max-time=S] [--in-process]
+//
+// --suite picks the suites (default: all). "lookup" is the one above (results/latest.*); init,
+// constraints and training are the kernel suites of ops/ (results/ops-latest.*, see ops/run.mjs).
 import { fork } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
@@ -19,6 +23,8 @@ import { oneTimeCosts } from "./clock.mjs";
 import { renderMarkdown } from "./report.mjs";
 import { runContender } from "./run-contender.mjs";
 import { evaluateTargets } from "./targets.mjs";
+import { runOpsSuites } from "./ops/run.mjs";
+import { SUITES } from "./ops/suites.mjs";
 import { QUICK_WORKLOADS, WORKLOADS, makeData } from "./workloads.mjs";
 
 // In-process mode: a full collection between contenders returns the previous one's buffers (up to
@@ -27,10 +33,11 @@ setFlagsFromString("--expose-gc");
 const collectGarbage = runInNewContext("gc");
 
 function parseArgs(argv) {
-  const args = { quick: false, workloads: undefined, contenders: undefined, maxTime: undefined, inProcess: false };
+  const args = { quick: false, suites: undefined, workloads: undefined, contenders: undefined, maxTime: undefined, inProcess: false };
   for (const arg of argv) {
     const [key, value] = arg.split(/=(.*)/s);
     if (key === "--quick") args.quick = true;
+    else if (key === "--suite" || key === "--suites") args.suites = value.split(",").filter(Boolean);
     else if (key === "--workloads") args.workloads = value.split(",").filter(Boolean);
     else if (key === "--contenders") args.contenders = value.split(",").filter(Boolean);
     else if (key === "--max-time") args.maxTime = Number(value);
@@ -78,14 +85,32 @@ function medianCosts(perProcess) {
   return Object.fromEntries([...byLabel].map(([label, values]) => [label, values.sort((a, b) => a - b)[values.length >> 1]]));
 }
 
+const SUITE_NAMES = ["lookup", ...SUITES.map((s) => s.name)];
+
 async function main() {
   const args = parseArgs(process.argv.slice(2));
   if (args.help) {
-    console.log(`Usage: node bench/index.mjs [--quick] [--workloads=a,b] [--contenders=x,y] [--max-time=seconds] [--in-process]
+    console.log(`Usage: node bench/index.mjs [--quick] [--suite=a,b] [--workloads=a,b] [--contenders=x,y] [--max-time=seconds] [--in-process]
+  suites:      ${SUITE_NAMES.join(", ")} (default: all; --workloads, --contenders and --in-process apply to lookup)
   workloads:   ${WORKLOADS.map((w) => w.name).join(", ")} (--quick: ${QUICK_WORKLOADS.join(", ")})
   contenders:  ${CONTENDERS.map((c) => c.name).join(", ")} (the bounds always run)`);
     return;
   }
+  const suites = args.suites ?? SUITE_NAMES;
+  const unknown = suites.filter((n) => !SUITE_NAMES.includes(n));
+  if (unknown.length) throw new Error(`Unknown suite: ${unknown.join(", ")}. Known: ${SUITE_NAMES.join(", ")}`);
+  let failures = 0;
+  if (suites.includes("lookup")) failures += await lookupSuite(args);
+  const ops = suites.filter((n) => n !== "lookup");
+  if (ops.length) failures += (await runOpsSuites({ names: ops, quick: args.quick, maxTime: args.maxTime })).failures;
+  if (failures) {
+    log(`${failures} contender run(s) failed; see the tables.`);
+    process.exitCode = 1;
+  }
+}
+
+/** The lookup suite (issue 3): every lookup contender on every workload; returns the number of failed runs. */
+async function lookupSuite(args) {
   const workloads = select("workload", WORKLOADS, args.workloads ?? (args.quick ? QUICK_WORKLOADS : undefined));
   // The bounds always run: every "% of bound" needs one.
   const chosen = select("contender", CONTENDERS, args.contenders);
@@ -151,10 +176,7 @@ async function main() {
   writeFileSync(new URL("latest.md", dir), markdown);
   console.log(markdown);
   log(`written: bench/results/latest.md, bench/results/latest.json`);
-  if (failures) {
-    log(`${failures} contender run(s) failed; see the table.`);
-    process.exitCode = 1;
-  }
+  return failures;
 }
 
 await main();

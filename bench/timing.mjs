@@ -56,3 +56,29 @@ export async function measure(name, prepared, { maxTime, minSamples, warmup }) {
   const sample = bench.stats.sample;
   return { median: median(sample), mean: bench.stats.mean, rme: bench.stats.rme, samples: sample.length };
 }
+
+/**
+ * Calls at or above this many seconds are timed one call per sample without benchmark.js (used by
+ * the kernel suites, ops/): benchmark.js would spend several calls calibrating and warming up a
+ * step that takes seconds (TF.js drawing 128M random numbers, say) to no benefit.
+ */
+export const SLOW_CALL_SECONDS = 0.1;
+
+/**
+ * Like `measure`, for a step that has already been called once (the checked call) and took
+ * `firstSeconds`: fast steps go to benchmark.js; slow ones get `slowSamples` more single-call
+ * samples (the checked call served as warm-up), or none when that call alone reached
+ * `onlyFirstAbove` seconds, in which case the checked call is the one sample.
+ */
+export async function measureAdaptive(name, prepared, timing, firstSeconds) {
+  if (firstSeconds < SLOW_CALL_SECONDS) return { ...(await measure(name, prepared, timing)), method: "benchmark.js" };
+  if (firstSeconds >= timing.onlyFirstAbove) return { median: firstSeconds, mean: firstSeconds, rme: 0, samples: 1, method: "the checked call only" };
+  const times = [];
+  for (let i = 0; i < timing.slowSamples; i++) {
+    const start = performance.now();
+    await prepared.step();
+    times.push((performance.now() - start) / 1000);
+  }
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  return { median: median(times), mean, rme: NaN, samples: times.length, method: "single calls" };
+}

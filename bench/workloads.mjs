@@ -21,7 +21,7 @@ export const WORKLOADS = [
 export const QUICK_WORKLOADS = ["1000x16", "1000x64", "10000x64"];
 
 /** mulberry32: a small, fast, seeded 32-bit generator; returns floats in [0, 1). */
-function generator(seed) {
+export function generator(seed) {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -2,49 +2,11 @@
 // (`tf.gather`), on the pure-JS cpu backend and on the WebAssembly (SIMD) backend. Each call does
 // what a caller must do to get a lookup's numbers out: wrap the indices in a tensor, run, read the
 // data with dataSync(), dispose both tensors. All TF.js code is imported only when a TF.js
-// contender runs.
-import { createRequire } from "node:module";
-import { dirname, join, sep } from "node:path";
-import { since, onceEver } from "../clock.mjs";
+// contender runs (tfjs-loader.mjs).
+import { since } from "../clock.mjs";
+import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
 
 let tf, tfl;
-async function load() {
-  if (tf === undefined) {
-    const start = performance.now();
-    tf = await import("@tensorflow/tfjs-core");
-    await import("@tensorflow/tfjs-backend-cpu");
-    const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
-    tfl = await import("@tensorflow/tfjs-layers");
-    // The wasm backend fetches its .wasm files from this folder (trailing separator required).
-    const require = createRequire(import.meta.url);
-    setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + sep);
-    onceEver("import @tensorflow/tfjs-core, -layers, -backend-cpu, -backend-wasm", since(start));
-  }
-  return tf;
-}
-
-/**
- * Runs `fn` with console.warn silenced: the cpu backend's first tensor prints a banner suggesting
- * @tensorflow/tfjs-node (native TensorFlow, not a JS/WASM library, so out of scope here).
- */
-function quietly(fn) {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return fn();
-  } finally {
-    console.warn = warn;
-  }
-}
-
-/** Switches the global TF.js backend; the first switch to a backend initializes it (timed, once). */
-async function useBackend(backend) {
-  await load();
-  const start = performance.now();
-  await tf.setBackend(backend);
-  await tf.ready();
-  onceEver(`TF.js setBackend("${backend}") first initialization`, since(start));
-}
 
 function contender(api, backend) {
   const name = `${api === "layers" ? "tfjs-layers" : "tf.gather"}-${backend}`;
@@ -53,6 +15,7 @@ function contender(api, backend) {
     group: "peer",
     async prepare(data) {
       await useBackend(backend);
+      ({ tf, tfl } = await loadTfjs());
       const setup = {};
       const start = performance.now();
       const table = quietly(() => tf.tensor2d(data.table, [data.rows, data.dim]));

@@ -1,0 +1,178 @@
+// Suite "init" (issue 4): filling a table with an initializer, in floats per second, against
+// TF.js' `tf.initializers.*` (tfjs-layers) on the cpu and wasm backends and against the plainest
+// fill there is, Float32Array.prototype.fill over as many floats.
+//
+// Ours is measured two ways:
+//   fill   the initializer writes into a layer's existing table in WebAssembly memory: what
+//          `new Embedding({ embeddingsInitializer })` spends after allocating the table. The layer
+//          hands its table to the initializer through the documented Initializer protocol
+//          (`fill(target)`); a wrapper keeps that target so each timed call refills the same table.
+//   apply  `initializer.apply(shape)` → a fresh Float32Array: a memory of its own is allocated,
+//          filled, and copied out. Like TF.js, which returns a fresh tensor: the peer ratios use it.
+import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
+import { moments, orthogonalityError, short } from "./checks.mjs";
+
+const SEED = 1234;
+const TRUNCATED_SPREAD = 0.87962566103423978; // std of N(0, 1) truncated to ±2
+
+/** The initializers, with Keras' defaults, and what their values must look like. */
+const KINDS = {
+  uniform: {
+    ours: (E) => new E.RandomUniform({ minval: -0.05, maxval: 0.05, seed: SEED }),
+    tfjs: (tfl) => tfl.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: SEED }),
+    expect: () => ({ lo: -0.05, hi: 0.05, mean: 0, std: 0.1 / Math.sqrt(12) }),
+  },
+  normal: {
+    ours: (E) => new E.RandomNormal({ mean: 0, stddev: 0.05, seed: SEED }),
+    tfjs: (tfl) => tfl.initializers.randomNormal({ mean: 0, stddev: 0.05, seed: SEED }),
+    expect: () => ({ lo: -0.35, hi: 0.35, mean: 0, std: 0.05 }), // ±7σ: never reached in 1e9 draws
+  },
+  truncated: {
+    ours: (E) => new E.TruncatedNormal({ mean: 0, stddev: 0.05, seed: SEED }),
+    tfjs: (tfl) => tfl.initializers.truncatedNormal({ mean: 0, stddev: 0.05, seed: SEED }),
+    expect: () => ({ lo: -0.1, hi: 0.1, mean: 0, std: 0.05 * TRUNCATED_SPREAD }),
+  },
+  glorot_uniform: {
+    ours: (E) => new E.GlorotUniform({ seed: SEED }),
+    tfjs: (tfl) => tfl.initializers.glorotUniform({ seed: SEED }),
+    expect: ([rows, cols]) => {
+      const limit = Math.sqrt(6 / (rows + cols)); // fan_in = rows, fan_out = cols for a 2-D table
+      return { lo: -limit, hi: limit, mean: 0, std: limit / Math.sqrt(3) };
+    },
+  },
+  orthogonal: {
+    ours: (E) => new E.Orthogonal({ gain: 1, seed: SEED }),
+    tfjs: (tfl) => tfl.initializers.orthogonal({ gain: 1, seed: SEED }),
+    orthogonal: true,
+  },
+};
+
+const FULL = [
+  ...["uniform", "normal", "truncated", "glorot_uniform"].map((kind) => ({ kind, shape: [1000000, 128] })),
+  { kind: "orthogonal", shape: [1024, 256] },
+  { kind: "orthogonal", shape: [4096, 256] },
+];
+/** --quick: three of the initializers on smaller tables (TF.js needs ~4 s per 128M normal draws). */
+const QUICK = [
+  ...["uniform", "truncated"].map((kind) => ({ kind, shape: [20000, 128] })),
+  { kind: "orthogonal", shape: [128, 32] },
+];
+
+const named = (c) => ({ ...c, name: `${c.kind} ${c.shape.join("x")}`, floats: c.shape[0] * c.shape[1] });
+
+const fill = {
+  name: "fill",
+  group: "ours",
+  async prepare(c) {
+    const E = await import("embedding-wasm");
+    const init = KINDS[c.kind].ours(E);
+    let target;
+    // The documented Initializer protocol: the layer calls fill(target) with its table.
+    const keeper = { className: init.className, fill: (t) => init.fill((target = t)), apply: (s) => init.apply(s), getConfig: () => init.getConfig() };
+    const start = performance.now();
+    const layer = new E.Embedding({ inputDim: c.shape[0], outputDim: c.shape[1], embeddingsInitializer: keeper });
+    return {
+      setup: { "new Embedding (allocates and fills the table)": performance.now() - start },
+      step: () => init.fill(target),
+      output: () => layer.getWeights()[0].data,
+      dispose: () => layer.dispose(),
+    };
+  },
+};
+
+const apply = {
+  name: "apply",
+  group: "ours",
+  async prepare(c) {
+    const E = await import("embedding-wasm");
+    const init = KINDS[c.kind].ours(E);
+    let last;
+    return { setup: {}, step: () => (last = init.apply(c.shape)), output: () => last, dispose: () => {} };
+  },
+};
+
+function tfjs(backend) {
+  return {
+    name: `tfjs-${backend}`,
+    group: "peer",
+    async prepare(c) {
+      await useBackend(backend);
+      const { tf, tfl } = await loadTfjs();
+      const init = KINDS[c.kind].tfjs(tfl);
+      const before = tf.memory().numTensors;
+      let last;
+      return {
+        setup: {},
+        // apply → a tensor in the backend; dataSync() gets its values (on cpu, the tensor's own array).
+        step: () => {
+          const t = quietly(() => init.apply(c.shape, "float32"));
+          last = t.dataSync();
+          t.dispose();
+        },
+        output: () => last,
+        dispose: () => {
+          const leaked = tf.memory().numTensors - before;
+          if (leaked) throw new Error(`leaked ${leaked} tensors`);
+        },
+      };
+    },
+  };
+}
+
+const fillBound = {
+  name: "Float32Array.fill",
+  group: "bound",
+  async prepare(c) {
+    const values = new Float32Array(c.floats);
+    let v = 0.5;
+    return { setup: {}, step: () => values.fill((v = -v)), output: () => values, dispose: () => {} };
+  },
+};
+
+/** Values within the distribution's bounds, mean and std within 1% (of std); orthogonal: QᵀQ ≈ I. */
+function check(c, data, output, contender) {
+  if (!(output instanceof Float32Array) || output.length !== c.floats) return { problem: `output is not ${c.floats} float32 values` };
+  if (contender.group === "bound") return output[0] === output[c.floats - 1] ? {} : { problem: "fill left values behind" };
+  const kind = KINDS[c.kind];
+  if (kind.orthogonal) {
+    const error = orthogonalityError(output, c.shape[0], c.shape[1]);
+    const detail = `max |QᵀQ − I| = ${short(error)}`;
+    return error <= 1e-4 ? { detail } : { problem: detail + " (> 1e-4)" };
+  }
+  const e = kind.expect(c.shape);
+  const m = moments(output);
+  const detail = `range [${short(m.min)}, ${short(m.max)}], mean ${short(m.mean)}, std ${short(m.std)} (expected ${short(e.std)})`;
+  // The bounds are float32 numbers (−0.05 is −0.0500000007 in float32): 1e-6 of slack.
+  const slack = 1e-6 * Math.max(Math.abs(e.lo), Math.abs(e.hi));
+  if (!(m.min >= e.lo - slack && m.max <= e.hi + slack)) return { problem: `${detail}: outside [${short(e.lo)}, ${short(e.hi)}]` };
+  if (Math.abs(m.mean - e.mean) > 0.01 * e.std || Math.abs(m.std / e.std - 1) > 0.01) return { problem: `${detail}: moments off by more than 1%` };
+  return { detail };
+}
+
+export const initializersSuite = {
+  name: "init",
+  title: "Initializers (issue 4)",
+  throughput: { label: "Mfloats/s", per: (c) => c.floats / 1e6 },
+  cases: (quick) => (quick ? QUICK : FULL).map(named),
+  makeData: () => ({}),
+  contenders: [fill, apply, tfjs("cpu"), tfjs("wasm"), fillBound],
+  check,
+  peers: ["tfjs-cpu", "tfjs-wasm"],
+  bounds: [{ key: "fill", label: "Float32Array.fill", contenders: ["Float32Array.fill"] }],
+  targets(suite, { resultOf, ratio, boundRatio, target }) {
+    const c = suite.cases.find((x) => x.kind === "uniform");
+    if (!c) return [];
+    const viaApply = ratio(c, "apply", "tfjs-cpu");
+    const viaFill = ratio(c, "fill", "tfjs-cpu");
+    const ofFill = boundRatio(c, "fill", "fill");
+    const applyOfFill = boundRatio(c, "apply", "fill");
+    return [
+      target(`init: ${c.name}: \`apply\` (a fresh array, as TF.js returns) ≥ 20× faster than TF.js cpu`, viaApply, (x) => x >= 20, "×",
+        viaFill && `fill (in place) ${viaFill.text} faster`,
+        "apply allocates a fresh WebAssembly memory for the table, fills it (first-touch page faults on every page) and copies it out into a fresh Float32Array (page faults again): two allocations and a copy of the whole table around the generator; the in-place fill shows the generator alone"),
+      target(`init: ${c.name}: \`fill\` within 2× of Float32Array.fill of as many floats`, ofFill, (x) => x <= 2, "× the fill's time",
+        applyOfFill && `apply ${applyOfFill.text} the fill's time`,
+        "the generator: xoshiro128+ in 8 SIMD streams and a multiply-add per value is more work per 16 bytes than a store, and it is compute-bound where the fill is bound by memory bandwidth"),
+    ];
+  },
+};
