@@ -3,7 +3,7 @@
 // (src/) owns the memory layout and validates everything before a kernel runs.
 export { gatherRows } from "./gather";
 export { firstOutOfRange, f64ToIndices, f32ToIndices, i64ToIndices } from "./indices";
-export { fillRandom } from "./random";
+export { fillRandom, seedRandomState } from "./random";
 
 /** First byte the kernels' own static data does not use; the wrapper lays out regions above it. */
 export function heapBase(): usize {

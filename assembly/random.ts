@@ -2,7 +2,8 @@
 //
 // Generator: xoshiro128+ (Blackman & Vigna, "Scrambled linear pseudorandom number generators",
 // 2018) run as 8 independent streams: two v128 groups of four lanes, A = streams 0-3 and
-// B = streams 4-7, kept in locals. Seeding: a SplitMix64 sequence started at the 64-bit seed;
+// B = streams 4-7, kept in locals during a fill and in a 128-byte state block between fills
+// (seedRandomState, fillRandom), so a table can be filled in pieces. Seeding: a SplitMix64 sequence started at the 64-bit seed;
 // stream s takes draws 2s+1 and 2s+2 as its state words (lo, hi, lo, hi). SplitMix64 is a
 // bijection of its counter, so no stream's state is all zero and different seeds start different
 // streams. Each step of all eight streams yields 8 outputs, written in order, so element e of a
@@ -79,31 +80,43 @@ const GOLDEN: u64 = 0x9e3779b97f4a7c15;
   if (rest > 6) v128.store32_lane(p, hi, 2, 24);
 }
 
+/** Bytes of generator state: the 4 words of each of the 8 xoshiro128+ streams, as 8 v128. */
+export const RANDOM_STATE_BYTES: u32 = 128;
+
 /**
- * Fills `n` float32s at `out` from the 64-bit seed (seedHi:seedLo) with distribution `kind`:
- * UNIFORM (p0 = minval, p1 = range, p2 = upper), NORMAL (p0 = mean, p1 = stddev) or
- * TRUNCATED_NORMAL (p0 = mean, p1 = stddev, p2 = bound in standard deviations). Returns `out`.
+ * Writes the generator state for the 64-bit seed (seedHi:seedLo) at `state` (RANDOM_STATE_BYTES):
+ * v128 `w` holds word w of streams 0-3, v128 4 + w word w of streams 4-7. Returns `state`.
  */
-export function fillRandom(out: usize, n: u32, seedLo: u32, seedHi: u32, kind: u32, p0: f32, p1: f32, p2: f32): usize {
+export function seedRandomState(state: usize, seedLo: u32, seedHi: u32): usize {
+  const seed = (<u64>seedHi << 32) | <u64>seedLo;
+  for (let w: u32 = 0; w < 4; w++) {
+    v128.store(state + (<usize>w << 4), i32x4(stateWord(seed, 0, w), stateWord(seed, 1, w), stateWord(seed, 2, w), stateWord(seed, 3, w)));
+    v128.store(state + (<usize>(4 + w) << 4), i32x4(stateWord(seed, 4, w), stateWord(seed, 5, w), stateWord(seed, 6, w), stateWord(seed, 7, w)));
+  }
+  return state;
+}
+
+/**
+ * Fills `n` float32s at `out` from the generator state at `state` (see seedRandomState) with
+ * distribution `kind`: UNIFORM (p0 = minval, p1 = range, p2 = upper), NORMAL (p0 = mean,
+ * p1 = stddev) or TRUNCATED_NORMAL (p0 = mean, p1 = stddev, p2 = bound in standard deviations),
+ * and leaves the advanced state there. Each group of 8 values takes what the streams give next, so
+ * filling a table in pieces whose lengths are multiples of 8 gives the same values as one fill
+ * (how `apply` fills a fresh array through a small buffer). Returns `out`.
+ */
+export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32, p1: f32, p2: f32): usize {
   // Each call below inlines the loop with a constant kind, so the optimizer drops the other
   // distributions' branches and every distribution runs a loop of its own.
-  if (kind == UNIFORM) fillLoop(UNIFORM, out, n, seedLo, seedHi, p0, p1, p2);
-  else if (kind == NORMAL) fillLoop(NORMAL, out, n, seedLo, seedHi, p0, p1, p2);
-  else fillLoop(TRUNCATED_NORMAL, out, n, seedLo, seedHi, p0, p1, p2);
+  if (kind == UNIFORM) fillLoop(UNIFORM, out, n, state, p0, p1, p2);
+  else if (kind == NORMAL) fillLoop(NORMAL, out, n, state, p0, p1, p2);
+  else fillLoop(TRUNCATED_NORMAL, out, n, state, p0, p1, p2);
   return out;
 }
 
 // @ts-ignore: decorator
-@inline function fillLoop(kind: u32, out: usize, n: u32, seedLo: u32, seedHi: u32, p0: f32, p1: f32, p2: f32): void {
-  const seed = (<u64>seedHi << 32) | <u64>seedLo;
-  let a0 = i32x4(stateWord(seed, 0, 0), stateWord(seed, 1, 0), stateWord(seed, 2, 0), stateWord(seed, 3, 0));
-  let a1 = i32x4(stateWord(seed, 0, 1), stateWord(seed, 1, 1), stateWord(seed, 2, 1), stateWord(seed, 3, 1));
-  let a2 = i32x4(stateWord(seed, 0, 2), stateWord(seed, 1, 2), stateWord(seed, 2, 2), stateWord(seed, 3, 2));
-  let a3 = i32x4(stateWord(seed, 0, 3), stateWord(seed, 1, 3), stateWord(seed, 2, 3), stateWord(seed, 3, 3));
-  let b0 = i32x4(stateWord(seed, 4, 0), stateWord(seed, 5, 0), stateWord(seed, 6, 0), stateWord(seed, 7, 0));
-  let b1 = i32x4(stateWord(seed, 4, 1), stateWord(seed, 5, 1), stateWord(seed, 6, 1), stateWord(seed, 7, 1));
-  let b2 = i32x4(stateWord(seed, 4, 2), stateWord(seed, 5, 2), stateWord(seed, 6, 2), stateWord(seed, 7, 2));
-  let b3 = i32x4(stateWord(seed, 4, 3), stateWord(seed, 5, 3), stateWord(seed, 6, 3), stateWord(seed, 7, 3));
+@inline function fillLoop(kind: u32, out: usize, n: u32, state: usize, p0: f32, p1: f32, p2: f32): void {
+  let a0 = v128.load(state), a1 = v128.load(state, 16), a2 = v128.load(state, 32), a3 = v128.load(state, 48);
+  let b0 = v128.load(state, 64), b1 = v128.load(state, 80), b2 = v128.load(state, 96), b3 = v128.load(state, 112);
   const v0 = f32x4.splat(p0);
   const v1 = f32x4.splat(p1);
   const v2 = f32x4.splat(p2);
@@ -161,4 +174,6 @@ export function fillRandom(out: usize, n: u32, seedLo: u32, seedHi: u32, kind: u
     }
     p += 32;
   }
+  v128.store(state, a0); v128.store(state, a1, 16); v128.store(state, a2, 32); v128.store(state, a3, 48);
+  v128.store(state, b0, 64); v128.store(state, b1, 80); v128.store(state, b2, 96); v128.store(state, b3, 112);
 }

@@ -17,8 +17,10 @@ export interface KernelExports {
   f64ToIndices(src: number, n: number, dst: number): number;
   f32ToIndices(src: number, n: number, dst: number): number;
   i64ToIndices(src: number, n: number, dst: number): number;
-  /** kind: RandomKind; parameters per kind as in assembly/random.ts. */
-  fillRandom(out: number, n: number, seedLo: number, seedHi: number, kind: number, p0: number, p1: number, p2: number): number;
+  /** Writes the generator state of a 64-bit seed (RANDOM_STATE_BYTES at `state`). */
+  seedRandomState(state: number, seedLo: number, seedHi: number): number;
+  /** kind: RandomKind; parameters per kind as in assembly/random.ts. Advances the state at `state`. */
+  fillRandom(out: number, n: number, state: number, kind: number, p0: number, p1: number, p2: number): number;
   widenToF64(src: number, n: number, dst: number): number;
   orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
   constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
@@ -42,6 +44,9 @@ export interface KernelExports {
 
 /** Distributions of `fillRandom` (the constants of assembly/random.ts). */
 export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2 } as const;
+
+/** Bytes of the generator state block (RANDOM_STATE_BYTES of assembly/random.ts). */
+export const RANDOM_STATE_BYTES = 128;
 
 /** What `init()` accepts: a compiled module, the .wasm bytes, or a fetch `Response` (or its promise). */
 export type KernelSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;

@@ -212,6 +212,25 @@ seeded("the VarianceScaling family is bit-exact against the scalar reference, wi
   assertSameFloats(new RandomNormal({ seed: 11, stddev: 1 }).apply([6]), referenceFill(11, 6, "normal", 0, 1, 0), "the normals behind Orthogonal");
 });
 
+seeded("apply generates large tables in 32,768-float pieces: bit-identical to the scalar reference and to a layer's in-place fill", () => {
+  // 9,001 × 11 = 99,011 values: three whole pieces and a last one of 707 (not a multiple of 8).
+  const shape = [9001, 11];
+  const n = 9001 * 11;
+  const cases: [string, () => { className: string; apply(shape: number[]): Float32Array }, Float32Array][] = [
+    ["RandomUniform", () => new RandomUniform({ seed: 21, minval: -2, maxval: 3 }), referenceUniform(21, n, -2, 3)],
+    ["RandomNormal", () => new RandomNormal({ seed: 22, mean: 1, stddev: 0.5 }), referenceFill(22, n, "normal", 1, 0.5, 0)],
+    ["TruncatedNormal", () => new TruncatedNormal({ seed: 23 }), referenceFill(23, n, "truncated", 0, 0.05, 2)],
+    ["GlorotUniform", () => new GlorotUniform({ seed: 24 }), referenceUniform(24, n, -Math.sqrt(6 / 9012), Math.sqrt(6 / 9012))],
+  ];
+  for (const [name, make, expected] of cases) {
+    const applied = make().apply(shape);
+    assertSameFloats(applied, expected, `${name}.apply vs the reference`);
+    const layer = new Embedding({ inputDim: 9001, outputDim: 11, embeddingsInitializer: make() as never });
+    assertSameFloats(layer.getWeights()[0]!.data, applied, `${name}: a layer's table vs apply`);
+    layer.dispose();
+  }
+});
+
 const ids = suite("identifiers");
 const NAMES: [string, string][] = [
   ["uniform", "RandomUniform"], ["random_uniform", "RandomUniform"], ["RandomUniform", "RandomUniform"], ["randomUniform", "RandomUniform"],

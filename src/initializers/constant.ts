@@ -1,6 +1,7 @@
 // The deterministic initializers of Keras (keras/src/initializers/constant_initializers.py).
 import { ValueError } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
+import { checkShape } from "../standalone.ts";
 import { applyViaFill, count, numberArg, type FillTarget, type Initializer } from "./initializer.ts";
 
 const tableView = (t: FillTarget) => new Float32Array(t.kernel.memory.buffer, t.ptr, count(t.shape));
@@ -18,7 +19,8 @@ export class Constant implements Initializer {
     target.kernel.fillF32(target.ptr, count(target.shape), this.value);
   }
   apply(shape: readonly number[]): Float32Array {
-    return applyViaFill(this, shape);
+    // A fresh array filled directly: no WebAssembly memory of its own is needed for one value.
+    return new Float32Array(count(checkShape(shape))).fill(this.value);
   }
   getConfig(): Config {
     return { value: this.value };

@@ -2,7 +2,7 @@
 // corrected, transposed when rows < cols, times gain. The QR runs in WASM (assembly/orthogonal.ts).
 import { ValueError } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
-import { RandomKind } from "../wasm.ts";
+import { RANDOM_STATE_BYTES, RandomKind } from "../wasm.ts";
 import { numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
 
 /**
@@ -32,11 +32,13 @@ export class Orthogonal extends SeededInitializer {
     if (rows === 0 || cols === 0) return;
     const m = Math.max(rows, cols);
     const n = Math.min(rows, cols);
-    const matrix = target.scratch(8 * m * n + 16 * n);
+    // float64 matrix, then the QR's work area (16n bytes), which first holds the generator state.
+    const matrix = target.scratch(8 * m * n + Math.max(16 * n, RANDOM_STATE_BYTES));
     const [lo, hi] = this.seedWords();
+    const state = kernel.seedRandomState(matrix + 8 * m * n, lo, hi);
     // The normals are drawn into the table region, widened into the float64 scratch, and the
     // orthogonal result written back over them.
-    kernel.fillRandom(ptr, m * n, lo, hi, RandomKind.NORMAL, 0, 1, 0);
+    kernel.fillRandom(ptr, m * n, state, RandomKind.NORMAL, 0, 1, 0);
     kernel.widenToF64(ptr, m * n, matrix);
     kernel.orthogonalFill(matrix, rows, cols, matrix + 8 * m * n, ptr, this.gain);
   }

@@ -4,7 +4,8 @@
 import { checkKeys, type Config } from "../serialization.ts";
 import { RandomKind } from "../wasm.ts";
 import { fitsFloat32 } from "../validate.ts";
-import { count, numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
+import { numberArg } from "./initializer.ts";
+import { DrawnInitializer, type RandomDraw } from "./draws.ts";
 
 /** The largest float32 strictly below `x` (x finite). */
 function float32Below(x: number): number {
@@ -25,21 +26,21 @@ export function checkNormalRange(mean: number, stddev: number, reach: number): v
 }
 
 /** U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. */
-export function fillUniform(target: FillTarget, seed: [number, number], minval: number, maxval: number): void {
+export function uniformDraw(minval: number, maxval: number): RandomDraw {
   const min = Math.fround(minval);
   const range = Math.fround(Math.fround(maxval) - min);
   const upper = range > 0 ? float32Below(Math.fround(maxval)) : Infinity;
-  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.UNIFORM, min, range, upper);
+  return { kind: RandomKind.UNIFORM, p0: min, p1: range, p2: upper };
 }
 
 /** N(mean, stddev²) by Box–Muller. */
-export function fillNormal(target: FillTarget, seed: [number, number], mean: number, stddev: number): void {
-  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.NORMAL, mean, stddev, 0);
+export function normalDraw(mean: number, stddev: number): RandomDraw {
+  return { kind: RandomKind.NORMAL, p0: mean, p1: stddev, p2: 0 };
 }
 
 /** N(mean, stddev²) conditioned on [mean - 2 stddev, mean + 2 stddev], by rejection (never clipping). */
-export function fillTruncatedNormal(target: FillTarget, seed: [number, number], mean: number, stddev: number): void {
-  target.kernel.fillRandom(target.ptr, count(target.shape), seed[0], seed[1], RandomKind.TRUNCATED_NORMAL, mean, stddev, 2);
+export function truncatedNormalDraw(mean: number, stddev: number): RandomDraw {
+  return { kind: RandomKind.TRUNCATED_NORMAL, p0: mean, p1: stddev, p2: 2 };
 }
 
 /**
@@ -47,7 +48,7 @@ export function fillTruncatedNormal(target: FillTarget, seed: [number, number], 
  * Seeded: the same table on every call, engine and platform. Unseeded: a seed is drawn once at
  * construction, so one instance repeats itself and separate instances differ (Keras semantics).
  */
-export class RandomUniform extends SeededInitializer {
+export class RandomUniform extends DrawnInitializer {
   readonly className = "RandomUniform";
   readonly minval: number;
   readonly maxval: number;
@@ -60,8 +61,8 @@ export class RandomUniform extends SeededInitializer {
     fitsFloat32("maxval - minval", Math.fround(this.maxval) - Math.fround(this.minval));
   }
 
-  fill(target: FillTarget): void {
-    fillUniform(target, this.seedWords(), this.minval, this.maxval);
+  protected draw(): RandomDraw {
+    return uniformDraw(this.minval, this.maxval);
   }
 
   getConfig(): Config {
@@ -70,7 +71,7 @@ export class RandomUniform extends SeededInitializer {
 }
 
 /** The shared shape of the normal initializers: a mean, a stddev and a seed, checked to fit float32. */
-abstract class NormalInitializer extends SeededInitializer {
+abstract class NormalInitializer extends DrawnInitializer {
   readonly mean: number;
   readonly stddev: number;
 
@@ -94,8 +95,8 @@ export class RandomNormal extends NormalInitializer {
   constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
     super("RandomNormal", args, NORMAL_REACH);
   }
-  fill(target: FillTarget): void {
-    fillNormal(target, this.seedWords(), this.mean, this.stddev);
+  protected draw(): RandomDraw {
+    return normalDraw(this.mean, this.stddev);
   }
 }
 
@@ -110,7 +111,7 @@ export class TruncatedNormal extends NormalInitializer {
   constructor(args: { mean?: number; stddev?: number; seed?: number | null } = {}) {
     super("TruncatedNormal", args, 2);
   }
-  fill(target: FillTarget): void {
-    fillTruncatedNormal(target, this.seedWords(), this.mean, this.stddev);
+  protected draw(): RandomDraw {
+    return truncatedNormalDraw(this.mean, this.stddev);
   }
 }

@@ -1,8 +1,9 @@
 // VarianceScaling and its named presets (keras/src/initializers/random_initializers.py).
 import { ValueError, show } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
-import { numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
-import { checkNormalRange, fillNormal, fillTruncatedNormal, fillUniform, NORMAL_REACH } from "./random.ts";
+import { numberArg } from "./initializer.ts";
+import { DrawnInitializer, type RandomDraw } from "./draws.ts";
+import { checkNormalRange, normalDraw, truncatedNormalDraw, uniformDraw, NORMAL_REACH } from "./random.ts";
 import { fitsFloat32 } from "../validate.ts";
 
 /** Standard deviation of a standard normal truncated to [-2, 2] (Keras' constant). */
@@ -56,7 +57,7 @@ export interface VarianceScalingArgs {
  * truncated_normal has stddev sqrt(scale / n) / 0.87962566103423978 before truncation at ±2 stddev,
  * untruncated_normal stddev sqrt(scale / n), uniform the limits ±sqrt(3 scale / n).
  */
-export class VarianceScaling extends SeededInitializer {
+export class VarianceScaling extends DrawnInitializer {
   readonly className: string = "VarianceScaling";
   readonly scale: number;
   readonly mode: Mode;
@@ -102,13 +103,13 @@ export class VarianceScaling extends SeededInitializer {
     return { distribution: "truncated_normal", stddev: Math.sqrt(scale) / TRUNCATED_NORMAL_STDDEV };
   }
 
-  fill(target: FillTarget): void {
-    const { distribution, limit, stddev } = this.parameters(target.shape);
+  protected draw(shape: readonly number[]): RandomDraw {
+    const { distribution, limit, stddev } = this.parameters(shape);
     if (distribution === "uniform") fitsFloat32(`VarianceScaling's uniform range (2 · limit, scale ${this.scale})`, 2 * limit!);
     else checkNormalRange(0, stddev!, distribution === "truncated_normal" ? 2 : NORMAL_REACH);
-    if (distribution === "uniform") fillUniform(target, this.seedWords(), -limit!, limit!);
-    else if (distribution === "untruncated_normal") fillNormal(target, this.seedWords(), 0, stddev!);
-    else fillTruncatedNormal(target, this.seedWords(), 0, stddev!);
+    if (distribution === "uniform") return uniformDraw(-limit!, limit!);
+    if (distribution === "untruncated_normal") return normalDraw(0, stddev!);
+    return truncatedNormalDraw(0, stddev!);
   }
 
   getConfig(): Config {

@@ -1,0 +1,64 @@
+// Seeded draws from the kernel's generator (assembly/random.ts): a distribution and its parameters,
+// written either in place into a table (a layer's initializer) or into a fresh array (`apply`).
+import { RANDOM_STATE_BYTES, type KernelExports } from "../wasm.ts";
+import { checkShape, standaloneTable } from "../standalone.ts";
+import { count, SeededInitializer, type FillTarget } from "./initializer.ts";
+
+/** One of the kernel's distributions (RandomKind) with its three parameters (see assembly/random.ts). */
+export interface RandomDraw {
+  readonly kind: number;
+  readonly p0: number;
+  readonly p1: number;
+  readonly p2: number;
+}
+
+/**
+ * Floats generated per piece by `apply`: 128 KiB, so each piece is written and read back while it
+ * is still in the cache. A multiple of 8, so the pieces continue the generator exactly (a table
+ * filled in pieces equals one filled at once).
+ */
+const APPLY_PIECE = 32768;
+
+function seedState(kernel: KernelExports, state: number, seed: readonly [number, number]): number {
+  return kernel.seedRandomState(state, seed[0], seed[1]);
+}
+
+/** Fills `target`'s table with `draw` from `seed`, in place. */
+export function fillDraw(target: FillTarget, seed: readonly [number, number], draw: RandomDraw): void {
+  const state = seedState(target.kernel, target.scratch(RANDOM_STATE_BYTES), seed);
+  target.kernel.fillRandom(target.ptr, count(target.shape), state, draw.kind, draw.p0, draw.p1, draw.p2);
+}
+
+/**
+ * A fresh Float32Array of `shape` holding exactly what `fillDraw` would write. Generated piece by
+ * piece in a small memory and copied out, so a large table costs one allocation (the result) rather
+ * than a second, table-sized WebAssembly memory and a copy out of it.
+ */
+export function applyDraw(shape: readonly number[], seed: readonly [number, number], draw: RandomDraw): Float32Array {
+  const n = count(checkShape(shape));
+  const out = new Float32Array(n);
+  if (n === 0) return out;
+  const piece = standaloneTable([Math.min(n, APPLY_PIECE)]);
+  const state = seedState(piece.kernel, piece.scratch(RANDOM_STATE_BYTES), seed);
+  const buffer = piece.view(); // taken after scratch, which may have grown the memory
+  for (let done = 0; done < n; done += APPLY_PIECE) {
+    const len = Math.min(APPLY_PIECE, n - done);
+    piece.kernel.fillRandom(piece.ptr, len, state, draw.kind, draw.p0, draw.p1, draw.p2);
+    out.set(len === buffer.length ? buffer : buffer.subarray(0, len), done);
+  }
+  return out;
+}
+
+/** A seeded initializer whose values are one kernel draw: the random ones and VarianceScaling's family. */
+export abstract class DrawnInitializer extends SeededInitializer {
+  /** The distribution drawn for a table of `shape` (VarianceScaling's depends on the fans); validates it. */
+  protected abstract draw(shape: readonly number[]): RandomDraw;
+
+  fill(target: FillTarget): void {
+    fillDraw(target, this.seedWords(), this.draw(target.shape));
+  }
+
+  override apply(shape: readonly number[]): Float32Array {
+    return applyDraw(shape, this.seedWords(), this.draw(checkShape(shape)));
+  }
+}
