@@ -46,28 +46,47 @@ export function constrainRows(table: usize, rows: u32, cols: u32, lo: f32, hi: f
   return table;
 }
 
+/** Rows whose squares are summed in float32 (in `partials`) before each float64 flush into `sums`. */
+const COLUMN_BLOCK_ROWS: u32 = 8;
+
 /**
- * Per-column sums of squares into `sums` (cols float64), one pass over the table. `sums` is
- * overwritten. Returns `sums`.
+ * Per-column sums of squares into `sums` (cols float64), one pass over the table. Each block of
+ * COLUMN_BLOCK_ROWS rows is summed in float32 lanes into `partials` (cols float32 of scratch; a
+ * float32 computation like Keras' own), and each block's sums are added in float64, so the error
+ * stays at a few float32 ulps for any number of rows while the pass runs near read bandwidth
+ * (promoting every value to float64 made it compute-bound). `sums` is overwritten. Returns `sums`.
  */
-export function columnSumSquares(table: usize, rows: u32, cols: u32, sums: usize): usize {
+export function columnSumSquares(table: usize, rows: u32, cols: u32, sums: usize, partials: usize): usize {
   memory.fill(sums, 0, <usize>cols << 3);
   const rowBytes = <usize>cols << 2;
-  for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
+  const vecCols = cols & ~(<u32>3);
+  for (let r0: u32 = 0; r0 < rows; r0 += COLUMN_BLOCK_ROWS) {
+    memory.fill(partials, 0, rowBytes);
+    const rEnd = r0 + COLUMN_BLOCK_ROWS < rows ? r0 + COLUMN_BLOCK_ROWS : rows;
+    for (let r = r0; r < rEnd; r++) {
+      const p = table + <usize>r * rowBytes;
+      let c: u32 = 0;
+      for (; c < vecCols; c += 4) {
+        const o = <usize>c << 2;
+        const v = v128.load(p + o);
+        v128.store(partials + o, f32x4.add(v128.load(partials + o), f32x4.mul(v, v)));
+      }
+      for (; c < cols; c++) {
+        const o = <usize>c << 2;
+        const x = load<f32>(p + o);
+        store<f32>(partials + o, load<f32>(partials + o) + x * x);
+      }
+    }
     let c: u32 = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const v = v128.load(p + (<usize>c << 2));
+    for (; c < vecCols; c += 4) {
+      const q = v128.load(partials + (<usize>c << 2));
       const s = sums + (<usize>c << 3);
-      const lo = f64x2.promote_low_f32x4(v);
-      const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-      v128.store(s, f64x2.add(v128.load(s), f64x2.mul(lo, lo)));
-      v128.store(s, f64x2.add(v128.load(s, 16), f64x2.mul(hi, hi)), 16);
+      v128.store(s, f64x2.add(v128.load(s), f64x2.promote_low_f32x4(q)));
+      v128.store(s, f64x2.add(v128.load(s, 16), f64x2.promote_low_f32x4(i32x4.shuffle(q, q, 2, 3, 0, 1))), 16);
     }
     for (; c < cols; c++) {
-      const x = <f64>load<f32>(p + (<usize>c << 2));
       const s = sums + (<usize>c << 3);
-      store<f64>(s, load<f64>(s) + x * x);
+      store<f64>(s, load<f64>(s) + <f64>load<f32>(partials + (<usize>c << 2)));
     }
   }
   return sums;

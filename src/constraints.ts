@@ -60,8 +60,9 @@ abstract class NormConstraint implements Constraint {
     const { kernel, ptr } = target;
     const divide = this.divide ? 1 : 0;
     if (this.axis === 0) {
+      // float64 sums, then cols float32: the block partials of the sums, later the column factors.
       const sums = target.scratch(cols * 12);
-      kernel.columnSumSquares(ptr, rows, cols, sums);
+      kernel.columnSumSquares(ptr, rows, cols, sums, sums + cols * 8);
       kernel.constrainColumns(ptr, rows, cols, sums, sums + cols * 8, this.clipLow, this.clipHigh, this.clipRate, divide);
     } else {
       kernel.constrainRows(ptr, rows, cols, this.clipLow, this.clipHigh, this.clipRate, divide);

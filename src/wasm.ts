@@ -24,7 +24,7 @@ export interface KernelExports {
   widenToF64(src: number, n: number, dst: number): number;
   orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
   constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
-  columnSumSquares(table: number, rows: number, cols: number, sums: number): number;
+  columnSumSquares(table: number, rows: number, cols: number, sums: number, partials: number): number;
   constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
   clampNonNegative(table: number, n: number): number;
   renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
