@@ -3,6 +3,7 @@
 // `layer.applyConstraint()` does it on demand. For a (inputDim, outputDim) table, axis 0 (the Keras
 // default) constrains each column across the vocabulary; axis 1 or -1 constrains each embedding.
 import { ValueError, show } from "./errors.ts";
+import { freshCopy } from "./fresh.ts";
 import type { FillTarget } from "./initializers/initializer.ts";
 import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
@@ -46,7 +47,7 @@ function applyToCopy(constraint: Constraint, table: WeightTable): Float32Array {
   const { shape, data } = readWeightTable("table", table);
   const target = standaloneTable(shape, data);
   constraint.applyTo(target);
-  return target.view().slice();
+  return freshCopy(target.view());
 }
 
 /** w * (rate·clip(n, lo, hi) + (1 − rate)·n) / (1e-7 + n), or w / (1e-7 + n), with n the L2 norm along `axis`. */

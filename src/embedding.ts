@@ -2,6 +2,7 @@
 import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
+import { freshCopy } from "./fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import type { FillTarget } from "./initializers/initializer.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
@@ -303,7 +304,7 @@ export class Embedding {
   call(x: LookupInput): Tensor<Float32Array> {
     const input = flatten(x, (n) => this.live().checkPositions(n));
     const mem = this.lookup(input);
-    return { data: mem.output().slice(0, input.size * this.outputDim), shape: [...input.shape, this.outputDim] };
+    return { data: freshCopy(mem.output().subarray(0, input.size * this.outputDim)), shape: [...input.shape, this.outputDim] };
   }
 
   /** As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`. */
@@ -461,7 +462,7 @@ export class Embedding {
 
   /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
   getWeights(): Tensor<Float32Array>[] {
-    return [{ data: this.live().table().slice(), shape: [this.inputDim, this.outputDim] }];
+    return [{ data: freshCopy(this.live().table()), shape: [this.inputDim, this.outputDim] }];
   }
 
   /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */

@@ -130,6 +130,29 @@ empty("call returns a fresh copy each time", () => {
   assert.not.equal(Array.from(layer.call([1, 2]).data), Array.from(a.data));
 });
 
+empty("large results (above 1 MiB, uninitialized in Node) are exact copies, each on an ArrayBuffer of its own that can be transferred", () => {
+  // 1000 × 300 table, 1200 positions: 1.44 MB of output; getWeights: 1.2 MB.
+  const layer = new Embedding({ inputDim: 1000, outputDim: 300, embeddingsInitializer: { className: "RandomUniform", config: { seed: 5 } } });
+  const table = layer.getWeights()[0]!.data;
+  const rnd = fixtureRandom(1200);
+  const idx = Array.from({ length: 1200 }, () => Math.floor(rnd() * 1000));
+  const results = [layer.call(idx).data, layer.call({ data: Int32Array.from(idx), shape: [40, 30] }).data, table];
+  for (const [i, data] of results.entries()) {
+    assert.is(data.byteOffset, 0, `result ${i}: byteOffset`);
+    assert.is(data.buffer.byteLength, data.byteLength, `result ${i}: its buffer holds exactly the result`);
+  }
+  assert.is.not(results[0]!.buffer, results[1]!.buffer, "two calls, two buffers");
+  assertSameFloats(results[0]!, referenceGather(table, 300, idx), "call");
+  assertSameFloats(results[1]!, referenceGather(table, 300, idx), "call, { data, shape }");
+  // Transferring a result's buffer moves it alone: the other results are untouched.
+  const expected = results[1]!.slice();
+  const moved = structuredClone(results[0]!, { transfer: [results[0]!.buffer] });
+  assert.is(results[0]!.length, 0, "the transferred result is detached");
+  assertSameFloats(moved, referenceGather(table, 300, idx), "the transferred copy");
+  assertSameFloats(results[1]!, expected, "another result is unaffected");
+  assertSameFloats(layer.getWeights()[0]!.data, table, "getWeights again");
+});
+
 gather.run();
 dtypes.run();
 empty.run();

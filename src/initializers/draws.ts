@@ -1,6 +1,7 @@
 // Seeded draws from the kernel's generator (assembly/random.ts): a distribution and its parameters,
 // written either in place into a table (a layer's initializer) or into a fresh array (`apply`).
 import { RANDOM_STATE_BYTES, type KernelExports } from "../wasm.ts";
+import { uninitializedFloat32 } from "../fresh.ts";
 import { checkShape, standaloneTable } from "../standalone.ts";
 import { count, SeededInitializer, type FillTarget } from "./initializer.ts";
 
@@ -36,7 +37,7 @@ export function fillDraw(target: FillTarget, seed: readonly [number, number], dr
  */
 export function applyDraw(shape: readonly number[], seed: readonly [number, number], draw: RandomDraw): Float32Array {
   const n = count(checkShape(shape));
-  const out = new Float32Array(n);
+  const out = uninitializedFloat32(n); // every element is written below
   if (n === 0) return out;
   const piece = standaloneTable([Math.min(n, APPLY_PIECE)]);
   const state = seedState(piece.kernel, piece.scratch(RANDOM_STATE_BYTES), seed);

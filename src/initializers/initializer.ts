@@ -4,6 +4,7 @@ import { ValueError, show } from "../errors.ts";
 import type { Config, Serializable } from "../serialization.ts";
 import { standaloneTable } from "../standalone.ts";
 import { float32Number } from "../validate.ts";
+import { freshCopy } from "../fresh.ts";
 import type { KernelExports } from "../wasm.ts";
 
 export { count } from "../standalone.ts";
@@ -29,7 +30,7 @@ export interface Initializer extends Serializable {
 export function applyViaFill(init: Initializer, shape: readonly number[]): Float32Array {
   const target = standaloneTable(shape);
   init.fill(target);
-  return target.view().slice();
+  return freshCopy(target.view());
 }
 
 /** A Keras seed as the two 32-bit halves of its 64-bit two's complement. */
