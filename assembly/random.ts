@@ -11,7 +11,9 @@
 // vector code and stores the first lanes) agree, and a prefix does not depend on the fill's length.
 //
 // Unit floats: u = (x >>> 8) * 2^-24 in [0, 1) (24 bits, exact in float32).
-//   UNIFORM     out[8k + l] = minval + u * range   (A lanes give l = 0..3, B lanes l = 4..7), capped
+//   UNIFORM     out[8k + l] = minval + u * range   (A lanes give l = 0..3, B lanes l = 4..7), computed
+//               as (x >>> 8) * step + minval with step = range * 2^-24 from the caller: the same float32
+//               product, since both scalings by 2^-24 are exact (range >= 2^-102, i.e. step normal), capped
 //               at `upper`, the float below maxval, because float32 rounding can reach maxval.
 //   NORMAL      Box-Muller: u1 = ((xA >>> 8) + 1) * 2^-24 in (0, 1], u2 = u(xB);
 //               r = sqrt(-2 ln u1); out[8k + l] = mean + stddev * r cos(2 pi u2) for l = 0..3 and
@@ -98,7 +100,7 @@ export function seedRandomState(state: usize, seedLo: u32, seedHi: u32): usize {
 
 /**
  * Fills `n` float32s at `out` from the generator state at `state` (see seedRandomState) with
- * distribution `kind`: UNIFORM (p0 = minval, p1 = range, p2 = upper), NORMAL (p0 = mean,
+ * distribution `kind`: UNIFORM (p0 = minval, p1 = step = range * 2^-24, p2 = upper), NORMAL (p0 = mean,
  * p1 = stddev) or TRUNCATED_NORMAL (p0 = mean, p1 = stddev, p2 = bound in standard deviations),
  * and leaves the advanced state there. Each group of 8 values takes what the streams give next, so
  * filling a table in pieces whose lengths are multiples of 8 gives the same values as one fill
@@ -140,8 +142,9 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
       a2 = v128.xor(a2, ta); b2 = v128.xor(b2, tb);
       a3 = rotl4(a3, 11); b3 = rotl4(b3, 11);
       if (kind == UNIFORM) {
-        lo = f32x4.min(affine(unit(ra, false), v1, v0), v2);
-        hi = f32x4.min(affine(unit(rb, false), v1, v0), v2);
+        // unit()'s multiply by 2^-24 is folded into step (p1): one multiply fewer per 4 values.
+        lo = f32x4.min(affine(f32x4.convert_i32x4_s(i32x4.shr_u(ra, 8)), v1, v0), v2);
+        hi = f32x4.min(affine(f32x4.convert_i32x4_s(i32x4.shr_u(rb, 8)), v1, v0), v2);
         break;
       }
       const r = radius(unit(ra, true));

@@ -213,7 +213,7 @@ export const constraintsSuite = {
         c.regularizer ? undefined
           : c.axis === 0
             ? "axis 0 needs every column's norm before any value can be scaled: one read pass for the norms, then the read+write pass; two passes over a table larger than the caches (51 MB here), at least 1.5× the single pass by construction"
-            : "each row is read twice (its norm, then the scaling) with a float64 sum of squares (f32→f64 promotions, one dependent add chain per row) and a sqrt and division between the two; the bound only multiplies"));
+            : "each row is read twice (its norm, then the scaling; the second read hits L1), and UnitNorm divides every value as Keras does (w / (1e-7 + n)): a float32 division per value costs several multiplies, and a reciprocal multiply would change results by an ulp; the bound only multiplies"));
       for (const peer of ["tfjs-cpu"]) {
         const r = ratio(c, "ours", peer);
         out.push(target(`constraints: ${c.name}: ≥ 10× faster than TF.js cpu`, r, (x) => x >= 10, "×", ratio(c, "ours", "tfjs-wasm") && `vs TF.js wasm ${ratio(c, "ours", "tfjs-wasm").text ?? ratio(c, "ours", "tfjs-wasm").failed}`,

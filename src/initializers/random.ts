@@ -25,12 +25,16 @@ export function checkNormalRange(mean: number, stddev: number, reach: number): v
   fitsFloat32("|mean| + " + reach + " · |stddev|", Math.abs(mean) + reach * Math.abs(stddev));
 }
 
-/** U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. */
+/**
+ * U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. The kernel
+ * takes the range pre-scaled by 2^-24 (its unit step), which is exact for any range ≥ 2^-102;
+ * below that (maxval − minval < 2e-31) the step itself is rounded, documented in the README.
+ */
 export function uniformDraw(minval: number, maxval: number): RandomDraw {
   const min = Math.fround(minval);
   const range = Math.fround(Math.fround(maxval) - min);
   const upper = range > 0 ? float32Below(Math.fround(maxval)) : Infinity;
-  return { kind: RandomKind.UNIFORM, p0: min, p1: range, p2: upper };
+  return { kind: RandomKind.UNIFORM, p0: min, p1: Math.fround(range * 2 ** -24), p2: upper };
 }
 
 /** N(mean, stddev²) by Box–Muller. */
