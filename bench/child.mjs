@@ -1,4 +1,5 @@
-// Child-process entry: runs one contender on one workload and sends the result to the parent.
+// Child-process entry: runs one contender on the workloads it is sent, in turn (one in a full run;
+// all of them with --quick, to save process start-ups), and sends the results to the parent.
 // A fresh process per contender keeps libraries from affecting each other: TF.js and ONNX Runtime
 // leave large JS heaps and WebAssembly memories (which never shrink) behind, and a bigger heap
 // makes every later allocation-heavy contender (any that returns a fresh array) pay for slower GCs.
@@ -7,10 +8,15 @@ import { oneTimeCosts } from "./clock.mjs";
 import { runContender } from "./run-contender.mjs";
 import { WORKLOADS, makeData } from "./workloads.mjs";
 
-process.once("message", async ({ workload, contender, timing }) => {
-  const data = makeData(WORKLOADS.find((w) => w.name === workload));
-  const result = await runContender(CONTENDERS.find((c) => c.name === contender), data, timing);
-  result.oneTime = oneTimeCosts();
-  result.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
-  process.send(result, () => process.exit(0));
+process.once("message", async ({ workloads, contender, timing }) => {
+  const c = CONTENDERS.find((x) => x.name === contender);
+  const results = [];
+  for (const name of workloads) {
+    const result = await runContender(c, makeData(WORKLOADS.find((w) => w.name === name)), timing);
+    // One-time costs (imports, first backend initialization) are paid by the first workload only.
+    if (results.length === 0) result.oneTime = oneTimeCosts();
+    result.maxRssMiB = Math.round(process.resourceUsage().maxRSS / 1024);
+    results.push(result);
+  }
+  process.send(results, () => process.exit(0));
 });

@@ -57,16 +57,17 @@ function select(kind, all, names) {
 
 const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 
-/** Runs one contender on one workload in a fresh Node process; resolves with its result. */
-function inChild(workload, contender, timing) {
+/** Runs one contender on some workloads, in turn, in a fresh Node process; resolves with one result per workload. */
+function inChild(workloads, contender, timing) {
   return new Promise((resolve) => {
     const child = fork(new URL("./child.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
-    let result;
-    child.on("message", (message) => (result = message));
+    let results;
+    child.on("message", (message) => (results = message));
     child.on("exit", (code, signal) => {
-      resolve(result ?? { contender: contender.name, group: contender.group, error: `child process exited with ${signal ?? `code ${code}`}` });
+      const error = `child process exited with ${signal ?? `code ${code}`}`;
+      resolve(results ?? workloads.map(() => ({ contender: contender.name, group: contender.group, error })));
     });
-    child.send({ workload: workload.name, contender: contender.name, timing });
+    child.send({ workloads: workloads.map((w) => w.name), contender: contender.name, timing });
   });
 }
 
@@ -126,7 +127,7 @@ async function lookupSuite(args) {
     v8: process.versions.v8,
     cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
     quick: args.quick,
-    isolation: args.inProcess ? "one process" : "one child process per contender and workload",
+    isolation: args.inProcess ? "one process" : args.quick ? "one child process per contender (its workloads in turn)" : "one child process per contender and workload",
     maxTimeSeconds: timing.maxTime,
     warmupSeconds: timing.warmup,
     minSamples: timing.minSamples,
@@ -136,13 +137,17 @@ async function lookupSuite(args) {
   const results = [];
   const costs = [];
   let failures = 0;
-  for (const w of workloads) {
+  // --quick: one child per contender runs all its workloads (process start-ups and imports are most
+  // of a quick run); a full run isolates every contender on every workload.
+  const batched = new Map();
+  if (args.quick && !args.inProcess) for (const c of contenders) batched.set(c.name, await inChild(workloads, c, timing));
+  for (const [wi, w] of workloads.entries()) {
     let data = args.inProcess ? makeData(w) : undefined;
     const n = w.batch * w.sequence;
     const entry = { ...w, n, outputBytes: n * w.outputDim * 4, results: [] };
     log(`\n${w.name}: table ${w.inputDim}×${w.outputDim} (${((w.inputDim * w.outputDim * 4) / 2 ** 20).toFixed(1)} MiB), indices ${w.batch}×${w.sequence}`);
     for (const c of contenders) {
-      const r = args.inProcess ? await inProcess(data, c, timing) : await inChild(w, c, timing);
+      const r = args.inProcess ? await inProcess(data, c, timing) : batched.get(c.name)?.[wi] ?? (await inChild([w], c, timing))[0];
       if (r.oneTime) costs.push(r.oneTime);
       delete r.oneTime;
       if (r.error) {
