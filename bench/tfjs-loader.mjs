@@ -66,3 +66,18 @@ export async function useBackend(backend) {
   onceEver(`TF.js setBackend("${backend}") first initialization`, since(start));
   return tf;
 }
+
+/**
+ * A kernel-suite contender for TF.js on `backend`: named `tfjs-<backend>`, it switches to the
+ * backend and calls `prepare({ tf, tfl }, c, data)` for the case's prepared step.
+ */
+export function tfjsPeer(backend, prepare) {
+  return {
+    name: `tfjs-${backend}`,
+    group: "peer",
+    async prepare(c, data) {
+      await useBackend(backend);
+      return prepare(await loadTfjs(), c, data);
+    },
+  };
+}

@@ -8,7 +8,7 @@
 // `layer.regularizationLoss()`. TF.js: `v.assign(constraint.apply(v))` on a tf.Variable holding the
 // table (what tfjs-layers does after a step), and `regularizer.apply(v)` read with dataSync().
 import { generator } from "../workloads.mjs";
-import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
+import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
@@ -74,37 +74,31 @@ const ours = {
 };
 
 function tfjs(backend) {
-  return {
-    name: `tfjs-${backend}`,
-    group: "peer",
-    async prepare(c, data) {
-      await useBackend(backend);
-      const { tf, tfl } = await loadTfjs();
-      const v = quietly(() => tf.variable(tf.tensor2d(data.table, [c.rows, c.cols])));
-      const before = tf.memory().numTensors;
-      const dispose = () => {
-        const leaked = tf.memory().numTensors - before;
-        v.dispose();
-        if (leaked) throw new Error(`leaked ${leaked} tensors`);
+  return tfjsPeer(backend, ({ tf, tfl }, c, data) => {
+    const v = quietly(() => tf.variable(tf.tensor2d(data.table, [c.rows, c.cols])));
+    const before = tf.memory().numTensors;
+    const dispose = () => {
+      const leaked = tf.memory().numTensors - before;
+      v.dispose();
+      if (leaked) throw new Error(`leaked ${leaked} tensors`);
+    };
+    if (c.regularizer) {
+      const r = tfl.regularizers.l2({ l2: L2_FACTOR });
+      let penalty;
+      return {
+        setup: {},
+        step: () => {
+          const p = tf.tidy(() => r.apply(v));
+          penalty = p.dataSync()[0];
+          p.dispose();
+        },
+        output: () => penalty,
+        dispose,
       };
-      if (c.regularizer) {
-        const r = tfl.regularizers.l2({ l2: L2_FACTOR });
-        let penalty;
-        return {
-          setup: {},
-          step: () => {
-            const p = tf.tidy(() => r.apply(v));
-            penalty = p.dataSync()[0];
-            p.dispose();
-          },
-          output: () => penalty,
-          dispose,
-        };
-      }
-      const constraint = c.constraint === "MaxNorm" ? tfl.constraints.maxNorm({ maxValue: MAX_VALUE, axis: c.axis }) : tfl.constraints.unitNorm({ axis: c.axis });
-      return { setup: {}, step: () => tf.tidy(() => v.assign(constraint.apply(v))), output: () => v.dataSync(), dispose };
-    },
-  };
+    }
+    const constraint = c.constraint === "MaxNorm" ? tfl.constraints.maxNorm({ maxValue: MAX_VALUE, axis: c.axis }) : tfl.constraints.unitNorm({ axis: c.axis });
+    return { setup: {}, step: () => tf.tidy(() => v.assign(constraint.apply(v))), output: () => v.dataSync(), dispose };
+  });
 }
 
 // The bounds alternate the factor between 2 and 0.5, so the values stay exact and never drift to 0 or ∞.

@@ -9,7 +9,7 @@
 //          (`fill(target)`); a wrapper keeps that target so each timed call refills the same table.
 //   apply  `initializer.apply(shape)` → a fresh Float32Array: a memory of its own is allocated,
 //          filled, and copied out. Like TF.js, which returns a fresh tensor: the peer ratios use it.
-import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
+import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
 import { moments, orthogonalityError, short } from "./checks.mjs";
 
 const SEED = 1234;
@@ -92,31 +92,25 @@ const apply = {
 };
 
 function tfjs(backend) {
-  return {
-    name: `tfjs-${backend}`,
-    group: "peer",
-    async prepare(c) {
-      await useBackend(backend);
-      const { tf, tfl } = await loadTfjs();
-      const init = KINDS[c.kind].tfjs(tfl);
-      const before = tf.memory().numTensors;
-      let last;
-      return {
-        setup: {},
-        // apply → a tensor in the backend; dataSync() gets its values (on cpu, the tensor's own array).
-        step: () => {
-          const t = quietly(() => init.apply(c.shape, "float32"));
-          last = t.dataSync();
-          t.dispose();
-        },
-        output: () => last,
-        dispose: () => {
-          const leaked = tf.memory().numTensors - before;
-          if (leaked) throw new Error(`leaked ${leaked} tensors`);
-        },
-      };
-    },
-  };
+  return tfjsPeer(backend, ({ tf, tfl }, c) => {
+    const init = KINDS[c.kind].tfjs(tfl);
+    const before = tf.memory().numTensors;
+    let last;
+    return {
+      setup: {},
+      // apply → a tensor in the backend; dataSync() gets its values (on cpu, the tensor's own array).
+      step: () => {
+        const t = quietly(() => init.apply(c.shape, "float32"));
+        last = t.dataSync();
+        t.dispose();
+      },
+      output: () => last,
+      dispose: () => {
+        const leaked = tf.memory().numTensors - before;
+        if (leaked) throw new Error(`leaked ${leaked} tensors`);
+      },
+    };
+  });
 }
 
 const fillBound = {

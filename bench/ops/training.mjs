@@ -9,7 +9,7 @@
 // no sparse gradients: the gather's gradient is a dense unsortedSegmentSum over the whole table,
 // and Adam then updates every row.
 import { generator } from "../workloads.mjs";
-import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
+import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
@@ -91,43 +91,37 @@ function ours(mode) {
 }
 
 function tfjs(backend) {
-  return {
-    name: `tfjs-${backend}`,
-    group: "peer",
-    async prepare(c, data) {
-      await useBackend(backend);
-      const { tf, tfl } = await loadTfjs();
-      const start = performance.now();
-      const layer = tfl.layers.embedding({ inputDim: c.rows, outputDim: c.dim, embeddingsInitializer: "zeros" });
-      quietly(() => tf.tidy(() => layer.apply(tf.zeros(BATCH, "int32")))); // builds the layer
-      const table = tf.tensor2d(data.table, [c.rows, c.dim]);
-      layer.setWeights([table]);
-      table.dispose();
-      const variables = layer.trainableWeights.map((w) => w.read());
-      const optimizer = tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
-      const dY = tf.tensor3d(data.dY, [...BATCH, c.dim]); // the upstream gradient, a tensor already
-      const setup = { "tf.layers.embedding + build + setWeights": performance.now() - start };
-      let before;
-      return {
-        setup,
-        step: () => {
-          const x = tf.tensor2d(data.ids, BATCH, "int32");
-          optimizer.minimize(() => tf.sum(tf.mul(layer.apply(x), dY)), false, variables);
-          x.dispose();
-          before ??= tf.memory().numTensors; // after the first step, which creates Adam's moments
-        },
-        output: () => variables[0].dataSync(),
-        dispose: () => {
-          const leaked = tf.memory().numTensors - before;
-          optimizer.dispose();
-          dY.dispose();
-          layer.dispose();
-          if (leaked) throw new Error(`leaked ${leaked} tensors per run`);
-        },
-        formula: "tfjs",
-      };
-    },
-  };
+  return tfjsPeer(backend, ({ tf, tfl }, c, data) => {
+    const start = performance.now();
+    const layer = tfl.layers.embedding({ inputDim: c.rows, outputDim: c.dim, embeddingsInitializer: "zeros" });
+    quietly(() => tf.tidy(() => layer.apply(tf.zeros(BATCH, "int32")))); // builds the layer
+    const table = tf.tensor2d(data.table, [c.rows, c.dim]);
+    layer.setWeights([table]);
+    table.dispose();
+    const variables = layer.trainableWeights.map((w) => w.read());
+    const optimizer = tf.train.adam(ADAM.learningRate, ADAM.beta1, ADAM.beta2, ADAM.epsilon);
+    const dY = tf.tensor3d(data.dY, [...BATCH, c.dim]); // the upstream gradient, a tensor already
+    const setup = { "tf.layers.embedding + build + setWeights": performance.now() - start };
+    let before;
+    return {
+      setup,
+      step: () => {
+        const x = tf.tensor2d(data.ids, BATCH, "int32");
+        optimizer.minimize(() => tf.sum(tf.mul(layer.apply(x), dY)), false, variables);
+        x.dispose();
+        before ??= tf.memory().numTensors; // after the first step, which creates Adam's moments
+      },
+      output: () => variables[0].dataSync(),
+      dispose: () => {
+        const leaked = tf.memory().numTensors - before;
+        optimizer.dispose();
+        dY.dispose();
+        layer.dispose();
+        if (leaked) throw new Error(`leaked ${leaked} tensors per run`);
+      },
+      formula: "tfjs",
+    };
+  });
 }
 
 /** Not a training step: one v128 read+write pass over three tables (w, m, v), what a dense Adam step must at least stream. */
