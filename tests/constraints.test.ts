@@ -78,6 +78,14 @@ for (const [rows, cols] of SIZES) {
   }
 }
 
+invariants("NonNeg keeps NaN and -0 and zeroes negatives, in the SIMD body and the scalar tail alike", () => {
+  // numpy.maximum(x, 0) is where(x >= 0, x, 0) for non-NaN x (TF's max is the same rule): -0 >= 0, so -0 stays.
+  const data = new Float32Array([-0, NaN, -3, 2, -0, -1e-30, 0, 5, -0, NaN, -7]); // 8 in the body, 3 in the tail
+  const got = new NonNeg().apply({ data, shape: [1, data.length] });
+  const want = [-0, NaN, 0, 2, -0, 0, 0, 5, -0, NaN, 0];
+  want.forEach((w, i) => assert.ok(Object.is(got[i], w), `[${i}]: ${got[i]} (${Object.is(got[i], -0) ? "-0" : "+0 or other"}), expected ${Object.is(w, -0) ? "-0" : w}`));
+});
+
 const layer = suite("layer.applyConstraint");
 layer("applies the layer's constraint in place; construction does not", () => {
   const big = [[3, 4], [0.3, 0.4], [6, 8]];
