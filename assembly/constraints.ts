@@ -40,16 +40,26 @@ const EPSILON: f32 = 1e-7;
   for (; q < end; q += 4) store<f32>(q, divide ? load<f32>(q) / f : load<f32>(q) * f);
 }
 
+/** Row t of the table: row t itself, or row list[t] when `listed`. */
 // @ts-ignore: decorator
-@inline function constrainRowsWith(table: usize, rows: u32, cols: u32, lo: f32, hi: f32, rate: f32, divide: bool): void {
-  if (rows == 0) return;
+@inline function rowAt(table: usize, rowBytes: usize, list: usize, t: u32, listed: bool): usize {
+  return table + <usize>(listed ? load<u32>(list + (<usize>t << 2)) : t) * rowBytes;
+}
+
+/**
+ * Scales m rows (rows 0..m, or the distinct rows list[0..m) when `listed`) by their norms' factors.
+ * Software-pipelined: row t + 1's norm is summed before row t is scaled, so the latency of each
+ * row's sqrt and factor division overlaps the previous row's scaling. `listed` and `divide` are
+ * constants at each call: the four copies have no per-vector test.
+ */
+// @ts-ignore: decorator
+@inline function constrainRowsWith(table: usize, m: u32, cols: u32, list: usize, listed: bool, lo: f32, hi: f32, rate: f32, divide: bool): void {
+  if (m == 0) return;
   const rowBytes = <usize>cols << 2;
-  // Software-pipelined: row r + 1's norm is summed before row r is scaled, so the latency of each
-  // row's sqrt and factor division overlaps the previous row's scaling.
-  let f = factor(<f32>Math.sqrt(sumSquares(table, cols)), lo, hi, rate, divide);
-  let p = table;
-  for (let r: u32 = 1; r < rows; r++) {
-    const next = p + rowBytes;
+  let p = rowAt(table, rowBytes, list, 0, listed);
+  let f = factor(<f32>Math.sqrt(sumSquares(p, cols)), lo, hi, rate, divide);
+  for (let t: u32 = 1; t < m; t++) {
+    const next = rowAt(table, rowBytes, list, t, listed);
     const fNext = factor(<f32>Math.sqrt(sumSquares(next, cols)), lo, hi, rate, divide);
     scaleRun(p, cols, f, divide);
     f = fNext;
@@ -60,9 +70,8 @@ const EPSILON: f32 = 1e-7;
 
 /** axis = 1 (each row is one embedding): every row scaled by its own norm. Returns `table`. */
 export function constrainRows(table: usize, rows: u32, cols: u32, lo: f32, hi: f32, rate: f32, divide: bool): usize {
-  // Each branch inlines the loop with a constant `divide`, so neither loop tests it per vector.
-  if (divide) constrainRowsWith(table, rows, cols, lo, hi, rate, true);
-  else constrainRowsWith(table, rows, cols, lo, hi, rate, false);
+  if (divide) constrainRowsWith(table, rows, cols, 0, false, lo, hi, rate, true);
+  else constrainRowsWith(table, rows, cols, 0, false, lo, hi, rate, false);
   return table;
 }
 
@@ -131,33 +140,39 @@ export function columnSumSquares(table: usize, rows: u32, cols: u32, sums: usize
  * scratch for cols float32. Returns `table`.
  */
 export function constrainColumns(table: usize, rows: u32, cols: u32, sums: usize, factors: usize, lo: f32, hi: f32, rate: f32, divide: bool): usize {
-  // Each branch inlines the loops with a constant `divide`, so neither tests it per vector.
-  if (divide) constrainColumnsWith(table, rows, cols, sums, factors, lo, hi, rate, true);
-  else constrainColumnsWith(table, rows, cols, sums, factors, lo, hi, rate, false);
-  return table;
-}
-
-// @ts-ignore: decorator
-@inline function constrainColumnsWith(table: usize, rows: u32, cols: u32, sums: usize, factors: usize, lo: f32, hi: f32, rate: f32, divide: bool): void {
   for (let c: u32 = 0; c < cols; c++) {
     const n = <f32>Math.sqrt(load<f64>(sums + (<usize>c << 3)));
-    store<f32>(factors + (<usize>c << 2), factor(n, lo, hi, rate, divide));
+    store<f32>(factors + (<usize>c << 2), divide ? factor(n, lo, hi, rate, true) : factor(n, lo, hi, rate, false));
   }
+  // Two loops, not one testing `divide` per vector. They differ in more than the operation (the
+  // multiply takes 64 bytes per iteration, the throughput-bound divide 16), or Binaryen folds them
+  // back into one loop with a branch around the multiply or divide.
   const rowBytes = <usize>cols << 2;
-  for (let r: u32 = 0; r < rows; r++) {
-    const p = table + <usize>r * rowBytes;
-    let c: u32 = 0;
-    for (; c + 4 <= cols; c += 4) {
-      const q = p + (<usize>c << 2);
-      const f = v128.load(factors + (<usize>c << 2));
-      v128.store(q, divide ? f32x4.div(v128.load(q), f) : f32x4.mul(v128.load(q), f));
+  const vecBytes = <usize>(cols & ~(<u32>3)) << 2;
+  if (divide) {
+    for (let r: u32 = 0; r < rows; r++) {
+      const p = table + <usize>r * rowBytes;
+      let o: usize = 0;
+      for (; o < vecBytes; o += 16) v128.store(p + o, f32x4.div(v128.load(p + o), v128.load(factors + o)));
+      for (; o < rowBytes; o += 4) store<f32>(p + o, load<f32>(p + o) / load<f32>(factors + o));
     }
-    for (; c < cols; c++) {
-      const q = p + (<usize>c << 2);
-      const f = load<f32>(factors + (<usize>c << 2));
-      store<f32>(q, divide ? load<f32>(q) / f : load<f32>(q) * f);
+  } else {
+    const wideBytes = <usize>(cols & ~(<u32>15)) << 2;
+    for (let r: u32 = 0; r < rows; r++) {
+      const p = table + <usize>r * rowBytes;
+      let o: usize = 0;
+      for (; o < wideBytes; o += 64) {
+        const q = p + o, f = factors + o;
+        v128.store(q, f32x4.mul(v128.load(q), v128.load(f)));
+        v128.store(q, f32x4.mul(v128.load(q, 16), v128.load(f, 16)), 16);
+        v128.store(q, f32x4.mul(v128.load(q, 32), v128.load(f, 32)), 32);
+        v128.store(q, f32x4.mul(v128.load(q, 48), v128.load(f, 48)), 48);
+      }
+      for (; o < vecBytes; o += 16) v128.store(p + o, f32x4.mul(v128.load(p + o), v128.load(factors + o)));
+      for (; o < rowBytes; o += 4) store<f32>(p + o, load<f32>(p + o) * load<f32>(factors + o));
     }
   }
+  return table;
 }
 
 /**
@@ -223,21 +238,14 @@ export function renormRows(table: usize, cols: u32, idx: usize, n: u32, maxNorm:
   return rescaled;
 }
 
-/** As constrainRows, for the `m` rows listed in `list` only (after a lazy optimizer step). */
+/**
+ * As constrainRows, for the `m` rows listed in `list` only (after a lazy optimizer step). The rows
+ * must be distinct (the ids of a sparse gradient are). Returns `table`.
+ */
 export function constrainListedRows(table: usize, cols: u32, list: usize, m: u32, lo: f32, hi: f32, rate: f32, divide: bool): usize {
-  if (divide) constrainListedRowsWith(table, cols, list, m, lo, hi, rate, true);
-  else constrainListedRowsWith(table, cols, list, m, lo, hi, rate, false);
+  if (divide) constrainRowsWith(table, m, cols, list, true, lo, hi, rate, true);
+  else constrainRowsWith(table, m, cols, list, true, lo, hi, rate, false);
   return table;
-}
-
-// @ts-ignore: decorator
-@inline function constrainListedRowsWith(table: usize, cols: u32, list: usize, m: u32, lo: f32, hi: f32, rate: f32, divide: bool): void {
-  const rowBytes = <usize>cols << 2;
-  for (let t: u32 = 0; t < m; t++) {
-    const p = table + <usize>load<u32>(list + (<usize>t << 2)) * rowBytes;
-    const n = <f32>Math.sqrt(sumSquares(p, cols));
-    scaleRun(p, cols, factor(n, lo, hi, rate, divide), divide);
-  }
 }
 
 /** NonNeg for the `m` rows listed in `list` only. */

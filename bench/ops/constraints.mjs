@@ -33,16 +33,14 @@ function makeData(c) {
   const next = generator(0xc057 ^ c.rows);
   const table = new Float32Array(c.floats);
   for (let i = 0; i < table.length; i++) table[i] = next() * 2 - 1;
-  return { table, reference: reference(c, table) };
+  let squares = 0;
+  for (let i = 0; i < table.length; i++) squares += table[i] * table[i];
+  return { table, reference: reference(c, table), penalty: L2_FACTOR * squares };
 }
 
 /** Keras' formula in float64: w · clip(n, 0, max) / (ε + n) (UnitNorm: w / (ε + n)); the penalty l2 · Σw². */
 function reference(c, w) {
-  if (c.regularizer) {
-    let s = 0;
-    for (let i = 0; i < w.length; i++) s += w[i] * w[i];
-    return L2_FACTOR * s;
-  }
+  if (c.regularizer) return undefined; // the penalty (makeData)
   const { rows, cols } = c;
   const norms = new Float64Array(c.axis === 0 ? cols : rows);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) norms[c.axis === 0 ? j : r] += w[r * cols + j] ** 2;
@@ -133,7 +131,7 @@ const rwWasm = {
 const readJs = {
   name: "read-js",
   group: "read-bound",
-  applies: (c) => c.regularizer,
+  applies: (c) => c.regularizer || c.axis === 0,
   async prepare(c, data) {
     const a = data.table;
     let last;
@@ -153,7 +151,7 @@ const readJs = {
 const readWasm = {
   name: "read-wasm",
   group: "read-bound",
-  applies: (c) => c.regularizer,
+  applies: (c) => c.regularizer || c.axis === 0,
   async prepare(c, data) {
     const loops = wasmLoops(data.table);
     let last;
@@ -171,8 +169,8 @@ function check(c, data, output, contender) {
     const { first } = maxAbsDifference(output.subarray(0, 4096), data.table.subarray(0, 4096).map((x) => 2 * x), 0);
     return first < 0 ? {} : { problem: `value ${first} not doubled` };
   }
-  if (c.regularizer) {
-    const rel = Math.abs(output - data.reference) / data.reference;
+  if (c.regularizer || contender.group === "read-bound") {
+    const rel = Math.abs(output - data.penalty) / data.penalty;
     const detail = `penalty ${short(output)}, relative error ${short(rel)}`;
     if (rel <= 1e-6) return { detail };
     // The float32 sums of the v128 bound and of TF.js' wasm backend: timed, with the error shown.
@@ -202,12 +200,17 @@ export const constraintsSuite = {
     for (const c of suite.cases) {
       const ofRw = boundRatio(c, "ours", "rw");
       const ofRead = boundRatio(c, "ours", "read");
-      out.push(target(`constraints: ${c.name}: within 1.5× of one read+write pass over the table`, ofRw, (x) => x <= 1.5, "× the pass",
-        ofRead && `${ofRead.text} the read-only pass`,
+      // Axis 0 cannot scale anything before every column's norm is known, so its floor is a
+      // read-only pass followed by a read+write pass: both bounds, measured in this run.
+      const twoPasses = c.axis === 0 && ofRw && ofRead ? 1 + ofRw.value / ofRead.value : undefined;
+      const also = twoPasses !== undefined
+        ? `the two passes it needs (the read-only and read+write bounds) take ${twoPasses.toFixed(2)}× the read+write pass; ours is ${(ofRw.value / twoPasses).toFixed(2)}× those two`
+        : ofRead && `${ofRead.text} the read-only pass`;
+      out.push(target(`constraints: ${c.name}: within 1.5× of one read+write pass over the table`, ofRw, (x) => x <= 1.5, "× the pass", also,
         c.regularizer ? undefined
           : c.axis === 0
-            ? "axis 0 needs every column's norm before any value can be scaled: one read pass for the norms, then the read+write pass; two passes over a table larger than the caches (51 MB here), at least 1.5× the single pass by construction"
-            : "each row is read twice (its norm, then the scaling; the second read hits L1), and UnitNorm divides every value as Keras does (w / (1e-7 + n)): a float32 division per value costs several multiplies, and a reciprocal multiply would change results by an ulp; the bound only multiplies"));
+            ? "axis 0 needs every column's norm before any value can be scaled: a read pass for the norms, then the read+write pass, over a table larger than the caches (51 MB here); on this machine a read-only pass streams no faster than a read+write one (single-core read bandwidth), so the two passes alone exceed 1.5×"
+            : "each row is read twice (its norm, then the scaling; the second read hits L1) and scaled by a float32 multiply (MaxNorm) or divide (UnitNorm, as Keras); the bound only multiplies"));
       for (const peer of ["tfjs-cpu"]) {
         const r = ratio(c, "ours", peer);
         out.push(target(`constraints: ${c.name}: ≥ 10× faster than TF.js cpu`, r, (x) => x >= 10, "×", ratio(c, "ours", "tfjs-wasm") && `vs TF.js wasm ${ratio(c, "ours", "tfjs-wasm").text ?? ratio(c, "ours", "tfjs-wasm").failed}`,
