@@ -14,7 +14,8 @@
 //   UNIFORM     out[8k + l] = minval + u * range   (A lanes give l = 0..3, B lanes l = 4..7), computed
 //               as (x >>> 8) * step + minval with step = range * 2^-24 from the caller: the same float32
 //               product, since both scalings by 2^-24 are exact (range >= 2^-102, i.e. step normal), capped
-//               at `upper`, the float below maxval, because float32 rounding can reach maxval.
+//               at `upper`, the float below maxval, where float32 rounding can reach maxval (the caller
+//               passes upper = +Infinity where even the largest value, k = 2^24 - 1, stays below it).
 //   NORMAL      Box-Muller: u1 = ((xA >>> 8) + 1) * 2^-24 in (0, 1], u2 = u(xB);
 //               r = sqrt(-2 ln u1); out[8k + l] = mean + stddev * r cos(2 pi u2) for l = 0..3 and
 //               mean + stddev * r sin(2 pi u2) for l = 4..7. |z| <= sqrt(2 ln 2^24) = 5.77.
@@ -27,6 +28,8 @@ import { cosTurn4, log4, sinTurn4 } from "./mathf4";
 export const UNIFORM: u32 = 0;
 export const NORMAL: u32 = 1;
 export const TRUNCATED_NORMAL: u32 = 2;
+/** UNIFORM without the cap (fillRandom picks it when `upper` is +Infinity): one instruction fewer per 4 values. */
+const UNIFORM_UNCAPPED: u32 = 3;
 
 const INV_2_24: f32 = 5.9604644775390625e-8; // 2^-24
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
@@ -109,7 +112,12 @@ export function seedRandomState(state: usize, seedLo: u32, seedHi: u32): usize {
 export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32, p1: f32, p2: f32): usize {
   // Each call below inlines the loop with a constant kind, so the optimizer drops the other
   // distributions' branches and every distribution runs a loop of its own.
-  if (kind == UNIFORM) fillLoop(UNIFORM, out, n, state, p0, p1, p2);
+  if (kind == UNIFORM) {
+    // The caller passes upper = +Infinity when no value can round up to maxval (uniformDraw checks
+    // the largest one); the cap is then the identity and its loop is skipped.
+    if (p2 == Infinity) fillLoop(UNIFORM_UNCAPPED, out, n, state, p0, p1, p2);
+    else fillLoop(UNIFORM, out, n, state, p0, p1, p2);
+  }
   else if (kind == NORMAL) fillLoop(NORMAL, out, n, state, p0, p1, p2);
   else fillLoop(TRUNCATED_NORMAL, out, n, state, p0, p1, p2);
   return out;
@@ -141,13 +149,17 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
       a0 = v128.xor(a0, a3); b0 = v128.xor(b0, b3);
       a2 = v128.xor(a2, ta); b2 = v128.xor(b2, tb);
       a3 = rotl4(a3, 11); b3 = rotl4(b3, 11);
-      if (kind == UNIFORM) {
+      if (kind == UNIFORM || kind == UNIFORM_UNCAPPED) {
         // unit()'s multiply by 2^-24 is folded into step (p1): one multiply fewer per 4 values.
-        // The cap is pmin (b < a ? b : a: one minps), not min: min's NaN and -0 rules cost V8 about
-        // six more instructions per vector (28% of the fill, A/B) and cannot matter here, since the
-        // values are finite and `upper` is never NaN or zero (uniformDraw), so both agree bit for bit.
-        lo = f32x4.pmin(affine(f32x4.convert_i32x4_s(i32x4.shr_u(ra, 8)), v1, v0), v2);
-        hi = f32x4.pmin(affine(f32x4.convert_i32x4_s(i32x4.shr_u(rb, 8)), v1, v0), v2);
+        lo = affine(f32x4.convert_i32x4_s(i32x4.shr_u(ra, 8)), v1, v0);
+        hi = affine(f32x4.convert_i32x4_s(i32x4.shr_u(rb, 8)), v1, v0);
+        if (kind == UNIFORM) {
+          // The cap is pmin (b < a ? b : a: one minps), not min: min's NaN and -0 rules cost V8
+          // about six more instructions per vector (28% of the fill, A/B) and cannot matter here:
+          // the values are finite and `upper` is never NaN or zero (uniformDraw).
+          lo = f32x4.pmin(lo, v2);
+          hi = f32x4.pmin(hi, v2);
+        }
         break;
       }
       const r = radius(unit(ra, true));

@@ -82,3 +82,40 @@ export async function measureAdaptive(name, prepared, timing, firstSeconds) {
   const mean = times.reduce((a, b) => a + b, 0) / times.length;
   return { median: median(times), mean, rme: NaN, samples: times.length, method: "single calls" };
 }
+
+/** Seconds per call of `calls` calls in a row. */
+async function perCall(prepared, calls) {
+  const start = performance.now();
+  for (let i = 0; i < calls; i++) await prepared.step();
+  return (performance.now() - start) / 1000 / calls;
+}
+
+/**
+ * A kernel and its bound timed in the same process, interleaved: `rounds` rounds, each one batch of
+ * the kernel's calls and one of the bound's (each batch about `batchSeconds`, the order alternating
+ * between rounds), and the median of the rounds' ratios. Both sides of a round see the same machine
+ * state, whereas two medians taken in separate processes minutes apart see different ones (their
+ * ratio drifted by tens of percent here: bench/README.md, "Paired bounds"). `oursSeconds` is the
+ * kernel's median per call, measured already (it sizes the batches).
+ */
+export async function measurePaired(ours, bound, oursSeconds, { rounds, batchSeconds, warmup }) {
+  await warmUp(bound, warmup);
+  const boundSeconds = await perCall(bound, 1);
+  const nOurs = Math.max(1, Math.round(batchSeconds / oursSeconds));
+  const nBound = Math.max(1, Math.round(batchSeconds / boundSeconds));
+  const ratios = [], oursTimes = [], boundTimes = [];
+  for (let round = 0; round < rounds; round++) {
+    let a, b;
+    if (round % 2 === 0) {
+      a = await perCall(ours, nOurs);
+      b = await perCall(bound, nBound);
+    } else {
+      b = await perCall(bound, nBound);
+      a = await perCall(ours, nOurs);
+    }
+    ratios.push(a / b);
+    oursTimes.push(a);
+    boundTimes.push(b);
+  }
+  return { ratio: median(ratios), ours: median(oursTimes), bound: median(boundTimes), rounds };
+}

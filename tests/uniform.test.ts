@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import { Embedding, RandomUniform } from "../src/index.ts";
 import { assertSameFloats } from "./helpers.ts";
 import { referenceUniform } from "./random-reference.ts";
+import { uniformDraw } from "../src/initializers/random.ts";
 
 const uniform = suite("uniform kernel");
 
@@ -53,6 +54,27 @@ uniform("minval = maxval gives that value; maxval is never reached even when rou
   assert.is(unit[3_135_235], Math.fround(1 - 2 ** -24), "the element really is the largest u");
   // minval 0 stays 0 (the TF.js falsy-default bug is not copied).
   assert.ok(new RandomUniform({ seed: 3, minval: 0, maxval: 1 }).apply([1000]).every((x) => x >= 0 && x < 1));
+});
+
+uniform("the cap runs exactly where some draw would round up to maxval (all 2^24 draws checked)", () => {
+  // The kernel computes fround(fround(k * step) + min) for k = 0 .. 2^24 - 1; the cap is needed
+  // when any k reaches fround(maxval). Checked here for every k, independently of the largest-k
+  // shortcut uniformDraw takes.
+  for (const [minval, maxval] of [[-0.05, 0.05], [1, 3], [0, 1], [-3, 11], [0.1, 0.7]] as const) {
+    const { p0: min, p1: step, p2: upper } = uniformDraw(minval, maxval);
+    const max = Math.fround(maxval);
+    let reaches = false;
+    for (let k = 0; k < 2 ** 24 && !reaches; k++) reaches = Math.fround(Math.fround(k * step) + min) >= max;
+    assert.is(upper !== Infinity, reaches, `[${minval}, ${maxval}): cap ${upper}, some draw reaches maxval: ${reaches}`);
+    if (reaches) {
+      // The cap is the float just below maxval: no float32 lies strictly between them.
+      const mid = Math.fround((upper + max) / 2);
+      assert.ok(upper < max && (mid === upper || mid === max), `cap ${upper} for maxval ${max}`);
+    }
+  }
+  // [1, 3) needs it (see the test above); U(-0.05, 0.05), the default, does not.
+  assert.is(uniformDraw(1, 3).p2, Math.fround(3 - 2 ** -22));
+  assert.is(uniformDraw(-0.05, 0.05).p2, Infinity);
 });
 
 const seeds = suite("seed semantics (Keras)");

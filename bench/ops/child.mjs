@@ -2,7 +2,7 @@
 // and reports to the parent (run.mjs) as it goes. Before the first (checked) call of each case it
 // says so, so the parent can stop a call that runs past the cap and record a lower bound instead.
 import { oneTimeCosts } from "../clock.mjs";
-import { measureAdaptive } from "../timing.mjs";
+import { measureAdaptive, measurePaired } from "../timing.mjs";
 import { SUITES } from "./suites.mjs";
 
 const send = (message) => new Promise((resolve) => process.send(message, resolve));
@@ -20,7 +20,14 @@ async function runCase(suite, contender, c, timing) {
     await send({ type: "first-call-done", case: c.name });
     const checked = suite.check(c, data, prepared.output(), contender, prepared);
     if (checked.problem) result = { ...base, setup: prepared.setup, error: `wrong output: ${checked.problem}` };
-    else result = { ...base, setup: prepared.setup, check: checked.detail, firstCall: first, ...(await measureAdaptive(`${contender.name} ${c.name}`, prepared, timing, first)) };
+    else {
+      result = { ...base, setup: prepared.setup, check: checked.detail, firstCall: first, ...(await measureAdaptive(`${contender.name} ${c.name}`, prepared, timing, first)) };
+      // Bounds run beside this contender, interleaved, in this process (the same loops as the
+      // bound contenders, which are checked in their own processes).
+      for (const [key, bound] of Object.entries(prepared.paired ?? {})) {
+        (result.paired ??= {})[key] = await measurePaired(prepared, await bound, result.median, timing.paired);
+      }
+    }
   } catch (error) {
     result = { ...base, setup: prepared?.setup, error: String(error?.message ?? error).split("\n")[0] };
   }

@@ -11,7 +11,7 @@ const row = (cells) => `| ${cells.join(" | ")} |`;
 const cell = (text) => String(text).replaceAll("|", "\\|");
 
 function suiteTable(suite) {
-  const head = ["case", "contender", "median", suite.throughputLabel, ...suite.peers.map((p) => `× ${p}`), ...suite.bounds.map((b) => `÷ ${b.label}`), "samples", "check"];
+  const head = ["case", "contender", "median", suite.throughputLabel, ...suite.peers.map((p) => `× ${p}`), ...suite.bounds.map((b) => `÷ ${b.label}`), "÷ bound, paired", "samples", "check"];
   const lines = [row(head), row(["---", "---", ...Array(head.length - 4).fill("---:"), "---:", "---"])];
   for (const c of suite.cases) {
     c.results.forEach((r, i) => {
@@ -21,7 +21,7 @@ function suiteTable(suite) {
       if (r.error) return lines.push(row([label, name, `FAILED: ${cell(r.error)}`, ...Array(head.length - 3).fill("")]));
       if (r.timedOut) {
         const peers = suite.peers.map(() => "");
-        return lines.push(row([label, name, `> ${duration(r.lowerBound)} (stopped)`, `< ${fixed(c.throughputUnits / r.lowerBound)}`, ...peers, ...suite.bounds.map(() => ""), "0", "not checked: the first call was stopped"]));
+        return lines.push(row([label, name, `> ${duration(r.lowerBound)} (stopped)`, `< ${fixed(c.throughputUnits / r.lowerBound)}`, ...peers, ...suite.bounds.map(() => ""), "", "0", "not checked: the first call was stopped"]));
       }
       const peers = suite.peers.map((p) => {
         if (p === r.contender) return "—";
@@ -33,7 +33,8 @@ function suiteTable(suite) {
         const bound = c.results.find((x) => x.contender === c.bounds[b.key]);
         return bound ? `${fixed(r.median / bound.median)}×` : "";
       });
-      lines.push(row([label, name, duration(r.median), fixed(c.throughputUnits / r.median), ...peers, ...bounds, `${r.samples}${r.method === "benchmark.js" ? "" : "*"}`, cell(r.check ?? "")]));
+      const paired = Object.entries(r.paired ?? {}).map(([key, p]) => `${suite.bounds.find((b) => b.key === key)?.label ?? key} ${fixed(p.ratio)}×`).join(", ");
+      lines.push(row([label, name, duration(r.median), fixed(c.throughputUnits / r.median), ...peers, ...bounds, paired, `${r.samples}${r.method === "benchmark.js" ? "" : "*"}`, cell(r.check ?? "")]));
     });
   }
   return lines.join("\n");
@@ -58,7 +59,9 @@ steps under 0.1 s; slower steps: the median of ${t.slowSamples} single calls aft
 call alone when it took ≥ ${t.onlyFirstAbove} s. A first call still running after ${t.capSeconds} s is stopped and reported as "> that".
 
 × peer = the peer's median ÷ this median (above 1: this row is faster). ÷ bound = this median ÷ the bound's median (1: as
-fast as the bound; the targets ask for ≤ 2 or ≤ 1.5). Every contender's output is checked before it is timed (last column).
+fast as the bound; the targets ask for ≤ 2 or ≤ 1.5), each timed in its own process. ÷ bound, paired = the median ratio of
+${t.paired.rounds} rounds in which this contender and the bound's loop ran in turn in one process (the targets use it where
+present; bench/README.md, "Paired bounds"). Every contender's output is checked before it is timed (last column).
 
 ${report.suites.map((s) => `## ${s.title}\n\n${suiteTable(s)}\n\n### Targets\n\n${targetsTable(s.targets)}\n`).join("\n")}
 All targets: ${counts}.

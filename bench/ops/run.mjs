@@ -16,8 +16,8 @@ const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 /** Timing settings: full runs take ≥ 3 samples of slow steps; --quick takes one more call after the checked one. */
 export function opsTiming(quick, maxTime) {
   return quick
-    ? { quick, maxTime: maxTime ?? 0.05, minSamples: 3, warmup: 0.02, slowSamples: 1, onlyFirstAbove: 1, capSeconds: 2 }
-    : { quick, maxTime: maxTime ?? 1, minSamples: 5, warmup: 0.5, slowSamples: 3, onlyFirstAbove: 10, capSeconds: 20 };
+    ? { quick, maxTime: maxTime ?? 0.05, minSamples: 3, warmup: 0.02, slowSamples: 1, onlyFirstAbove: 1, capSeconds: 2, paired: { rounds: 5, batchSeconds: 0.01, warmup: 0.01 } }
+    : { quick, maxTime: maxTime ?? 1, minSamples: 5, warmup: 0.5, slowSamples: 3, onlyFirstAbove: 10, capSeconds: 20, paired: { rounds: 15, batchSeconds: 0.05, warmup: 0.2 } };
 }
 
 /**
@@ -92,6 +92,12 @@ function helpers(entries) {
       if (!ok(o) || !b) return undefined;
       const value = o.median / resultOf(c, b).median;
       return { value, text: times(value) };
+    },
+    /** ours' time ÷ the bound's, both timed in ours' process, interleaved (timing.mjs, measurePaired). */
+    pairedRatio(c, ours, key) {
+      const o = resultOf(c, ours);
+      const p = ok(o) ? o.paired?.[key] : undefined;
+      return p && { value: p.ratio, text: times(p.ratio) };
     },
     target(description, measured, pass, unit, also, limit) {
       if (measured?.failed) return { target: description, measured: measured.failed, status: "n/a", also };

@@ -29,12 +29,19 @@ export function checkNormalRange(mean: number, stddev: number, reach: number): v
  * U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. The kernel
  * takes the range pre-scaled by 2^-24 (its unit step), which is exact for any range ≥ 2^-102;
  * below that (maxval − minval < 2e-31) the step itself is rounded, documented in the README.
+ * Values are capped at the float below maxval only where rounding can reach maxval: the largest
+ * value the kernel can compute, k = 2^24 − 1 (values grow with k), is checked here, in float32 as
+ * the kernel computes it (each float64 operation on float32 inputs, rounded to float32, is the
+ * float32 operation); where it stays below maxval the kernel runs without the cap.
  */
 export function uniformDraw(minval: number, maxval: number): RandomDraw {
   const min = Math.fround(minval);
-  const range = Math.fround(Math.fround(maxval) - min);
-  const upper = range > 0 ? float32Below(Math.fround(maxval)) : Infinity;
-  return { kind: RandomKind.UNIFORM, p0: min, p1: Math.fround(range * 2 ** -24), p2: upper };
+  const max = Math.fround(maxval);
+  const range = Math.fround(max - min);
+  const step = Math.fround(range * 2 ** -24);
+  const largest = Math.fround(Math.fround((2 ** 24 - 1) * step) + min);
+  const upper = range > 0 && largest >= max ? float32Below(max) : Infinity;
+  return { kind: RandomKind.UNIFORM, p0: min, p1: step, p2: upper };
 }
 
 /** N(mean, stddev²) by Box–Muller. */
