@@ -315,6 +315,25 @@ steps("lazy steps: an axis-0 constraint is applied to the whole table, a per-row
   mm.applyGradients({ ...zero, indices: new Int32Array([1]) }, new SGD({ mode: "lazy" }));
   assertClose(mm.getWeights()[0]!.data, [3, 4, 1.2, 1.6, 0.3, 0.4]);
 });
+steps("lazy steps constrain exactly the touched rows, in any order, as the whole-table constraint would", () => {
+  // 10 × 37: odd width (vector body and scalar tail); five touched rows out of order.
+  const rnd = fixtureRandom(17);
+  const rows = 10, cols = 37;
+  const table = Array.from({ length: rows }, () => Array.from({ length: cols }, () => (rnd() - 0.5) * 4));
+  const touched = [4, 0, 7, 2, 9];
+  const zero = { indices: new Int32Array(touched), values: new Float32Array(touched.length * cols), shape: [touched.length, cols] as [number, number], denseShape: [rows, cols] as [number, number] };
+  for (const constraint of [new MaxNorm({ maxValue: 1.5, axis: 1 }), new UnitNorm({ axis: 1 }), new MinMaxNorm({ minValue: 0.5, maxValue: 2, rate: 0.7, axis: 1 })]) {
+    const layer = new Embedding({ inputDim: rows, outputDim: cols, weights: table, embeddingsConstraint: constraint });
+    layer.applyGradients(zero, new SGD({ mode: "lazy" })); // w − 0 = w, then the constraint on the touched rows
+    const got = layer.getWeights()[0]!.data;
+    const whole = constraint.apply(table);
+    const original = Float32Array.from(table.flat());
+    for (let r = 0; r < rows; r++) {
+      const want = (touched.includes(r) ? whole : original).subarray(r * cols, (r + 1) * cols);
+      assert.equal(Array.from(got.subarray(r * cols, (r + 1) * cols)), Array.from(want), `${constraint.className} row ${r}`);
+    }
+  }
+});
 steps("repeated rows in a hand-made gradient are summed", () => {
   const layer = new Embedding({ inputDim: 2, outputDim: 1, weights: [[0], [0]] });
   layer.applyGradients({ indices: new Int32Array([1, 1, 0]), values: new Float32Array([1, 2, 5]), shape: [3, 1], denseShape: [2, 1] }, new SGD({ learningRate: 1 }));
