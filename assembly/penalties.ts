@@ -4,31 +4,48 @@
 //   rows (or columns) normalized to unit length, x / max(||x||, 1e-7).
 import { columnGram, sumSquares } from "./norms";
 
-/** sum |x| and sum x^2 of `n` float32s, into out[0] and out[1] (float64). Returns `out`. */
-export function absAndSquareSums(p: usize, n: u32, out: usize): usize {
+/**
+ * sum |x| (when `abs`) and sum x^2 (when `squares`) of `n` float32s, each value promoted to
+ * float64, into out[0] and out[1] (a sum not asked for is 0). Returns `out`.
+ */
+export function absAndSquareSums(p: usize, n: u32, out: usize, abs: bool, squares: bool): usize {
+  // One loop per combination: L1 or L2 alone skip the other sum's work (a third fewer vector
+  // operations), with the same operations and order for the sum they compute.
+  if (abs && squares) sumsLoop(p, n, out, true, true);
+  else if (squares) sumsLoop(p, n, out, false, true);
+  else if (abs) sumsLoop(p, n, out, true, false);
+  else memory.fill(out, 0, 16);
+  return out;
+}
+
+// @ts-ignore: decorator
+@inline function sumsLoop(p: usize, n: u32, out: usize, abs: bool, squares: bool): void {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let i: u32 = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(p + (<usize>i << 2));
     const lo = f64x2.promote_low_f32x4(v);
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
-    a0 = f64x2.add(a0, f64x2.abs(lo));
-    a1 = f64x2.add(a1, f64x2.abs(hi));
-    s0 = f64x2.add(s0, f64x2.mul(lo, lo));
-    s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+    if (abs) {
+      a0 = f64x2.add(a0, f64x2.abs(lo));
+      a1 = f64x2.add(a1, f64x2.abs(hi));
+    }
+    if (squares) {
+      s0 = f64x2.add(s0, f64x2.mul(lo, lo));
+      s1 = f64x2.add(s1, f64x2.mul(hi, hi));
+    }
   }
   const a = f64x2.add(a0, a1);
   const s = f64x2.add(s0, s1);
-  let abs = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
-  let sq = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
+  let sumAbs = f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1);
+  let sumSq = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);
   for (; i < n; i++) {
     const x = <f64>load<f32>(p + (<usize>i << 2));
-    abs += Math.abs(x);
-    sq += x * x;
+    if (abs) sumAbs += Math.abs(x);
+    if (squares) sumSq += x * x;
   }
-  store<f64>(out, abs);
-  store<f64>(out, sq, 8);
-  return out;
+  store<f64>(out, sumAbs);
+  store<f64>(out, sumSq, 8);
 }
 
 /**

@@ -56,7 +56,7 @@ abstract class SumsPenalty implements SumsRegularizer {
   }
   penaltyOf(target: FillTarget): number {
     const out = target.scratch(16);
-    target.kernel.absAndSquareSums(target.ptr, size(target.shape), out);
+    target.kernel.absAndSquareSums(target.ptr, size(target.shape), out, this.l1Factor !== 0 ? 1 : 0, this.l2Factor !== 0 ? 1 : 0);
     const sums = new Float64Array(target.kernel.memory.buffer, out, 2);
     return this.fromSums(sums[0]!, sums[1]!);
   }

@@ -28,7 +28,8 @@ export interface KernelExports {
   constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
   clampNonNegative(table: number, n: number): number;
   renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
-  absAndSquareSums(p: number, n: number, out: number): number;
+  /** abs, squares: 1 to compute that sum (the other is written as 0). */
+  absAndSquareSums(p: number, n: number, out: number, abs: number, squares: number): number;
   gatherRowsWithSums(table: number, dim: number, idx: number, n: number, out: number, stats: number): number;
   rowPairAbsCosineSum(table: number, rows: number, cols: number, inv: number): number;
   columnPairAbsCosineSum(table: number, rows: number, cols: number, gram: number): number;
