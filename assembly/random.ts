@@ -16,6 +16,13 @@
 //               product, since both scalings by 2^-24 are exact (range >= 2^-102, i.e. step normal), capped
 //               at `upper`, the float below maxval, where float32 rounding can reach maxval (the caller
 //               passes upper = +Infinity where even the largest value, k = 2^24 - 1, stays below it).
+//   SYMMETRIC_UNIFORM   U[-maxval, maxval) (minval = -maxval exactly: RandomUniform's default and every
+//               VarianceScaling uniform): j = x >> 8 (signed, in [-2^23, 2^23)), out = j * (maxval * 2^-23)
+//               rounded once to float32. Computed as float(x & 0xffffff00) * (maxval * 2^-31): the
+//               masked integer is exact in float32 and both scalings by powers of two are exact, so the
+//               product is the same float (caller: maxval * 2^-31 normal). j = -2^23 gives -maxval
+//               exactly; the largest, maxval * (1 - 2^-23), lies at least one float below maxval, so
+//               no cap is needed. Three vector operations per 4 values where UNIFORM takes four.
 //   NORMAL      Box-Muller: u1 = ((xA >>> 8) + 1) * 2^-24 in (0, 1], u2 = u(xB);
 //               r = sqrt(-2 ln u1); out[8k + l] = mean + stddev * r cos(2 pi u2) for l = 0..3 and
 //               mean + stddev * r sin(2 pi u2) for l = 4..7. |z| <= sqrt(2 ln 2^24) = 5.77.
@@ -28,8 +35,9 @@ import { cosTurn4, log4, sinTurn4 } from "./mathf4";
 export const UNIFORM: u32 = 0;
 export const NORMAL: u32 = 1;
 export const TRUNCATED_NORMAL: u32 = 2;
+export const SYMMETRIC_UNIFORM: u32 = 3;
 /** UNIFORM without the cap (fillRandom picks it when `upper` is +Infinity): one instruction fewer per 4 values. */
-const UNIFORM_UNCAPPED: u32 = 3;
+const UNIFORM_UNCAPPED: u32 = 4;
 
 const INV_2_24: f32 = 5.9604644775390625e-8; // 2^-24
 const GOLDEN: u64 = 0x9e3779b97f4a7c15;
@@ -103,7 +111,8 @@ export function seedRandomState(state: usize, seedLo: u32, seedHi: u32): usize {
 
 /**
  * Fills `n` float32s at `out` from the generator state at `state` (see seedRandomState) with
- * distribution `kind`: UNIFORM (p0 = minval, p1 = step = range * 2^-24, p2 = upper), NORMAL (p0 = mean,
+ * distribution `kind`: UNIFORM (p0 = minval, p1 = step = range * 2^-24, p2 = upper), SYMMETRIC_UNIFORM
+ * (p1 = maxval * 2^-31; p0, p2 unused), NORMAL (p0 = mean,
  * p1 = stddev) or TRUNCATED_NORMAL (p0 = mean, p1 = stddev, p2 = bound in standard deviations),
  * and leaves the advanced state there. Each group of 8 values takes what the streams give next, so
  * filling a table in pieces whose lengths are multiples of 8 gives the same values as one fill
@@ -118,6 +127,7 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
     if (p2 == Infinity) fillLoop(UNIFORM_UNCAPPED, out, n, state, p0, p1, p2);
     else fillLoop(UNIFORM, out, n, state, p0, p1, p2);
   }
+  else if (kind == SYMMETRIC_UNIFORM) fillLoop(SYMMETRIC_UNIFORM, out, n, state, p0, p1, p2);
   else if (kind == NORMAL) fillLoop(NORMAL, out, n, state, p0, p1, p2);
   else fillLoop(TRUNCATED_NORMAL, out, n, state, p0, p1, p2);
   return out;
@@ -130,11 +140,17 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
   const v0 = f32x4.splat(p0);
   const v1 = f32x4.splat(p1);
   const v2 = f32x4.splat(p2);
-  const groups = (n + 7) >> 3;
+  if (n == 0) return;
+  // The loop's only test is for the last group, which may be partial and is stored after it: per
+  // group of 8, one compare instead of counting groups and computing how many values remain (the
+  // scalar bookkeeping was about a fifth of the uniform loop's instructions in V8's code).
+  const last = out + (<usize>((n - 1) >> 3) << 5);
   let p = out;
-  for (let g: u32 = 0; g < groups; g++) {
-    let lo = i32x4.splat(0);
-    let hi = i32x4.splat(0);
+  let lo = i32x4.splat(0);
+  let hi = i32x4.splat(0);
+  while (true) {
+    lo = i32x4.splat(0);
+    hi = i32x4.splat(0);
     let haveLo = i32x4.splat(0);
     let haveHi = i32x4.splat(0);
     // One step of all streams per pass; only TRUNCATED_NORMAL may take more than one pass.
@@ -149,6 +165,12 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
       a0 = v128.xor(a0, a3); b0 = v128.xor(b0, b3);
       a2 = v128.xor(a2, ta); b2 = v128.xor(b2, tb);
       a3 = rotl4(a3, 11); b3 = rotl4(b3, 11);
+      if (kind == SYMMETRIC_UNIFORM) {
+        // The mask, not a shift: and runs on every vector port, shifts on two (the generator has four).
+        lo = f32x4.mul(f32x4.convert_i32x4_s(v128.and(ra, i32x4.splat(0xffffff00))), v1);
+        hi = f32x4.mul(f32x4.convert_i32x4_s(v128.and(rb, i32x4.splat(0xffffff00))), v1);
+        break;
+      }
       if (kind == UNIFORM || kind == UNIFORM_UNCAPPED) {
         // unit()'s multiply by 2^-24 is folded into step (p1): one multiply fewer per 4 values.
         lo = affine(f32x4.convert_i32x4_s(i32x4.shr_u(ra, 8)), v1, v0);
@@ -183,14 +205,17 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
         break;
       }
     }
-    const rest = n - (g << 3);
-    if (rest >= 8) {
-      v128.store(p, lo);
-      v128.store(p, hi, 16);
-    } else {
-      storeFirst(p, lo, hi, rest);
-    }
+    if (p == last) break;
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
     p += 32;
+  }
+  const rest = n - (<u32>(last - out) >> 2);
+  if (rest == 8) {
+    v128.store(p, lo);
+    v128.store(p, hi, 16);
+  } else {
+    storeFirst(p, lo, hi, rest);
   }
   v128.store(state, a0); v128.store(state, a1, 16); v128.store(state, a2, 32); v128.store(state, a3, 48);
   v128.store(state, b0, 64); v128.store(state, b1, 80); v128.store(state, b2, 96); v128.store(state, b3, 112);

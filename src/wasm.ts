@@ -44,7 +44,7 @@ export interface KernelExports {
 }
 
 /** Distributions of `fillRandom` (the constants of assembly/random.ts). */
-export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2 } as const;
+export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2, SYMMETRIC_UNIFORM: 3 } as const;
 
 /** Bytes of the generator state block (RANDOM_STATE_BYTES of assembly/random.ts). */
 export const RANDOM_STATE_BYTES = 128;

@@ -97,7 +97,7 @@ function normals(raw: Uint32Array): number[] {
   return out;
 }
 
-export type Kind = "uniform" | "normal" | "truncated";
+export type Kind = "uniform" | "symmetric" | "normal" | "truncated";
 
 /** The kernel's fill, scalar: n float32s for (seed, kind, p0, p1, p2) as in assembly/random.ts. */
 export function referenceFill(seed: number, n: number, kind: Kind, p0: number, p1: number, p2: number): Float32Array {
@@ -109,6 +109,10 @@ export function referenceFill(seed: number, n: number, kind: Kind, p0: number, p
     if (kind === "uniform") {
       const raw = gen.next();
       group = Array.from(raw, (x) => Math.min(f(f(unit(x) * b) + a), c));
+    } else if (kind === "symmetric") {
+      // j · step for the signed top 24 bits j: a float64 product of a 24-bit integer and a float32 is
+      // exact, so f() rounds it once, as the kernel's float32 multiply does.
+      group = Array.from(gen.next(), (x) => f((x >> 8) * b)); // >> reads x as int32: the signed j
     } else if (kind === "normal") {
       group = normals(gen.next()).map((z) => f(f(z * b) + a));
     } else {
@@ -127,6 +131,7 @@ export function referenceFill(seed: number, n: number, kind: Kind, p0: number, p
 /** RandomUniform(minval, maxval) as the kernel computes it (upper cap = float below maxval). */
 export function referenceUniform(seed: number, n: number, minval: number, maxval: number): Float32Array {
   const min = f(minval);
+  if (min === -f(maxval) && min < 0 && -min * 2 ** -31 >= 2 ** -126) return referenceFill(seed, n, "symmetric", 0, f(maxval) * 2 ** -23, 0);
   const range = f(f(maxval) - min);
   const below = new Float32Array([f(maxval)]);
   const view = new Int32Array(below.buffer);

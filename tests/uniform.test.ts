@@ -6,6 +6,7 @@ import { Embedding, RandomUniform } from "../src/index.ts";
 import { assertSameFloats } from "./helpers.ts";
 import { referenceUniform } from "./random-reference.ts";
 import { uniformDraw } from "../src/initializers/random.ts";
+import { RandomKind } from "../src/wasm.ts";
 
 const uniform = suite("uniform kernel");
 
@@ -60,7 +61,7 @@ uniform("the cap runs exactly where some draw would round up to maxval (all 2^24
   // The kernel computes fround(fround(k * step) + min) for k = 0 .. 2^24 - 1; the cap is needed
   // when any k reaches fround(maxval). Checked here for every k, independently of the largest-k
   // shortcut uniformDraw takes.
-  for (const [minval, maxval] of [[-0.05, 0.05], [1, 3], [0, 1], [-3, 11], [0.1, 0.7]] as const) {
+  for (const [minval, maxval] of [[-0.05, 0.06], [1, 3], [0, 1], [-3, 11], [0.1, 0.7]] as const) {
     const { p0: min, p1: step, p2: upper } = uniformDraw(minval, maxval);
     const max = Math.fround(maxval);
     let reaches = false;
@@ -72,9 +73,31 @@ uniform("the cap runs exactly where some draw would round up to maxval (all 2^24
       assert.ok(upper < max && (mid === upper || mid === max), `cap ${upper} for maxval ${max}`);
     }
   }
-  // [1, 3) needs it (see the test above); U(-0.05, 0.05), the default, does not.
+  // [1, 3) needs it (see the test above); U(-0.05, 0.06) does not.
   assert.is(uniformDraw(1, 3).p2, Math.fround(3 - 2 ** -22));
-  assert.is(uniformDraw(-0.05, 0.05).p2, Infinity);
+  assert.is(uniformDraw(-0.05, 0.06).p2, Infinity);
+});
+
+uniform("minval = -maxval: j · maxval · 2^-23 for all 2^24 signed j starts at -maxval and stays below maxval", () => {
+  // The symmetric path (the default range and every VarianceScaling uniform) has no cap: checked
+  // here for every j, for ranges with and without a power-of-two maxval, the largest maxval whose range fits a float32, and
+  // the smallest maxval whose scale is still a normal float32.
+  for (const m of [0.05, 1, 0.125, 1.7e38, 2 ** -95, 0.7, Math.fround(Math.sqrt(6 / 300))]) {
+    const draw = uniformDraw(-m, m);
+    assert.is(draw.kind, RandomKind.SYMMETRIC_UNIFORM, `[-${m}, ${m})`);
+    const max = Math.fround(m);
+    const step = draw.p1 * 2 ** 8; // the kernel's scale, maxval · 2^-31, back to the step of j
+    assert.is(Math.fround(-(2 ** 23) * step), -max, `smallest value for maxval ${m}`);
+    let largest = -Infinity;
+    for (let j = -(2 ** 23); j < 2 ** 23; j++) largest = Math.max(largest, Math.fround(j * step));
+    assert.ok(largest < max, `maxval ${m}: largest value ${largest}`);
+    const v = new RandomUniform({ seed: 4, minval: -m, maxval: m }).apply([1003]);
+    assertSameFloats(v, referenceUniform(4, 1003, -m, m), `maxval ${m}`);
+  }
+  // Below 2^-95 the scale would be subnormal: the general path (and its cap check) takes over.
+  assert.is(uniformDraw(-(2 ** -100), 2 ** -100).kind, RandomKind.UNIFORM);
+  assert.is(uniformDraw(0, 0).kind, RandomKind.UNIFORM);
+  assert.is(uniformDraw(-0.05, 0.0500001).kind, RandomKind.UNIFORM);
 });
 
 const seeds = suite("seed semantics (Keras)");

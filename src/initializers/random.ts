@@ -26,7 +26,8 @@ export function checkNormalRange(mean: number, stddev: number, reach: number): v
 }
 
 /**
- * U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval. The kernel
+ * U[minval, maxval) in float32: minval + u * (maxval - minval), never reaching maxval (for
+ * minval = -maxval: j * maxval * 2^-23 with j a signed 24-bit integer, rounded once). The kernel
  * takes the range pre-scaled by 2^-24 (its unit step), which is exact for any range ≥ 2^-102;
  * below that (maxval − minval < 2e-31) the step itself is rounded, documented in the README.
  * Values are capped at the float below maxval only where rounding can reach maxval: the largest
@@ -37,6 +38,12 @@ export function checkNormalRange(mean: number, stddev: number, reach: number): v
 export function uniformDraw(minval: number, maxval: number): RandomDraw {
   const min = Math.fround(minval);
   const max = Math.fround(maxval);
+  // minval = -maxval (the default range, and every VarianceScaling uniform): one rounding of
+  // j · maxval · 2^-23 for a signed 24-bit j, never reaching maxval, one vector operation per
+  // 4 values fewer (assembly/random.ts). Its scale maxval · 2^-31 must be a normal float32.
+  if (max > 0 && min === -max && max * 2 ** -31 >= 2 ** -126) {
+    return { kind: RandomKind.SYMMETRIC_UNIFORM, p0: 0, p1: max * 2 ** -31, p2: 0 };
+  }
   const range = Math.fround(max - min);
   const step = Math.fround(range * 2 ** -24);
   const largest = Math.fround(Math.fround((2 ** 24 - 1) * step) + min);
