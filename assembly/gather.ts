@@ -1,5 +1,6 @@
 // Row gather: out[i, :] = table[idx[i], :]. Indices must already be checked (see indices.ts).
 import { gatherFixedWidth } from "./gather-widths";
+import { touchRowAhead } from "./gather-ahead";
 
 /** Rows at least this many bytes wide are copied with `memory.copy` (one bulk-memory call per row);
  *  narrower rows with straight-line v128 copies for common widths (gather-widths.ts) or an inline,
@@ -22,14 +23,18 @@ export function gatherRows(table: usize, dim: u32, idx: usize, n: u32, out: usiz
   }
   if (rowBytes < BULK_COPY_MIN_ROW_BYTES && gatherFixedWidth(table, dim, idx, n, out)) return out;
   if (rowBytes >= BULK_COPY_MIN_ROW_BYTES) {
+    const last = <usize>n - 1;
     for (let i: usize = 0; i < <usize>n; i++) {
+      touchRowAhead(table, rowBytes, idx, i, last);
       memory.copy(out + i * rowBytes, table + <usize>load<u32>(idx + (i << 2)) * rowBytes, rowBytes);
     }
     return out;
   }
   const blockBytes = rowBytes & ~(<usize>63);
   const vecBytes = rowBytes & ~(<usize>15);
+  const last = <usize>n - 1;
   for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * rowBytes;
     let b: usize = 0;

@@ -3,6 +3,7 @@
 //   OrthogonalRegularizer = factor * 0.5 * sum_{i != j} |<x_i, x_j>| / (k (k - 1) / 2) over the k
 //   rows (or columns) normalized to unit length, x / max(||x||, 1e-7).
 import { columnGram, sumSquares } from "./norms";
+import { touchRowAhead } from "./gather-ahead";
 
 /**
  * sum |x| (when `abs`) and sum x^2 (when `squares`) of `n` float32s, each value promoted to
@@ -56,7 +57,9 @@ export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, o
   const rowBytes = <usize>dim << 2;
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let abs: f64 = 0, sq: f64 = 0;
+  const last = <usize>n - 1;
   for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * rowBytes;
     let b: usize = 0;

@@ -345,6 +345,29 @@ sentinels("control: without the range check, index inputDim and -1 would read th
   assert.equal(foreignWords(m.output().slice(0, 8)), [], "row 0 is a real row");
 });
 
+sentinels("the gathers' read-ahead stays within the n indices it was given (words past them point outside memory)", () => {
+  // The gather kernels load a word of the row 8 positions ahead to start its cache miss early; the
+  // look-ahead must stop at the last of the n indices. Here every index word past n holds a row
+  // number whose address lies beyond the end of memory, so a read-ahead past n traps.
+  for (const dim of [4, 8, 13, 64, 300]) {
+    const layer = guarded(50, dim);
+    const m = layerMemory(layer);
+    const far = Math.ceil((m.memory.buffer.byteLength - m.tablePtr) / (dim * 4)) + 1;
+    for (const n of [1, 2, 7, 8, 9, 20]) {
+      const idx = m.indices();
+      idx.fill(far);
+      for (let i = 0; i < n; i++) idx[i] = (i * 11 + 3) % 50;
+      const expected = new Float32Array(n * dim);
+      for (let i = 0; i < n; i++) expected.set(rowTable(50, dim).subarray(idx[i]! * dim, (idx[i]! + 1) * dim), i * dim);
+      m.kernel.gatherRows(m.tablePtr, dim, m.indexPtr, n, m.outputPtr);
+      assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRows dim ${dim} n ${n}`);
+      m.kernel.gatherRowsWithSums(m.tablePtr, dim, m.indexPtr, n, m.outputPtr, m.statsPtr);
+      assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRowsWithSums dim ${dim} n ${n}`);
+    }
+    layer.dispose();
+  }
+});
+
 sentinels("through the API, no index outside [0, inputDim) in any form produces a row; the sentinels stay in place", () => {
   for (const [inputDim, outputDim] of [[50, 8], [1, 1], [3, 64], [256, 3]] as const) {
     for (const variant of [{}, { activityRegularizer: "l1" }, { maxNorm: 1e30 }] as const) {
