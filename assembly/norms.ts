@@ -9,6 +9,20 @@
  */
 // @ts-ignore: decorator
 @inline export function sumSquares(p: usize, len: u32): f64 {
+  return sumSquaresWhileScaling(p, len, 0, 0, false, false);
+}
+
+/**
+ * sumSquares(p, len), and, when `scale`, w[i] = w[i] * f (or / f when `divide`) for `len` float32s
+ * at w in the same loop (w and p must not overlap). The row constraints scale one row while summing
+ * the next, so the multiplies or divides of one row run between the loads of the other instead of
+ * in a burst after them (the divider is UnitNorm's bottleneck). The sum is the same float64 as
+ * sumSquares' and every scaled value the same float32 as scaleRun's. `divide` and `scale` must be
+ * constants at every call.
+ */
+// @ts-ignore: decorator
+@inline export function sumSquaresWhileScaling(p: usize, len: u32, w: usize, f: f32, divide: bool, scale: bool): f64 {
+  const vf = f32x4.splat(f);
   let acc0 = f64x2.splat(0);
   let acc1 = f64x2.splat(0);
   let i: u32 = 0;
@@ -18,6 +32,14 @@
     const s = f32x4.add(f32x4.add(f32x4.mul(v0, v0), f32x4.mul(v1, v1)), f32x4.add(f32x4.mul(v2, v2), f32x4.mul(v3, v3)));
     acc0 = f64x2.add(acc0, f64x2.promote_low_f32x4(s));
     acc1 = f64x2.add(acc1, f64x2.promote_low_f32x4(i32x4.shuffle(s, s, 2, 3, 0, 1)));
+    if (scale) {
+      const r = w + (<usize>i << 2);
+      const a = v128.load(r), b = v128.load(r, 16), c = v128.load(r, 32), d = v128.load(r, 48);
+      v128.store(r, divide ? f32x4.div(a, vf) : f32x4.mul(a, vf));
+      v128.store(r, divide ? f32x4.div(b, vf) : f32x4.mul(b, vf), 16);
+      v128.store(r, divide ? f32x4.div(c, vf) : f32x4.mul(c, vf), 32);
+      v128.store(r, divide ? f32x4.div(d, vf) : f32x4.mul(d, vf), 48);
+    }
   }
   for (; i + 4 <= len; i += 4) {
     const v = v128.load(p + (<usize>i << 2));
@@ -25,12 +47,20 @@
     const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
     acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
     acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+    if (scale) {
+      const r = w + (<usize>i << 2);
+      v128.store(r, divide ? f32x4.div(v128.load(r), vf) : f32x4.mul(v128.load(r), vf));
+    }
   }
   const acc = f64x2.add(acc0, acc1);
   let s = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
   for (; i < len; i++) {
     const x = <f64>load<f32>(p + (<usize>i << 2));
     s += x * x;
+    if (scale) {
+      const r = w + (<usize>i << 2);
+      store<f32>(r, divide ? load<f32>(r) / f : load<f32>(r) * f);
+    }
   }
   return s;
 }
