@@ -49,8 +49,8 @@ const EPSILON: f32 = 1e-7;
 /**
  * Scales m rows (rows 0..m, or the distinct rows list[0..m) when `listed`) by their norms' factors.
  * Software-pipelined: row t + 1's norm is summed before (or, dividing, while) row t is scaled, so
- * the latency of each row's sqrt and factor division overlaps the previous row's scaling. `listed` and `divide` are
- * constants at each call: the four copies have no per-vector test.
+ * the latency of each row's sqrt and factor division overlaps the previous row's scaling. `listed`
+ * and `divide` are constants at each call: the four copies have no per-vector test.
  */
 // @ts-ignore: decorator
 @inline function constrainRowsWith(table: usize, m: u32, cols: u32, list: usize, listed: bool, lo: f32, hi: f32, rate: f32, divide: bool): void {

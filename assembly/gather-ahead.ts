@@ -1,8 +1,9 @@
 // Reading ahead in a gather. WebAssembly has no prefetch instruction, so the gathers load one word
 // of the row they will copy ROWS_AHEAD rows later and drop it: the load starts that row's cache miss
-// while the current row is copied (the hardware prefetchers bring the rest of the row once its first
-// line is requested), so several rows' misses overlap instead of one row's at a time. A load that
-// may trap is never removed by Binaryen or V8, so the dropped load stays.
+// while the current row is copied, so several rows' misses overlap instead of one row's at a time.
+// One word is enough: touching every line of the row measured no faster (the hardware prefetchers
+// follow the first line). Binaryen keeps a dropped load because it may trap (see kernel.wat), and
+// the measured gain (bench/README.md, "Row-copy experiment") shows V8 keeps it too.
 
 /** How many rows ahead of the copy the read-ahead runs. */
 const ROWS_AHEAD: usize = 8;

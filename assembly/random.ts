@@ -142,8 +142,8 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
   const v2 = f32x4.splat(p2);
   if (n == 0) return;
   // The loop's only test is for the last group, which may be partial and is stored after it: per
-  // group of 8, one compare instead of counting groups and computing how many values remain (the
-  // scalar bookkeeping was about a fifth of the uniform loop's instructions in V8's code).
+  // group of 8, one compare instead of counting groups and computing how many values remain
+  // (1-3% faster for the uniform fill, A/B).
   const last = out + (<usize>((n - 1) >> 3) << 5);
   let p = out;
   let lo = i32x4.splat(0);
@@ -166,7 +166,8 @@ export function fillRandom(out: usize, n: u32, state: usize, kind: u32, p0: f32,
       a2 = v128.xor(a2, ta); b2 = v128.xor(b2, tb);
       a3 = rotl4(a3, 11); b3 = rotl4(b3, 11);
       if (kind == SYMMETRIC_UNIFORM) {
-        // The mask, not a shift: and runs on every vector port, shifts on two (the generator has four).
+        // The top 24 bits kept in place (the scale carries the 2^-8); an arithmetic shift by 8 with
+        // the scale maxval * 2^-23 gives the same floats and measured the same speed.
         lo = f32x4.mul(f32x4.convert_i32x4_s(v128.and(ra, i32x4.splat(0xffffff00))), v1);
         hi = f32x4.mul(f32x4.convert_i32x4_s(v128.and(rb, i32x4.splat(0xffffff00))), v1);
         break;
