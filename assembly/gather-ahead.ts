@@ -8,9 +8,15 @@
 /** How many rows ahead of the copy the read-ahead runs. */
 const ROWS_AHEAD: usize = 8;
 
-/** Loads the first word of row idx[min(i + ROWS_AHEAD, last)] (indices already checked) and drops it. */
+/** The byte offset of row idx[min(i + ROWS_AHEAD, last)] (indices already checked). */
+// @ts-ignore: decorator
+@inline export function rowAheadOffset(rowBytes: usize, idx: usize, i: usize, last: usize): usize {
+  const ahead = i + ROWS_AHEAD < last ? i + ROWS_AHEAD : last;
+  return <usize>load<u32>(idx + (ahead << 2)) * rowBytes;
+}
+
+/** Loads the first word of row idx[min(i + ROWS_AHEAD, last)] of `table` and drops it. */
 // @ts-ignore: decorator
 @inline export function touchRowAhead(table: usize, rowBytes: usize, idx: usize, i: usize, last: usize): void {
-  const ahead = i + ROWS_AHEAD < last ? i + ROWS_AHEAD : last;
-  load<u32>(table + <usize>load<u32>(idx + (ahead << 2)) * rowBytes);
+  load<u32>(table + rowAheadOffset(rowBytes, idx, i, last));
 }

@@ -10,6 +10,7 @@
 // Orthogonal regularizer's gradient). DENSE updates visit every row (Keras semantics: moments of
 // untouched rows decay and their weights keep moving); LAZY updates visit only the rows in the
 // gradient (TF's LazyAdam, PyTorch's SparseAdam).
+import { rowAheadOffset } from "./gather-ahead";
 
 // @ts-ignore: decorator
 @inline function hashSlot(r: u32, mask: u32): u32 {
@@ -182,7 +183,14 @@ export function optimizerStep(kind: u32, lazy: bool, table: usize, rows: u32, di
   // for bit.
   const plain = l1 == 0 && l2 == 0 && wd == 0 && extra == 0;
   if (lazy) {
+    const last = <usize>u - 1;
     for (let s: u32 = 0; s < u; s++) {
+      // The rows of w and of each slot that a later step updates: their misses start now
+      // (gather-ahead.ts); the gradient rows are contiguous and need no help.
+      const ahead = rowAheadOffset(rowBytes, ids, s, last);
+      load<u32>(table + ahead);
+      if (a) load<u32>(a + ahead);
+      if (b) load<u32>(b + ahead);
       const off = <usize>load<u32>(ids + (<usize>s << 2)) * rowBytes;
       const x = extra ? extra + <usize>s * rowBytes : 0;
       // One inlined copy per optimizer, so each loop is specialized.
