@@ -199,9 +199,9 @@ export function optimizerStep(kind: u32, lazy: bool, table: usize, rows: u32, di
         if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
         else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
         else updateRow(ADAM, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      } else if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, grads + <usize>s * rowBytes, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-      else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, grads + <usize>s * rowBytes, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-      else updateRow(ADAM, table + off, a + off, b + off, grads + <usize>s * rowBytes, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+      } else if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+      else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+      else updateRow(ADAM, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
     }
     return;
   }

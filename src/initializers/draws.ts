@@ -1,6 +1,6 @@
 // Seeded draws from the kernel's generator (assembly/random.ts): a distribution and its parameters,
 // written either in place into a table (a layer's initializer) or into a fresh array (`apply`).
-import { RANDOM_STATE_BYTES, type KernelExports } from "../wasm.ts";
+import { RANDOM_STATE_BYTES } from "../wasm.ts";
 import { uninitializedFloat32 } from "../fresh.ts";
 import { checkShape, standaloneTable } from "../standalone.ts";
 import { count, SeededInitializer, type FillTarget } from "./initializer.ts";
@@ -20,13 +20,9 @@ export interface RandomDraw {
  */
 const APPLY_PIECE = 32768;
 
-function seedState(kernel: KernelExports, state: number, seed: readonly [number, number]): number {
-  return kernel.seedRandomState(state, seed[0], seed[1]);
-}
-
 /** Fills `target`'s table with `draw` from `seed`, in place. */
 export function fillDraw(target: FillTarget, seed: readonly [number, number], draw: RandomDraw): void {
-  const state = seedState(target.kernel, target.scratch(RANDOM_STATE_BYTES), seed);
+  const state = target.kernel.seedRandomState(target.scratch(RANDOM_STATE_BYTES), seed[0], seed[1]);
   target.kernel.fillRandom(target.ptr, count(target.shape), state, draw.kind, draw.p0, draw.p1, draw.p2);
 }
 
@@ -40,7 +36,7 @@ export function applyDraw(shape: readonly number[], seed: readonly [number, numb
   const out = uninitializedFloat32(n); // every element is written below
   if (n === 0) return out;
   const piece = standaloneTable([Math.min(n, APPLY_PIECE)]);
-  const state = seedState(piece.kernel, piece.scratch(RANDOM_STATE_BYTES), seed);
+  const state = piece.kernel.seedRandomState(piece.scratch(RANDOM_STATE_BYTES), seed[0], seed[1]);
   const buffer = piece.view(); // taken after scratch, which may have grown the memory
   for (let done = 0; done < n; done += APPLY_PIECE) {
     const len = Math.min(APPLY_PIECE, n - done);
