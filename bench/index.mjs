@@ -94,7 +94,7 @@ async function main() {
     console.log(`Usage: node bench/index.mjs [--quick] [--suite=a,b] [--workloads=a,b] [--contenders=x,y] [--max-time=seconds] [--in-process]
   suites:      ${SUITE_NAMES.join(", ")} (default: all; --workloads, --contenders and --in-process apply to lookup)
   workloads:   ${WORKLOADS.map((w) => w.name).join(", ")} (--quick: ${QUICK_WORKLOADS.join(", ")})
-  contenders:  ${CONTENDERS.map((c) => c.name).join(", ")} (the bounds always run)`);
+  contenders:  ${CONTENDERS.map((c) => c.name).join(", ")} (bound-js and bound-wasm always run; bound-fresh runs with call)`);
     return;
   }
   const suites = args.suites ?? SUITE_NAMES;
@@ -113,9 +113,10 @@ async function main() {
 /** The lookup suite (issue 3): every lookup contender on every workload; returns the number of failed runs. */
 async function lookupSuite(args) {
   const workloads = select("workload", WORKLOADS, args.workloads ?? (args.quick ? QUICK_WORKLOADS : undefined));
-  // The bounds always run: every "% of bound" needs one.
+  // The bounds always run: every "% of bound" needs one; the fresh-array bound runs beside `call`.
   const chosen = select("contender", CONTENDERS, args.contenders);
-  const contenders = CONTENDERS.filter((c) => c.group === "bound" || chosen.includes(c));
+  const withCall = chosen.some((c) => c.name === "call");
+  const contenders = CONTENDERS.filter((c) => c.group === "bound" || (c.group === "fresh-bound" && withCall) || chosen.includes(c));
   // benchmark.js: each sample lasts at least minTime; samples are taken until maxTime (and at least
   // minSamples). Warm-up (seconds of untimed calls) comes first.
   const maxTime = args.maxTime ?? (args.quick ? 0.15 : 1);
@@ -164,6 +165,9 @@ async function lookupSuite(args) {
     const bounds = entry.results.filter((r) => r.group === "bound" && !r.error).sort((a, b) => a.median - b.median);
     entry.bound = bounds[0]?.contender;
     for (const r of entry.results) if (!r.error && bounds[0]) r.percentOfBound = (100 * bounds[0].median) / r.median;
+    const fresh = entry.results.find((r) => r.group === "fresh-bound" && !r.error);
+    const call = entry.results.find((r) => r.contender === "call" && !r.error);
+    if (fresh && call) call.percentOfFreshBound = (100 * fresh.median) / call.median;
     results.push(entry);
     data = undefined;
   }

@@ -74,7 +74,9 @@ maxTime ${m.maxTimeSeconds} s, ≥ ${m.minSamples} samples${m.quick ? " · **--q
 
 Median time per call of one lookup (warm-up excluded); ns / row = median ÷ (batch × sequence); GB/s = output bytes
 written per second; % of bound = the contiguous-copy bound's median ÷ this median; × peer = peer's median ÷ this median
-(above 1: this row is faster). See bench/README.md for what each contender does per call.
+(above 1: this row is faster). bound-fresh is not a lookup: a fresh Float32Array holding the same bytes, made as
+\`call\` makes its result, the floor of any contender that returns a new array. See bench/README.md for what each
+contender does per call.
 
 ## Results
 

@@ -60,3 +60,28 @@ export const boundWasm = {
     };
   },
 };
+
+/**
+ * The floor of any lookup that returns a fresh array, `call` and the peers included: a new
+ * Float32Array holding the same bytes, made exactly as `call` makes its result (the package's own
+ * `freshCopy`), from a contiguous source. It is not "the bound": it measures what a fresh result
+ * costs on this machine, so `call`'s ratio to it shows what the lookup adds on top.
+ */
+export const boundFresh = {
+  name: "bound-fresh",
+  group: "fresh-bound",
+  expected,
+  async prepare(data) {
+    const { freshCopy } = await import("../../dist/fresh.js");
+    const src = expected(data);
+    let last;
+    return {
+      setup: {},
+      step: () => {
+        last = freshCopy(src);
+      },
+      output: () => last,
+      dispose: () => {},
+    };
+  },
+};
