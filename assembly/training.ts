@@ -166,6 +166,15 @@ export const ADAM: u32 = 2; // h0 = lr, h1 = alpha, h2 = beta_1, h3 = beta_2, h4
   }
 }
 
+/** updateRow with `kind` turned into a constant: one inlined, specialized copy per optimizer. */
+// @ts-ignore: decorator
+@inline function updateRowOf(kind: u32, w: usize, a: usize, b: usize, g: usize, x: usize, dim: u32,
+  h0: f32, h1: f32, h2: f32, h3: f32, h4: f32, flag: bool, l1: f32, l2: f32, wd: f32): void {
+  if (kind == SGD) updateRow(SGD, w, a, b, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+  else if (kind == ADAGRAD) updateRow(ADAGRAD, w, a, b, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+  else updateRow(ADAM, w, a, b, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+}
+
 /**
  * One optimizer step on a rows x dim table. DENSE (lazy = false) visits every row, finding its
  * gradient through the hash table; LAZY visits the u rows of the gradient. Slot tables `a`, `b` are
@@ -193,15 +202,9 @@ export function optimizerStep(kind: u32, lazy: bool, table: usize, rows: u32, di
       if (b) load<u32>(b + ahead);
       const off = <usize>load<u32>(ids + (<usize>s << 2)) * rowBytes;
       const x = extra ? extra + <usize>s * rowBytes : 0;
-      // One inlined copy per optimizer, so each loop is specialized.
       const g = grads + <usize>s * rowBytes;
-      if (plain) {
-        if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-        else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-        else updateRow(ADAM, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      } else if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-      else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-      else updateRow(ADAM, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+      if (plain) updateRowOf(kind, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
+      else updateRowOf(kind, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
     }
     return;
   }
@@ -211,17 +214,9 @@ export function optimizerStep(kind: u32, lazy: bool, table: usize, rows: u32, di
     const slot = u > 0 ? findSlot(hash, mask, r) : -1;
     const g = slot >= 0 ? grads + <usize>slot * rowBytes : 0;
     const x = extra ? extra + off : 0;
-    if (plain && g) {
-      if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      else updateRow(ADAM, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-    } else if (plain) {
-      if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, 0, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, 0, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-      else updateRow(ADAM, table + off, a + off, b + off, 0, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
-    } else if (kind == SGD) updateRow(SGD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-    else if (kind == ADAGRAD) updateRow(ADAGRAD, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
-    else updateRow(ADAM, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+    if (plain && g) updateRowOf(kind, table + off, a + off, b + off, g, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
+    else if (plain) updateRowOf(kind, table + off, a + off, b + off, 0, 0, dim, h0, h1, h2, h3, h4, flag, 0, 0, 0);
+    else updateRowOf(kind, table + off, a + off, b + off, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
   }
 }
 
