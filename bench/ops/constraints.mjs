@@ -217,7 +217,7 @@ export const constraintsSuite = {
       out.push(target(`constraints: ${c.name}: within 1.5× of one read+write pass over the table`, ofRw, (x) => x <= 1.5, "× the pass", also,
         c.regularizer ? undefined
           : c.axis === 0
-            ? "axis 0 needs every column's norm before any value can be scaled: a read pass for the norms, then the read+write pass, over a table larger than the caches (51 MB here); on this machine a read-only pass streams no faster than a read+write one (single-core read bandwidth), so the two passes alone exceed 1.5×"
+            ? "axis 0 needs every column's norm before any value can be scaled: a read pass for the norms, then the read+write pass, over a table larger than the caches (51 MB here); on this machine a read-only pass takes 0.85-0.90× the time of a read+write one (the reads from memory are the cost), so the two passes alone exceed 1.5×"
             : c.constraint === "UnitNorm"
               ? "UnitNorm divides every value, as Keras does (w / (1e-7 + n), correctly rounded), and the divider is the bottleneck: one 4-lane divide takes about 0.84 ns here (measured alone; 1.0 ns in a load, divide, store loop), 2.7-3.2 ms for the 12.8 M values of this table, against about 2 ms for the whole read+write pass; the bound only multiplies"
               : "each row is read twice (its norm, then the scaling; the second read hits L1) and scaled by a float32 multiply; the bound only multiplies"));
