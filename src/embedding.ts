@@ -2,114 +2,27 @@
 import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { freshCopy } from "./fresh.ts";
+import { freshCopy } from "./core/fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import type { FillTarget } from "./initializers/initializer.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
-import { LayerMemory } from "./layer-memory.ts";
+import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-import { toKeras, toTfjs, type Config, type KerasObjectConfig, type Serializable } from "./serialization.ts";
+import { toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
-import { Trainer, type SparseGradient } from "./training.ts";
+import { Trainer } from "./training.ts";
+import type { SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
 
-export type { SparseGradient } from "./training.ts";
+export type { SparseGradient } from "./sparse-gradient.ts";
+export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
+import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
-
-/** A dense result: row-major `data` with its `shape`. */
-export interface Tensor<T> {
-  data: T;
-  shape: number[];
-}
-
-/** An initializer, regularizer or constraint given by name, config object or instance. */
-export type Identifier = string | { className: string; config?: Config } | { class_name: string; config?: Config };
-
-/** Constructor options, named as in TensorFlow.js (camelCase) with Keras semantics and defaults. */
-export interface EmbeddingOptions {
-  /** Size of the vocabulary: indices must be in [0, inputDim). A positive integer. */
-  inputDim: number;
-  /** Length of each embedding vector. A positive integer. */
-  outputDim: number;
-  /**
-   * How the table is initialized. Default `'uniform'`: RandomUniform(minval=-0.05, maxval=0.05),
-   * as in Keras. Accepts a name, `{ className, config }` / `{ class_name, config }`, an
-   * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
-   */
-  embeddingsInitializer?: Identifier | Initializer | ((shape: number[]) => ArrayLike<number>);
-  /**
-   * Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', 'orthogonal_regularizer', config objects,
-   * instances, or `({ data, shape }) => number`). Its penalty is `regularizationLoss()`.
-   */
-  embeddingsRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
-  /**
-   * Regularizer of each lookup's output. Every `call` computes its penalty divided by the batch size
-   * (the output's first dimension; 0 for an empty batch), as Keras ≥ 3.14 and Keras 2 do; see `losses`.
-   */
-  activityRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
-  /**
-   * Constraint on the table ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', config objects,
-   * instances, or a function). Keras applies it after every optimizer step; `applyConstraint()` applies
-   * it on demand. Note axis 0 (the Keras default) constrains columns; per-embedding needs `axis: 1`.
-   */
-  embeddingsConstraint?: Identifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
-  /**
-   * PyTorch's `max_norm` (not in Keras): before each lookup, every distinct row the lookup references
-   * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
-   */
-  maxNorm?: number | null;
-  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
-  normType?: number;
-  /**
-   * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
-   * number of times the lookup used that row. Default false.
-   */
-  scaleGradByFreq?: boolean;
-  /**
-   * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
-   * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
-   * `inputDim = vocabulary size + 1`. Default false.
-   */
-  maskZero?: boolean;
-  /**
-   * Length of input sequences, when constant (Keras 2 semantics: checked against every input's
-   * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
-   */
-  inputLength?: InputLength | null;
-  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
-  weights?: WeightTable | readonly WeightTable[];
-  /** Layer name; default `embedding`, `embedding_1`, … */
-  name?: string;
-  /** Whether the table is trainable (kept in the config). Default true. */
-  trainable?: boolean;
-  /** The table's dtype: only `'float32'`. */
-  dtype?: "float32";
-}
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
 ] as const;
-
-/** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
-export interface EmbeddingConfig {
-  name: string;
-  trainable: boolean;
-  dtype: "float32";
-  inputDim: number;
-  outputDim: number;
-  embeddingsInitializer: { className: string; config: Config };
-  embeddingsRegularizer: { className: string; config: Config } | null;
-  activityRegularizer: { className: string; config: Config } | null;
-  embeddingsConstraint: { className: string; config: Config } | null;
-  maskZero: boolean;
-  inputLength: InputLength | null;
-  /** Present only when set (PyTorch options). */
-  maxNorm?: number;
-  normType?: number;
-  scaleGradByFreq?: boolean;
-}
 
 let layerCount = 0;
 function defaultName(): string {
@@ -159,7 +72,7 @@ export class Embedding {
   readonly normType: number;
   /** PyTorch's scale_grad_by_freq for `backward`. */
   readonly scaleGradByFreq: boolean;
-  private mem: LayerMemory | undefined;
+  private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
   private lookedUp: number[] | null = null;
@@ -194,7 +107,7 @@ export class Embedding {
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
     // Check the initial weights before allocating anything.
     const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
-    this.mem = new LayerMemory(this.inputDim, this.outputDim);
+    this.mem = new KernelMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
     if (initial !== undefined) this.mem.table().set(initial);
@@ -219,16 +132,11 @@ export class Embedding {
   }
 
   /** The table as initializers, constraints and regularizers address it. */
-  private tableTarget(mem: LayerMemory): FillTarget {
-    return {
-      kernel: mem.kernel,
-      ptr: mem.tablePtr,
-      shape: [this.inputDim, this.outputDim] as const,
-      scratch: (bytes: number) => mem.scratch(bytes),
-    };
+  private tableTarget(mem: KernelMemory): TableHandle {
+    return tableHandle(mem, [this.inputDim, this.outputDim]);
   }
 
-  private live(): LayerMemory {
+  private live(): KernelMemory {
     if (this.mem === undefined) throw new Error(`Embedding layer "${this.name}" has been disposed and cannot be used any more.`);
     return this.mem;
   }
@@ -257,7 +165,7 @@ export class Embedding {
    * Stages, converts and checks the indices of `x`, then (with maxNorm) renormalizes the rows they
    * reference, gathers the rows into the output region, and records the activity penalty.
    */
-  private lookup(input: FlatInput): LayerMemory {
+  private lookup(input: FlatInput): KernelMemory {
     const mem = this.live();
     this.checkShape(input.shape);
     this.bufferedIndices = 0;
@@ -271,7 +179,7 @@ export class Embedding {
   }
 
   /** Everything after the indices are staged and checked: renorm, gather, activity penalty. */
-  private gatherStaged(mem: LayerMemory, shape: readonly number[], size: number): void {
+  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number): void {
     const k = mem.kernel;
     if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, this.seenPtr);
     const activity = this.activityRegularizer;
@@ -530,7 +438,7 @@ export class Embedding {
    * it handed out are detached (they read as empty).
    */
   dispose(): void {
-    this.mem?.detachViews();
+    this.mem?.release();
     this.mem = undefined;
   }
 }

@@ -3,7 +3,7 @@
 // +-Infinity and values outside int32 are rejected together with out-of-range indices, naming the
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
-import type { LayerMemory } from "./layer-memory.ts";
+import type { KernelMemory } from "./core/memory.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -178,7 +178,7 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
  * converting floats and 64-bit integers in the kernel, then checks them all. Throws before any
  * output is written; the index region itself is scratch that no caller owns.
  */
-export function stageIndices(mem: LayerMemory, input: FlatInput): void {
+export function stageIndices(mem: KernelMemory, input: FlatInput): void {
   const { data, size } = input;
   const k = mem.kernel;
   const ptr = mem.indexPtr;

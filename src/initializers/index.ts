@@ -3,7 +3,7 @@ import { ValueError, show } from "../errors.ts";
 import { hasMethod, makeRegistry } from "../registry.ts";
 import type { Config } from "../serialization.ts";
 import { Constant, Identity, Ones, Zeros } from "./constant.ts";
-import { count, type FillTarget, type Initializer } from "./initializer.ts";
+import { count, type TableHandle, type Initializer } from "./initializer.ts";
 import { Orthogonal } from "./orthogonal.ts";
 import { RandomNormal, RandomUniform, TruncatedNormal } from "./random.ts";
 import {
@@ -14,7 +14,7 @@ export { Constant, Identity, Ones, Zeros } from "./constant.ts";
 export { computeFans, TRUNCATED_NORMAL_STDDEV, VarianceScaling, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform } from "./variance-scaling.ts";
 export { Orthogonal } from "./orthogonal.ts";
 export { RandomNormal, RandomUniform, TruncatedNormal } from "./random.ts";
-export type { FillTarget, Initializer } from "./initializer.ts";
+export type { TableHandle, Initializer } from "./initializer.ts";
 
 /** A user function `(shape) => Float32Array | number[]` used as an initializer; its length is checked. */
 export class FunctionInitializer implements Initializer {
@@ -30,7 +30,7 @@ export class FunctionInitializer implements Initializer {
     }
     return Float32Array.from(values);
   }
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     new Float32Array(target.kernel.memory.buffer, target.ptr, count(target.shape)).set(this.apply(target.shape));
   }
   getConfig(): Config {
