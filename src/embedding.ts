@@ -80,6 +80,8 @@ export class Embedding {
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
+  /** The public call running now, or null: what refuses re-entrant calls from callbacks. */
+  private running: string | null = null;
 
   constructor(options: EmbeddingOptions) {
     if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
@@ -162,45 +164,103 @@ export class Embedding {
   }
 
   /**
-   * Stages, converts and checks the indices of `x`, then (with maxNorm) renormalizes the rows they
-   * reference, gathers the rows into the output region, and records the activity penalty.
+   * Runs one public call as a transaction on the live memory: a call made while another call on the
+   * same layer is running (from a user-supplied initializer, regularizer, constraint or input getter)
+   * is refused, so no callback can see or change a half-done state.
    */
-  private lookup(input: FlatInput): KernelMemory {
+  private transaction<T>(method: string, body: (mem: KernelMemory) => T): T {
+    const mem = this.checkNotRunning(method);
+    this.running = method;
+    try {
+      return body(mem);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** The live memory, after refusing a call made from inside another call's callback. */
+  private checkNotRunning(method: string): KernelMemory {
     const mem = this.live();
-    this.checkShape(input.shape);
-    this.bufferedIndices = 0;
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
-    this.lookedUp = null;
-    mem.reserve(input.size);
-    stageIndices(mem, input);
-    this.gatherStaged(mem, input.shape, input.size);
-    this.lookedUp = [...input.shape];
+    if (this.running !== null) {
+      throw new ValueError(
+        `${method}() was called on Embedding layer "${this.name}" while its ${this.running}() was still running, from a callback ` +
+          `(an initializer, regularizer, constraint or input getter) that the layer called. A layer cannot be used from its own callbacks: ` +
+          `compute what the callback needs from its arguments, or use another layer.`,
+      );
+    }
     return mem;
   }
 
-  /** Everything after the indices are staged and checked: renorm, gather, activity penalty. */
-  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number): void {
+  /**
+   * One lookup as a transaction: stages, converts and checks the indices of `input` in scratch,
+   * renormalizes the rows they reference (maxNorm), gathers them into the output region, and computes
+   * the activity penalty. Nothing the caller can see changes until every step that can fail has run;
+   * then `finish` (which may write the caller's `out`) runs and the lookup is recorded. Returns the
+   * result of `finish`.
+   */
+  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
+    this.checkShape(input.shape);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
+    mem.reserve(input.size);
+    // The index region still holds the last lookup's indices (for backward): new ones are staged
+    // and checked in scratch, and copied there only when the lookup succeeds.
+    const staged = mem.scratch(input.size * 8);
+    stageIndices(mem, input, staged);
+    const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
+    const result = finish(mem.output().subarray(0, input.size * this.outputDim));
+    new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
+    this.record(input.shape, losses);
+    return result;
+  }
+
+  /** Records a finished lookup: what backward differentiates and what `losses` reports. */
+  private record(shape: readonly number[], activityLosses: number[]): void {
+    this.lookedUp = [...shape];
+    this.bufferedIndices = 0;
+    this.activityLosses = activityLosses;
+  }
+
+  /**
+   * Everything after the indices at `idx` are checked: renorm, gather, activity penalty. Returns the
+   * activity losses to record. Scratch below `scratchUsed` is the caller's. When the penalty is user
+   * code (it may throw), the rows maxNorm rescales are restored on failure.
+   */
+  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number): number[] {
     const k = mem.kernel;
-    if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, this.seenPtr);
+    const dim = this.outputDim;
     const activity = this.activityRegularizer;
+    const userPenalty = activity !== null && !isSumsRegularizer(activity) && !(activity instanceof OrthogonalRegularizer);
+    let before: Float32Array | undefined;
+    if (this.maxNorm !== null) {
+      if (userPenalty) {
+        k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+        before = mem.output().slice(0, size * dim);
+      }
+      k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
+    }
     if (activity === null) {
-      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
-      return;
+      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      return [];
     }
     let penalty: number;
     if (isSumsRegularizer(activity)) {
       // L1 / L2 / L1L2: the sums are accumulated while the rows are copied (one pass).
-      k.gatherRowsWithSums(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr, mem.statsPtr);
+      k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);
     } else {
-      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
-      const outputShape = [...shape, this.outputDim];
-      penalty = activity.penaltyOf({ kernel: k, ptr: mem.outputPtr, shape: outputShape, scratch: (bytes) => mem.scratch(bytes) });
+      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
+      try {
+        penalty = activity.penaltyOf(output);
+      } catch (error) {
+        if (before !== undefined) restoreRows(mem, idx, size, dim, before);
+        throw error;
+      }
     }
     // Keras divides by the output's first dimension, with divide_no_nan (0 for an empty batch).
-    const batch = shape.length > 0 ? shape[0]! : this.outputDim;
-    this.activityLosses = [batch === 0 ? 0 : penalty / batch];
+    const batch = shape.length > 0 ? shape[0]! : dim;
+    return [batch === 0 ? 0 : penalty / batch];
   }
 
   /**
@@ -210,25 +270,41 @@ export class Embedding {
    * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
    */
   call(x: LookupInput): Tensor<Float32Array> {
-    const input = flatten(x, (n) => this.live().checkPositions(n));
-    const mem = this.lookup(input);
-    return { data: freshCopy(mem.output().subarray(0, input.size * this.outputDim)), shape: [...input.shape, this.outputDim] };
+    return this.transaction("call", (mem) => {
+      const input = flatten(x, (n) => mem.checkPositions(n));
+      const data = this.lookup(mem, input, (output) => freshCopy(output));
+      return { data, shape: [...input.shape, this.outputDim] };
+    });
   }
 
-  /** As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`. */
+  /**
+   * As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`.
+   * `out` is written only when the lookup succeeds; it may not be a view of this layer's own memory.
+   */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
-    if (!(out instanceof Float32Array)) invalidArgument("out", "a Float32Array", out);
-    const input = flatten(x, (n) => this.live().checkPositions(n));
-    const needed = input.size * this.outputDim;
-    if (out.length !== needed) {
-      throw new ValueError(
-        `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
-          `Received: out.length=${out.length}`,
-      );
-    }
-    const mem = this.lookup(input);
-    out.set(mem.output().subarray(0, needed));
-    return { data: out, shape: [...input.shape, this.outputDim] };
+    return this.transaction("callInto", (mem) => {
+      const length = float32ArrayLength("out", out);
+      if (out.buffer === mem.memory.buffer) {
+        throw new ValueError(
+          `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
+            `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
+        );
+      }
+      const input = flatten(x, (n) => mem.checkPositions(n));
+      const needed = input.size * this.outputDim;
+      if (length !== needed) {
+        throw new ValueError(
+          `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
+            `Received: out.length=${length}`,
+        );
+      }
+      this.lookup(mem, input, (output) => {
+        // A callback may have detached out (transferred its buffer) since it was checked.
+        float32ArrayLength("out", out);
+        out.set(output);
+      });
+      return { data: out, shape: [...input.shape, this.outputDim] };
+    });
   }
 
   /**
@@ -237,12 +313,13 @@ export class Embedding {
    * reuse or move the region).
    */
   indexBuffer(n: number): Int32Array {
-    const mem = this.live();
-    if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
-    mem.reserve(n);
-    this.bufferedIndices = n;
-    this.lookedUp = null;
-    return mem.indices().subarray(0, n);
+    return this.transaction("indexBuffer", (mem) => {
+      if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
+      mem.reserve(n);
+      this.bufferedIndices = n;
+      this.lookedUp = null;
+      return mem.indices().subarray(0, n);
+    });
   }
 
   /**
@@ -251,25 +328,26 @@ export class Embedding {
    * (`size × outputDim` floats) inside WebAssembly memory, valid until the next call on this layer.
    */
   lookupBuffer(shape: number | readonly number[]): Float32Array {
-    const mem = this.live();
-    const dims = typeof shape === "number" ? [shape] : shape;
-    if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      invalidArgument("shape", "a non-negative integer or an array of them", shape);
-    }
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (size > this.bufferedIndices) {
-      throw new ValueError(
-        `lookupBuffer(${show(shape)}) covers ${size} indices, but ${this.bufferedIndices === 0 ? "no index slots were handed out since the last lookup" : `indexBuffer(${this.bufferedIndices}) handed out only ${this.bufferedIndices}`}: ` +
-          `call indexBuffer(${size}) and write the indices first.`,
-      );
-    }
-    this.checkShape(dims);
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);
-    const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
-    if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
-    this.gatherStaged(mem, dims, size);
-    this.lookedUp = [...dims];
-    return mem.output().subarray(0, size * this.outputDim);
+    return this.transaction("lookupBuffer", (mem) => {
+      const dims = typeof shape === "number" ? [shape] : shape;
+      if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        invalidArgument("shape", "a non-negative integer or an array of them", shape);
+      }
+      const size = dims.reduce((a, b) => a * b, 1);
+      if (size > this.bufferedIndices) {
+        throw new ValueError(
+          `lookupBuffer(${show(shape)}) covers ${size} indices, but ${this.bufferedIndices === 0 ? "no index slots were handed out since the last lookup" : `indexBuffer(${this.bufferedIndices}) handed out only ${this.bufferedIndices}`}: ` +
+            `call indexBuffer(${size}) and write the indices first.`,
+        );
+      }
+      this.checkShape(dims);
+      if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);
+      const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
+      if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
+      const losses = this.gatherStaged(mem, dims, size, mem.indexPtr, 0);
+      this.record(dims, losses);
+      return mem.output().subarray(0, size * this.outputDim);
+    });
   }
 
   /**
@@ -282,7 +360,7 @@ export class Embedding {
    * Uses the lookup's output region: a `lookupBuffer` view is spent afterwards.
    */
   backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): SparseGradient | null {
-    return this.trainer.backward(dOutput);
+    return this.transaction("backward", () => this.trainer.backward(dOutput));
   }
 
   /**
@@ -293,17 +371,17 @@ export class Embedding {
    * makes it, after which earlier lookups cannot be passed to `backward` any more.
    */
   applyGradients(gradient: SparseGradient, optimizer: Optimizer): void {
-    this.trainer.apply(gradient, optimizer);
+    this.transaction("applyGradients", () => this.trainer.apply(gradient, optimizer));
   }
 
   /** `optimizer`'s state for this layer (its step count and slot tables, copied), or null before its first step. */
   getOptimizerState(optimizer: Optimizer): OptimizerState | null {
-    return this.trainer.getState(optimizer);
+    return this.transaction("getOptimizerState", () => this.trainer.getState(optimizer));
   }
 
   /** Restores an optimizer state saved by `getOptimizerState` (same optimizer class, same table shape). */
   setOptimizerState(optimizer: Optimizer, state: OptimizerState): void {
-    this.trainer.setState(optimizer, state);
+    this.transaction("setOptimizerState", () => this.trainer.setState(optimizer, state));
   }
 
   /**
@@ -311,13 +389,15 @@ export class Embedding {
    * step). No-op without a constraint. Construction never applies it.
    */
   applyConstraint(): void {
-    const mem = this.live();
-    this.embeddingsConstraint?.applyTo(this.tableTarget(mem));
+    this.transaction("applyConstraint", (mem) => this.embeddingsConstraint?.applyTo(this.tableTarget(mem)));
   }
 
   /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
   regularizationLoss(): number {
-    const mem = this.live();
+    return this.transaction("regularizationLoss", (mem) => this.tablePenalty(mem));
+  }
+
+  private tablePenalty(mem: KernelMemory): number {
     return this.embeddingsRegularizer === null ? 0 : this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
   }
 
@@ -327,13 +407,14 @@ export class Embedding {
    * penalty (when an `embeddingsRegularizer` is set).
    */
   get losses(): number[] {
-    this.live();
-    return this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.regularizationLoss()];
+    return this.transaction("losses", (mem) =>
+      this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.tablePenalty(mem)],
+    );
   }
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
-    this.live();
+    this.checkNotRunning("computeMask");
     const input = flatten(x);
     this.checkShape(input.shape);
     if (!this.maskZero) return null;
@@ -370,14 +451,15 @@ export class Embedding {
 
   /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
   getWeights(): Tensor<Float32Array>[] {
-    return [{ data: freshCopy(this.live().table()), shape: [this.inputDim, this.outputDim] }];
+    return this.transaction("getWeights", (mem) => [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }]);
   }
 
   /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */
   setWeights(weights: WeightTable | readonly WeightTable[]): void {
-    const mem = this.live();
-    const data = this.readWeights(weights, "weights");
-    mem.table().set(data);
+    this.transaction("setWeights", (mem) => {
+      const data = this.readWeights(weights, "weights");
+      mem.table().set(data);
+    });
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
@@ -438,7 +520,36 @@ export class Embedding {
    * it handed out are detached (they read as empty).
    */
   dispose(): void {
+    if (this.mem !== undefined) this.checkNotRunning("dispose");
     this.mem?.release();
     this.mem = undefined;
   }
+}
+
+/** The length of `value` when it is a usable (not detached) Float32Array, read through the intrinsic getter. */
+function float32ArrayLength(name: string, value: unknown): number {
+  if (!(value instanceof Float32Array)) invalidArgument(name, "a Float32Array", value);
+  const length = TYPED_ARRAY_LENGTH.call(value) as number;
+  if (length === 0 && isDetached((value as Float32Array).buffer)) {
+    throw new ValueError(`${name} is a Float32Array whose buffer has been detached (transferred); pass a usable array.`);
+  }
+  return length;
+}
+
+const TYPED_ARRAY_LENGTH = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "length")!.get!;
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Writes back the rows a failed lookup rescaled: `before` holds position i's row before renorm. */
+function restoreRows(mem: KernelMemory, idx: number, size: number, dim: number, before: Float32Array): void {
+  const table = mem.table();
+  const ids = new Int32Array(mem.memory.buffer, idx, size);
+  for (let i = 0; i < size; i++) table.set(before.subarray(i * dim, (i + 1) * dim), ids[i]! * dim);
 }

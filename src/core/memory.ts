@@ -162,12 +162,17 @@ export class KernelMemory {
    * out before point at the old places; the buffer is renewed (grow, or grow(0)) so that they are
    * detached, reading as empty, rather than silently showing stale memory.
    */
-  private layOut(capacity: number): void {
+  private layOut(capacity: number, keepOutput = false): void {
     const indexPtr = this.persistentEnd + this.guard;
     const outputPtr = alignUp(indexPtr + capacity * INDEX_SLOT_BYTES) + this.guard;
     const before = this.memory.buffer;
     // Grow first: when it fails, nothing here has changed.
     this.ensureBytes(this.persistentEnd + this.transientBytes(this.dim, capacity, this.guard), "the lookup regions");
+    if (keepOutput && this.capacity > 0) {
+      // The index region stays where it is; the last lookup's output moves with its region.
+      const kept = Math.min(this.capacity, capacity) * this.dim * 4;
+      new Uint8Array(this.memory.buffer).copyWithin(outputPtr, this.outputPtr, this.outputPtr + kept);
+    }
     this.capacity = capacity;
     this.indexPtr = indexPtr;
     this.outputPtr = outputPtr;
@@ -214,7 +219,7 @@ export class KernelMemory {
     if (n <= this.capacity) return;
     this.checkPositions(n);
     // Double, so a sequence of growing batches grows memory O(log n) times.
-    this.layOut(Math.min(this.fittingPositions(this.persistentEnd, this.dim, this.guard), Math.max(n, this.capacity * 2)));
+    this.layOut(Math.min(this.fittingPositions(this.persistentEnd, this.dim, this.guard), Math.max(n, this.capacity * 2)), true);
   }
 
   /** Throws, before anything is allocated, when a lookup of `n` positions can never fit. */
@@ -298,11 +303,6 @@ export class KernelMemory {
   output(): Float32Array {
     this.refreshViews();
     return this.outputView;
-  }
-
-  /** A view of the index region as another element type, for staging input before conversion. */
-  staging<T extends ArrayBufferView>(Type: new (buffer: ArrayBuffer, offset: number, length: number) => T, n: number): T {
-    return new Type(this.memory.buffer, this.indexPtr, n);
   }
 
   /** Bytes of WebAssembly memory this layer holds. */
