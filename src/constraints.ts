@@ -180,13 +180,19 @@ export class FunctionConstraint implements Constraint {
   }
 }
 
+const CLASSES = { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+const ALIASES = {
+  max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
+  unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
+} as const satisfies Record<string, string>;
+
+/** Every name `embeddingsConstraint` accepts as a string. */
+export type ConstraintName = keyof typeof CLASSES | keyof typeof ALIASES;
+
 const resolve = makeRegistry<Constraint>({
   kind: "constraint",
-  classes: { MaxNorm, NonNeg, UnitNorm, MinMaxNorm },
-  aliases: {
-    max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
-    unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
-  },
+  classes: CLASSES,
+  aliases: ALIASES,
   isInstance: (v): v is Constraint => hasMethod(v, "applyTo") && hasMethod(v, "getConfig"),
   fromFunction: (fn) => new FunctionConstraint(fn as never),
 });

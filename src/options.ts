@@ -1,8 +1,8 @@
 // The layer's constructor options and config shapes: types only, shared by the layer and its
 // config reader.
-import type { Constraint } from "./constraints.ts";
-import type { Initializer } from "./initializers/index.ts";
-import type { Regularizer } from "./regularizers.ts";
+import type { Constraint, ConstraintName } from "./constraints.ts";
+import type { Initializer, InitializerName } from "./initializers/index.ts";
+import type { Regularizer, RegularizerName } from "./regularizers.ts";
 import type { Config } from "./serialization.ts";
 import type { InputLength } from "./shapes.ts";
 import type { WeightTable } from "./weights.ts";
@@ -13,8 +13,11 @@ export interface Tensor<T> {
   shape: number[];
 }
 
-/** An initializer, regularizer or constraint given by name, config object or instance. */
-export type Identifier = string | { className: string; config?: Config } | { class_name: string; config?: Config };
+/** An initializer, regularizer or constraint given as a config object (TF.js or Keras form). */
+export type ConfigIdentifier = { className: string; config?: Config } | { class_name: string; config?: Config };
+
+/** An initializer, regularizer or constraint given by name or config object. */
+export type Identifier = string | ConfigIdentifier;
 
 /** Constructor options, named as in TensorFlow.js (camelCase) with Keras semantics and defaults. */
 export interface EmbeddingOptions {
@@ -27,23 +30,23 @@ export interface EmbeddingOptions {
    * as in Keras. Accepts a name, `{ className, config }` / `{ class_name, config }`, an
    * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
    */
-  embeddingsInitializer?: Identifier | Initializer | ((shape: number[]) => ArrayLike<number>);
+  embeddingsInitializer?: InitializerName | ConfigIdentifier | Initializer | ((shape: number[]) => ArrayLike<number>);
   /**
    * Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', 'orthogonal_regularizer', config objects,
    * instances, or `({ data, shape }) => number`). Its penalty is `regularizationLoss()`.
    */
-  embeddingsRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  embeddingsRegularizer?: RegularizerName | ConfigIdentifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
   /**
    * Regularizer of each lookup's output. Every `call` computes its penalty divided by the batch size
    * (the output's first dimension; 0 for an empty batch), as Keras ≥ 3.14 and Keras 2 do; see `losses`.
    */
-  activityRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  activityRegularizer?: RegularizerName | ConfigIdentifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
   /**
    * Constraint on the table ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', config objects,
    * instances, or a function). Keras applies it after every optimizer step; `applyConstraint()` applies
    * it on demand. Note axis 0 (the Keras default) constrains columns; per-embedding needs `axis: 1`.
    */
-  embeddingsConstraint?: Identifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
+  embeddingsConstraint?: ConstraintName | ConfigIdentifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
   /**
    * PyTorch's `max_norm` (not in Keras): before each lookup, every distinct row the lookup references
    * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.

@@ -187,13 +187,19 @@ export class FunctionRegularizer implements Regularizer {
   }
 }
 
+const CLASSES = { L1, L2, L1L2, OrthogonalRegularizer };
+const ALIASES = {
+  l1: "L1", l2: "L2", l1l2: "L1L2", l1_l2: "L1L2",
+  orthogonal_regularizer: "OrthogonalRegularizer", orthogonalRegularizer: "OrthogonalRegularizer",
+} as const satisfies Record<string, string>;
+
+/** Every name a regularizer option accepts as a string. */
+export type RegularizerName = keyof typeof CLASSES | keyof typeof ALIASES;
+
 const resolve = makeRegistry<Regularizer>({
   kind: "regularizer",
-  classes: { L1, L2, L1L2, OrthogonalRegularizer },
-  aliases: {
-    l1: "L1", l2: "L2", l1l2: "L1L2", l1_l2: "L1L2",
-    orthogonal_regularizer: "OrthogonalRegularizer", orthogonalRegularizer: "OrthogonalRegularizer",
-  },
+  classes: CLASSES,
+  aliases: ALIASES,
   // Keras 2's 'l1_l2' (which Keras 3's docstring still promises): both factors 0.01.
   presets: { l1_l2: { l1: 0.01, l2: 0.01 } },
   isInstance: (v): v is Regularizer => hasMethod(v, "penaltyOf") && hasMethod(v, "getConfig"),
