@@ -13,6 +13,7 @@ import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
+import { addDispose } from "./disposable.ts";
 
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
@@ -510,9 +511,56 @@ export class Embedding {
     return config;
   }
 
+  /**
+   * PyTorch's `nn.Embedding.from_pretrained`: a layer holding `table` (`{ data, shape: [rows, dim] }`
+   * or `number[][]`), its size taken from the table. `freeze` (default true, as in PyTorch) makes it
+   * not trainable. Other options as the constructor's, except `inputDim`, `outputDim` and `weights`.
+   */
+  static fromPretrained(
+    table: WeightTable,
+    options: { freeze?: boolean } & Omit<EmbeddingOptions, "inputDim" | "outputDim" | "weights" | "trainable"> = {},
+  ): Embedding {
+    if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+    const { freeze = true, ...rest } = options;
+    if ("inputDim" in rest || "outputDim" in rest || "weights" in rest || "trainable" in rest) {
+      throw new ValueError("fromPretrained takes its size and weights from the table, and trainable from freeze: pass neither inputDim, outputDim, weights nor trainable.");
+    }
+    const read = readWeightTable("table", table);
+    if (read.shape.length !== 2 || read.shape[0] === 0 || read.shape[1] === 0) {
+      throw new ValueError(`table must be a 2-D table [rows, dim] with rows, dim > 0. Received: shape [${read.shape.join(", ")}]`);
+    }
+    return new Embedding({
+      ...rest,
+      inputDim: read.shape[0]!,
+      outputDim: read.shape[1]!,
+      weights: { data: Float32Array.from(read.data), shape: read.shape },
+      trainable: !boolean("freeze", freeze),
+    });
+  }
+
   /** Rebuilds a layer from `getConfig()` or `toKerasConfig()` output (bare, or wrapped in `{ class_name, config }`). */
   static fromConfig(config: unknown): Embedding {
     return new Embedding(readEmbeddingConfig(config));
+  }
+
+  /** What `console.log(layer)` and Node's `util.inspect` show: the layer's settings, not its memory. */
+  [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: unknown, inspect: (value: unknown, options: unknown) => string): string {
+    const shown: Record<string, unknown> = {
+      name: this.name,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      dtype: this.dtype,
+      embeddingsInitializer: this.embeddingsInitializer.className,
+      maskZero: this.maskZero,
+      trainable: this.trainable,
+    };
+    if (this.embeddingsRegularizer !== null) shown["embeddingsRegularizer"] = this.embeddingsRegularizer.className;
+    if (this.activityRegularizer !== null) shown["activityRegularizer"] = this.activityRegularizer.className;
+    if (this.embeddingsConstraint !== null) shown["embeddingsConstraint"] = this.embeddingsConstraint.className;
+    if (this.maxNorm !== null) Object.assign(shown, { maxNorm: this.maxNorm, normType: this.normType });
+    if (this.inputLength !== null) shown["inputLength"] = this.inputLength;
+    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.mem.byteLength;
+    return `Embedding ${typeof inspect === "function" ? inspect(shown, options) : JSON.stringify(shown)}`;
   }
 
   /**
@@ -553,3 +601,9 @@ function restoreRows(mem: KernelMemory, idx: number, size: number, dim: number, 
   const ids = new Int32Array(mem.memory.buffer, idx, size);
   for (let i = 0; i < size; i++) table.set(before.subarray(i * dim, (i + 1) * dim), ids[i]! * dim);
 }
+
+/** `using layer = new Embedding(…)` (TypeScript 5.2+) disposes the layer at the end of the block. */
+export interface Embedding {
+  [Symbol.dispose](): void;
+}
+addDispose(Embedding);
