@@ -17,7 +17,7 @@ import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./valida
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
+import { readWeightList, type WeightTable } from "./weights.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
@@ -333,8 +333,8 @@ export class Embedding {
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
-    this.live();
-    const input = flatten(x);
+    const mem = this.live();
+    const input = flatten(x, (n) => mem.checkPositions(n));
     this.checkShape(input.shape);
     if (!this.maskZero) return null;
     const mask = new Uint8Array(input.size);
@@ -349,23 +349,8 @@ export class Embedding {
     return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
   }
 
-  private readWeights(weights: unknown, where: string): ArrayLike<number> {
-    const list = isWeightTable(weights) ? [weights] : weights;
-    if (!Array.isArray(list)) {
-      invalidArgument(where, "a list holding one table ({ data, shape } or number[][])", weights);
-    }
-    if (list.length !== 1) {
-      throw new ValueError(
-        `You called setWeights(weights) on layer "${this.name}" with a weight list of length ${list.length}, but the layer was expecting 1 weights.`,
-      );
-    }
-    const { shape, data } = readWeightTable(`${where}[0]`, list[0]);
-    if (shape.length !== 2 || shape[0] !== this.inputDim || shape[1] !== this.outputDim) {
-      throw new ValueError(
-        `Layer "${this.name}" weight shape [${this.inputDim}, ${this.outputDim}] is not compatible with provided weight shape [${shape.join(", ")}].`,
-      );
-    }
-    return data;
+  private readWeights(weights: unknown, where: string): Float32Array {
+    return readWeightList(where, weights, this);
   }
 
   /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */

@@ -4,6 +4,7 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
+import { OnceReader, arrayLength, element, plainView, type PlainTypedArray } from "./caller-data.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -35,45 +36,65 @@ export type LookupInput = NestedNumbers | IndexTensor | IndexArray;
 export interface FlatInput {
   readonly shape: number[];
   readonly size: number;
-  /** Flat values; nested arrays are flattened into a Float64Array. */
-  readonly data: IndexArray | readonly number[];
+  /**
+   * Flat values: a private Float64Array for numbers and nested arrays, or, for typed-array input, a
+   * plain view of the caller's bytes (built from the engine's accessors; copied once when staged).
+   */
+  readonly data: PlainTypedArray;
 }
 
 const ACCEPTED =
   "a number, a nested array of numbers, a typed array, or { data, shape } with data an Int32Array, Uint32Array, " +
   "Float32Array, Float64Array, BigInt64Array (or another integer typed array) or number[]";
 
-function isIndexArray(value: unknown): value is IndexArray {
-  return ArrayBuffer.isView(value) && !(value instanceof DataView);
-}
-
 /** Deeper nesting is refused: far beyond any real input, and it bounds the walks below (an array that contains itself would otherwise never end). */
 export const MAX_RANK = 64;
 
-/** Walks the first elements of a nested array to find its shape. */
-function nestedShape(x: readonly NestedNumbers[]): number[] {
-  const shape: number[] = [];
-  let level: NestedNumbers = x;
-  while (Array.isArray(level)) {
-    if (shape.length === MAX_RANK) {
-      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
-    }
-    shape.push(level.length);
-    if (level.length === 0) break;
-    level = (level as readonly NestedNumbers[])[0]!;
+/**
+ * Positions no lookup can ever hold: each needs an 8-byte index slot in a 4 GiB WebAssembly memory.
+ * The limit when the caller gives no tighter one, checked before anything is copied.
+ */
+const MAX_POSITIONS = 2 ** 29;
+
+function checkMaxPositions(size: number): void {
+  if (size > MAX_POSITIONS) {
+    throw new RangeError(`x describes ${size} positions, more than any lookup can hold (${MAX_POSITIONS}: an 8-byte index slot each in 4 GiB). Split the batch.`);
   }
-  return shape;
 }
 
 function position(path: number[]): string {
   return `[${path.join(",")}]`;
 }
 
-/** Flattens a nested array into `out`, checking that it is rectangular and holds numbers only. */
-function flattenNested(x: readonly NestedNumbers[], shape: number[], out: Float64Array): void {
+/**
+ * The shape of a nested array, from its first elements (each length and first element read once;
+ * `firstPath[d]` keeps the element at `[0,…,0]` of depth d so the full walk does not read it again).
+ */
+function nestedShape(x: readonly NestedNumbers[]): { shape: number[]; firstPath: unknown[] } {
+  const shape: number[] = [];
+  const firstPath: unknown[] = [x];
+  let level: unknown = x;
+  while (Array.isArray(level)) {
+    if (shape.length === MAX_RANK) {
+      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
+    }
+    const n = arrayLength(`x${position(shape.map(() => 0))}`, level);
+    shape.push(n);
+    if (n === 0) break;
+    level = level[0];
+    firstPath.push(level);
+  }
+  return { shape, firstPath };
+}
+
+/**
+ * Copies a nested array into `out`, reading every length and element once (the first path comes
+ * from `nestedShape`), checking that it is rectangular and holds numbers only.
+ */
+function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array): void {
   let k = 0;
   const path: number[] = [];
-  const walk = (level: unknown, depth: number): void => {
+  const walk = (level: unknown, depth: number, onFirstPath: boolean): void => {
     if (depth === shape.length) {
       if (typeof level !== "number") {
         const what = Array.isArray(level)
@@ -90,66 +111,93 @@ function flattenNested(x: readonly NestedNumbers[], shape: number[], out: Float6
           `is an array of length ${shape[depth]}. Nested input must be rectangular.`,
       );
     }
-    if (level.length !== shape[depth]) {
+    const n = onFirstPath ? shape[depth]! : arrayLength(`x${position(path)}`, level);
+    if (n !== shape[depth]) {
       throw new ValueError(
-        `x is ragged: x${position(path)} has length ${level.length}, but x${position(path.map(() => 0))} has length ` +
+        `x is ragged: x${position(path)} has length ${n}, but x${position(path.map(() => 0))} has length ` +
           `${shape[depth]}. Nested input must be rectangular.`,
       );
     }
-    for (let i = 0; i < level.length; i++) {
+    for (let i = 0; i < n; i++) {
+      const first = onFirstPath && i === 0;
+      const child = first ? firstPath[depth + 1] : level[i];
       path.push(i);
-      walk(level[i], depth + 1);
+      walk(child, depth + 1, first);
       path.pop();
     }
   };
-  walk(x, 0);
+  walk(firstPath[0], 0, true);
 }
 
-function checkShape(shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
-    throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(shape)} (of type ${typeName(shape)})`);
+/** `x.shape`, each entry read once, as non-negative integers. */
+function readShape(rawShape: unknown): number[] {
+  const dims = Array.isArray(rawShape) ? new OnceReader().elements("x.shape", rawShape) : undefined;
+  if (dims === undefined || !dims.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
   }
-  return [...shape];
+  return dims as number[];
+}
+
+/** A plain view of a typed array given as index data, refusing a DataView or a detached buffer. */
+function indexView(where: string, value: ArrayBufferView): PlainTypedArray {
+  const view = plainView(where, value);
+  if (view === undefined) throw new ValueError(`${where} must be ${ACCEPTED}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
+  return view;
 }
 
 /**
- * Reduces any accepted input to flat data and a shape, checking the form (not the values).
- * `checkSize` runs on the size before nested input is copied, so an input too large for the layer
- * is refused before anything is allocated.
+ * Reduces any accepted input to flat data and a shape, checking the form (not the values). Every
+ * caller value is read once. `checkSize` (by default the limit of any lookup) runs on the size
+ * before anything is copied, so an input too large is refused before it is allocated: a small
+ * nested array that repeats one inner array can describe ~1e12 positions.
  */
-export function flatten(x: unknown, checkSize?: (size: number) => void): FlatInput {
-  if (typeof x === "number") return { shape: [], size: 1, data: [x] };
-  if (isIndexArray(x)) return { shape: [x.length], size: x.length, data: x };
+export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions): FlatInput {
+  if (typeof x === "number") {
+    return { shape: [], size: 1, data: Float64Array.of(x) };
+  }
+  if (ArrayBuffer.isView(x)) {
+    // Typed input already exists in full: flattening allocates nothing for it.
+    const data = indexView("x", x);
+    return { shape: [data.length], size: data.length, data };
+  }
   if (Array.isArray(x)) {
-    const shape = nestedShape(x);
+    const { shape, firstPath } = nestedShape(x);
     const size = shape.reduce((a, b) => a * b, 1);
-    checkSize?.(size);
+    checkMaxPositions(size);
+    checkSize(size);
     const data = new Float64Array(size);
-    flattenNested(x, shape, data);
+    flattenNested(shape, firstPath, data);
     return { shape, size, data };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
-    const { data, shape: rawShape } = x as { data: unknown; shape: unknown };
-    const shape = checkShape(rawShape);
+    const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
+    const shape = readShape(rawShape);
     if (shape.length > MAX_RANK) throw new ValueError(`x.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
     const size = shape.reduce((a, b) => a * b, 1);
-    if (!isIndexArray(data) && !Array.isArray(data)) {
-      throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(data)} (of type ${typeName(data)})`);
+    const view = ArrayBuffer.isView(rawData) ? plainView("x.data", rawData) : undefined;
+    if (view === undefined && !Array.isArray(rawData)) {
+      throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(rawData)} (of type ${typeName(rawData)})`);
     }
-    if (data.length !== size) {
+    const length = view !== undefined ? view.length : arrayLength("x.data", rawData as unknown[]);
+    if (length !== size) {
       throw new ValueError(
-        `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${data.length}. ` +
-          `Received: x.shape=${show(shape)}, x.data.length=${data.length}`,
+        `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${length}. ` +
+          `Received: x.shape=${show(shape)}, x.data.length=${length}`,
       );
     }
-    if (Array.isArray(data)) {
-      for (let i = 0; i < data.length; i++) {
-        if (typeof data[i] !== "number") {
-          throw new ValueError(`x.data[${i}] must be a number. Received: ${show(data[i])} (of type ${typeName(data[i])})`);
-        }
+    if (view !== undefined) return { shape, size, data: view };
+    checkMaxPositions(size);
+    checkSize(size);
+    const values = rawData as unknown[];
+    const data = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      const value = element(values, i);
+      if (typeof value !== "number") {
+        throw new ValueError(`x.data[${i}] must be a number. Received: ${show(value)} (of type ${typeName(value)})`);
       }
+      data[i] = value;
     }
-    return { shape, size, data: data as IndexArray | number[] };
+    return { shape, size, data };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
 }
@@ -182,8 +230,8 @@ export function stageIndices(mem: KernelMemory, input: FlatInput): void {
   const { data, size } = input;
   const k = mem.kernel;
   const ptr = mem.indexPtr;
-  if (data instanceof Float64Array || Array.isArray(data)) {
-    mem.staging(Float64Array, size).set(data as ArrayLike<number>);
+  if (data instanceof Float64Array) {
+    mem.staging(Float64Array, size).set(data);
     k.f64ToIndices(ptr, size, ptr);
   } else if (data instanceof Float32Array) {
     mem.staging(Float32Array, size).set(data);
