@@ -65,7 +65,7 @@ export function plainView(where: string, value: ArrayBufferView): PlainTypedArra
   if (name === undefined) return undefined;
   const buffer = Reflect.apply(typedBuffer, value, []) as ArrayBufferLike;
   if (isDetached(buffer)) {
-    throw new ValueError(`${where} is a ${name} whose buffer is detached (transferred or released), so it holds no data. Pass an array that is still usable.`);
+    throw new ValueError(`${where}'s buffer is detached (transferred or released), so the ${name} holds no data any more. Pass an array whose buffer is still usable.`);
   }
   const length = Reflect.apply(typedLength, value, []) as number;
   const byteOffset = Reflect.apply(typedByteOffset, value, []) as number;

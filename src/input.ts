@@ -163,8 +163,8 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
   if (Array.isArray(x)) {
     const { shape, firstPath } = nestedShape(x);
     const size = shape.reduce((a, b) => a * b, 1);
-    checkMaxPositions(size);
     checkSize(size);
+    checkMaxPositions(size);
     const data = new Float64Array(size);
     flattenNested(shape, firstPath, data);
     return { shape, size, data };
@@ -186,8 +186,8 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
       );
     }
     if (view !== undefined) return { shape, size, data: view };
-    checkMaxPositions(size);
     checkSize(size);
+    checkMaxPositions(size);
     const values = rawData as unknown[];
     const data = new Float64Array(size);
     for (let i = 0; i < size; i++) {
