@@ -82,7 +82,7 @@ holes("a sparse array as data, and as the constructor's weights", () => {
   // A prototype value at an empty slot is not read as the caller's value either.
   assertThrowsMessage(
     // eslint-disable-next-line no-sparse-arrays
-    () => new Embedding({ inputDim: 2, outputDim: 2, weights: [{ data: [1, , 3, 4], shape: [2, 2] }] }),
+    () => new Embedding({ inputDim: 2, outputDim: 2, weights: [{ data: [1, , 3, 4] as number[], shape: [2, 2] }] }),
     ValueError,
     "weights[0].data[1] must be a number. Received: undefined (of type undefined)",
   );
@@ -149,7 +149,7 @@ once("lookups read nested Proxies once and use the first values", () => {
 once("lookups read { data: Proxy, shape: Proxy } once", () => {
   const l = layerOf(6, 2);
   const data = countingArray([5, 1, 2, 0], (i, read) => (read === 1 ? [5, 1, 2, 0][i] : 99));
-  const shape = countingArray([2, 2], (i, read) => (read === 1 ? 2 : 3));
+  const shape = countingArray([2, 2], (_i, read) => (read === 1 ? 2 : 3));
   const out = l.call({ data: data.proxy, shape: shape.proxy });
   assert.equal(data.reads, [1, 1, 1, 1]);
   assert.equal(shape.reads, [1, 1]);
@@ -169,7 +169,7 @@ once("typed-array subclasses: overridden length, buffer, byteOffset, subarray an
   const l = layerOf(6, 2);
   const decoy = new Int32Array([5, 5, 5, 5, 5, 5]);
   class Liar extends Int32Array {
-    static override get [Symbol.species]() {
+    static get [Symbol.species]() {
       return Float64Array;
     }
     override get length() {
@@ -181,7 +181,7 @@ once("typed-array subclasses: overridden length, buffer, byteOffset, subarray an
     override get byteOffset() {
       return 4;
     }
-    override subarray(): Int32Array {
+    override subarray(): Int32Array<ArrayBuffer> {
       return decoy;
     }
   }
