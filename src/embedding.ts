@@ -7,7 +7,7 @@ import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
 import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-import { toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
+import { INFINITE_NORM, toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
@@ -365,6 +365,11 @@ export class Embedding {
     mem.table().set(data);
   }
 
+  /** `normType` as configs write it: JSON has no Infinity, so the max norm's p is the string "inf". */
+  private configNormType(): number | typeof INFINITE_NORM {
+    return this.normType === Infinity ? INFINITE_NORM : this.normType;
+  }
+
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
   getConfig(): EmbeddingConfig {
     this.live();
@@ -380,7 +385,7 @@ export class Embedding {
       embeddingsConstraint: this.embeddingsConstraint && toTfjs(this.embeddingsConstraint),
       maskZero: this.maskZero,
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
-      ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
+      ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.configNormType() }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
     };
   }
@@ -408,7 +413,7 @@ export class Embedding {
       quantization_config: null,
     };
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
-    if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.normType });
+    if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.configNormType() });
     if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
     return config;
   }

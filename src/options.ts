@@ -49,7 +49,11 @@ export interface EmbeddingOptions {
    * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
    */
   maxNorm?: number | null;
-  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
+  /**
+   * The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). Configs write
+   * `Infinity` as the string `"inf"` (JSON has no Infinity), and `fromConfig` reads it back, so a
+   * config survives `JSON.stringify` / `JSON.parse` exactly.
+   */
   normType?: number;
   /**
    * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
@@ -92,7 +96,8 @@ export interface EmbeddingConfig {
   inputLength: InputLength | null;
   /** Present only when set (PyTorch options). */
   maxNorm?: number;
-  normType?: number;
+  /** `"inf"` for `normType: Infinity` (JSON has no Infinity). */
+  normType?: number | "inf";
   scaleGradByFreq?: boolean;
 }
 
