@@ -1,6 +1,6 @@
 // Reading data the caller hands in, exactly once. A caller's array may be a Proxy or carry getters,
 // and a typed array may be a subclass whose length, buffer, byteOffset or subarray lie or change
-// between reads. So every value is read once into a private copy (or a plain view made from the
+// between reads. So every value is read once into a private copy (typed arrays through the
 // engine's own accessors), and checks and writes use that copy only: what was checked is what is
 // written.
 import { ValueError, show, typeName } from "./errors.ts";
@@ -15,18 +15,13 @@ function intrinsicGetter(owner: object, key: PropertyKey): Getter {
 const TypedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
 const typedLength = intrinsicGetter(TypedArrayPrototype, "length");
 const typedBuffer = intrinsicGetter(TypedArrayPrototype, "buffer");
-const typedByteOffset = intrinsicGetter(TypedArrayPrototype, "byteOffset");
 /** The element type's name for a real typed array, undefined for anything else (a DataView included). */
 const typedTag = intrinsicGetter(TypedArrayPrototype, Symbol.toStringTag);
 const arrayBufferByteLength = intrinsicGetter(ArrayBuffer.prototype, "byteLength");
 
-const TYPED_CONSTRUCTORS = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
-} as const;
-
-export type TypedArrayName = keyof typeof TYPED_CONSTRUCTORS;
-export type PlainTypedArray = InstanceType<(typeof TYPED_CONSTRUCTORS)[TypedArrayName]>;
+export type TypedArrayName =
+  | "Int8Array" | "Uint8Array" | "Uint8ClampedArray" | "Int16Array" | "Uint16Array" | "Int32Array" | "Uint32Array"
+  | "Float32Array" | "Float64Array" | "BigInt64Array" | "BigUint64Array";
 
 /** The intrinsic element type name of a typed array (unaffected by subclassing), or undefined. */
 export function typedArrayName(value: unknown): TypedArrayName | undefined {
@@ -55,21 +50,27 @@ export function isDetached(buffer: ArrayBufferLike): boolean {
   }
 }
 
+/** A typed array's element type and length, as the engine knows them. */
+export interface TypedArrayInfo {
+  readonly name: TypedArrayName;
+  readonly length: number;
+}
+
 /**
- * A plain typed array of the same element type over the same bytes as `value`, built from the
- * engine's accessors, so no getter or method of the caller's object (or its subclass) ever runs.
- * Throws a ValueError naming `where` when the buffer is detached. Undefined for a DataView.
+ * The element type and length of a typed array, read with the engine's accessors, so no getter of
+ * the caller's object or its subclass runs (copies are then made with `TypedArray.prototype.set`,
+ * which reads the same internal slots). Throws a ValueError naming `where` when the buffer is
+ * detached. Undefined for a DataView.
  */
-export function plainView(where: string, value: ArrayBufferView): PlainTypedArray | undefined {
+export function typedArrayInfo(where: string, value: ArrayBufferView): TypedArrayInfo | undefined {
   const name = typedArrayName(value);
   if (name === undefined) return undefined;
-  const buffer = Reflect.apply(typedBuffer, value, []) as ArrayBufferLike;
-  if (isDetached(buffer)) {
+  const length = Reflect.apply(typedLength, value, []) as number;
+  // A detached buffer leaves its views empty: only an empty view needs the (slower) check.
+  if (length === 0 && isDetached(Reflect.apply(typedBuffer, value, []) as ArrayBufferLike)) {
     throw new ValueError(`${where}'s buffer is detached (transferred or released), so the ${name} holds no data any more. Pass an array whose buffer is still usable.`);
   }
-  const length = Reflect.apply(typedLength, value, []) as number;
-  const byteOffset = Reflect.apply(typedByteOffset, value, []) as number;
-  return new TYPED_CONSTRUCTORS[name](buffer as ArrayBuffer, byteOffset, length);
+  return { name, length };
 }
 
 /** Largest length a JavaScript array can have. */

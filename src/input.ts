@@ -4,7 +4,7 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import { OnceReader, arrayLength, element, plainView, type PlainTypedArray } from "./caller-data.ts";
+import { OnceReader, arrayLength, element, typedArrayInfo, type TypedArrayName } from "./caller-data.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -37,10 +37,12 @@ export interface FlatInput {
   readonly shape: number[];
   readonly size: number;
   /**
-   * Flat values: a private Float64Array for numbers and nested arrays, or, for typed-array input, a
-   * plain view of the caller's bytes (built from the engine's accessors; copied once when staged).
+   * Flat values: a private Float64Array for numbers and nested arrays, or the caller's typed array
+   * (copied once when staged, with `TypedArray.prototype.set`, which reads its internal slots).
    */
-  readonly data: PlainTypedArray;
+  readonly data: IndexArray;
+  /** The element type of `data` as the engine knows it (a subclass cannot disguise it). */
+  readonly kind: TypedArrayName;
 }
 
 const ACCEPTED =
@@ -138,11 +140,11 @@ function readShape(rawShape: unknown): number[] {
   return dims as number[];
 }
 
-/** A plain view of a typed array given as index data, refusing a DataView or a detached buffer. */
-function indexView(where: string, value: ArrayBufferView): PlainTypedArray {
-  const view = plainView(where, value);
-  if (view === undefined) throw new ValueError(`${where} must be ${ACCEPTED}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
-  return view;
+/** The element type and length of a typed array given as index data, refusing a DataView or a detached buffer. */
+function indexArrayInfo(where: string, value: ArrayBufferView): { name: TypedArrayName; length: number } {
+  const info = typedArrayInfo(where, value);
+  if (info === undefined) throw new ValueError(`${where} must be ${ACCEPTED}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
+  return info;
 }
 
 /**
@@ -153,12 +155,12 @@ function indexView(where: string, value: ArrayBufferView): PlainTypedArray {
  */
 export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions): FlatInput {
   if (typeof x === "number") {
-    return { shape: [], size: 1, data: Float64Array.of(x) };
+    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array" };
   }
   if (ArrayBuffer.isView(x)) {
     // Typed input already exists in full: flattening allocates nothing for it.
-    const data = indexView("x", x);
-    return { shape: [data.length], size: data.length, data };
+    const { name, length } = indexArrayInfo("x", x);
+    return { shape: [length], size: length, data: x as IndexArray, kind: name };
   }
   if (Array.isArray(x)) {
     const { shape, firstPath } = nestedShape(x);
@@ -167,25 +169,25 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
     checkMaxPositions(size);
     const data = new Float64Array(size);
     flattenNested(shape, firstPath, data);
-    return { shape, size, data };
+    return { shape, size, data, kind: "Float64Array" };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
     const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
     const shape = readShape(rawShape);
     if (shape.length > MAX_RANK) throw new ValueError(`x.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const view = ArrayBuffer.isView(rawData) ? plainView("x.data", rawData) : undefined;
-    if (view === undefined && !Array.isArray(rawData)) {
+    const typed = ArrayBuffer.isView(rawData) ? typedArrayInfo("x.data", rawData) : undefined;
+    if (typed === undefined && !Array.isArray(rawData)) {
       throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(rawData)} (of type ${typeName(rawData)})`);
     }
-    const length = view !== undefined ? view.length : arrayLength("x.data", rawData as unknown[]);
+    const length = typed !== undefined ? typed.length : arrayLength("x.data", rawData as unknown[]);
     if (length !== size) {
       throw new ValueError(
         `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${length}. ` +
           `Received: x.shape=${show(shape)}, x.data.length=${length}`,
       );
     }
-    if (view !== undefined) return { shape, size, data: view };
+    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name };
     checkSize(size);
     checkMaxPositions(size);
     const values = rawData as unknown[];
@@ -197,7 +199,7 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
       }
       data[i] = value;
     }
-    return { shape, size, data };
+    return { shape, size, data, kind: "Float64Array" };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
 }
@@ -227,22 +229,24 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
  * output is written; the index region itself is scratch that no caller owns.
  */
 export function stageIndices(mem: KernelMemory, input: FlatInput): void {
-  const { data, size } = input;
+  const { data, size, kind } = input;
   const k = mem.kernel;
   const ptr = mem.indexPtr;
-  if (data instanceof Float64Array) {
-    mem.staging(Float64Array, size).set(data);
+  // Each branch copies the caller's values once (`set` reads a typed array's internal slots, never
+  // its getters); the checks below read the copy.
+  if (kind === "Float64Array") {
+    mem.staging(Float64Array, size).set(data as Float64Array);
     k.f64ToIndices(ptr, size, ptr);
-  } else if (data instanceof Float32Array) {
-    mem.staging(Float32Array, size).set(data);
+  } else if (kind === "Float32Array") {
+    mem.staging(Float32Array, size).set(data as Float32Array);
     k.f32ToIndices(ptr, size, ptr);
-  } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    // BigUint64 values >= 2^63 read as negative int64 and are rejected like any other.
-    mem.staging(BigInt64Array, size).set(new BigInt64Array(data.buffer, data.byteOffset, data.length));
+  } else if (kind === "BigInt64Array" || kind === "BigUint64Array") {
+    // Copying wraps BigUint64 values >= 2^63 to negative int64, which are rejected like any other.
+    mem.staging(BigInt64Array, size).set(data as BigInt64Array);
     k.i64ToIndices(ptr, size, ptr);
   } else {
     // Integer typed arrays convert exactly, except uint32 >= 2^31, which wraps negative: rejected.
-    mem.indices().set(data as ArrayLike<number>);
+    mem.indices().set(data as Int32Array);
   }
   const bad = k.firstOutOfRange(ptr, size, mem.rows);
   if (bad < size) throw outOfRange(input.shape, bad, (data as ArrayLike<number | bigint>)[bad]!, mem.rows);

@@ -1,7 +1,7 @@
 // Reading a weight table given by the caller: `{ data, shape }` or a nested number[][]. Each
 // caller value is read once (see caller-data.ts) into a private float32 copy; the layer writes
 // that copy, so a getter that throws or changes its answer can never leave a half-written table.
-import { OnceReader, arrayLength, element, plainView, typedArrayName } from "./caller-data.ts";
+import { OnceReader, arrayLength, element, typedArrayInfo, typedArrayName } from "./caller-data.ts";
 import { ValueError, invalidArgument, show, typeName } from "./errors.ts";
 import { isPlainObject } from "./validate.ts";
 
@@ -62,11 +62,11 @@ function readDataShape(where: string, table: Record<string, unknown>, reader: On
     throw new ValueError(`${where}.data must hold numbers: weights are float32, and a ${kind} holds BigInts. Pass a Float32Array, a Float64Array or an array of numbers.`);
   }
   if (kind === "Float32Array" || kind === "Float64Array") {
-    const view = plainView(`${where}.data`, data as ArrayBufferView)!;
-    if (view.length !== size) throw mismatch(view.length);
+    const { length } = typedArrayInfo(`${where}.data`, data as ArrayBufferView)!;
+    if (length !== size) throw mismatch(length);
     checkShape?.(shape);
     const copy = new Float32Array(size);
-    copy.set(view as Float32Array | Float64Array);
+    copy.set(data as Float32Array | Float64Array);
     return { shape, data: copy };
   }
   if (Array.isArray(data)) {
