@@ -1,11 +1,5 @@
-// `Symbol.dispose` (explicit resource management: TypeScript's `using`), declared for every
-// TypeScript version the package supports: 5.2+ merges this with its own declaration, older ones get
-// just this. At run time the method is added only where the engine has the symbol.
-declare global {
-  interface SymbolConstructor {
-    readonly dispose: unique symbol;
-  }
-}
+// `Symbol.dispose` (explicit resource management: TypeScript's `using`). At run time the method is
+// added only where the engine has the symbol; its type is declared beside the class that has it.
 
 /** Gives `Type` a `[Symbol.dispose]()` calling `dispose()`, where the engine knows `Symbol.dispose`. */
 export function addDispose(Type: { prototype: { dispose(): void } }): void {

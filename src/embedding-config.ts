@@ -4,7 +4,7 @@
 // accepted when they hold their neutral value; any other key is an error naming it.
 import { ValueError, show } from "./errors.ts";
 import type { EmbeddingOptions } from "./options.ts";
-import { mapKeys, own, toCamelCase, type Config } from "./serialization.ts";
+import { FORBIDDEN_KEYS, INFINITE_NORM, classNameKey, mapKeys, own, toCamelCase, type Config } from "./serialization.ts";
 import { isPlainObject } from "./validate.ts";
 
 const LAYER_KEYS = new Set([
@@ -43,12 +43,21 @@ function hasClassMethods(value: object): boolean {
   return false;
 }
 
+/** The class name an object declares (`className` or `class_name`), naming the config it holds in messages. */
+function declaredClass(value: object): string | undefined {
+  const name = own(value, "className") ?? own(value, "class_name");
+  return typeof name === "string" ? name : undefined;
+}
+
 /**
  * Configs are data. A function, an accessor (getter), or an object whose class has methods
  * anywhere in one is refused without being called, so `fromConfig` never runs code a config
  * carries. (Other non-plain objects are refused, with the usual messages, where they are read.)
+ * Prototype keys (`__proto__`, as JSON.parse makes it an own key, `constructor`, `prototype`) are
+ * refused at every level, including levels this layer otherwise ignores (a wrapper, the dtype
+ * policy, `build_config`), naming the class whose config holds them.
  */
-function checkData(value: unknown, path: string, depth: number, seen: Set<object>): void {
+function checkData(value: unknown, path: string, depth: number, seen: Set<object>, what: string): void {
   if (typeof value === "function") throw new ValueError(`An Embedding config holds data only; ${path} is a function.`);
   if (value === null || typeof value !== "object" || seen.has(value)) return;
   if (depth > MAX_CONFIG_DEPTH) return;
@@ -56,10 +65,12 @@ function checkData(value: unknown, path: string, depth: number, seen: Set<object
     throw new ValueError(`An Embedding config holds data only; ${path} is an object with methods (${Object.prototype.toString.call(value)}).`);
   }
   seen.add(value);
+  const owner = declaredClass(value) ?? what;
   for (const key of Object.keys(value)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ValueError(`${owner} config has a forbidden key: ${JSON.stringify(key)}`);
     const d = Object.getOwnPropertyDescriptor(value, key)!;
     if (!("value" in d)) throw new ValueError(`An Embedding config holds data only; ${path}.${key} is an accessor.`);
-    checkData(d.value, `${path}.${key}`, depth + 1, seen);
+    checkData(d.value, `${path}.${key}`, depth + 1, seen, owner);
   }
 }
 
@@ -74,16 +85,12 @@ function readDtype(value: unknown): "float32" {
 
 export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
   if (!isPlainObject(raw)) throw new ValueError(`An Embedding config must be a plain object. Received: ${show(raw)}`);
-  checkData(raw, "config", 0, new Set());
+  checkData(raw, "config", 0, new Set(), "Embedding");
   let body: unknown = raw;
-  if (own(raw, "className") !== undefined || own(raw, "class_name") !== undefined) {
-    // Both spellings may be present; every one given must say Embedding.
-    for (const field of ["className", "class_name"]) {
-      const name = own(raw, field);
-      if (name !== undefined && name !== "Embedding") {
-        throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
-      }
-    }
+  const field = classNameKey("This Embedding config", raw);
+  if (field !== undefined) {
+    const name = own(raw, field);
+    if (name !== "Embedding") throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
     body = own(raw, "config");
   }
   const config: Config = mapKeys("Embedding", body, (k) => k);
@@ -100,6 +107,8 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
     const value = config[key];
     if (LAYER_KEYS.has(name)) {
       if (name === "dtype") readDtype(value);
+      // JSON has no Infinity: configs write the max norm's p as "inf".
+      else if (name === "normType" && value === INFINITE_NORM) options[name] = Infinity;
       else if (value !== undefined && !(value === null && (name === "name" || name === "trainable" || name === "maskZero"))) options[name] = value;
     } else if (Object.hasOwn(NEUTRAL, name)) {
       if (!NEUTRAL[name]!(value)) {

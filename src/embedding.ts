@@ -7,7 +7,7 @@ import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
 import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-import { toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
+import { INFINITE_NORM, toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
@@ -20,7 +20,7 @@ import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } 
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
+import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
@@ -46,6 +46,8 @@ function checkMaxNorm(value: unknown): number {
 }
 
 function checkNormType(value: unknown): number {
+  // "inf" is how configs write Infinity (JSON has none), accepted here too.
+  if (value === INFINITE_NORM) return Infinity;
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
   return value;
 }
@@ -433,8 +435,8 @@ export class Embedding {
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
-    this.checkNotRunning("computeMask");
-    const input = flatten(x);
+    const mem = this.checkNotRunning("computeMask");
+    const input = flatten(x, (n) => mem.checkPositions(n));
     this.checkShape(input.shape);
     if (!this.maskZero) return null;
     const mask = new Uint8Array(input.size);
@@ -449,23 +451,8 @@ export class Embedding {
     return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
   }
 
-  private readWeights(weights: unknown, where: string): ArrayLike<number> {
-    const list = isWeightTable(weights) ? [weights] : weights;
-    if (!Array.isArray(list)) {
-      invalidArgument(where, "a list holding one table ({ data, shape } or number[][])", weights);
-    }
-    if (list.length !== 1) {
-      throw new ValueError(
-        `You called setWeights(weights) on layer "${this.name}" with a weight list of length ${list.length}, but the layer was expecting 1 weights.`,
-      );
-    }
-    const { shape, data } = readWeightTable(`${where}[0]`, list[0]);
-    if (shape.length !== 2 || shape[0] !== this.inputDim || shape[1] !== this.outputDim) {
-      throw new ValueError(
-        `Layer "${this.name}" weight shape [${this.inputDim}, ${this.outputDim}] is not compatible with provided weight shape [${shape.join(", ")}].`,
-      );
-    }
-    return data;
+  private readWeights(weights: unknown, where: string): Float32Array {
+    return readWeightList(where, weights, this);
   }
 
   /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
@@ -479,6 +466,11 @@ export class Embedding {
       const data = this.readWeights(weights, "weights");
       mem.table().set(data);
     });
+  }
+
+  /** `normType` as configs write it: JSON has no Infinity, so the max norm's p is the string "inf". */
+  private configNormType(): number | typeof INFINITE_NORM {
+    return this.normType === Infinity ? INFINITE_NORM : this.normType;
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
@@ -496,7 +488,7 @@ export class Embedding {
       embeddingsConstraint: this.embeddingsConstraint && toTfjs(this.embeddingsConstraint),
       maskZero: this.maskZero,
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
-      ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
+      ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.configNormType() }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
     };
   }
@@ -524,7 +516,7 @@ export class Embedding {
       quantization_config: null,
     };
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
-    if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.normType });
+    if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.configNormType() });
     if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
     return config;
   }
@@ -593,7 +585,7 @@ export class Embedding {
       ...rest,
       inputDim: read.shape[0]!,
       outputDim: read.shape[1]!,
-      weights: { data: Float32Array.from(read.data), shape: read.shape },
+      weights: { data: read.data, shape: read.shape },
       trainable: !boolean("freeze", freeze),
     });
   }
@@ -660,6 +652,14 @@ function restoreRows(mem: KernelMemory, idx: number, size: number, dim: number, 
   const table = mem.table();
   const ids = new Int32Array(mem.memory.buffer, idx, size);
   for (let i = 0; i < size; i++) table.set(before.subarray(i * dim, (i + 1) * dim), ids[i]! * dim);
+}
+
+// Declared here (not only in disposable.ts) so that embedding.d.ts carries it for consumers on
+// TypeScript versions or libs without `Symbol.dispose`; TypeScript 5.2+ merges it with its own.
+declare global {
+  interface SymbolConstructor {
+    readonly dispose: unique symbol;
+  }
 }
 
 /** `using layer = new Embedding(…)` (TypeScript 5.2+) disposes the layer at the end of the block. */

@@ -4,6 +4,7 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
+import { OnceReader, arrayLength, element, typedArrayInfo, type TypedArrayName } from "./caller-data.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -35,45 +36,67 @@ export type LookupInput = NestedNumbers | IndexTensor | IndexArray;
 export interface FlatInput {
   readonly shape: number[];
   readonly size: number;
-  /** Flat values; nested arrays are flattened into a Float64Array. */
-  readonly data: IndexArray | readonly number[];
+  /**
+   * Flat values: a private Float64Array for numbers and nested arrays, or the caller's typed array
+   * (copied once when staged, with `TypedArray.prototype.set`, which reads its internal slots).
+   */
+  readonly data: IndexArray;
+  /** The element type of `data` as the engine knows it (a subclass cannot disguise it). */
+  readonly kind: TypedArrayName;
 }
 
 const ACCEPTED =
   "a number, a nested array of numbers, a typed array, or { data, shape } with data an Int32Array, Uint32Array, " +
   "Float32Array, Float64Array, BigInt64Array (or another integer typed array) or number[]";
 
-function isIndexArray(value: unknown): value is IndexArray {
-  return ArrayBuffer.isView(value) && !(value instanceof DataView);
-}
-
 /** Deeper nesting is refused: far beyond any real input, and it bounds the walks below (an array that contains itself would otherwise never end). */
 export const MAX_RANK = 64;
 
-/** Walks the first elements of a nested array to find its shape. */
-function nestedShape(x: readonly NestedNumbers[]): number[] {
-  const shape: number[] = [];
-  let level: NestedNumbers = x;
-  while (Array.isArray(level)) {
-    if (shape.length === MAX_RANK) {
-      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
-    }
-    shape.push(level.length);
-    if (level.length === 0) break;
-    level = (level as readonly NestedNumbers[])[0]!;
+/**
+ * Positions no lookup can ever hold: each needs an 8-byte index slot in a 4 GiB WebAssembly memory.
+ * The limit when the caller gives no tighter one, checked before anything is copied.
+ */
+const MAX_POSITIONS = 2 ** 29;
+
+function checkMaxPositions(size: number): void {
+  if (size > MAX_POSITIONS) {
+    throw new RangeError(`x describes ${size} positions, more than any lookup can hold (${MAX_POSITIONS}: an 8-byte index slot each in 4 GiB). Split the batch.`);
   }
-  return shape;
 }
 
 function position(path: number[]): string {
   return `[${path.join(",")}]`;
 }
 
-/** Flattens a nested array into `out`, checking that it is rectangular and holds numbers only. */
-function flattenNested(x: readonly NestedNumbers[], shape: number[], out: Float64Array): void {
+/**
+ * The shape of a nested array, from its first elements (each length and first element read once;
+ * `firstPath[d]` keeps the element at `[0,…,0]` of depth d so the full walk does not read it again).
+ */
+function nestedShape(x: readonly NestedNumbers[]): { shape: number[]; firstPath: unknown[] } {
+  const shape: number[] = [];
+  const firstPath: unknown[] = [x];
+  let level: unknown = x;
+  while (Array.isArray(level)) {
+    if (shape.length === MAX_RANK) {
+      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
+    }
+    const n = arrayLength(`x${position(shape.map(() => 0))}`, level);
+    shape.push(n);
+    if (n === 0) break;
+    level = level[0];
+    firstPath.push(level);
+  }
+  return { shape, firstPath };
+}
+
+/**
+ * Copies a nested array into `out`, reading every length and element once (the first path comes
+ * from `nestedShape`), checking that it is rectangular and holds numbers only.
+ */
+function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array): void {
   let k = 0;
   const path: number[] = [];
-  const walk = (level: unknown, depth: number): void => {
+  const walk = (level: unknown, depth: number, onFirstPath: boolean): void => {
     if (depth === shape.length) {
       if (typeof level !== "number") {
         const what = Array.isArray(level)
@@ -90,66 +113,93 @@ function flattenNested(x: readonly NestedNumbers[], shape: number[], out: Float6
           `is an array of length ${shape[depth]}. Nested input must be rectangular.`,
       );
     }
-    if (level.length !== shape[depth]) {
+    const n = onFirstPath ? shape[depth]! : arrayLength(`x${position(path)}`, level);
+    if (n !== shape[depth]) {
       throw new ValueError(
-        `x is ragged: x${position(path)} has length ${level.length}, but x${position(path.map(() => 0))} has length ` +
+        `x is ragged: x${position(path)} has length ${n}, but x${position(path.map(() => 0))} has length ` +
           `${shape[depth]}. Nested input must be rectangular.`,
       );
     }
-    for (let i = 0; i < level.length; i++) {
+    for (let i = 0; i < n; i++) {
+      const first = onFirstPath && i === 0;
+      const child = first ? firstPath[depth + 1] : level[i];
       path.push(i);
-      walk(level[i], depth + 1);
+      walk(child, depth + 1, first);
       path.pop();
     }
   };
-  walk(x, 0);
+  walk(firstPath[0], 0, true);
 }
 
-function checkShape(shape: unknown): number[] {
-  if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
-    throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(shape)} (of type ${typeName(shape)})`);
+/** `x.shape`, each entry read once, as non-negative integers. */
+function readShape(rawShape: unknown): number[] {
+  const dims = Array.isArray(rawShape) ? new OnceReader().elements("x.shape", rawShape) : undefined;
+  if (dims === undefined || !dims.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
   }
-  return [...shape];
+  return dims as number[];
+}
+
+/** The element type and length of a typed array given as index data, refusing a DataView or a detached buffer. */
+function indexArrayInfo(where: string, value: ArrayBufferView): { name: TypedArrayName; length: number } {
+  const info = typedArrayInfo(where, value);
+  if (info === undefined) throw new ValueError(`${where} must be ${ACCEPTED}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
+  return info;
 }
 
 /**
- * Reduces any accepted input to flat data and a shape, checking the form (not the values).
- * `checkSize` runs on the size before nested input is copied, so an input too large for the layer
- * is refused before anything is allocated.
+ * Reduces any accepted input to flat data and a shape, checking the form (not the values). Every
+ * caller value is read once. `checkSize` (by default the limit of any lookup) runs on the size
+ * before anything is copied, so an input too large is refused before it is allocated: a small
+ * nested array that repeats one inner array can describe ~1e12 positions.
  */
-export function flatten(x: unknown, checkSize?: (size: number) => void): FlatInput {
-  if (typeof x === "number") return { shape: [], size: 1, data: [x] };
-  if (isIndexArray(x)) return { shape: [x.length], size: x.length, data: x };
+export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions): FlatInput {
+  if (typeof x === "number") {
+    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array" };
+  }
+  if (ArrayBuffer.isView(x)) {
+    // Typed input already exists in full: flattening allocates nothing for it.
+    const { name, length } = indexArrayInfo("x", x);
+    return { shape: [length], size: length, data: x as IndexArray, kind: name };
+  }
   if (Array.isArray(x)) {
-    const shape = nestedShape(x);
+    const { shape, firstPath } = nestedShape(x);
     const size = shape.reduce((a, b) => a * b, 1);
-    checkSize?.(size);
+    checkSize(size);
+    checkMaxPositions(size);
     const data = new Float64Array(size);
-    flattenNested(x, shape, data);
-    return { shape, size, data };
+    flattenNested(shape, firstPath, data);
+    return { shape, size, data, kind: "Float64Array" };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
-    const { data, shape: rawShape } = x as { data: unknown; shape: unknown };
-    const shape = checkShape(rawShape);
+    const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
+    const shape = readShape(rawShape);
     if (shape.length > MAX_RANK) throw new ValueError(`x.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
     const size = shape.reduce((a, b) => a * b, 1);
-    if (!isIndexArray(data) && !Array.isArray(data)) {
-      throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(data)} (of type ${typeName(data)})`);
+    const typed = ArrayBuffer.isView(rawData) ? typedArrayInfo("x.data", rawData) : undefined;
+    if (typed === undefined && !Array.isArray(rawData)) {
+      throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(rawData)} (of type ${typeName(rawData)})`);
     }
-    if (data.length !== size) {
+    const length = typed !== undefined ? typed.length : arrayLength("x.data", rawData as unknown[]);
+    if (length !== size) {
       throw new ValueError(
-        `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${data.length}. ` +
-          `Received: x.shape=${show(shape)}, x.data.length=${data.length}`,
+        `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${length}. ` +
+          `Received: x.shape=${show(shape)}, x.data.length=${length}`,
       );
     }
-    if (Array.isArray(data)) {
-      for (let i = 0; i < data.length; i++) {
-        if (typeof data[i] !== "number") {
-          throw new ValueError(`x.data[${i}] must be a number. Received: ${show(data[i])} (of type ${typeName(data[i])})`);
-        }
+    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name };
+    checkSize(size);
+    checkMaxPositions(size);
+    const values = rawData as unknown[];
+    const data = new Float64Array(size);
+    for (let i = 0; i < size; i++) {
+      const value = element(values, i);
+      if (typeof value !== "number") {
+        throw new ValueError(`x.data[${i}] must be a number. Received: ${show(value)} (of type ${typeName(value)})`);
       }
+      data[i] = value;
     }
-    return { shape, size, data: data as IndexArray | number[] };
+    return { shape, size, data, kind: "Float64Array" };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
 }
@@ -179,22 +229,24 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
  * them all: a RangeError names the first index out of range.
  */
 export function stageIndices(mem: KernelMemory, input: FlatInput, ptr: number): void {
-  const { data, size } = input;
+  const { data, size, kind } = input;
   const k = mem.kernel;
   const buffer = mem.memory.buffer;
-  if (data instanceof Float64Array || Array.isArray(data)) {
-    new Float64Array(buffer, ptr, size).set(data as ArrayLike<number>);
+  // Each branch copies the caller's values once (`set` reads a typed array's internal slots, never
+  // its getters); the checks below read the copy.
+  if (kind === "Float64Array") {
+    new Float64Array(buffer, ptr, size).set(data as Float64Array);
     k.f64ToIndices(ptr, size, ptr);
-  } else if (data instanceof Float32Array) {
-    new Float32Array(buffer, ptr, size).set(data);
+  } else if (kind === "Float32Array") {
+    new Float32Array(buffer, ptr, size).set(data as Float32Array);
     k.f32ToIndices(ptr, size, ptr);
-  } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
-    // BigUint64 values >= 2^63 read as negative int64 and are rejected like any other.
-    new BigInt64Array(buffer, ptr, size).set(new BigInt64Array(data.buffer, data.byteOffset, data.length));
+  } else if (kind === "BigInt64Array" || kind === "BigUint64Array") {
+    // Copying wraps BigUint64 values >= 2^63 to negative int64, which are rejected like any other.
+    new BigInt64Array(buffer, ptr, size).set(data as BigInt64Array);
     k.i64ToIndices(ptr, size, ptr);
   } else {
     // Integer typed arrays convert exactly, except uint32 >= 2^31, which wraps negative: rejected.
-    new Int32Array(buffer, ptr, size).set(data as ArrayLike<number>);
+    new Int32Array(buffer, ptr, size).set(data as Int32Array);
   }
   const bad = k.firstOutOfRange(ptr, size, mem.rows);
   if (bad < size) throw outOfRange(input.shape, bad, (data as ArrayLike<number | bigint>)[bad]!, mem.rows);

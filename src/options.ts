@@ -52,8 +52,12 @@ export interface EmbeddingOptions {
    * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
    */
   maxNorm?: number | null;
-  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
-  normType?: number;
+  /**
+   * The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). Configs write
+   * `Infinity` as the string `"inf"` (JSON has no Infinity), and `fromConfig` reads it back, so a
+   * config survives `JSON.stringify` / `JSON.parse` exactly.
+   */
+  normType?: number | "inf";
   /**
    * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
    * number of times the lookup used that row. Default false.
@@ -95,7 +99,8 @@ export interface EmbeddingConfig {
   inputLength: InputLength | null;
   /** Present only when set (PyTorch options). */
   maxNorm?: number;
-  normType?: number;
+  /** `"inf"` for `normType: Infinity` (JSON has no Infinity). */
+  normType?: number | "inf";
   scaleGradByFreq?: boolean;
 }
 

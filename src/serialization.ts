@@ -24,18 +24,42 @@ export const toSnakeCase = (key: string) => key.replace(/[A-Z]/g, (c) => `_${c.t
 export const toCamelCase = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
 /** Keys that could reach a prototype if copied blindly. */
-const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+export const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 
-/** Copies a config object, renaming keys, refusing prototype keys and non-plain objects. */
+/** How configs write an infinite number (JSON has no Infinity): `normType: Infinity` becomes "inf". */
+export const INFINITE_NORM = "inf";
+
+/**
+ * Copies a config object, renaming keys, refusing prototype keys, non-plain objects, and two keys
+ * that rename to one (`max_value` and `maxValue`: which one to keep would be a guess).
+ */
 export function mapKeys(what: string, config: unknown, rename: (k: string) => string): Config {
   if (config === undefined || config === null) return {};
   if (!isPlainObject(config)) throw new ValueError(`${what} config must be a plain object. Received: ${show(config)}`);
   const out: Config = Object.create(null);
+  const written = new Map<string, string>();
   for (const key of Object.keys(config)) {
     if (FORBIDDEN_KEYS.has(key)) throw new ValueError(`${what} config has a forbidden key: ${JSON.stringify(key)}`);
-    out[rename(key)] = config[key];
+    const name = rename(key);
+    const earlier = written.get(name);
+    if (earlier !== undefined) {
+      throw new ValueError(`This ${what} config gives ${JSON.stringify(earlier)} and ${JSON.stringify(key)}, two spellings of one key; keep one.`);
+    }
+    written.set(name, key);
+    out[name] = config[key];
   }
   return out;
+}
+
+/**
+ * Which of `className` / `class_name` a wrapper uses (undefined for neither). Both at once are
+ * refused: a reader taking one would silently ignore the other.
+ */
+export function classNameKey(what: string, wrapper: object): "className" | "class_name" | undefined {
+  const camel = own(wrapper, "className") !== undefined;
+  const snake = own(wrapper, "class_name") !== undefined;
+  if (camel && snake) throw new ValueError(`${what} gives "className" and "class_name", two spellings of one key; keep one.`);
+  return camel ? "className" : snake ? "class_name" : undefined;
 }
 
 /** `{ className, config }` for a serializable object (TF.js form, camelCase keys). */
@@ -49,14 +73,24 @@ export function toKeras(obj: Serializable, module: string, kerasConfig?: Config)
   return { module, class_name: obj.className, config: { ...config }, registered_name: null };
 }
 
+/** The keys of `{ className, config }` (TF.js) and `{ module, class_name, config, registered_name }` (Keras). */
+const WRAPPER_KEYS: ReadonlySet<string> = new Set(["className", "class_name", "config", "module", "registered_name"]);
+
 /**
  * Reads `{ className, config }` or `{ class_name, config }` into a class name and a camelCase
  * config, or returns undefined when `identifier` is not a config object.
  */
 export function readConfigObject(identifier: unknown): { className: string; config: Config } | undefined {
   if (!isPlainObject(identifier)) return undefined;
-  const className = own(identifier, "className") ?? own(identifier, "class_name");
+  const field = classNameKey("This identifier", identifier);
+  const className = field === undefined ? undefined : own(identifier, field);
   if (typeof className !== "string") return undefined;
+  for (const key of Object.keys(identifier)) {
+    if (FORBIDDEN_KEYS.has(key)) throw new ValueError(`${className} config has a forbidden key: ${JSON.stringify(key)}`);
+    if (!WRAPPER_KEYS.has(key)) {
+      throw new ValueError(`Unrecognized key in the ${className} identifier: ${JSON.stringify(key)}. Expected only: ${[...WRAPPER_KEYS].join(", ")}`);
+    }
+  }
   return { className, config: mapKeys(className, own(identifier, "config"), toCamelCase) };
 }
 

@@ -536,7 +536,7 @@ atomic("setWeights with a wrong table keeps the old one, byte for byte", () => {
     [[{ data: new Float32Array(18), shape: [6, 3, 1] }], /provided weight shape \[6, 3, 1\]/],
     [[{ data: new Float32Array(17), shape: [6, 3] }], /holds 18 values, but weights\[0\].data has 17/],
     [[{ data: new Int32Array(18), shape: [6, 3] }], /must be a Float32Array, a Float64Array or an array of numbers/],
-    [[{ data: [...new Array<number>(17).fill(1), "x"], shape: [6, 3] }], /must be a Float32Array, a Float64Array or an array of numbers/],
+    [[{ data: [...new Array<number>(17).fill(1), "x"], shape: [6, 3] }], /^weights\[0\]\.data\[17\] must be a number\. Received: "x" \(of type string\)$/],
     [[[...good().slice(0, 5), [9, 9]]], /is ragged: row 5 has 2 values, row 0 has 3/],
     [[good(), good()], /weight list of length 2/],
     [[], /weight list of length 0/],

@@ -16,7 +16,8 @@ pkg("the package name resolves through its exports map to dist/ with a working l
 
 pkg("declarations are shipped beside the JavaScript", () => {
   const manifest = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"));
-  assert.is(manifest.exports["."].types, "./dist/index.d.ts");
+  assert.is(manifest.exports["."].import.types, "./dist/index.d.ts");
+  assert.is(manifest.exports["."].require.types, "./dist/index.d.cts");
   const dts = readFileSync(new URL("../dist/index.d.ts", import.meta.url), "utf8");
   assert.match(dts, /Embedding/);
 });

@@ -193,7 +193,7 @@ errors("data of another type, or holding non-numbers", () => {
   refusedIntact(
     l,
     [{ data: [1, 2, "3", 4], shape: [2, 2] }],
-    'weights[0].data must be a Float32Array, a Float64Array or an array of numbers. Received: [1,2,"3",4] (of type array)',
+    'weights[0].data[2] must be a number. Received: "3" (of type string)',
   );
 });
 
@@ -202,7 +202,7 @@ errors("malformed shapes and tables", () => {
   refusedIntact(l, [{ data: new Float32Array(4), shape: [2, -2] }], "weights[0].shape must be an array of non-negative integers. Received: [2,-2]");
   refusedIntact(l, [{ data: new Float32Array(4), shape: "2,2" }], 'weights[0].shape must be an array of non-negative integers. Received: "2,2"');
   refusedIntact(l, [[[1, 2], [3]]], "weights[0] is ragged: row 1 has 1 values, row 0 has 2.");
-  refusedIntact(l, [[[1, 2], [3, "4"]]], 'weights[0] must be { data, shape } or a nested number[][]. Received: [[1,2],[3,"4"]] (of type array)');
+  refusedIntact(l, [[[1, 2], [3, "4"]]], 'weights[0][1][1] must be a number. Received: "4" (of type string)');
   refusedIntact(l, [null], "weights[0] must be { data, shape } or a nested number[][]. Received: null (of type null)");
   refusedIntact(l, [new Float32Array(4)], "weights[0] must be { data, shape } or a nested number[][]. Received: Float32Array(4) (of type Float32Array)");
   refusedIntact(l, "table", 'weights must be a list holding one table ({ data, shape } or number[][]). Received: weights="table" (of type string)');
