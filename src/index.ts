@@ -18,6 +18,6 @@ export { init, type KernelSource } from "./core/kernel.ts";
 export type { TableHandle } from "./core/memory.ts";
 /** @deprecated The old name of {@link TableHandle}. */
 export type { TableHandle as FillTarget } from "./core/memory.ts";
-export type { LookupInput, IndexTensor, IndexArray, NestedNumbers } from "./input.ts";
+export type { LookupInput, IndexTensor, IndexArray, NestedNumbers, TfjsTensorLike, OnnxTensorLike } from "./input.ts";
 export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";

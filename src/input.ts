@@ -30,7 +30,26 @@ export interface IndexTensor {
 }
 
 /** Everything a lookup accepts: nested arrays, `{ data, shape }`, or a bare typed array (rank 1). */
-export type LookupInput = NestedNumbers | IndexTensor | IndexArray;
+/** A TensorFlow.js tensor, as far as the lookup reads it (int32 or float32 indices). */
+export interface TfjsTensorLike {
+  readonly shape: readonly number[];
+  readonly dtype: string;
+  dataSync(): ArrayLike<number>;
+}
+
+/** An ONNX Runtime (or transformers.js) tensor, as far as the lookup reads it. */
+export interface OnnxTensorLike {
+  readonly data: IndexArray;
+  readonly dims: readonly number[];
+  readonly type: string;
+}
+
+/**
+ * Everything a lookup accepts: nested arrays, `{ data, shape }`, a bare typed array (rank 1), a
+ * TensorFlow.js tensor or an ONNX Runtime / transformers.js tensor (read by shape; neither library
+ * is imported).
+ */
+export type LookupInput = NestedNumbers | IndexTensor | IndexArray | TfjsTensorLike | OnnxTensorLike;
 
 /** Input reduced to flat data and a shape. */
 export interface FlatInput {
@@ -154,6 +173,8 @@ function indexArrayInfo(where: string, value: ArrayBufferView): { name: TypedArr
  * nested array that repeats one inner array can describe ~1e12 positions.
  */
 export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions): FlatInput {
+  const tensor = fromTensor(x);
+  if (tensor !== undefined) x = tensor;
   if (typeof x === "number") {
     return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array" };
   }
@@ -202,6 +223,40 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
     return { shape, size, data, kind: "Float64Array" };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
+}
+
+const TENSOR_DTYPES = ["int32", "float32", "int64", "uint8", "int8", "uint16", "int16", "uint32", "float64"];
+
+/**
+ * A TensorFlow.js tensor (`dataSync()`, `shape`, `dtype`) or an ONNX Runtime / transformers.js tensor
+ * (`data`, `dims`, `type`) as `{ data, shape }`; undefined for anything else. Recognized by shape,
+ * so neither library is imported. The tensor's values are read once (`dataSync` copies them).
+ */
+function fromTensor(x: unknown): { data: unknown; shape: unknown } | undefined {
+  if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || Array.isArray(x)) return undefined;
+  const t = x as Record<string, unknown>;
+  if (typeof t["dataSync"] === "function" && Array.isArray(t["shape"]) && typeof t["dtype"] === "string") {
+    const dtype = t["dtype"] as string;
+    if (!TENSOR_DTYPES.includes(dtype)) {
+      throw new ValueError(`x is a TensorFlow.js tensor of dtype ${JSON.stringify(dtype)}; indices must be an int32 or float32 tensor.`);
+    }
+    if (t["isDisposed"] === true) throw new ValueError("x is a TensorFlow.js tensor that has been disposed.");
+    let data: unknown;
+    try {
+      data = (t["dataSync"] as () => unknown).call(x);
+    } catch (cause) {
+      throw new ValueError(`x is a TensorFlow.js tensor whose values could not be read: ${(cause as Error)?.message ?? cause}`, { cause });
+    }
+    return { data, shape: [...(t["shape"] as unknown[])] };
+  }
+  if ("data" in t && Array.isArray(t["dims"]) && typeof t["type"] === "string" && !("shape" in t)) {
+    const type = t["type"] as string;
+    if (!TENSOR_DTYPES.includes(type)) {
+      throw new ValueError(`x is an ONNX Runtime tensor of type ${JSON.stringify(type)}; indices must be an integer or float tensor.`);
+    }
+    return { data: t["data"], shape: [...(t["dims"] as unknown[])] };
+  }
+  return undefined;
 }
 
 /** `indices[6,4]` for flat position `i` of an input of `shape` (`indices` for a scalar). */
