@@ -105,6 +105,11 @@ async function makeLayer() {
         if (fraction < state.last) state.monotone = false;
         state.last = fraction;
         bar.value = fraction;
+        const percent = `${Math.floor(fraction * 100)}%`;
+        if (percent !== state.percent) {
+          state.percent = percent;
+          $("createStatus").textContent = `creating ${what} … ${percent}`;
+        }
       },
     });
     if (pending !== ticket) {
@@ -239,7 +244,7 @@ function drawHeatmap(y, mask, indices) {
   // The note sits beside the colour legend when there is room, otherwise under it.
   const beside = left + lw + 24 + measure.measureText(note).width <= width;
   const noteLines = beside ? [note] : wrapText(measure, note, width - 8);
-  const legendH = beside ? 34 : 34 + noteLines.length * 15;
+  const legendH = beside ? 34 : 40 + noteLines.length * 15;
   const { ctx } = prepareCanvas(canvas, top + positions * cellH + legendH);
 
   let maxAbs = 0;
@@ -292,7 +297,7 @@ function drawHeatmap(y, mask, indices) {
   const plus = `+${scale.toPrecision(3)}`;
   ctx.fillText(plus, left + lw - ctx.measureText(plus).width, ly + 20);
   if (beside) ctx.fillText(note, left + lw + 24, ly + 5);
-  else noteLines.forEach((line, i) => ctx.fillText(line, 4, ly + 36 + i * 15));
+  else noteLines.forEach((line, i) => ctx.fillText(line, 4, ly + 38 + i * 15));
 
   $("outShape").textContent = `shape [${y.shape.join(", ")}]` + (mask ? `, mask [${mask.shape.join(", ")}]` : "");
   heat = { y, mask, indices, dim, positions, left, top, cellW, cellH, width };
