@@ -82,6 +82,7 @@ async function makeLayer() {
   pending?.controller.abort(); // a newer request replaces an unfinished one
   const ticket = { controller: new AbortController() };
   pending = ticket;
+  syncPreset();
   const options = layerOptions();
   const what = `${options.inputDim} × ${options.outputDim} ${options.embeddingsInitializer.className}`;
   const state = { running: true, status: "running", what, calls: 0, monotone: true, last: 0, painted: [] };
@@ -185,12 +186,19 @@ function relayout() {
   return makeLayer();
 }
 
-/** The size presets set inputDim × outputDim; editing either number by hand leaves the preset as is. */
+/** The size presets set inputDim × outputDim; "custom" leaves them to be typed in. */
 function applyPreset() {
+  if ($("preset").value === "custom") return;
   const [rows, dim] = $("preset").value.split("x");
   $("inputDim").value = rows;
   $("outputDim").value = dim;
   return relayout();
+}
+
+/** Shows the preset matching the typed inputDim × outputDim, or "custom". */
+function syncPreset() {
+  const size = `${$("inputDim").value}x${$("outputDim").value}`;
+  $("preset").value = [...$("preset").options].some((o) => o.value === size) ? size : "custom";
 }
 
 // ---------------------------------------------------------------- heatmap

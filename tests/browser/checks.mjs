@@ -390,6 +390,7 @@ demoSuite("Embedding.create: the progress bar climbs to 100% while the page keep
   const midway = create.painted.filter((f) => f > 0 && f < 1);
   assert.ok(midway.length >= 2, `frames painted mid-creation: ${midway.length} (${create.painted.length} frames in all)`);
   assert.match(await page.textContent("#layerInfo"), /20000 × 256 table, 5,120,000 weights/);
+  assert.is(await page.inputValue("#preset"), "custom", "the size menu says the size was typed in");
   await page.fill("#indices", "19999 0 7");
   await page.waitForFunction(() => String(globalThis.__demo.lookup?.shape) === "3,256");
 });
@@ -409,14 +410,14 @@ demoSuite("Cancel during a 100000 × 512 Orthogonal creation: AbortError, the ba
     ...globalThis.__demo.create,
     rowShown: document.getElementById("createRow").getClientRects().length > 0,
     statusLine: document.getElementById("createStatus").textContent,
-    form: ["inputDim", "outputDim", "initializer"].map((id) => document.getElementById(id).value),
+    form: ["preset", "inputDim", "outputDim", "initializer"].map((id) => document.getElementById(id).value),
   }));
   assert.is(after.status, "aborted");
   assert.ok(after.last > 0 && after.last < 1, `cancelled part-way (at ${after.last})`);
   assert.ok(after.painted.some((f) => f > 0 && f < 1), "frames were painted while it ran");
   assert.not.ok(after.rowShown, "the progress bar is put away");
   assert.match(after.statusLine, /cancelled 100000 × 512 Orthogonal; still using the 20000 × 256 Orthogonal layer/);
-  assert.equal(after.form, ["20000", "256", "Orthogonal"], "the form shows the layer in use again");
+  assert.equal(after.form, ["custom", "20000", "256", "Orthogonal"], "the form shows the layer in use again");
   assert.match(await page.textContent("#layerInfo"), /20000 × 256 table/);
   await page.fill("#indices", "5 19998");
   await page.waitForFunction(() => String(globalThis.__demo.lookup?.shape) === "2,256");
