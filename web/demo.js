@@ -84,6 +84,7 @@ async function makeLayer() {
   pending = ticket;
   syncPreset();
   const options = layerOptions();
+  const form = { ...Object.fromEntries(FORM_IDS.map((id) => [id, $(id).value])), maskZero: $("maskZero").checked };
   const what = `${options.inputDim} × ${options.outputDim} ${options.embeddingsInitializer.className}`;
   const state = { running: true, status: "running", what, calls: 0, monotone: true, last: 0, painted: [] };
   demo.create = state;
@@ -120,8 +121,8 @@ async function makeLayer() {
     layer?.dispose();
     layer = made;
     layerWhat = what;
-    layerForm = { ...Object.fromEntries(FORM_IDS.map((id) => [id, $(id).value])), maskZero: $("maskZero").checked };
-    Object.assign(state, { status: "done" });
+    layerForm = form;
+    state.status = "done";
     $("createStatus").textContent = "";
     showLayerInfo();
     lookup();
