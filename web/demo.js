@@ -1,28 +1,158 @@
-// The demo page: make a layer, look up typed or pasted indices, draw the output rows as a heatmap
-// beside the mask, and benchmark lookups against TF.js (cpu and wasm backends, loaded from the
-// served node_modules) as a bar chart. State for tests is kept in globalThis.__demo.
+// The demo page: make a layer (with Embedding.create, so large tables build behind a progress bar
+// that can be cancelled), look up typed or pasted indices, draw the output rows as a heatmap beside
+// the mask, and benchmark lookups against TF.js (cpu and wasm backends, loaded from the served
+// node_modules) as a bar chart. Canvases are drawn in CSS pixels at their container's width and
+// redrawn when it changes. State for tests is kept in globalThis.__demo.
 import { Embedding } from "embedding-wasm";
 
 const $ = (id) => document.getElementById(id);
-const demo = (globalThis.__demo = { ready: false, lookup: null, bench: { running: false, done: false, results: [], bars: [] } });
+const demo = (globalThis.__demo = {
+  ready: false,
+  lookup: null,
+  create: null,
+  bench: { running: false, done: false, results: [], bars: [], dpr: 1 },
+});
+
+// ---------------------------------------------------------------- canvases
+
+/**
+ * Sizes `canvas` to its CSS width (it is `width: 100%`) and `cssHeight`, with a backing store of
+ * devicePixelRatio device pixels per CSS pixel so text stays sharp; returns a context drawing in
+ * CSS pixels.
+ */
+function prepareCanvas(canvas, cssHeight) {
+  const dpr = window.devicePixelRatio || 1;
+  const width = canvas.clientWidth;
+  canvas.style.height = `${cssHeight}px`;
+  canvas.width = Math.max(1, Math.round(width * dpr));
+  canvas.height = Math.max(1, Math.round(cssHeight * dpr));
+  const ctx = canvas.getContext("2d");
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.fillStyle = "#fff";
+  ctx.fillRect(0, 0, width, cssHeight);
+  return { ctx, width, dpr };
+}
+
+/** Splits `text` into lines no wider than `maxWidth` in the context's current font. */
+function wrapText(ctx, text, maxWidth) {
+  const lines = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    const candidate = line ? `${line} ${word}` : word;
+    if (line && ctx.measureText(candidate).width > maxWidth) {
+      lines.push(line);
+      line = word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (line) lines.push(line);
+  return lines;
+}
 
 // ---------------------------------------------------------------- layer and lookup
 
-let layer;
+let layer; // the layer lookups use; replaced only when a new one is complete
+let layerWhat = ""; // "rows × dim Initializer" of `layer`, for the status line
+let layerForm = null; // the form's values `layer` was made from, put back when a creation is cancelled
+const FORM_IDS = ["preset", "inputDim", "outputDim", "initializer", "seed"];
+let pending = null; // { controller } of the creation under way, if any
 
-function makeLayer() {
-  layer?.dispose();
-  layer = undefined;
-  const seed = Number($("seed").value);
-  layer = new Embedding({
+function layerOptions() {
+  return {
     inputDim: Number($("inputDim").value),
     outputDim: Number($("outputDim").value),
     maskZero: $("maskZero").checked,
-    embeddingsInitializer: { className: $("initializer").value, config: { seed } },
-  });
+    embeddingsInitializer: { className: $("initializer").value, config: { seed: Number($("seed").value) } },
+  };
+}
+
+function showLayerInfo() {
   $("layerInfo").textContent =
     `${layer.name}: ${layer.inputDim} × ${layer.outputDim} table, ${layer.countParams().toLocaleString()} weights\n` +
     `WebAssembly memory ${(layer.memoryBytes / 1024).toFixed(0)} KiB`;
+}
+
+/**
+ * Builds a layer from the form with Embedding.create: the table fills in steps that yield to the
+ * page, so the progress bar moves and Cancel stays clickable. The layer in use is swapped only when
+ * the new one is complete; cancelling (or changing the form again) keeps the previous one.
+ */
+async function makeLayer() {
+  pending?.controller.abort(); // a newer request replaces an unfinished one
+  const ticket = { controller: new AbortController() };
+  pending = ticket;
+  syncPreset();
+  const options = layerOptions();
+  const form = { ...Object.fromEntries(FORM_IDS.map((id) => [id, $(id).value])), maskZero: $("maskZero").checked };
+  const what = `${options.inputDim} × ${options.outputDim} ${options.embeddingsInitializer.className}`;
+  const state = { running: true, status: "running", what, calls: 0, monotone: true, last: 0, painted: [] };
+  demo.create = state;
+  const bar = $("createProgress");
+  bar.value = 0;
+  $("createRow").hidden = false;
+  $("createStatus").textContent = `creating ${what} …`;
+  // What each painted frame showed: frames keep coming while the table fills if the page is not frozen.
+  const watch = () => {
+    if (!state.running) return;
+    state.painted.push(Number(bar.value));
+    requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch);
+  try {
+    const made = await Embedding.create(options, {
+      signal: ticket.controller.signal,
+      onProgress: (fraction) => {
+        state.calls++;
+        if (fraction < state.last) state.monotone = false;
+        state.last = fraction;
+        bar.value = fraction;
+        const percent = `${Math.floor(fraction * 100)}%`;
+        if (percent !== state.percent) {
+          state.percent = percent;
+          $("createStatus").textContent = `creating ${what} … ${percent}`;
+        }
+      },
+    });
+    if (pending !== ticket) {
+      made.dispose(); // superseded while finishing
+      return;
+    }
+    layer?.dispose();
+    layer = made;
+    layerWhat = what;
+    layerForm = form;
+    state.status = "done";
+    $("createStatus").textContent = "";
+    showLayerInfo();
+    lookup();
+  } catch (e) {
+    if (pending !== ticket) return;
+    if (e.name === "AbortError") {
+      state.status = "aborted";
+      $("createStatus").textContent = `cancelled ${what}` + (layer ? `; still using the ${layerWhat} layer` : "");
+    } else {
+      state.status = "error";
+      state.error = `${e.name}: ${e.message}`;
+      $("createStatus").textContent = "";
+      $("lookupError").textContent = state.error;
+    }
+  } finally {
+    state.running = false;
+    if (pending === ticket) {
+      pending = null;
+      $("createRow").hidden = true;
+    }
+  }
+}
+
+/** Cancel: stops the creation under way and puts the form back to the layer still in use. */
+function cancelCreation() {
+  if (!pending) return;
+  pending.controller.abort();
+  if (!layerForm) return;
+  for (const id of FORM_IDS) $(id).value = layerForm[id];
+  $("maskZero").checked = layerForm.maskZero;
 }
 
 /** Lines of numbers → a rank-1 array (one line) or a nested array (one row per line). */
@@ -38,8 +168,8 @@ function parseIndices(text) {
 
 function lookup() {
   $("lookupError").textContent = "";
+  if (!layer) return; // the first layer is still being made; makeLayer looks up when it is
   try {
-    if (!layer) makeLayer();
     const x = parseIndices($("indices").value);
     const y = layer.call(x);
     const mask = layer.computeMask(x);
@@ -54,18 +184,28 @@ function lookup() {
 
 function relayout() {
   $("lookupError").textContent = "";
-  try {
-    makeLayer();
-    lookup();
-  } catch (e) {
-    $("lookupError").textContent = `${e.name}: ${e.message}`;
-  }
+  return makeLayer();
+}
+
+/** The size presets set inputDim × outputDim; "custom" leaves them to be typed in. */
+function applyPreset() {
+  if ($("preset").value === "custom") return;
+  const [rows, dim] = $("preset").value.split("x");
+  $("inputDim").value = rows;
+  $("outputDim").value = dim;
+  return relayout();
+}
+
+/** Shows the preset matching the typed inputDim × outputDim, or "custom". */
+function syncPreset() {
+  const size = `${$("inputDim").value}x${$("outputDim").value}`;
+  $("preset").value = [...$("preset").options].some((o) => o.value === size) ? size : "custom";
 }
 
 // ---------------------------------------------------------------- heatmap
 
 const MAX_ROWS = 256;
-let heat = null; // what the hover readout needs
+let heat = null; // what the hover readout and a redraw need
 
 /** Diverging blue–white–red colour for t in [-1, 1]. */
 function diverging(t) {
@@ -90,26 +230,37 @@ function positionLabel(p, shape) {
 
 function drawHeatmap(y, mask, indices) {
   const canvas = $("heatmap");
-  const ctx = canvas.getContext("2d");
   const dim = y.shape.at(-1);
   const positions = Math.min(y.data.length / dim, MAX_ROWS);
-  const labelW = 104;
+  const total = y.data.length / dim;
+  const width = canvas.clientWidth;
+  const font = "11px ui-monospace, monospace";
+
+  // Measure first (labels, legend text) so the height fits what is drawn at this width.
+  const measure = canvas.getContext("2d");
+  measure.font = font;
+  const labels = Array.from({ length: positions }, (_, p) => `${positionLabel(p, y.shape)} ${indices[p]}`);
+  const labelW = Math.ceil(Math.max(measure.measureText("pos · index").width, ...labels.map((l) => measure.measureText(l).width))) + 10;
   const maskW = mask ? 40 : 0;
   const left = labelW + maskW;
-  const width = canvas.width;
-  const cellW = Math.max(1, Math.min(28, Math.floor((width - left - 10) / dim)));
+  const cellW = Math.max(1, Math.min(28, Math.floor((width - left - 6) / dim)));
   const cellH = Math.max(3, Math.min(22, Math.floor(420 / positions)));
   const top = 22;
-  const legendH = 34;
-  canvas.height = top + positions * cellH + legendH;
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
+  const lw = Math.min(180, width - left - 6);
+  const note =
+    (mask ? "shaded rows are masked (index 0 = padding)" : "maskZero is off: computeMask returns null") +
+    (total > positions ? `; first ${positions} of ${total} positions shown` : "");
+  // The note sits beside the colour legend when there is room, otherwise under it.
+  const beside = left + lw + 24 + measure.measureText(note).width <= width;
+  const noteLines = beside ? [note] : wrapText(measure, note, width - 8);
+  const legendH = beside ? 34 : 40 + noteLines.length * 15;
+  const { ctx } = prepareCanvas(canvas, top + positions * cellH + legendH);
 
   let maxAbs = 0;
   for (let i = 0; i < positions * dim; i++) maxAbs = Math.max(maxAbs, Math.abs(y.data[i]));
   const scale = maxAbs || 1;
 
-  ctx.font = "11px ui-monospace, monospace";
+  ctx.font = font;
   ctx.fillStyle = "#4b5563";
   ctx.textBaseline = "middle";
   ctx.fillText("pos · index", 4, top / 2);
@@ -123,7 +274,7 @@ function drawHeatmap(y, mask, indices) {
     const step = Math.ceil(11 / cellH);
     if (p % step === 0) {
       ctx.fillStyle = keep ? "#1d232b" : "#9aa3ad";
-      ctx.fillText(`${positionLabel(p, y.shape)} ${indices[p]}`, 4, yPix + cellH / 2);
+      ctx.fillText(labels[p], 4, yPix + cellH / 2);
     }
     if (mask) {
       ctx.fillStyle = keep ? "#1a7f37" : "#d0d5dc";
@@ -145,7 +296,6 @@ function drawHeatmap(y, mask, indices) {
   }
   // Legend.
   const ly = top + positions * cellH + 10;
-  const lw = 180;
   for (let i = 0; i < lw; i++) {
     ctx.fillStyle = diverging((i / (lw - 1)) * 2 - 1);
     ctx.fillRect(left + i, ly, 1, 10);
@@ -153,25 +303,20 @@ function drawHeatmap(y, mask, indices) {
   ctx.fillStyle = "#4b5563";
   ctx.fillText(`-${scale.toPrecision(3)}`, left, ly + 20);
   ctx.fillText("0", left + lw / 2 - 3, ly + 20);
-  ctx.fillText(`+${scale.toPrecision(3)}`, left + lw - 40, ly + 20);
-  const total = y.data.length / dim;
-  ctx.fillText(
-    (mask ? "shaded rows are masked (index 0 = padding)" : "maskZero is off: computeMask returns null") +
-      (total > positions ? `; first ${positions} of ${total} positions shown` : ""),
-    left + lw + 24,
-    ly + 5,
-  );
+  const plus = `+${scale.toPrecision(3)}`;
+  ctx.fillText(plus, left + lw - ctx.measureText(plus).width, ly + 20);
+  if (beside) ctx.fillText(note, left + lw + 24, ly + 5);
+  else noteLines.forEach((line, i) => ctx.fillText(line, 4, ly + 38 + i * 15));
 
   $("outShape").textContent = `shape [${y.shape.join(", ")}]` + (mask ? `, mask [${mask.shape.join(", ")}]` : "");
-  heat = { y, mask, indices, dim, positions, left, top, cellW, cellH };
+  heat = { y, mask, indices, dim, positions, left, top, cellW, cellH, width };
 }
 
 $("heatmap").addEventListener("mousemove", (event) => {
   if (!heat) return;
   const rect = event.currentTarget.getBoundingClientRect();
-  const sx = event.currentTarget.width / rect.width;
-  const x = (event.clientX - rect.left) * sx;
-  const yy = (event.clientY - rect.top) * sx;
+  const x = event.clientX - rect.left; // drawn in CSS pixels
+  const yy = event.clientY - rect.top;
   const p = Math.floor((yy - heat.top) / heat.cellH);
   const d = Math.floor((x - heat.left) / heat.cellW);
   if (p < 0 || p >= heat.positions || d < 0 || d >= heat.dim) {
@@ -224,7 +369,17 @@ function measure(fn, batch, ms) {
   return { rowsPerSec: (calls * batch) / seconds, calls, ms: now - start, usPerCall: (seconds / calls) * 1e6 };
 }
 
-const COLORS = { "embedding-wasm call()": "#2f6fd0", "embedding-wasm callInto()": "#2459b8", "embedding-wasm zero-copy": "#174ea6", "TF.js cpu (tf.gather)": "#e8710a", "TF.js wasm (tf.gather)": "#b06000" };
+/**
+ * The contenders in chart order, each with its colour and a short note drawn under its name: the
+ * three embedding-wasm rows do different amounts of work per batch, and the chart says which.
+ */
+const CONTENDERS = [
+  { name: "embedding-wasm call()", color: "#2f6fd0", note: "returns a new Float32Array per batch: pays an allocation and its zero fill" },
+  { name: "embedding-wasm callInto()", color: "#2459b8", note: "writes into one output array reused for every batch" },
+  { name: "embedding-wasm zero-copy", color: "#174ea6", note: "lookupBuffer returns a view of WebAssembly memory: nothing copied out" },
+  { name: "TF.js cpu (tf.gather)", color: "#e8710a", note: "tensor1d, gather, dataSync and dispose per batch" },
+  { name: "TF.js wasm (tf.gather)", color: "#b06000", note: "tensor1d, gather, dataSync and dispose per batch" },
+];
 
 async function runBenchmark() {
   const rows = Number($("benchRows").value);
@@ -234,7 +389,7 @@ async function runBenchmark() {
   const status = (text) => ($("benchStatus").textContent = text);
   $("benchError").textContent = "";
   $("bench").disabled = true;
-  Object.assign(demo.bench, { running: true, done: false, results: [], bars: [], error: null });
+  Object.assign(demo.bench, { running: true, done: false, results: [], bars: [], error: null, setup: { rows, dim, batch } });
   const results = [];
   try {
     const bl = new Embedding({ inputDim: rows, outputDim: dim, embeddingsInitializer: { className: "RandomUniform", config: { seed: 1 } } });
@@ -258,7 +413,7 @@ async function runBenchmark() {
         bl.lookupBuffer([batch]);
       }, batch, ms),
     });
-    drawChart(results);
+    showResults(results);
 
     status("loading TF.js …");
     await nextFrame();
@@ -279,13 +434,10 @@ async function runBenchmark() {
       };
       results.push({ name: `TF.js ${backend} (tf.gather)`, ...measure(fn, batch, ms) });
       t.dispose();
-      drawChart(results);
+      showResults(results);
     }
     bl.dispose();
     status(`done: ${rows} × ${dim} table, batches of ${batch}`);
-    $("benchDetails").textContent = results
-      .map((r) => `${r.name.padEnd(26)} ${(r.rowsPerSec / 1e6).toFixed(2).padStart(8)} M rows/s  ${r.usPerCall.toFixed(1).padStart(9)} µs per batch  (${r.calls} batches)`)
-      .join("\n");
     demo.bench.done = true;
   } catch (e) {
     $("benchError").textContent = `${e.name}: ${e.message}`;
@@ -298,6 +450,48 @@ async function runBenchmark() {
   }
 }
 
+let shownResults = [];
+
+/** Reveals the chart card (hidden until there is something to show) and fills it. */
+function showResults(results) {
+  shownResults = results.slice();
+  $("chartCard").hidden = false;
+  $("benchHint").hidden = true;
+  drawChart(shownResults);
+  explain(shownResults);
+  const table = $("benchDetails");
+  table.replaceChildren();
+  const head = table.createTHead().insertRow();
+  for (const title of ["contender", "M rows/s", "µs per batch"]) head.append(Object.assign(document.createElement("th"), { textContent: title }));
+  const body = table.createTBody();
+  for (const r of results) {
+    const row = body.insertRow();
+    row.insertCell().textContent = r.name;
+    row.insertCell().textContent = (r.rowsPerSec / 1e6).toFixed(2);
+    row.insertCell().textContent = r.usPerCall.toFixed(1);
+  }
+}
+
+/** The list under the chart: why the three embedding-wasm rows differ, with this run's numbers. */
+function explain(results) {
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const call = by["embedding-wasm call()"];
+  const into = by["embedding-wasm callInto()"];
+  const { batch, dim } = demo.bench.setup;
+  const kib = ((batch * dim * 4) / 1024).toFixed(0);
+  const ratio = call && into ? into.rowsPerSec / call.rowsPerSec : null;
+  const items = [
+    `<code>call()</code> returns a new Float32Array for every batch (${batch} × ${dim} floats, ${kib} KiB here), so each batch also pays ` +
+      `for allocating it and for the engine filling it with zeros before the rows are copied in` +
+      (ratio ? `: here it is ${ratio >= 1.05 ? `${ratio.toFixed(1)}× slower than` : "about as fast as"} <code>callInto()</code>.` : "."),
+    "<code>callInto(x, out)</code> writes into an output array allocated once and reused, which is how a loop should call it.",
+    "zero-copy: <code>indexBuffer(n).set(indices)</code> then <code>lookupBuffer(shape)</code> returns a view of the layer's WebAssembly memory; " +
+      "nothing is copied out, and the view holds until the next lookup.",
+    "TF.js: each batch wraps the indices in a tensor, runs <code>tf.gather</code>, reads the result with <code>dataSync()</code> and disposes both tensors.",
+  ];
+  $("benchExplain").innerHTML = items.map((text) => `<li>${text}</li>`).join("");
+}
+
 function formatRate(v) {
   if (v >= 1e9) return `${(v / 1e9).toFixed(2)} G`;
   if (v >= 1e6) return `${(v / 1e6).toFixed(2)} M`;
@@ -305,71 +499,125 @@ function formatRate(v) {
   return v.toFixed(0);
 }
 
-/** Horizontal bars on a log scale (TF.js is orders of magnitude slower), labelled with values. */
+/**
+ * Horizontal bars on a log scale (TF.js is orders of magnitude slower), one row per contender: its
+ * name and note above a full-width bar ending in its value, so the layout is the same on a phone.
+ */
 function drawChart(results) {
   const canvas = $("chart");
-  const ctx = canvas.getContext("2d");
-  const labelW = 190;
-  const right = 110;
-  const top = 16;
-  const barH = 34;
-  const gap = 14;
+  const width = canvas.clientWidth;
+  const measure = canvas.getContext("2d");
+  const nameFont = "600 13px system-ui, sans-serif";
+  const noteFont = "12px system-ui, sans-serif";
+  const valueFont = "bold 12px ui-monospace, monospace";
+  const axisFont = "11px ui-monospace, monospace";
+  const pad = 4;
+  const barH = 18;
+  const lineH = 16;
+  const rowGap = 12;
+  measure.font = valueFont;
+  const valueW = Math.ceil(measure.measureText("000.00 M rows/s").width) + 8;
+  const plotW = Math.max(40, width - 2 * pad - valueW);
+
+  const by = Object.fromEntries(results.map((r) => [r.name, r]));
+  const call = by["embedding-wasm call()"];
+  const into = by["embedding-wasm callInto()"];
+  const ratio = call && into ? into.rowsPerSec / call.rowsPerSec : null;
+  // Each row's text lines: the name with its note beside it when they fit, otherwise the note below.
+  const rows = CONTENDERS.map((c) => {
+    let note = c.note;
+    if (c.name === "embedding-wasm call()" && ratio && ratio >= 1.05) note += ` (${ratio.toFixed(1)}× slower than callInto())`;
+    measure.font = nameFont;
+    const nameW = measure.measureText(c.name).width;
+    measure.font = noteFont;
+    const beside = nameW + 12 + measure.measureText(note).width <= width - 2 * pad;
+    const noteLines = beside ? [] : wrapText(measure, note, width - 2 * pad);
+    return { ...c, note, beside, nameW, noteLines, result: by[c.name], height: lineH * (1 + noteLines.length) + 4 + barH + rowGap };
+  });
+  const top = 6;
   const axisH = 40;
-  const n = 5;
-  canvas.height = top + n * (barH + gap) + axisH;
-  ctx.fillStyle = "#fff";
-  ctx.fillRect(0, 0, canvas.width, canvas.height);
-  if (!results.length) {
-    ctx.fillStyle = "#6b7280";
-    ctx.font = "13px system-ui, sans-serif";
-    ctx.fillText("Press “Run benchmark”: embedding-wasm call(), callInto() and zero-copy against TF.js (cpu and wasm backends).", 16, 40);
-    return;
-  }
+  const bottom = top + rows.reduce((sum, r) => sum + r.height, 0);
+  const { ctx, dpr } = prepareCanvas(canvas, bottom + axisH);
+
   const values = results.map((r) => r.rowsPerSec);
   const lo = Math.pow(10, Math.floor(Math.log10(Math.min(...values))) - 1);
   const hi = Math.pow(10, Math.ceil(Math.log10(Math.max(...values))));
-  const plotW = canvas.width - labelW - right;
-  const xOf = (v) => labelW + (Math.log10(v / lo) / Math.log10(hi / lo)) * plotW;
-  const bottom = top + n * (barH + gap);
+  const xOf = (v) => pad + (Math.log10(v / lo) / Math.log10(hi / lo)) * plotW;
 
-  ctx.font = "11px ui-monospace, monospace";
   ctx.textBaseline = "middle";
-  for (let decade = lo; decade <= hi * 1.0001; decade *= 10) {
+  ctx.font = axisFont;
+  // Decade gridlines; their labels thin out when decades are narrower than a label.
+  const decades = Math.round(Math.log10(hi / lo));
+  const every = Math.max(1, Math.ceil((decades * 44) / plotW));
+  let k = 0;
+  for (let decade = lo; decade <= hi * 1.0001; decade *= 10, k++) {
     const x = Math.round(xOf(decade)) + 0.5;
     ctx.strokeStyle = "#e5e7eb";
     ctx.beginPath();
-    ctx.moveTo(x, top - 6);
+    ctx.moveTo(x, top);
     ctx.lineTo(x, bottom);
     ctx.stroke();
+    if (k % every !== 0) continue;
     ctx.fillStyle = "#6b7280";
     const label = decade >= 1e9 ? `${decade / 1e9}G` : decade >= 1e6 ? `${decade / 1e6}M` : decade >= 1e3 ? `${decade / 1e3}k` : String(decade);
-    ctx.fillText(label, x - ctx.measureText(label).width / 2, bottom + 10);
+    const lw = ctx.measureText(label).width;
+    ctx.fillText(label, Math.min(width - lw, Math.max(0, x - lw / 2)), bottom + 10);
   }
-  ctx.fillText("rows looked up per second (log scale)", labelW, bottom + 28);
+  ctx.fillText("rows looked up per second (log scale)", pad, bottom + 28);
 
   const bars = [];
-  results.forEach((r, i) => {
-    const y = top + i * (barH + gap);
-    const w = Math.max(1, xOf(r.rowsPerSec) - labelW);
-    ctx.fillStyle = COLORS[r.name] ?? "#555";
-    ctx.fillRect(labelW, y, w, barH);
+  let y = top;
+  for (const row of rows) {
+    ctx.font = nameFont;
     ctx.fillStyle = "#1d232b";
-    ctx.font = "12px system-ui, sans-serif";
-    ctx.fillText(r.name, 6, y + barH / 2);
-    ctx.font = "bold 12px ui-monospace, monospace";
-    ctx.fillText(`${formatRate(r.rowsPerSec)} rows/s`, labelW + w + 6, y + barH / 2);
-    ctx.font = "11px ui-monospace, monospace";
-    bars.push({ name: r.name, value: r.rowsPerSec, x: labelW, y, w, h: barH, color: COLORS[r.name] });
-  });
+    ctx.fillText(row.name, pad, y + lineH / 2);
+    ctx.font = noteFont;
+    ctx.fillStyle = "#4b5563";
+    if (row.beside) ctx.fillText(row.note, pad + row.nameW + 12, y + lineH / 2);
+    row.noteLines.forEach((line, i) => ctx.fillText(line, pad, y + lineH * (i + 1.5)));
+    const barY = y + lineH * (1 + row.noteLines.length) + 4;
+    if (row.result) {
+      const w = Math.max(1, xOf(row.result.rowsPerSec) - pad);
+      ctx.fillStyle = row.color;
+      ctx.fillRect(pad, barY, w, barH);
+      ctx.fillStyle = "#1d232b";
+      ctx.font = valueFont;
+      ctx.fillText(`${formatRate(row.result.rowsPerSec)} rows/s`, pad + w + 6, barY + barH / 2);
+      bars.push({ name: row.name, value: row.result.rowsPerSec, x: pad, y: barY, w, h: barH, color: row.color });
+    } else {
+      ctx.fillStyle = "#9aa3ad";
+      ctx.font = noteFont;
+      ctx.fillText("waiting …", pad, barY + barH / 2);
+    }
+    y += row.height;
+  }
   demo.bench.bars = bars;
+  demo.bench.dpr = dpr;
+  demo.bench.notes = Object.fromEntries(rows.map((r) => [r.name, r.note]));
 }
 
 // ---------------------------------------------------------------- wiring
 
 for (const id of ["inputDim", "outputDim", "initializer", "seed", "maskZero"]) $(id).addEventListener("change", relayout);
+$("preset").addEventListener("change", applyPreset);
+$("createCancel").addEventListener("click", cancelCreation);
 $("indices").addEventListener("input", lookup);
 $("lookup").addEventListener("click", lookup);
 $("bench").addEventListener("click", runBenchmark);
-drawChart([]);
-relayout();
+
+// Redraw the canvases at their new width when the layout changes (window resized, phone rotated).
+const drawnWidth = new WeakMap();
+const resized = new ResizeObserver((entries) => {
+  for (const { target } of entries) {
+    const width = target.clientWidth;
+    if (width === 0 || drawnWidth.get(target) === width) continue;
+    drawnWidth.set(target, width);
+    if (target.id === "heatmap" && heat) drawHeatmap(heat.y, heat.mask, heat.indices);
+    if (target.id === "chart" && shownResults.length) drawChart(shownResults);
+  }
+});
+resized.observe($("heatmap"));
+resized.observe($("chart"));
+
+await relayout();
 demo.ready = true;

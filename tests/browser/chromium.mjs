@@ -25,10 +25,11 @@ export async function launchChromium() {
 
 /**
  * Opens `url` in a new page, collecting console messages and page errors. Returns the page and
- * a `log` array of strings ("[type] text"). `onConsole(msg)` sees every console message first.
+ * a `log` array of strings ("[type] text"). `onConsole(msg)` sees every console message first;
+ * `deviceScaleFactor` sets window.devicePixelRatio (2 or 3 on most phones).
  */
-export async function openPage(browser, url, { onConsole, viewport = { width: 1280, height: 900 } } = {}) {
-  const context = await browser.newContext({ viewport });
+export async function openPage(browser, url, { onConsole, viewport = { width: 1280, height: 900 }, deviceScaleFactor = 1 } = {}) {
+  const context = await browser.newContext({ viewport, deviceScaleFactor });
   const page = await context.newPage();
   const log = [];
   const errors = [];

@@ -5,7 +5,8 @@
 //      esbuild and run in a page (tests/browser/suites.mjs);
 //   2. the browser checks (tests/browser/checks.mjs, uvu in Node driving Chromium): the `npm pack`
 //      tarball with no bundler and through esbuild, Vite and webpack 5; a module worker; init()
-//      with a precompiled module; Node-vs-Chromium seeded hashes; the demo page and its screenshot.
+//      with a precompiled module; Node-vs-Chromium seeded hashes; the demo page's behaviour and layout at
+//      desktop and phone widths, with screenshots in web/screenshots/.
 // Builds first when build/ or dist/ is missing or older than the sources (`--build` forces it,
 // `--no-build` skips it). Exits non-zero if anything failed, did not run, or timed out.
 import { spawn } from "node:child_process";
@@ -151,7 +152,7 @@ if (report) {
     out(`   ${b.label.padEnd(24)} ${b.command.padEnd(64)} ${js.length ? `${js.length} JS files, ${(bytes / 1024).toFixed(1)} KiB` : "unbundled dist/"}; build ${seconds(build ?? 0)}, page ${seconds(run ?? 0)}`);
   }
   if (report.demo) out(`   demo benchmark (short run): ${report.demo.map((r) => `${r.name} ${(r.rowsPerSec / 1e6).toFixed(2)} M rows/s`).join("; ")}`);
-  if (report.screenshot) out(`   demo screenshot: ${relative(ROOT, report.screenshot)}`);
+  if (report.screenshots?.length) out(`   demo screenshots: ${report.screenshots.map((p) => relative(ROOT, p)).join(", ")}`);
 }
 const s1 = part1?.summary;
 out(
