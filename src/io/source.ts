@@ -83,7 +83,7 @@ async function* fromReadable(body: ReadableStream<Uint8Array>): AsyncIterable<Ui
 }
 
 async function* fromFile(path: string | URL, size: number): AsyncIterable<Uint8Array> {
-  const fs = await import("node:fs/promises");
+  const fs = await nodeFs();
   const handle = await fs.open(path, "r");
   try {
     let at = 0;
@@ -97,6 +97,15 @@ async function* fromFile(path: string | URL, size: number): AsyncIterable<Uint8A
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * Node's fs/promises, imported only when a path is read. The specifier is built at run time and
+ * marked for the bundlers, so browser builds (esbuild, Vite, webpack) neither resolve nor include it.
+ */
+function nodeFs(): Promise<typeof import("node:fs/promises")> {
+  const specifier = ["node", "fs/promises"].join(":");
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ specifier);
 }
 
 function hasNodeFs(): boolean {
@@ -133,7 +142,7 @@ export async function openSource(source: ByteSource, what = "source", signal?: A
     const text = String(source);
     const local = source instanceof URL ? source.protocol === "file:" : isNodePath(text);
     if (local && hasNodeFs()) {
-      const fs = await import("node:fs/promises");
+      const fs = await nodeFs();
       let size: number;
       try {
         const stat = await fs.stat(source);
