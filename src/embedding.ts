@@ -4,7 +4,7 @@ import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { freshCopy } from "./core/fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
+import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 import { INFINITE_NORM, toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
@@ -380,7 +380,7 @@ export class Embedding {
    * divides by row frequency with `scaleGradByFreq`. Returns null for a layer with `trainable: false`.
    * Uses the lookup's output region: a `lookupBuffer` view is spent afterwards.
    */
-  backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): SparseGradient | null {
+  backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] } | TfjsTensorLike | OnnxTensorLike): SparseGradient | null {
     return this.transaction("backward", () => this.trainer.backward(dOutput));
   }
 
