@@ -44,7 +44,7 @@ export function ownView<K extends ViewKind>(name: string, value: unknown, kind: 
   const buffer = bufferOf.call(value);
   if (isDetached(buffer)) {
     throw new ValueError(
-      `${name} is a ${kind} whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.`,
+      `${name} is ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.`,
     );
   }
   const Type = VIEW_TYPES[kind] as unknown as new (b: ArrayBufferLike, offset: number, length: number) => InstanceType<(typeof VIEW_TYPES)[K]>;
