@@ -75,7 +75,8 @@ reads("indices in a SharedArrayBuffer changed by the optimizer's getter between 
   const rows = 8, dim = 4;
   const weights = randomWeights(rows, dim, 2);
   const layer = withGuardBands(GUARD, () => new Embedding({ inputDim: rows, outputDim: dim, weights }));
-  const shared = new Int32Array(new SharedArrayBuffer(8));
+  // A page that is not cross-origin isolated has no SharedArrayBuffer; the getter mutates either kind.
+  const shared = new Int32Array(typeof SharedArrayBuffer === "undefined" ? new ArrayBuffer(8) : new SharedArrayBuffer(8));
   shared.set([1, 5]);
   const values = Float32Array.from({ length: 2 * dim }, (_, i) => (i - 3) / 4);
   const adam = new Adam({ mode: "lazy" });
@@ -125,6 +126,27 @@ reads("non-float gradient values, non-int32 indices and detached buffers get the
   assertThrowsMessage(() => layer.applyGradients({ ...gradientOf([2], [1, 1], 4, 2), indices: ids, values: detachedValues }, adam), ValueError,
     /^gradient\.values is a Float32Array whose ArrayBuffer has been detached/);
   assert.equal(stateOf(layer, adam), before);
+});
+
+reads("gradient values that are a view of the layer's own memory are read before the step's scratch grows it", () => {
+  // Before: the step's scratch grew memory first, which detached the view, and then copied from it.
+  const rows = 300, dim = 64;
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: randomWeights(rows, dim, 10) });
+  const twin = new Embedding({ inputDim: rows, outputDim: dim, weights: randomWeights(rows, dim, 10) });
+  const sgd = new SGD({ learningRate: 0.5 }), twinSgd = new SGD({ learningRate: 0.5 });
+  layer.applyGradients(gradientOf([0], new Array(dim).fill(1), rows, dim), sgd);
+  twin.applyGradients(gradientOf([0], new Array(dim).fill(1), rows, dim), twinSgd);
+  // 256 positions: the lookup regions' starting capacity, so the step's scratch lies beyond them.
+  const n = 256;
+  const ids = Int32Array.from({ length: n }, (_, i) => i);
+  layer.indexBuffer(n).set(ids.map((i) => (i * 7) % rows));
+  const values = layer.lookupBuffer(n);
+  const copy = values.slice();
+  const bytes = layer.memoryBytes;
+  layer.applyGradients({ indices: ids, values, shape: [n, dim], denseShape: [rows, dim] }, sgd);
+  assert.ok(layer.memoryBytes > bytes, "the step grew memory (the case under test)");
+  twin.applyGradients({ indices: ids, values: copy, shape: [n, dim], denseShape: [rows, dim] }, twinSgd);
+  assertSameFloats(layer.getWeights()[0]!.data, twin.getWeights()[0]!.data, "table");
 });
 
 const slots = suite("optimizer slots: all or nothing");
