@@ -215,39 +215,46 @@ export function planStep(optimizer: Optimizer, t: number): StepPlan {
   const weightDecay = optimizer.weightDecay;
   const slots = optimizer.slots;
   const p = optimizer.stepParameters(t);
-  const fail = (name: string, expected: string, value: unknown): never => {
-    throw new ValueError(`${String(className)}'s ${name} must be ${expected}. Received: ${name}=${show(value)}`);
-  };
-  if (typeof className !== "string") fail("className", "a string", className);
-  if (kind !== OptimizerKind.SGD && kind !== OptimizerKind.ADAGRAD && kind !== OptimizerKind.ADAM) fail("kind", "one of the kernel's update rules (0, 1, 2)", kind);
-  if (mode !== "dense" && mode !== "lazy") fail("mode", '"dense" or "lazy"', mode);
-  const check = (name: string, value: unknown, ok: (v: number) => boolean = nonNegative, expected = NON_NEGATIVE): number =>
-    typeof value === "number" && ok(value) ? value : fail(name, expected, value);
+  const owner = String(className);
+  if (typeof className !== "string") refuse(owner, "className", "a string", className);
+  if (kind !== OptimizerKind.SGD && kind !== OptimizerKind.ADAGRAD && kind !== OptimizerKind.ADAM) refuse(owner, "kind", "one of the kernel's update rules (0, 1, 2)", kind);
+  if (mode !== "dense" && mode !== "lazy") refuse(owner, "mode", '"dense" or "lazy"', mode);
+  if (p === null || typeof p !== "object") refuse(owner, "step parameters", "an object", p);
   const parameters: Required<StepParameters> = { learningRate: 0, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false };
-  if (p === null || typeof p !== "object") fail("step parameters", "an object", p);
-  parameters.learningRate = check("learningRate", p.learningRate);
+  parameters.learningRate = checked(owner, "learningRate", p.learningRate, nonNegative, NON_NEGATIVE);
   if (kind === OptimizerKind.SGD) {
-    parameters.momentum = check("momentum", p.momentum ?? 0, unitInterval, "a number in [0, 1]");
+    parameters.momentum = checked(owner, "momentum", p.momentum ?? 0, unitInterval, "a number in [0, 1]");
     const nesterov = p.nesterov ?? false;
-    parameters.nesterov = typeof nesterov === "boolean" ? nesterov : fail("nesterov", "a boolean", nesterov);
+    if (typeof nesterov !== "boolean") refuse(owner, "nesterov", "a boolean", nesterov);
+    parameters.nesterov = nesterov;
   } else if (kind === OptimizerKind.ADAGRAD) {
-    parameters.epsilon = check("epsilon", p.epsilon);
+    parameters.epsilon = checked(owner, "epsilon", p.epsilon, nonNegative, NON_NEGATIVE);
   } else {
-    parameters.beta1 = check("beta1", p.beta1, beta, "a number in [0, 1)");
-    parameters.beta2 = check("beta2", p.beta2, beta, "a number in [0, 1)");
-    parameters.epsilon = check("epsilon", p.epsilon);
+    parameters.beta1 = checked(owner, "beta1", p.beta1, beta, "a number in [0, 1)");
+    parameters.beta2 = checked(owner, "beta2", p.beta2, beta, "a number in [0, 1)");
+    parameters.epsilon = checked(owner, "epsilon", p.epsilon, nonNegative, NON_NEGATIVE);
     // lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) can exceed float32 even when lr does not.
-    parameters.alpha = check("bias-corrected step size (learningRate · √(1 − beta2^t) / (1 − beta1^t))", p.alpha);
+    parameters.alpha = checked(owner, "bias-corrected step size (learningRate · √(1 − beta2^t) / (1 − beta1^t))", p.alpha, nonNegative, NON_NEGATIVE);
   }
-  const decay = weightDecay === null || weightDecay === undefined ? 0 : check("weightDecay", weightDecay);
-  if (!Array.isArray(slots) || slots.length !== slotCount(kind, parameters.momentum)) {
-    fail("slots", `${slotCount(kind, parameters.momentum)} slot descriptions for its update rule`, slots);
-  }
-  const copied = (slots as readonly { name: unknown; initial: unknown }[]).map((slot, i) => {
+  const decay = weightDecay === null || weightDecay === undefined ? 0 : checked(owner, "weightDecay", weightDecay, nonNegative, NON_NEGATIVE);
+  const needed = slotCount(kind, parameters.momentum);
+  if (!Array.isArray(slots) || slots.length !== needed) refuse(owner, "slots", `${needed} slot descriptions for its update rule`, slots);
+  const copied: { name: string; initial: number }[] = [];
+  for (let i = 0; i < needed; i++) {
+    const slot = (slots as readonly { name: unknown; initial: unknown }[])[i];
     const name = slot?.name;
     const initial = slot?.initial;
-    if (typeof name !== "string") fail(`slots[${i}].name`, "a string", name);
-    return { name: name as string, initial: check(`slots[${i}].initial`, initial) };
-  });
-  return { className, kind, lazy: mode === "lazy", slots: copied, parameters, weightDecay: decay };
+    if (typeof name !== "string") refuse(owner, `slots[${i}].name`, "a string", name);
+    copied.push({ name, initial: checked(owner, `slots[${i}].initial`, initial, nonNegative, NON_NEGATIVE) });
+  }
+  return { className: owner, kind, lazy: mode === "lazy", slots: copied, parameters, weightDecay: decay };
+}
+
+function refuse(owner: string, name: string, expected: string, value: unknown): never {
+  throw new ValueError(`${owner}'s ${name} must be ${expected}. Received: ${name}=${show(value)}`);
+}
+
+function checked(owner: string, name: string, value: unknown, ok: (v: number) => boolean, expected: string): number {
+  if (typeof value !== "number" || !ok(value)) refuse(owner, name, expected, value);
+  return value;
 }

@@ -42,11 +42,13 @@ type ViewKind = keyof typeof VIEW_TYPES;
  */
 export function ownView<K extends ViewKind>(name: string, value: unknown, kind: K): InstanceType<(typeof VIEW_TYPES)[K]> {
   const buffer = bufferOf.call(value);
-  if (isDetached(buffer)) {
+  const length = lengthOf.call(value);
+  // A view of a detached buffer reads as length 0: only then is the buffer worth asking.
+  if (length === 0 && isDetached(buffer)) {
     throw new ValueError(
       `${name} is ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.`,
     );
   }
   const Type = VIEW_TYPES[kind] as unknown as new (b: ArrayBufferLike, offset: number, length: number) => InstanceType<(typeof VIEW_TYPES)[K]>;
-  return new Type(buffer, byteOffsetOf.call(value), lengthOf.call(value));
+  return new Type(buffer, byteOffsetOf.call(value), length);
 }
