@@ -248,6 +248,10 @@ export class Trainer {
     const n = product(shape);
     const size = n * dim;
     let upstream = this.readUpstream(dOutput, [...shape, dim]);
+    // Reading dOutput may have run the caller's getters: they must not have replaced the lookup or disposed the layer.
+    if (host.lastLookup() !== shape || host.live() !== mem) {
+      throw new ValueError("backward(): the layer was used while dOutput was being read (by a getter of dOutput); the lookup to differentiate changed.");
+    }
     if (!host.trainable) return null;
     const activity = this.activityPlan(shape, n);
     // A view of this layer's own memory would be detached when the scratch below grows it.
@@ -391,6 +395,8 @@ export class Trainer {
     const plan = planStep(optimizer, t);
     let source = this.readGradient(gradient);
     const penalty = this.penaltyPlan();
+    // The reads above may have run caller code (getters): the layer must still be alive.
+    if (host.live() !== mem) throw new ValueError(`Layer "${host.name}" changed while applyGradients() read its arguments.`);
     const constraint = host.embeddingsConstraint;
     const userConstraint = constraint !== null && !isBuiltInConstraint(constraint);
     const { inputDim: rows, outputDim: dim } = host;

@@ -344,6 +344,40 @@ rollback("a custom Constraint that writes part of the table and then throws, and
   assert.equal(stateOf(wrong, adam), saved);
 });
 
+rollback("a constraint function returning something other than numbers (an array-like, strings, BigInts) is refused, not written as NaN", () => {
+  // Before: any object with the right length was written with TypedArray.set, so { length } and
+  // strings became NaN weights (and a BigInt64Array threw a raw TypeError) after the step had run.
+  const rows = 2, dim = 2;
+  const weights = randomWeights(rows, dim, 11);
+  for (const [result, message] of [
+    [{ length: 4 }, /^The constraint function returned \{"length":4\}; expected 4 numbers/],
+    [["1", 2, 3, 4], /^The constraint function returned a non-number at \[0\]: "1"; expected 4 numbers\.$/],
+    [new BigInt64Array(4), /^The constraint function returned BigInt64Array\(4\); expected 4 numbers/],
+  ] as const) {
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, weights, embeddingsConstraint: () => result as never });
+    const sgd = new SGD();
+    assertThrowsMessage(() => layer.applyGradients(gradientOf([1], [1, 1], rows, dim), sgd), ValueError, message);
+    assertSameFloats(layer.getWeights()[0]!.data, weights.flat(), "table");
+    assert.is(layer.getOptimizerState(sgd), null);
+  }
+  const ok = new Embedding({ inputDim: rows, outputDim: dim, weights, embeddingsConstraint: () => new Float64Array([1, 2, 3, 4]) });
+  ok.applyGradients(gradientOf([1], [1, 1], rows, dim), new SGD());
+  assert.equal(Array.from(ok.getWeights()[0]!.data), [1, 2, 3, 4]);
+});
+
+rollback("a dOutput getter that makes another lookup gets a clear error instead of a gradient of the wrong lookup", () => {
+  const layer = new Embedding({ inputDim: 4, outputDim: 1 });
+  layer.call([1, 2]);
+  const dOutput = { shape: [2, 1], get data() { layer.call([3, 3, 3]); return [1, 1]; } };
+  let error: unknown;
+  try {
+    layer.backward(dOutput);
+  } catch (e) {
+    error = e;
+  }
+  assert.instance(error, Error, "refused");
+});
+
 rollback("a constraint that calls applyGradients on its own layer gets a clear error, and the outer step is rolled back", () => {
   // Before: the nested step ran in the middle of the outer one (its scratch and its slots).
   const rows = 4, dim = 2;
