@@ -11,13 +11,13 @@
 import { MaxNorm, MinMaxNorm, NonNeg, UnitNorm, type Constraint } from "./constraints.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import type { TableHandle } from "./core/memory.ts";
-import { flatten, MAX_RANK } from "./input.ts";
+import { readGradient, readUpstream } from "./gradient-input.ts";
+import { ownView, typedArrayKind } from "./typed-arrays.ts";
 import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { planStep, type Optimizer, type OptimizerState, type StepPlan } from "./optimizers.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-import { ownView, typedArrayKind } from "./typed-arrays.ts";
 
 /** What the trainer needs from its layer. */
 export interface TrainingHost {
@@ -86,13 +86,6 @@ interface PenaltyPlan {
   orthogonal: { mode: "rows" | "columns"; coef: number } | null;
 }
 
-/** The gradient's arrays, as fixed-length views of the caller's memory (or copies), read once. */
-interface GradientSource {
-  indices: Int32Array;
-  values: Float32Array;
-  count: number;
-}
-
 /** Contents of the index and output regions, kept while a first step may still be rolled back. */
 interface SavedLookupRegions {
   indices: Int32Array;
@@ -127,83 +120,6 @@ export class Trainer {
     } finally {
       this.busy = null;
     }
-  }
-
-  /** The shape of a `{ data, shape }` dOutput, each entry read once. */
-  private static readShape(shape: unknown): number[] {
-    if (!Array.isArray(shape)) invalidArgument("dOutput.shape", "an array of non-negative integers", shape);
-    const length = shape.length;
-    if (length > MAX_RANK) throw new ValueError(`dOutput.shape has rank ${length}; outputs have rank ${MAX_RANK + 1} at most.`);
-    const dims: number[] = [];
-    for (let i = 0; i < length; i++) {
-      const d: unknown = shape[i];
-      if (typeof d !== "number" || !Number.isSafeInteger(d) || d < 0) invalidArgument("dOutput.shape", "an array of non-negative integers", shape);
-      dims.push(d);
-    }
-    return dims;
-  }
-
-  /**
-   * The upstream gradient as float values of the last lookup's output shape, read once: a
-   * fixed-length view of the caller's float typed array, or a Float64Array copied from nested arrays
-   * (whose size is checked before anything is materialised) or from `{ data: number[], shape }`.
-   */
-  private readUpstream(dOutput: unknown, outputShape: readonly number[]): Float32Array | Float64Array {
-    const size = product(outputShape);
-    const expected = `[${outputShape.join(", ")}]`;
-    const FLOATS = "a Float32Array or Float64Array, nested arrays of numbers, or { data, shape }";
-    const asFloats = (name: string, value: unknown, kind: string): Float32Array | Float64Array => {
-      if (kind !== "Float32Array" && kind !== "Float64Array") invalidArgument(name, `float values: ${FLOATS}`, value);
-      return ownView(name, value, kind);
-    };
-    const kind = typedArrayKind(dOutput);
-    if (kind !== undefined) {
-      const view = asFloats("dOutput", dOutput, kind);
-      if (view.length !== size) {
-        throw new ValueError(`dOutput must have ${size} values, the size of the last lookup's output ${expected}. Received: dOutput.length=${view.length}`);
-      }
-      return view;
-    }
-    const sameShape = (shape: readonly number[]) => shape.length === outputShape.length && shape.every((d, i) => d === outputShape[i]);
-    if (Array.isArray(dOutput)) {
-      const flat = flatten(dOutput, (n) => {
-        if (n !== size) {
-          throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected} (${size} values). Received: nested arrays of ${n} values`);
-        }
-      });
-      if (!sameShape(flat.shape)) {
-        throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected}. Received: shape [${flat.shape.join(", ")}]`);
-      }
-      return flat.data as Float64Array;
-    }
-    if (dOutput !== null && typeof dOutput === "object" && "data" in dOutput && "shape" in dOutput) {
-      const { data, shape } = dOutput as { data: unknown; shape: unknown };
-      const dims = Trainer.readShape(shape);
-      if (!sameShape(dims)) {
-        throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected}. Received: shape [${dims.join(", ")}]`);
-      }
-      const dataKind = typedArrayKind(data);
-      let values: Float32Array | Float64Array;
-      if (dataKind !== undefined) {
-        values = asFloats("dOutput.data", data, dataKind);
-      } else if (Array.isArray(data)) {
-        const length = data.length;
-        if (length !== size) throw new ValueError(`dOutput.data must have ${size} values, the size of the shape ${expected}. Received: dOutput.data.length=${length}`);
-        values = new Float64Array(size);
-        for (let i = 0; i < size; i++) {
-          const v: unknown = data[i];
-          if (typeof v !== "number") invalidArgument(`dOutput.data[${i}]`, "a number", v);
-          values[i] = v;
-        }
-      } else {
-        return invalidArgument("dOutput.data", "a Float32Array, Float64Array or an array of numbers", data);
-      }
-      if (values.length !== size) {
-        throw new ValueError(`dOutput.data must have ${size} values, the size of the shape ${expected}. Received: dOutput.data.length=${values.length}`);
-      }
-      return values;
-    }
-    return invalidArgument("dOutput", FLOATS, dOutput);
   }
 
   /** What the activity regularizer adds to the upstream gradient, its parameters read and checked once. */
@@ -247,7 +163,7 @@ export class Trainer {
     const dim = host.outputDim;
     const n = product(shape);
     const size = n * dim;
-    let upstream = this.readUpstream(dOutput, [...shape, dim]);
+    let upstream = readUpstream(dOutput, [...shape, dim]);
     // Reading dOutput may have run the caller's getters: they must not have replaced the lookup or disposed the layer.
     if (host.lastLookup() !== shape || host.live() !== mem) {
       throw new ValueError("backward(): the layer was used while dOutput was being read (by a getter of dOutput); the lookup to differentiate changed.");
@@ -294,24 +210,6 @@ export class Trainer {
       shape: [u, dim],
       denseShape: [host.inputDim, dim],
     };
-  }
-
-  /** `gradient.indices` and `gradient.values`, each read once, checked for type, length and detachment. */
-  private readGradient(gradient: unknown): GradientSource {
-    const { outputDim } = this.host;
-    if (gradient === null || typeof gradient !== "object") {
-      throw new ValueError(`gradient must be { indices: Int32Array, values: Float32Array } as backward() returns. Received: ${show(gradient)}`);
-    }
-    const { indices, values } = gradient as { indices: unknown; values: unknown };
-    if (typedArrayKind(indices) !== "Int32Array") invalidArgument("gradient.indices", "an Int32Array of row ids (as backward() returns)", indices);
-    if (typedArrayKind(values) !== "Float32Array") invalidArgument("gradient.values", "a Float32Array of gradient rows (as backward() returns)", values);
-    const ids = ownView("gradient.indices", indices, "Int32Array");
-    const rows = ownView("gradient.values", values, "Float32Array");
-    const count = ids.length;
-    if (rows.length !== count * outputDim) {
-      throw new ValueError(`gradient.values must have indices.length × outputDim = ${count} × ${outputDim} = ${count * outputDim} values. Received: ${rows.length}`);
-    }
-    return { indices: ids, values: rows, count };
   }
 
   /** The embeddings regularizer's gradient parameters, read once and checked for float32. */
@@ -393,7 +291,7 @@ export class Trainer {
     if (!Number.isSafeInteger(t)) throw new ValueError(`Layer "${host.name}" has taken ${t - 1} optimizer steps, the most a step count can hold.`);
     // 1. Read everything the step depends on, once: the optimizer, the gradient, the regularizer.
     const plan = planStep(optimizer, t);
-    let source = this.readGradient(gradient);
+    let source = readGradient(gradient, host.outputDim);
     const penalty = this.penaltyPlan();
     // The reads above may have run caller code (getters): the layer must still be alive.
     if (host.live() !== mem) throw new ValueError(`Layer "${host.name}" changed while applyGradients() read its arguments.`);
@@ -440,7 +338,7 @@ export class Trainer {
     new Float32Array(k.memory.buffer, inValues, u * dim).set(source.values);
     const bad = k.firstOutOfRange(inIds, u, rows);
     if (bad < u) {
-      if (fresh) this.spare = region;
+      if (fresh && region.bytes > 0) this.spare = region;
       throw new RangeError(`gradient.indices[${bad}] = ${new Int32Array(k.memory.buffer, inIds, u)[bad]} is not in [0, ${rows})`);
     }
     // 5. Mutate.
