@@ -8,6 +8,7 @@ import type { TableHandle } from "./core/memory.ts";
 import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
 import { standaloneTable } from "./core/memory.ts";
+import { ownView, typedArrayKind } from "./typed-arrays.ts";
 import { float32Number } from "./validate.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
 
@@ -166,11 +167,34 @@ export class FunctionConstraint implements Constraint {
     const view = () => new Float32Array(target.kernel.memory.buffer, target.ptr, n);
     const copy = view().slice();
     const result = this.fn({ data: copy, shape: [...target.shape] });
-    const values = result ?? copy;
-    if (values === null || typeof values !== "object" || values.length !== n) {
+    view().set(result === undefined ? copy : FunctionConstraint.numbers(result, n));
+  }
+
+  /** The function's result as `n` float32 values, each element read once; anything else is refused. */
+  private static numbers(values: unknown, n: number): Float32Array {
+    const refuse = (): never => {
       throw new ValueError(`The constraint function returned ${show(values)}; expected ${n} numbers (or nothing, after changing data in place).`);
+    };
+    const out = new Float32Array(n);
+    const kind = typedArrayKind(values);
+    if (kind !== undefined) {
+      if (kind !== "Float32Array" && kind !== "Float64Array") refuse();
+      const view = ownView("the constraint function's result", values, kind as "Float32Array" | "Float64Array");
+      if (view.length !== n) refuse();
+      out.set(view);
+      return out;
     }
-    view().set(values);
+    if (!Array.isArray(values)) refuse();
+    const list = values as unknown[];
+    if (list.length !== n) refuse();
+    for (let i = 0; i < n; i++) {
+      const v = list[i];
+      if (typeof v !== "number") {
+        throw new ValueError(`The constraint function returned a non-number at [${i}]: ${show(v)}; expected ${n} numbers.`);
+      }
+      out[i] = v;
+    }
+    return out;
   }
   apply(table: WeightTable): Float32Array {
     return applyToCopy(this, table);

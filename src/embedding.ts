@@ -378,7 +378,9 @@ export class Embedding {
    * rows looked up and their summed gradients (duplicates accumulate; positions masked by maskZero
    * still contribute, as in Keras). Adds the activity regularizer's gradient when one is set, and
    * divides by row frequency with `scaleGradByFreq`. Returns null for a layer with `trainable: false`.
-   * Uses the lookup's output region: a `lookupBuffer` view is spent afterwards.
+   * Repeatable: the lookup's output region is only read, so a `lookupBuffer` view still shows the
+   * output afterwards unless the call had to grow memory (which detaches it). Throws, changing nothing,
+   * for a `dOutput` of another size or element type (BigInt, integer) or on a detached buffer.
    */
   backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] } | TfjsTensorLike | OnnxTensorLike): SparseGradient | null {
     return this.transaction("backward", () => this.trainer.backward(dOutput));
@@ -389,7 +391,9 @@ export class Embedding {
    * summed): the embeddings regularizer's gradient is added (every row in "dense" mode, the gradient's
    * rows in "lazy" mode), the optimizer updates the table in WebAssembly, and the constraint is applied,
    * as Keras does after every step. The optimizer's state is kept beside the table; the first step
-   * makes it, after which earlier lookups cannot be passed to `backward` any more.
+   * makes it (all slots at once), after which earlier lookups cannot be passed to `backward` any more.
+   * A step that throws (a bad gradient, no room for the state, a constraint function that throws)
+   * leaves the table, the optimizer state, its step count and the last lookup as they were.
    */
   applyGradients(gradient: SparseGradient, optimizer: Optimizer): void {
     this.transaction("applyGradients", () => this.trainer.apply(gradient, optimizer));

@@ -32,7 +32,14 @@ export interface OptimizerState {
   slots: Record<string, Float32Array>;
 }
 
-function num(name: string, value: unknown, fallback: number, check: (v: number) => boolean = Number.isFinite, expected = "a finite number"): number {
+/** Finite once rounded to float32, as the kernel receives every hyper-parameter (1e39 is finite in float64 only). */
+const finiteInFloat32 = (v: number) => Number.isFinite(Math.fround(v));
+const nonNegative = (v: number) => finiteInFloat32(v) && v >= 0;
+const NON_NEGATIVE = "a number ≥ 0 that is finite in float32 (at most 3.4e38)";
+const unitInterval = (v: number) => v >= 0 && v <= 1;
+const beta = (v: number) => v >= 0 && v < 1;
+
+function num(name: string, value: unknown, fallback: number, check: (v: number) => boolean = nonNegative, expected = NON_NEGATIVE): number {
   if (value === undefined || value === null) return fallback;
   if (typeof value !== "number" || !check(value)) throw new ValueError(`${name} must be ${expected}. Received: ${name}=${show(value)}`);
   return value;
@@ -43,8 +50,6 @@ function checkMode(value: unknown): UpdateMode {
   if (value !== "dense" && value !== "lazy") throw new ValueError(`mode must be "dense" or "lazy". Received: mode=${show(value)}`);
   return value;
 }
-
-const nonNegative = (v: number) => Number.isFinite(v) && v >= 0;
 
 /** What every optimizer has: a learning rate, an update mode, optional decoupled weight decay. */
 export abstract class Optimizer implements Serializable {
@@ -60,9 +65,9 @@ export abstract class Optimizer implements Serializable {
 
   /** `args`: the constructor's own-property copy (see checkKeys). */
   protected constructor(args: Config, defaultLearningRate: number) {
-    this.learningRate = num("learningRate", args.learningRate, defaultLearningRate, nonNegative, "a finite number ≥ 0");
+    this.learningRate = num("learningRate", args.learningRate, defaultLearningRate);
     this.mode = checkMode(args.mode);
-    this.weightDecay = args.weightDecay === undefined || args.weightDecay === null ? null : num("weightDecay", args.weightDecay, 0, nonNegative, "a finite number ≥ 0");
+    this.weightDecay = args.weightDecay === undefined || args.weightDecay === null ? null : num("weightDecay", args.weightDecay, 0);
   }
 
   /** @internal The kernel's parameters for step `t` (1-based, as Keras' local_step). */
@@ -103,7 +108,7 @@ export class SGD extends Optimizer {
   constructor(args: { learningRate?: number; momentum?: number; nesterov?: boolean; weightDecay?: number | null; mode?: UpdateMode } = {}) {
     const a = checkKeys("SGD", args, ["learningRate", "momentum", "nesterov", "weightDecay", "mode"]);
     super(a, 0.01);
-    this.momentum = num("momentum", a.momentum, 0, (v) => v >= 0 && v <= 1, "a number in [0, 1]");
+    this.momentum = num("momentum", a.momentum, 0, unitInterval, "a number in [0, 1]");
     if (a.nesterov !== undefined && typeof a.nesterov !== "boolean") throw new ValueError(`nesterov must be a boolean. Received: nesterov=${show(a.nesterov)}`);
     this.nesterov = (a.nesterov as boolean | undefined) ?? false;
     this.slots = this.momentum !== 0 ? [{ name: "momentum", initial: 0 }] : [];
@@ -126,7 +131,8 @@ export class Adagrad extends Optimizer {
   constructor(args: { learningRate?: number; initialAccumulatorValue?: number; epsilon?: number; weightDecay?: number | null; mode?: UpdateMode } = {}) {
     const a = checkKeys("Adagrad", args, ["learningRate", "initialAccumulatorValue", "epsilon", "weightDecay", "mode"]);
     super(a, 0.001);
-    this.initialAccumulatorValue = num("initialAccumulatorValue", a.initialAccumulatorValue, 0.1, nonNegative, "a finite number ≥ 0");
+    this.initialAccumulatorValue = num("initialAccumulatorValue", a.initialAccumulatorValue, 0.1);
+    // ε keeps the denominator positive: a negative one could divide by zero.
     this.epsilon = num("epsilon", a.epsilon, 1e-7);
     this.slots = [{ name: "accumulator", initial: this.initialAccumulatorValue }];
   }
@@ -152,8 +158,10 @@ export class Adam extends Optimizer {
   constructor(args: { learningRate?: number; beta1?: number; beta2?: number; epsilon?: number; weightDecay?: number | null; mode?: UpdateMode } = {}) {
     const a = checkKeys("Adam", args, ["learningRate", "beta1", "beta2", "epsilon", "weightDecay", "mode"]);
     super(a, 0.001);
-    this.beta1 = num("beta1", a.beta1, 0.9);
-    this.beta2 = num("beta2", a.beta2, 0.999);
+    // Decay rates of moving averages: β = 1 would never update them, and 1 − βᵗ = 0 divides by zero.
+    this.beta1 = num("beta1", a.beta1, 0.9, beta, "a number in [0, 1)");
+    this.beta2 = num("beta2", a.beta2, 0.999, beta, "a number in [0, 1)");
+    // ε keeps the denominator positive: a negative one could divide by zero.
     this.epsilon = num("epsilon", a.epsilon, 1e-7);
   }
   stepParameters(t: number): StepParameters {
@@ -173,4 +181,80 @@ export class AdamW extends Adam {
     if (weightDecay === null) throw new ValueError("Argument `weight_decay` must be a float. Received: weight_decay=None");
     super({ ...args, weightDecay: (weightDecay as number | undefined) ?? 0.004 });
   }
+}
+
+/** @internal Everything one step needs from an optimizer, read once and checked (see `planStep`). */
+export interface StepPlan {
+  readonly className: string;
+  readonly kind: number;
+  readonly lazy: boolean;
+  /** Slot names and initial values, in the kernel's order (slot A, slot B). */
+  readonly slots: readonly { readonly name: string; readonly initial: number }[];
+  readonly parameters: Required<StepParameters>;
+  readonly weightDecay: number;
+}
+
+/** Slots each update rule reads and writes (SGD: one with momentum, none without). */
+function slotCount(kind: number, momentum: number): number {
+  return kind === OptimizerKind.SGD ? (momentum !== 0 ? 1 : 0) : kind === OptimizerKind.ADAGRAD ? 1 : 2;
+}
+
+/**
+ * @internal Reads every field a step of `optimizer` at step `t` uses exactly once (its fields are
+ * plain JavaScript properties a caller can reassign, and a subclass can make them getters) and
+ * checks them as the constructors do, so that the kernel never receives a value that would fill the
+ * table with NaN or ±Infinity, nor a slot layout that does not match its update rule.
+ */
+export function planStep(optimizer: Optimizer, t: number): StepPlan {
+  if (!(optimizer instanceof Optimizer)) {
+    throw new ValueError(`optimizer must be an SGD, Adagrad, Adam or AdamW optimizer. Received: optimizer=${show(optimizer)}`);
+  }
+  const className = optimizer.className;
+  const kind = optimizer.kind;
+  const mode = optimizer.mode;
+  const weightDecay = optimizer.weightDecay;
+  const slots = optimizer.slots;
+  const p = optimizer.stepParameters(t);
+  const owner = String(className);
+  if (typeof className !== "string") refuse(owner, "className", "a string", className);
+  if (kind !== OptimizerKind.SGD && kind !== OptimizerKind.ADAGRAD && kind !== OptimizerKind.ADAM) refuse(owner, "kind", "one of the kernel's update rules (0, 1, 2)", kind);
+  if (mode !== "dense" && mode !== "lazy") refuse(owner, "mode", '"dense" or "lazy"', mode);
+  if (p === null || typeof p !== "object") refuse(owner, "step parameters", "an object", p);
+  const parameters: Required<StepParameters> = { learningRate: 0, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false };
+  parameters.learningRate = checked(owner, "learningRate", p.learningRate, nonNegative, NON_NEGATIVE);
+  if (kind === OptimizerKind.SGD) {
+    parameters.momentum = checked(owner, "momentum", p.momentum ?? 0, unitInterval, "a number in [0, 1]");
+    const nesterov = p.nesterov ?? false;
+    if (typeof nesterov !== "boolean") refuse(owner, "nesterov", "a boolean", nesterov);
+    parameters.nesterov = nesterov;
+  } else if (kind === OptimizerKind.ADAGRAD) {
+    parameters.epsilon = checked(owner, "epsilon", p.epsilon, nonNegative, NON_NEGATIVE);
+  } else {
+    parameters.beta1 = checked(owner, "beta1", p.beta1, beta, "a number in [0, 1)");
+    parameters.beta2 = checked(owner, "beta2", p.beta2, beta, "a number in [0, 1)");
+    parameters.epsilon = checked(owner, "epsilon", p.epsilon, nonNegative, NON_NEGATIVE);
+    // lr · √(1 − β₂ᵗ) / (1 − β₁ᵗ) can exceed float32 even when lr does not.
+    parameters.alpha = checked(owner, "bias-corrected step size (learningRate · √(1 − beta2^t) / (1 − beta1^t))", p.alpha, nonNegative, NON_NEGATIVE);
+  }
+  const decay = weightDecay === null || weightDecay === undefined ? 0 : checked(owner, "weightDecay", weightDecay, nonNegative, NON_NEGATIVE);
+  const needed = slotCount(kind, parameters.momentum);
+  if (!Array.isArray(slots) || slots.length !== needed) refuse(owner, "slots", `${needed} slot descriptions for its update rule`, slots);
+  const copied: { name: string; initial: number }[] = [];
+  for (let i = 0; i < needed; i++) {
+    const slot = (slots as readonly { name: unknown; initial: unknown }[])[i];
+    const name = slot?.name;
+    const initial = slot?.initial;
+    if (typeof name !== "string") refuse(owner, `slots[${i}].name`, "a string", name);
+    copied.push({ name, initial: checked(owner, `slots[${i}].initial`, initial, nonNegative, NON_NEGATIVE) });
+  }
+  return { className: owner, kind, lazy: mode === "lazy", slots: copied, parameters, weightDecay: decay };
+}
+
+function refuse(owner: string, name: string, expected: string, value: unknown): never {
+  throw new ValueError(`${owner}'s ${name} must be ${expected}. Received: ${name}=${show(value)}`);
+}
+
+function checked(owner: string, name: string, value: unknown, ok: (v: number) => boolean, expected: string): number {
+  if (typeof value !== "number" || !ok(value)) refuse(owner, name, expected, value);
+  return value;
 }

@@ -1,12 +1,21 @@
 // Training one layer: the backward pass of its last lookup (a sparse gradient), optimizer steps on
 // its table in WebAssembly, and the optimizer state kept beside the table. The layer delegates here.
-import type { Constraint } from "./constraints.ts";
-import { ValueError, show } from "./errors.ts";
+//
+// Every call is a transaction. It reads the caller's data once (copied into WebAssembly memory, or
+// into JavaScript when the copy must outlive a change of layout), reads the optimizer's and the
+// regularizer's parameters once, checks them and the copy, reserves every byte it will use (the
+// optimizer's slots as one region, and the scratch of the step and of the constraint), and only
+// then changes the table, the slots and the step count. User code that runs after that point (a
+// constraint function or a custom Constraint) works on a table that is snapshotted first and
+// restored if it throws; built-in constraints cannot fail once their scratch is reserved.
+import { MaxNorm, MinMaxNorm, NonNeg, UnitNorm, type Constraint } from "./constraints.ts";
+import { ValueError, invalidArgument, show } from "./errors.ts";
 import type { TableHandle } from "./core/memory.ts";
-import { flatten } from "./input.ts";
-import { STEP_ARGS_BYTES, writeStepArgs } from "./core/kernel.ts";
+import { readGradient, readUpstream } from "./gradient-input.ts";
+import { ownView, typedArrayKind } from "./typed-arrays.ts";
+import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import type { Optimizer, OptimizerState } from "./optimizers.ts";
+import { planStep, type Optimizer, type OptimizerState, type StepPlan } from "./optimizers.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 
@@ -30,77 +39,118 @@ export interface TrainingHost {
 
 interface SlotState {
   optimizer: Optimizer;
+  className: string;
+  names: string[];
   ptrs: number[];
   iterations: number;
 }
 
+/** A persistent region holding an optimizer's slots, one after the other. */
+interface SlotRegion {
+  ptr: number;
+  bytes: number;
+}
+
 const nextPowerOfTwo = (n: number) => 2 ** Math.ceil(Math.log2(Math.max(16, n)));
+const align64 = (bytes: number) => Math.ceil(bytes / 64) * 64;
+const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+const finiteInFloat32 = (v: unknown): v is number => typeof v === "number" && Number.isFinite(Math.fround(v));
 
 /** Hands out consecutive 64-byte-aligned pieces of one scratch block. */
 function carve(base: number): (bytes: number) => number {
   let at = base;
   return (bytes) => {
     const p = at;
-    at += Math.ceil(bytes / 64) * 64;
+    at += align64(bytes);
     return p;
   };
 }
-const carvedSize = (...bytes: number[]) => bytes.reduce((a, b) => a + Math.ceil(b / 64) * 64, 0);
+const carvedSize = (...bytes: number[]) => bytes.reduce((a, b) => a + align64(b), 0);
+
+/** The built-in constraints: their code is ours, and with their scratch reserved they cannot throw. */
+const BUILT_IN_CONSTRAINTS: readonly object[] = [MaxNorm.prototype, UnitNorm.prototype, MinMaxNorm.prototype, NonNeg.prototype];
+function isBuiltInConstraint(c: Constraint): boolean {
+  return BUILT_IN_CONSTRAINTS.includes(Object.getPrototypeOf(c) as object) && !Object.hasOwn(c, "applyTo") && !Object.hasOwn(c, "applyToRows");
+}
+
+/** The activity regularizer's part of `backward`, its parameters read once. */
+type ActivityPlan =
+  | { kind: "none" }
+  | { kind: "sums"; l1: number; l2: number; batch: number }
+  | { kind: "rows" | "columns"; coef: number };
+
+/** The embeddings regularizer's part of a step, its parameters read once. */
+interface PenaltyPlan {
+  l1: number;
+  l2: number;
+  orthogonal: { mode: "rows" | "columns"; coef: number } | null;
+}
+
+/** Contents of the index and output regions, kept while a first step may still be rolled back. */
+interface SavedLookupRegions {
+  indices: Int32Array;
+  output: Float32Array;
+}
+
+/** Copies of the table and slots, taken before user code that may throw runs on them. */
+interface Snapshot {
+  table: Float32Array;
+  slots: Float32Array[];
+}
 
 export class Trainer {
   private state: SlotState | undefined;
+  /** A slot region left by a first step that was rolled back, reused by the next first step. */
+  private spare: SlotRegion | undefined;
+  /** The call in progress, while it may run user code (re-entering the trainer then is refused). */
+  private busy: string | null = null;
 
   constructor(private readonly host: TrainingHost) {}
 
-  /** The upstream gradient as flat float values of the last lookup's output shape. */
-  private readUpstream(dOutput: unknown, outputShape: number[]): ArrayLike<number> {
-    const size = outputShape.reduce((a, b) => a * b, 1);
-    if (dOutput instanceof Float32Array || dOutput instanceof Float64Array) {
-      if (dOutput.length !== size) {
-        throw new ValueError(`dOutput must have ${size} values, the size of the last lookup's output [${outputShape.join(", ")}]. Received: dOutput.length=${dOutput.length}`);
-      }
-      return dOutput;
+  private enter<T>(what: string, run: () => T): T {
+    if (this.busy !== null) {
+      throw new ValueError(
+        `${what} was called on layer "${this.host.name}" while its ${this.busy} is running (from a constraint, regularizer, ` +
+          `optimizer or gradient callback): the layer's table and optimizer state are being changed. Call it after ${this.busy} returns.`,
+      );
     }
-    const flat = flatten(dOutput);
-    const same = flat.shape.length === outputShape.length && flat.shape.every((d, i) => d === outputShape[i]);
-    if (!same) {
-      throw new ValueError(`dOutput must have the shape of the last lookup's output, [${outputShape.join(", ")}]. Received: shape [${flat.shape.join(", ")}]`);
+    this.busy = what;
+    try {
+      return run();
+    } finally {
+      this.busy = null;
     }
-    return flat.data as ArrayLike<number>;
   }
 
-  /** The gradient of the activity penalty with respect to the output (n × dim), or null. */
-  private activityGradient(mem: KernelMemory, shape: readonly number[], n: number): Float32Array | null {
+  /** What the activity regularizer adds to the upstream gradient, its parameters read and checked once. */
+  private activityPlan(shape: readonly number[], n: number): ActivityPlan {
     const reg = this.host.activityRegularizer;
-    if (reg === null) return null;
     const dim = this.host.outputDim;
+    if (reg === null) return { kind: "none" };
+    // Keras divides the penalty by the output's first dimension (divide_no_nan: nothing for an empty batch).
     const batch = shape.length > 0 ? shape[0]! : dim;
-    if (batch === 0) return null;
+    if (batch === 0) return { kind: "none" };
     if (isSumsRegularizer(reg)) {
       const [l1, l2] = reg.factors();
-      const y = mem.output().subarray(0, n * dim);
-      const g = new Float32Array(n * dim);
-      for (let i = 0; i < g.length; i++) g[i] = (l1 * Math.sign(y[i]!) + 2 * l2 * y[i]!) / batch;
-      return g;
+      if (typeof l1 !== "number" || !Number.isFinite(l1)) invalidArgument("the activity regularizer's l1", "a finite number", l1);
+      if (typeof l2 !== "number" || !Number.isFinite(l2)) invalidArgument("the activity regularizer's l2", "a finite number", l2);
+      return { kind: "sums", l1, l2, batch };
     }
     if (reg instanceof OrthogonalRegularizer) {
+      const mode = reg.mode;
+      if (mode !== "rows" && mode !== "columns") invalidArgument("the activity regularizer's mode", '"rows" or "columns"', mode);
       // The output is (n, dim) (its rank was checked by the lookup); the penalty's exact gradient.
       const coef = reg.pairCoefficient([n, dim]) / batch;
-      if (reg.mode === "rows") {
-        const take = carve(mem.scratch(carvedSize(n * 8, n * dim * 4)));
-        const norms = take(n * 8), out = take(n * dim * 4);
-        mem.kernel.orthogonalRowsGradient(mem.outputPtr, n, dim, 0, n, coef, norms, out);
-        return new Float32Array(mem.kernel.memory.buffer, out, n * dim).slice();
-      }
-      const take = carve(mem.scratch(carvedSize(dim * dim * 8, dim * dim * 4 + dim * 16, n * dim * 4)));
-      const gram = take(dim * dim * 8), aux = take(dim * dim * 4 + dim * 16), out = take(n * dim * 4);
-      mem.kernel.orthogonalColumnsGradient(mem.outputPtr, n, dim, 0, n, coef, gram, aux, out);
-      return new Float32Array(mem.kernel.memory.buffer, out, n * dim).slice();
+      return { kind: mode, coef };
     }
     throw new ValueError(`backward() cannot differentiate the activity regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
   }
 
   backward(dOutput: unknown): SparseGradient | null {
+    return this.enter("backward()", () => this.differentiate(dOutput));
+  }
+
+  private differentiate(dOutput: unknown): SparseGradient | null {
     const host = this.host;
     const mem = host.live();
     const shape = host.lastLookup();
@@ -111,19 +161,49 @@ export class Trainer {
       );
     }
     const dim = host.outputDim;
-    const n = shape.reduce((a, b) => a * b, 1);
-    const upstream = this.readUpstream(dOutput, [...shape, dim]);
+    const n = product(shape);
+    const size = n * dim;
+    let upstream = readUpstream(dOutput, [...shape, dim]);
+    // Reading dOutput may have run the caller's getters: they must not have replaced the lookup or disposed the layer.
+    if (host.lastLookup() !== shape || host.live() !== mem) {
+      throw new ValueError("backward(): the layer was used while dOutput was being read (by a getter of dOutput); the lookup to differentiate changed.");
+    }
     if (!host.trainable) return null;
-    const activity = this.activityGradient(mem, shape, n);
-    // The upstream gradient goes where the output was (the lookup's output view is spent).
-    const staged = mem.output();
-    staged.set(upstream);
-    if (activity !== null) for (let i = 0; i < activity.length; i++) staged[i]! += activity[i]!;
+    const activity = this.activityPlan(shape, n);
+    // A view of this layer's own memory would be detached when the scratch below grows it.
+    if (upstream.buffer === mem.memory.buffer) upstream = upstream.slice();
     const cap = nextPowerOfTwo(2 * n);
-    const take = carve(mem.scratch(carvedSize(cap * 8, n * 4, n * dim * 4, n * 4)));
-    const hash = take(cap * 8), ids = take(n * 4), grads = take(n * dim * 4), counts = take(n * 4);
-    const u = mem.kernel.sparseGradient(mem.indexPtr, n, dim, mem.outputPtr, hash, cap, ids, grads, counts, host.scaleGradByFreq ? 1 : 0);
-    const buffer = mem.kernel.memory.buffer;
+    const activityBytes =
+      activity.kind === "rows" ? [n * 8, size * 4] : activity.kind === "columns" ? [dim * dim * 8, dim * dim * 4 + dim * 16, size * 4] : [];
+    // The upstream gradient is staged in scratch, never in the output region: the lookup's output
+    // (which the activity gradient reads, and a lookupBuffer view shows) stays as it was, so
+    // backward can be repeated.
+    const take = carve(mem.scratch(carvedSize(size * 4, cap * 8, n * 4, size * 4, n * 4, ...activityBytes)));
+    const staged = take(size * 4), hash = take(cap * 8), ids = take(n * 4), grads = take(size * 4), counts = take(n * 4);
+    const k = mem.kernel;
+    const stagedView = new Float32Array(k.memory.buffer, staged, size);
+    stagedView.set(upstream);
+    if (activity.kind === "sums") {
+      const { l1, l2, batch } = activity;
+      const y = mem.output();
+      // d/dy of l1·|y| + l2·y², divided by the batch (rounded to float32 as the kernel's sum would be).
+      for (let i = 0; i < size; i++) stagedView[i]! += Math.fround((l1 * Math.sign(y[i]!) + 2 * l2 * y[i]!) / batch);
+    } else if (activity.kind !== "none") {
+      let out: number;
+      if (activity.kind === "rows") {
+        const norms = take(n * 8);
+        out = take(size * 4);
+        k.orthogonalRowsGradient(mem.outputPtr, n, dim, 0, n, activity.coef, norms, out);
+      } else {
+        const gram = take(dim * dim * 8), aux = take(dim * dim * 4 + dim * 16);
+        out = take(size * 4);
+        k.orthogonalColumnsGradient(mem.outputPtr, n, dim, 0, n, activity.coef, gram, aux, out);
+      }
+      const extra = new Float32Array(k.memory.buffer, out, size);
+      for (let i = 0; i < size; i++) stagedView[i]! += extra[i]!;
+    }
+    const u = k.sparseGradient(mem.indexPtr, n, dim, staged, hash, cap, ids, grads, counts, host.scaleGradByFreq ? 1 : 0);
+    const buffer = k.memory.buffer;
     return {
       indices: new Int32Array(buffer, ids, u).slice(),
       values: new Float32Array(buffer, grads, u * dim).slice(),
@@ -132,122 +212,265 @@ export class Trainer {
     };
   }
 
-  private checkGradient(gradient: SparseGradient): number {
-    const { inputDim, outputDim } = this.host;
-    if (gradient === null || typeof gradient !== "object" || !(gradient.indices instanceof Int32Array) || !(gradient.values instanceof Float32Array)) {
-      throw new ValueError(`gradient must be { indices: Int32Array, values: Float32Array } as backward() returns. Received: ${show(gradient)}`);
-    }
-    const u = gradient.indices.length;
-    if (gradient.values.length !== u * outputDim) {
-      throw new ValueError(`gradient.values must have indices.length × outputDim = ${u} × ${outputDim} = ${u * outputDim} values. Received: ${gradient.values.length}`);
-    }
-    for (let k = 0; k < u; k++) {
-      const r = gradient.indices[k]!;
-      if (r < 0 || r >= inputDim) throw new RangeError(`gradient.indices[${k}] = ${r} is not in [0, ${inputDim})`);
-    }
-    return u;
-  }
-
-  /** The layer's slots for `optimizer`, made (zeroed or at their initial value) on first use. */
-  private slotsFor(optimizer: Optimizer, mem: KernelMemory): SlotState {
-    if (this.state !== undefined) {
-      if (this.state.optimizer !== optimizer) {
+  /** The embeddings regularizer's gradient parameters, read once and checked for float32. */
+  private penaltyPlan(): PenaltyPlan {
+    const reg = this.host.embeddingsRegularizer;
+    const { inputDim: rows, outputDim: dim } = this.host;
+    if (reg === null) return { l1: 0, l2: 0, orthogonal: null };
+    const float32 = (name: string, value: unknown): number => {
+      if (!finiteInFloat32(value)) {
         throw new ValueError(
-          `Layer "${this.host.name}" is already trained by another optimizer (${this.state.optimizer.className}); use one optimizer per layer.`,
+          `The embeddings regularizer's ${name} must be finite in float32 (at most 3.4e38): an optimizer step applies it to float32 weights. Received: ${name}=${show(value)}`,
         );
       }
-      return this.state;
+      return value;
+    };
+    if (isSumsRegularizer(reg)) {
+      const [l1, l2] = reg.factors();
+      float32("l1", l1);
+      // The kernel multiplies the weights by 2·l2 in float32.
+      float32("l2", l2);
+      float32("2 × l2", 2 * l2);
+      return { l1, l2, orthogonal: null };
     }
+    if (reg instanceof OrthogonalRegularizer) {
+      const mode = reg.mode;
+      if (mode !== "rows" && mode !== "columns") invalidArgument("the embeddings regularizer's mode", '"rows" or "columns"', mode);
+      float32("factor", reg.factor);
+      return { l1: 0, l2: 0, orthogonal: { mode, coef: reg.pairCoefficient([rows, dim]) } };
+    }
+    throw new ValueError(`An optimizer step cannot differentiate the embeddings regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
+  }
+
+  /** Throws unless `optimizer` may train this layer (one optimizer per layer). */
+  private checkOwner(optimizer: Optimizer): void {
+    if (this.state !== undefined && this.state.optimizer !== optimizer) {
+      throw new ValueError(
+        `Layer "${this.host.name}" is already trained by another optimizer (${this.state.className}); use one optimizer per layer.`,
+      );
+    }
+  }
+
+  /**
+   * The region for `plan`'s slots on a first step: a spare one left by a rolled-back first step, or
+   * one new persistent region for all of them (all or nothing), reserved together with `scratchAfter`.
+   */
+  private slotRegion(mem: KernelMemory, plan: StepPlan, scratchAfter: number): SlotRegion {
+    const bytes = align64(this.host.inputDim * this.host.outputDim * 4) * plan.slots.length;
+    if (bytes === 0) return { ptr: 0, bytes: 0 };
+    if (this.spare !== undefined && this.spare.bytes >= bytes) return this.spare;
+    const what = `${plan.className}'s ${plan.slots.map((s) => s.name).join(" and ")} slot${plan.slots.length > 1 ? "s" : ""}`;
+    return { ptr: mem.persistent(bytes, what, scratchAfter), bytes };
+  }
+
+  /** Sets every slot of a region just taken to its initial value. */
+  private initializeSlots(mem: KernelMemory, plan: StepPlan, ptrs: readonly number[], zeroed: boolean): void {
     const count = this.host.inputDim * this.host.outputDim;
-    const ptrs = optimizer.slots.map((slot) => {
-      const ptr = mem.persistent(count * 4, `${optimizer.className}'s ${slot.name} slot`);
-      if (slot.initial !== 0) mem.kernel.fillF32(ptr, count, slot.initial);
-      return ptr;
+    plan.slots.forEach((slot, i) => {
+      if (slot.initial !== 0 || !zeroed) mem.kernel.fillF32(ptrs[i]!, count, slot.initial);
     });
-    this.host.forgetLookups();
-    this.state = { optimizer, ptrs, iterations: 0 };
-    return this.state;
+  }
+
+  private slotPointers(region: SlotRegion, slots: number): number[] {
+    const stride = align64(this.host.inputDim * this.host.outputDim * 4);
+    return Array.from({ length: slots }, (_, i) => region.ptr + i * stride);
   }
 
   apply(gradient: SparseGradient, optimizer: Optimizer): void {
+    this.enter("applyGradients()", () => this.step(gradient, optimizer));
+  }
+
+  private step(gradient: SparseGradient, optimizer: Optimizer): void {
     const host = this.host;
     const mem = host.live();
     if (!host.trainable) throw new ValueError(`Layer "${host.name}" is not trainable (trainable: false); its table cannot be updated.`);
-    const u = this.checkGradient(gradient);
-    const reg = host.embeddingsRegularizer;
-    if (reg !== null && !isSumsRegularizer(reg) && !(reg instanceof OrthogonalRegularizer)) {
-      throw new ValueError(`An optimizer step cannot differentiate the embeddings regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
-    }
-    const state = this.slotsFor(optimizer, mem);
+    this.checkOwner(optimizer);
+    const state = this.state;
+    const first = state === undefined;
+    const t = (state?.iterations ?? 0) + 1;
+    if (!Number.isSafeInteger(t)) throw new ValueError(`Layer "${host.name}" has taken ${t - 1} optimizer steps, the most a step count can hold.`);
+    // 1. Read everything the step depends on, once: the optimizer, the gradient, the regularizer.
+    const plan = planStep(optimizer, t);
+    let source = readGradient(gradient, host.outputDim);
+    const penalty = this.penaltyPlan();
+    // The reads above may have run caller code (getters): the layer must still be alive.
+    if (host.live() !== mem) throw new ValueError(`Layer "${host.name}" changed while applyGradients() read its arguments.`);
+    const constraint = host.embeddingsConstraint;
+    const userConstraint = constraint !== null && !isBuiltInConstraint(constraint);
     const { inputDim: rows, outputDim: dim } = host;
-    const lazy = optimizer.mode === "lazy";
+    const { lazy } = plan;
+    const u = source.count;
     const cap = nextPowerOfTwo(2 * u);
-    const orthogonal = reg instanceof OrthogonalRegularizer ? reg : null;
+    const orthogonal = penalty.orthogonal;
     const extraRows = orthogonal === null ? 0 : lazy ? u : rows;
     const orthoScratch = orthogonal === null ? 0 : orthogonal.mode === "rows" ? rows * 8 : dim * dim * 12 + dim * 16;
-    const take = carve(mem.scratch(carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4, extraRows * dim * 4, orthoScratch)));
+    const stepBytes = carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4, extraRows * dim * 4, orthoScratch);
+    // A built-in per-column constraint takes dim × 12 bytes of scratch (constraints.ts): reserved here, so it cannot fail later.
+    const scratchBytes = Math.max(stepBytes, constraint !== null && !userConstraint ? dim * 12 : 0);
+    // 2. A first step moves the lookup regions and the scratch (the slots go before them), and views
+    // of this layer's own memory are detached by growth: then the gradient is copied and checked in
+    // JavaScript before anything is reserved.
+    const ownMemory = source.indices.buffer === mem.memory.buffer || source.values.buffer === mem.memory.buffer;
+    if (first || ownMemory) {
+      const indices = new Int32Array(u);
+      indices.set(source.indices);
+      const values = new Float32Array(u * dim);
+      values.set(source.values);
+      source = { indices, values, count: u };
+      for (let i = 0; i < u; i++) {
+        const r = indices[i]!;
+        if (r < 0 || r >= rows) throw new RangeError(`gradient.indices[${i}] = ${r} is not in [0, ${rows})`);
+      }
+    }
+    // 3. Reserve: the slots (first step) and the scratch, together.
+    const saved = first && userConstraint ? this.saveLookupRegions(mem) : undefined;
+    const region = first ? this.slotRegion(mem, plan, scratchBytes) : undefined;
+    const fresh = region !== undefined && region !== this.spare;
+    // Grows memory only when no new region was reserved with it; a failure then has changed nothing.
+    const take = carve(mem.scratch(scratchBytes));
+    const k = mem.kernel;
     const args = take(STEP_ARGS_BYTES);
     const inIds = take(u * 4), inValues = take(u * dim * 4), hash = take(cap * 8), ids = take(u * 4), grads = take(u * dim * 4);
     const extra = extraRows > 0 ? take(extraRows * dim * 4) : 0;
     const work = orthoScratch > 0 ? take(orthoScratch) : 0;
-    const k = mem.kernel;
-    new Int32Array(k.memory.buffer, inIds, u).set(gradient.indices);
-    new Float32Array(k.memory.buffer, inValues, u * dim).set(gradient.values);
+    // 4. Copy the caller's data (its only read), and check the copy.
+    new Int32Array(k.memory.buffer, inIds, u).set(source.indices);
+    new Float32Array(k.memory.buffer, inValues, u * dim).set(source.values);
+    const bad = k.firstOutOfRange(inIds, u, rows);
+    if (bad < u) {
+      if (fresh && region.bytes > 0) this.spare = region;
+      throw new RangeError(`gradient.indices[${bad}] = ${new Int32Array(k.memory.buffer, inIds, u)[bad]} is not in [0, ${rows})`);
+    }
+    // 5. Mutate.
+    const ptrs = region !== undefined ? this.slotPointers(region, plan.slots.length) : state!.ptrs;
+    if (region !== undefined) this.initializeSlots(mem, plan, ptrs, fresh);
+    const snapshot = userConstraint ? this.snapshot(mem, first ? [] : ptrs) : undefined;
     // Merges duplicate ids (a hand-made gradient may repeat rows) and builds the row → slot hash.
     const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
     if (orthogonal !== null) {
       const list = lazy ? ids : 0;
       const m = lazy ? distinct : rows;
-      const coef = orthogonal.pairCoefficient([rows, dim]);
-      if (orthogonal.mode === "rows") k.orthogonalRowsGradient(mem.tablePtr, rows, dim, list, m, coef, work, extra);
-      else k.orthogonalColumnsGradient(mem.tablePtr, rows, dim, list, m, coef, work, work + dim * dim * 8, extra);
+      if (orthogonal.mode === "rows") k.orthogonalRowsGradient(mem.tablePtr, rows, dim, list, m, orthogonal.coef, work, extra);
+      else k.orthogonalColumnsGradient(mem.tablePtr, rows, dim, list, m, orthogonal.coef, work, work + dim * dim * 8, extra);
     }
-    const [l1, l2] = reg !== null && isSumsRegularizer(reg) ? reg.factors() : [0, 0];
-    const t = state.iterations + 1;
     writeStepArgs(k.memory, args, {
-      kind: optimizer.kind, lazy, table: mem.tablePtr, rows, dim, slotA: state.ptrs[0] ?? 0, slotB: state.ptrs[1] ?? 0,
-      ids, grads, count: distinct, hash, hashCapacity: cap, extra, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false,
-      ...optimizer.stepParameters(t), l1, l2, weightDecay: optimizer.weightDecay ?? 0,
+      kind: plan.kind, lazy, table: mem.tablePtr, rows, dim, slotA: ptrs[0] ?? 0, slotB: ptrs[1] ?? 0,
+      ids, grads, count: distinct, hash, hashCapacity: cap, extra, ...plan.parameters,
+      l1: penalty.l1, l2: penalty.l2, weightDecay: plan.weightDecay,
     });
     k.optimizerStep(args);
-    state.iterations = t;
     // Keras applies the constraint after every step. A lazy step changed only the listed rows, so a
     // per-row constraint needs only those; axis-0 (per-column) constraints see the whole table.
-    const constraint = host.embeddingsConstraint;
     if (constraint !== null) {
-      const target = host.tableTarget(mem);
-      if (!(lazy && constraint.applyToRows?.(target, ids, distinct))) constraint.applyTo(target);
+      try {
+        const target = host.tableTarget(mem);
+        if (!(lazy && constraint.applyToRows?.(target, ids, distinct))) constraint.applyTo(target);
+      } catch (error) {
+        this.restore(mem, snapshot, first ? [] : ptrs);
+        if (first) {
+          if (region !== undefined && region.bytes > 0) this.spare = region;
+          if (saved !== undefined) this.restoreLookupRegions(mem, saved);
+        }
+        throw error;
+      }
     }
+    // 6. Commit.
+    if (first) {
+      if (region === this.spare) this.spare = undefined;
+      this.state = { optimizer, className: plan.className, names: plan.slots.map((s) => s.name), ptrs, iterations: t };
+      host.forgetLookups();
+    } else {
+      state.iterations = t;
+    }
+  }
+
+  /** Copies of the index and output regions (a first step moves them; a rollback puts them back). */
+  private saveLookupRegions(mem: KernelMemory): SavedLookupRegions {
+    return { indices: mem.indices().slice(), output: mem.output().slice() };
+  }
+
+  private restoreLookupRegions(mem: KernelMemory, saved: SavedLookupRegions): void {
+    const indices = mem.indices();
+    const output = mem.output();
+    indices.set(saved.indices.subarray(0, Math.min(indices.length, saved.indices.length)));
+    output.set(saved.output.subarray(0, Math.min(output.length, saved.output.length)));
+    const shape = this.host.lastLookup();
+    // Only when the slots left less room than the last lookup took (a table close to 4 GiB).
+    if (shape !== null && product(shape) > mem.capacity) this.host.forgetLookups();
+  }
+
+  private snapshot(mem: KernelMemory, slotPtrs: readonly number[]): Snapshot {
+    const count = this.host.inputDim * this.host.outputDim;
+    const buffer = mem.kernel.memory.buffer;
+    return { table: mem.table().slice(), slots: slotPtrs.map((p) => new Float32Array(buffer, p, count).slice()) };
+  }
+
+  private restore(mem: KernelMemory, snapshot: Snapshot | undefined, slotPtrs: readonly number[]): void {
+    if (snapshot === undefined) return;
+    const count = this.host.inputDim * this.host.outputDim;
+    mem.table().set(snapshot.table);
+    slotPtrs.forEach((p, i) => new Float32Array(mem.kernel.memory.buffer, p, count).set(snapshot.slots[i]!));
   }
 
   getState(optimizer: Optimizer): OptimizerState | null {
     const mem = this.host.live();
-    if (this.state === undefined || this.state.optimizer !== optimizer) return null;
+    const state = this.state;
+    if (state === undefined || state.optimizer !== optimizer) return null;
     const count = this.host.inputDim * this.host.outputDim;
     const slots: Record<string, Float32Array> = {};
-    optimizer.slots.forEach((slot, i) => {
-      slots[slot.name] = new Float32Array(mem.kernel.memory.buffer, this.state!.ptrs[i]!, count).slice();
+    state.names.forEach((name, i) => {
+      slots[name] = new Float32Array(mem.kernel.memory.buffer, state.ptrs[i]!, count).slice();
     });
-    return { className: optimizer.className, iterations: this.state.iterations, slots };
+    return { className: state.className, iterations: state.iterations, slots };
   }
 
   setState(optimizer: Optimizer, saved: OptimizerState): void {
-    const mem = this.host.live();
-    const count = this.host.inputDim * this.host.outputDim;
-    if (saved === null || typeof saved !== "object" || saved.className !== optimizer.className) {
-      throw new ValueError(`This state was saved by ${show((saved as OptimizerState | null)?.className)}, not ${optimizer.className}.`);
+    this.enter("setOptimizerState()", () => this.restoreState(optimizer, saved));
+  }
+
+  private restoreState(optimizer: Optimizer, saved: OptimizerState): void {
+    const host = this.host;
+    const mem = host.live();
+    const count = host.inputDim * host.outputDim;
+    const plan = planStep(optimizer, 1);
+    if (saved === null || typeof saved !== "object") invalidArgument("state", "an object { className, iterations, slots } from getOptimizerState", saved);
+    const { className, iterations, slots } = saved as { className: unknown; iterations: unknown; slots: unknown };
+    if (className !== plan.className) throw new ValueError(`This state was saved by ${show(className)}, not ${plan.className}.`);
+    if (typeof iterations !== "number" || !Number.isSafeInteger(iterations) || iterations < 0) {
+      throw new ValueError(`state.iterations must be a non-negative integer. Received: ${show(iterations)}`);
     }
-    if (!Number.isSafeInteger(saved.iterations) || saved.iterations < 0) {
-      throw new ValueError(`state.iterations must be a non-negative integer. Received: ${show(saved.iterations)}`);
-    }
-    for (const slot of optimizer.slots) {
-      const values = saved.slots?.[slot.name];
-      if (!(values instanceof Float32Array) || values.length !== count) {
-        throw new ValueError(`state.slots.${slot.name} must be a Float32Array of ${count} values (inputDim × outputDim).`);
+    this.checkOwner(optimizer);
+    if (slots === null || typeof slots !== "object") invalidArgument("state.slots", "an object of Float32Array slot tables", slots);
+    // Each slot is copied once, then the copy is checked: Adagrad's accumulator and Adam's velocity
+    // are sums and averages of squares (≥ 0, or √ gives NaN); every slot must be finite.
+    const copies = plan.slots.map((slot, i) => {
+      const values: unknown = (slots as Record<string, unknown>)[slot.name];
+      const name = `state.slots.${slot.name}`;
+      if (typedArrayKind(values) !== "Float32Array") {
+        throw new ValueError(`${name} must be a Float32Array of ${count} values (inputDim × outputDim). Received: ${show(values)}`);
       }
+      const view = ownView(name, values, "Float32Array");
+      if (view.length !== count) throw new ValueError(`${name} must be a Float32Array of ${count} values (inputDim × outputDim). Received: ${view.length} values`);
+      const copy = new Float32Array(count);
+      copy.set(view);
+      const squares = (plan.kind === OptimizerKind.ADAGRAD && i === 0) || (plan.kind === OptimizerKind.ADAM && i === 1);
+      for (let j = 0; j < count; j++) {
+        const v = copy[j]!;
+        if (!Number.isFinite(v) || (squares && v < 0)) {
+          throw new ValueError(`${name}[${j}] = ${v} is not a valid ${slot.name}: expected a finite number${squares ? " ≥ 0" : ""}.`);
+        }
+      }
+      return copy;
+    });
+    const region = this.state === undefined ? this.slotRegion(mem, plan, 0) : undefined;
+    const ptrs = region !== undefined ? this.slotPointers(region, plan.slots.length) : this.state!.ptrs;
+    copies.forEach((copy, i) => new Float32Array(mem.kernel.memory.buffer, ptrs[i]!, count).set(copy));
+    if (this.state === undefined) {
+      if (region === this.spare) this.spare = undefined;
+      this.state = { optimizer, className: plan.className, names: plan.slots.map((s) => s.name), ptrs, iterations };
+      host.forgetLookups();
+    } else {
+      this.state.iterations = iterations;
     }
-    const state = this.slotsFor(optimizer, mem);
-    optimizer.slots.forEach((slot, i) => new Float32Array(mem.kernel.memory.buffer, state.ptrs[i]!, count).set(saved.slots[slot.name]!));
-    state.iterations = saved.iterations;
   }
 }

@@ -237,22 +237,26 @@ export class KernelMemory {
   /**
    * A zeroed region of `bytes` kept for the layer's life, placed after the table and earlier
    * persistent regions; the transient regions move up (their contents are not kept). Throws before
-   * changing anything when it cannot fit.
+   * changing anything when it cannot fit, together with `scratchAfter` bytes of scratch behind the
+   * moved transient regions (what the caller's next `scratch()` will ask for), so that a call needing
+   * both gets both or neither.
    */
-  persistent(bytes: number, name: string): number {
+  persistent(bytes: number, name: string, scratchAfter = 0): number {
     const ptr = this.persistentEnd + this.guard;
     const end = alignUp(ptr + bytes) + this.guard;
     const minCapacity = this.capacity === 0 ? 0 : 1;
-    if (end + this.transientBytes(this.dim, minCapacity, this.guard) > MAX_MEMORY_BYTES) {
+    if (end + this.transientBytes(this.dim, minCapacity, this.guard) + scratchAfter > MAX_MEMORY_BYTES) {
       throw new RangeError(
-        `This layer needs ${bytes} more bytes (${formatBytes(bytes)}) for ${name} beside its ${this.rows} × ${this.dim} table, ` +
-          `more than its WebAssembly memory (4 GiB) can hold.`,
+        `This layer needs ${bytes} more bytes (${formatBytes(bytes)}) for ${name}` +
+          (scratchAfter > 0 ? ` and ${scratchAfter} bytes of scratch memory` : "") +
+          ` beside its ${this.rows} × ${this.dim} table, more than its WebAssembly memory (4 GiB) can hold. Nothing was allocated.`,
       );
     }
-    const capacity = minCapacity === 0 ? 0 : Math.max(1, Math.min(this.capacity, this.fittingPositions(end, this.dim, this.guard)));
+    const fitting = this.fittingPositions(end + scratchAfter, this.dim, this.guard);
+    const capacity = minCapacity === 0 ? 0 : Math.max(1, Math.min(this.capacity, fitting));
     // Everything the new layout needs is grown before any field changes, so a failure leaves the
     // memory's layout (and every region in it) as it was.
-    this.ensureBytes(end + this.transientBytes(this.dim, capacity, this.guard), name);
+    this.ensureBytes(end + this.transientBytes(this.dim, capacity, this.guard) + scratchAfter, name);
     new Uint8Array(this.memory.buffer, ptr, end - ptr).fill(0);
     this.persistentEnd = end;
     this.regions.push([name, ptr, bytes]);
