@@ -8,7 +8,7 @@ import type { TableHandle } from "./core/memory.ts";
 import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
 import { standaloneTable } from "./core/memory.ts";
-import { ownView, typedArrayKind } from "./typed-arrays.ts";
+import { ownView, typedArrayName } from "./typed-arrays.ts";
 import { float32Number } from "./validate.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
 
@@ -176,7 +176,7 @@ export class FunctionConstraint implements Constraint {
       throw new ValueError(`The constraint function returned ${show(values)}; expected ${n} numbers (or nothing, after changing data in place).`);
     };
     const out = new Float32Array(n);
-    const kind = typedArrayKind(values);
+    const kind = typedArrayName(values);
     if (kind !== undefined) {
       if (kind !== "Float32Array" && kind !== "Float64Array") refuse();
       const view = ownView("the constraint function's result", values, kind as "Float32Array" | "Float64Array");

@@ -9,7 +9,7 @@ import { isPlainObject } from "./validate.ts";
 
 const LAYER_KEYS = new Set([
   "name", "trainable", "dtype", "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer",
-  "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength", "maxNorm", "normType", "scaleGradByFreq",
+  "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
 ]);
 
 /** Keys Keras or TF.js write that carry nothing for this layer when neutral. */

@@ -14,6 +14,7 @@ import { Trainer } from "./training.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
 import { addDispose } from "./disposable.ts";
+import { typedArrayInfo } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
 import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } from "./io/source.ts";
 
@@ -24,7 +25,7 @@ import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts"
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
-  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
+  "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
 ] as const;
 
 /** Set by `Embedding.create` around its `new Embedding`: the constructor leaves the fill's steps here. */
@@ -50,6 +51,19 @@ function checkNormType(value: unknown): number {
   if (value === INFINITE_NORM) return Infinity;
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
   return value;
+}
+
+function checkPaddingIdx(value: unknown, inputDim: number): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < -inputDim || value >= inputDim) {
+    invalidArgument("paddingIdx", `an integer in [-inputDim, inputDim) = [${-inputDim}, ${inputDim})`, value);
+  }
+  return value < 0 ? value + inputDim : value;
+}
+
+/** The initializer's fill steps, then (PyTorch) the padding row set to zeros. */
+function* zeroingPadding(steps: Iterator<number, void, undefined>, mem: KernelMemory, paddingIdx: number | null, dim: number): Generator<number, void, undefined> {
+  for (let step = steps.next(); !step.done; step = steps.next()) yield step.value;
+  if (paddingIdx !== null) mem.table().fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
 }
 
 function checkDtype(value: unknown): "float32" {
@@ -83,6 +97,8 @@ export class Embedding {
   readonly normType: number;
   /** PyTorch's scale_grad_by_freq for `backward`. */
   readonly scaleGradByFreq: boolean;
+  /** PyTorch's padding_idx (normalized to [0, inputDim)), or null. */
+  readonly paddingIdx: number | null;
   private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
@@ -118,6 +134,7 @@ export class Embedding {
     this.maxNorm = o.maxNorm === undefined || o.maxNorm === null ? null : checkMaxNorm(o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
+    this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : checkPaddingIdx(o.paddingIdx, this.inputDim);
     // Check the initial weights before allocating anything.
     const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim);
@@ -127,7 +144,7 @@ export class Embedding {
       if (initial !== undefined) {
         this.mem.table().set(initial);
       } else {
-        const steps = fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem));
+        const steps = zeroingPadding(fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem)), this.mem, this.paddingIdx, this.outputDim);
         if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
         else while (!steps.next().done);
       }
@@ -141,6 +158,7 @@ export class Embedding {
       outputDim: this.outputDim,
       trainable: this.trainable,
       scaleGradByFreq: this.scaleGradByFreq,
+      paddingIdx: this.paddingIdx,
       embeddingsRegularizer: this.embeddingsRegularizer,
       activityRegularizer: this.activityRegularizer,
       embeddingsConstraint: this.embeddingsConstraint,
@@ -437,15 +455,20 @@ export class Embedding {
     );
   }
 
-  /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
+  /**
+   * `x != 0` on the raw input values (so 0.4 is `1`) with `maskZero`, and `x != paddingIdx` with
+   * `paddingIdx`, shaped like `x`; null with neither.
+   */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
     const mem = this.checkNotRunning("computeMask");
     const input = flatten(x, (n) => mem.checkPositions(n));
     this.checkShape(input.shape);
-    if (!this.maskZero) return null;
+    if (!this.maskZero && this.paddingIdx === null) return null;
     const mask = new Uint8Array(input.size);
     const data = input.data as ArrayLike<number | bigint>;
-    for (let i = 0; i < input.size; i++) mask[i] = data[i] != 0 ? 1 : 0;
+    const padding = this.paddingIdx ?? NaN;
+    // On the raw values, as Keras' `x != 0` (so 0.4 is kept); paddingIdx as PyTorch's padding row.
+    for (let i = 0; i < input.size; i++) mask[i] = (!this.maskZero || data[i] != 0) && data[i] != padding ? 1 : 0;
     return { data: mask, shape: input.shape };
   }
 
@@ -494,6 +517,7 @@ export class Embedding {
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
       ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.configNormType() }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
+      ...(this.paddingIdx === null ? {} : { paddingIdx: this.paddingIdx }),
     };
   }
 
@@ -522,6 +546,7 @@ export class Embedding {
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
     if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.configNormType() });
     if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
+    if (this.paddingIdx !== null) config["padding_idx"] = this.paddingIdx;
     return config;
   }
 
@@ -630,25 +655,11 @@ export class Embedding {
   }
 }
 
-/** The length of `value` when it is a usable (not detached) Float32Array, read through the intrinsic getter. */
+/** The length of `value` when it is a usable (not detached) Float32Array, read through the engine's accessors. */
 function float32ArrayLength(name: string, value: unknown): number {
-  if (!(value instanceof Float32Array)) invalidArgument(name, "a Float32Array", value);
-  const length = TYPED_ARRAY_LENGTH.call(value) as number;
-  if (length === 0 && isDetached((value as Float32Array).buffer)) {
-    throw new ValueError(`${name} is a Float32Array whose buffer has been detached (transferred); pass a usable array.`);
-  }
-  return length;
-}
-
-const TYPED_ARRAY_LENGTH = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "length")!.get!;
-
-function isDetached(buffer: ArrayBufferLike): boolean {
-  try {
-    new Uint8Array(buffer);
-    return false;
-  } catch {
-    return true;
-  }
+  const info = typedArrayInfo(name, value);
+  if (info?.name !== "Float32Array") invalidArgument(name, "a Float32Array", value);
+  return info.length;
 }
 
 /** Writes back the rows a failed lookup rescaled: `before` holds position i's row before renorm. */

@@ -2,8 +2,8 @@
 // `gradient`. Each array and field is read once, typed arrays through the engine's own accessors
 // (src/typed-arrays.ts), and sizes are checked before anything is materialised or copied.
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { flatten, MAX_RANK } from "./input.ts";
-import { ownView, typedArrayKind } from "./typed-arrays.ts";
+import { flatten, fromTensor, MAX_RANK } from "./input.ts";
+import { ownView, typedArrayName } from "./typed-arrays.ts";
 
 const product = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
 
@@ -34,6 +34,8 @@ function readShape(shape: unknown): number[] {
  * (whose size is checked before anything is materialised) or from `{ data: number[], shape }`.
  */
 export function readUpstream(dOutput: unknown, outputShape: readonly number[]): Float32Array | Float64Array {
+  // A TensorFlow.js or ONNX Runtime tensor is read as { data, shape }.
+  dOutput = fromTensor(dOutput) ?? dOutput;
   const size = product(outputShape);
   const expected = `[${outputShape.join(", ")}]`;
   const FLOATS = "a Float32Array or Float64Array, nested arrays of numbers, or { data, shape }";
@@ -41,7 +43,7 @@ export function readUpstream(dOutput: unknown, outputShape: readonly number[]): 
     if (kind !== "Float32Array" && kind !== "Float64Array") invalidArgument(name, `float values: ${FLOATS}`, value);
     return ownView(name, value, kind);
   };
-  const kind = typedArrayKind(dOutput);
+  const kind = typedArrayName(dOutput);
   if (kind !== undefined) {
     const view = asFloats("dOutput", dOutput, kind);
     if (view.length !== size) {
@@ -67,7 +69,7 @@ export function readUpstream(dOutput: unknown, outputShape: readonly number[]): 
     if (!sameShape(dims)) {
       throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected}. Received: shape [${dims.join(", ")}]`);
     }
-    const dataKind = typedArrayKind(data);
+    const dataKind = typedArrayName(data);
     let values: Float32Array | Float64Array;
     if (dataKind !== undefined) {
       values = asFloats("dOutput.data", data, dataKind);
@@ -97,8 +99,8 @@ export function readGradient(gradient: unknown, outputDim: number): GradientSour
     throw new ValueError(`gradient must be { indices: Int32Array, values: Float32Array } as backward() returns. Received: ${show(gradient)}`);
   }
   const { indices, values } = gradient as { indices: unknown; values: unknown };
-  if (typedArrayKind(indices) !== "Int32Array") invalidArgument("gradient.indices", "an Int32Array of row ids (as backward() returns)", indices);
-  if (typedArrayKind(values) !== "Float32Array") invalidArgument("gradient.values", "a Float32Array of gradient rows (as backward() returns)", values);
+  if (typedArrayName(indices) !== "Int32Array") invalidArgument("gradient.indices", "an Int32Array of row ids (as backward() returns)", indices);
+  if (typedArrayName(values) !== "Float32Array") invalidArgument("gradient.values", "a Float32Array of gradient rows (as backward() returns)", values);
   const ids = ownView("gradient.indices", indices, "Int32Array");
   const rows = ownView("gradient.values", values, "Float32Array");
   const count = ids.length;

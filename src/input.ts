@@ -4,7 +4,8 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import { OnceReader, arrayLength, element, typedArrayInfo, type TypedArrayName } from "./caller-data.ts";
+import { OnceReader, arrayLength, element } from "./caller-data.ts";
+import { typedArrayInfo, type TypedArrayName } from "./typed-arrays.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -232,7 +233,7 @@ const TENSOR_DTYPES = ["int32", "float32", "int64", "uint8", "int8", "uint16", "
  * (`data`, `dims`, `type`) as `{ data, shape }`; undefined for anything else. Recognized by shape,
  * so neither library is imported. The tensor's values are read once (`dataSync` copies them).
  */
-function fromTensor(x: unknown): { data: unknown; shape: unknown } | undefined {
+export function fromTensor(x: unknown): { data: unknown; shape: unknown } | undefined {
   if (x === null || typeof x !== "object" || ArrayBuffer.isView(x) || Array.isArray(x)) return undefined;
   const t = x as Record<string, unknown>;
   if (typeof t["dataSync"] === "function" && Array.isArray(t["shape"]) && typeof t["dtype"] === "string") {

@@ -64,6 +64,12 @@ export interface EmbeddingOptions {
    */
   scaleGradByFreq?: boolean;
   /**
+   * PyTorch's `padding_idx` (not in Keras): this row is initialized to zeros (when the initializer
+   * fills the table), gets no gradient in `backward`, and is masked by `computeMask` (`x != paddingIdx`,
+   * with or without `maskZero`). A negative value counts from the end, as in PyTorch.
+   */
+  paddingIdx?: number | null;
+  /**
    * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
    * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
    * `inputDim = vocabulary size + 1`. Default false.
@@ -102,5 +108,6 @@ export interface EmbeddingConfig {
   /** `"inf"` for `normType: Infinity` (JSON has no Infinity). */
   normType?: number | "inf";
   scaleGradByFreq?: boolean;
+  paddingIdx?: number;
 }
 

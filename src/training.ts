@@ -12,7 +12,7 @@ import { MaxNorm, MinMaxNorm, NonNeg, UnitNorm, type Constraint } from "./constr
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import type { TableHandle } from "./core/memory.ts";
 import { readGradient, readUpstream } from "./gradient-input.ts";
-import { ownView, typedArrayKind } from "./typed-arrays.ts";
+import { ownView, typedArrayName } from "./typed-arrays.ts";
 import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { planStep, type Optimizer, type OptimizerState, type StepPlan } from "./optimizers.ts";
@@ -26,6 +26,8 @@ export interface TrainingHost {
   readonly outputDim: number;
   readonly trainable: boolean;
   readonly scaleGradByFreq: boolean;
+  /** PyTorch's padding_idx: this row gets no gradient. */
+  readonly paddingIdx: number | null;
   readonly embeddingsRegularizer: Regularizer | null;
   readonly activityRegularizer: Regularizer | null;
   readonly embeddingsConstraint: Constraint | null;
@@ -204,12 +206,17 @@ export class Trainer {
     }
     const u = k.sparseGradient(mem.indexPtr, n, dim, staged, hash, cap, ids, grads, counts, host.scaleGradByFreq ? 1 : 0);
     const buffer = k.memory.buffer;
-    return {
-      indices: new Int32Array(buffer, ids, u).slice(),
-      values: new Float32Array(buffer, grads, u * dim).slice(),
-      shape: [u, dim],
-      denseShape: [host.inputDim, dim],
-    };
+    let indices = new Int32Array(buffer, ids, u).slice();
+    let values = new Float32Array(buffer, grads, u * dim).slice();
+    // PyTorch's padding_idx: the padding row's gradient is zero, so it is left out of the sparse gradient.
+    const padding = host.paddingIdx === null ? -1 : indices.indexOf(host.paddingIdx);
+    if (padding >= 0) {
+      values.copyWithin(padding * dim, (padding + 1) * dim);
+      indices.copyWithin(padding, padding + 1);
+      indices = indices.slice(0, u - 1);
+      values = values.slice(0, (u - 1) * dim);
+    }
+    return { indices, values, shape: [indices.length, dim], denseShape: [host.inputDim, dim] };
   }
 
   /** The embeddings regularizer's gradient parameters, read once and checked for float32. */
@@ -446,7 +453,7 @@ export class Trainer {
     const copies = plan.slots.map((slot, i) => {
       const values: unknown = (slots as Record<string, unknown>)[slot.name];
       const name = `state.slots.${slot.name}`;
-      if (typedArrayKind(values) !== "Float32Array") {
+      if (typedArrayName(values) !== "Float32Array") {
         throw new ValueError(`${name} must be a Float32Array of ${count} values (inputDim × outputDim). Received: ${show(values)}`);
       }
       const view = ownView(name, values, "Float32Array");

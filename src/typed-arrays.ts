@@ -1,33 +1,71 @@
 // Reading a caller's typed array without running the caller's code: its element type, length,
 // buffer and offset come from the engine's own accessors (%TypedArray%.prototype), so a subclass
 // overriding `length`, a Proxy, or an object given a typed array's prototype cannot report one
-// thing to a check and another to the copy that follows.
+// thing to a check and another to the copy that follows. Copies are then made with
+// `TypedArray.prototype.set`, which reads the same internal slots.
 import { ValueError } from "./errors.ts";
 
+type Getter = (this: unknown) => unknown;
 const typedArrayPrototype = Object.getPrototypeOf(Int8Array.prototype) as object;
-const accessor = (key: PropertyKey) => Object.getOwnPropertyDescriptor(typedArrayPrototype, key)!.get!;
-const tagOf = accessor(Symbol.toStringTag) as (this: unknown) => string | undefined;
-const lengthOf = accessor("length") as (this: unknown) => number;
-const bufferOf = accessor("buffer") as (this: unknown) => ArrayBufferLike;
-const byteOffsetOf = accessor("byteOffset") as (this: unknown) => number;
+const accessor = (owner: object, key: PropertyKey) => Object.getOwnPropertyDescriptor(owner, key)!.get as Getter;
+const tagOf = accessor(typedArrayPrototype, Symbol.toStringTag);
+const lengthOf = accessor(typedArrayPrototype, "length");
+const bufferOf = accessor(typedArrayPrototype, "buffer");
+const byteOffsetOf = accessor(typedArrayPrototype, "byteOffset");
+const arrayBufferByteLength = accessor(ArrayBuffer.prototype, "byteLength");
 
-/** The element type of a genuine typed array ("Float32Array", "BigInt64Array", …), or undefined for anything else. */
-export function typedArrayKind(value: unknown): string | undefined {
-  return tagOf.call(value);
+export type TypedArrayName =
+  | "Int8Array" | "Uint8Array" | "Uint8ClampedArray" | "Int16Array" | "Uint16Array" | "Int32Array" | "Uint32Array"
+  | "Float32Array" | "Float64Array" | "BigInt64Array" | "BigUint64Array";
+
+/** The element type of a genuine typed array ("Float32Array", "BigInt64Array", …), unaffected by subclassing; undefined for anything else (a DataView included). */
+export function typedArrayName(value: unknown): TypedArrayName | undefined {
+  if (!ArrayBuffer.isView(value)) return undefined;
+  return Reflect.apply(tagOf, value, []) as TypedArrayName | undefined;
 }
 
-/** True when `buffer` was detached (transferred, e.g. by `structuredClone(x, { transfer })` or postMessage). */
+/**
+ * True when `buffer` was detached (transferred, e.g. by `structuredClone(x, { transfer })` or
+ * postMessage). Node 20 has no `ArrayBuffer.prototype.detached`: a detached buffer reads as 0 bytes,
+ * and only constructing a view on it tells it apart from an empty one. A SharedArrayBuffer can never
+ * be detached.
+ */
 export function isDetached(buffer: ArrayBufferLike): boolean {
-  if (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer) return false;
-  const detached = (buffer as { detached?: unknown }).detached;
-  if (typeof detached === "boolean") return detached;
-  // Engines without ArrayBuffer.prototype.detached (Node 20): a view of a detached buffer cannot be made.
+  let bytes: unknown;
   try {
-    new Uint8Array(buffer, 0, 0);
+    bytes = Reflect.apply(arrayBufferByteLength, buffer, []);
+  } catch {
+    return false; // not an ArrayBuffer: a SharedArrayBuffer
+  }
+  if (bytes !== 0) return false;
+  try {
+    new Uint8Array(buffer as ArrayBuffer, 0, 0);
     return false;
   } catch {
     return true;
   }
+}
+
+/** A typed array's element type and length, as the engine knows them. */
+export interface TypedArrayInfo {
+  readonly name: TypedArrayName;
+  readonly length: number;
+}
+
+/**
+ * The element type and length of a typed array, read with the engine's accessors, so no getter of
+ * the caller's object or its subclass runs. Throws a ValueError naming `where` when the buffer is
+ * detached. Undefined for anything but a typed array.
+ */
+export function typedArrayInfo(where: string, value: unknown): TypedArrayInfo | undefined {
+  const name = typedArrayName(value);
+  if (name === undefined) return undefined;
+  const length = Reflect.apply(lengthOf, value, []) as number;
+  // A detached buffer leaves its views empty: only an empty view needs the (slower) check.
+  if (length === 0 && isDetached(Reflect.apply(bufferOf, value, []) as ArrayBufferLike)) {
+    throw new ValueError(`${where} is ${/^[AEIOU]/.test(name) ? "an" : "a"} ${name} whose buffer has been detached (transferred to a worker or by structuredClone), so it holds no data any more. Pass an array whose buffer is still usable.`);
+  }
+  return { name, length };
 }
 
 /** Typed array constructors by element type, for fixed-length views of a caller's buffer. */
@@ -36,19 +74,12 @@ type ViewKind = keyof typeof VIEW_TYPES;
 
 /**
  * A fixed-length view, of the engine's own class, of the same memory as the caller's typed array
- * `value` of kind `kind` (already checked with `typedArrayKind`). Throws a ValueError naming `name`
+ * `value` of kind `kind` (already checked with `typedArrayName`). Throws a ValueError naming `name`
  * when its buffer is detached. Copying from the returned view runs no caller code, and its length
  * cannot change afterwards.
  */
 export function ownView<K extends ViewKind>(name: string, value: unknown, kind: K): InstanceType<(typeof VIEW_TYPES)[K]> {
-  const buffer = bufferOf.call(value);
-  const length = lengthOf.call(value);
-  // A view of a detached buffer reads as length 0: only then is the buffer worth asking.
-  if (length === 0 && isDetached(buffer)) {
-    throw new ValueError(
-      `${name} is ${/^[AEIOU]/.test(kind) ? "an" : "a"} ${kind} whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.`,
-    );
-  }
+  const { length } = typedArrayInfo(name, value)!;
   const Type = VIEW_TYPES[kind] as unknown as new (b: ArrayBufferLike, offset: number, length: number) => InstanceType<(typeof VIEW_TYPES)[K]>;
-  return new Type(buffer, byteOffsetOf.call(value), length);
+  return new Type(Reflect.apply(bufferOf, value, []) as ArrayBufferLike, Reflect.apply(byteOffsetOf, value, []) as number, length);
 }

@@ -1,7 +1,8 @@
 // Reading a weight table given by the caller: `{ data, shape }` or a nested number[][]. Each
 // caller value is read once (see caller-data.ts) into a private float32 copy; the layer writes
 // that copy, so a getter that throws or changes its answer can never leave a half-written table.
-import { OnceReader, arrayLength, element, typedArrayInfo, typedArrayName } from "./caller-data.ts";
+import { OnceReader, arrayLength, element } from "./caller-data.ts";
+import { typedArrayInfo, typedArrayName } from "./typed-arrays.ts";
 import { ValueError, invalidArgument, show, typeName } from "./errors.ts";
 import { isPlainObject } from "./validate.ts";
 

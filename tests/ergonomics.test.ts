@@ -44,4 +44,29 @@ test("fromPretrained: size from the table, frozen by default, options passed on"
   assertThrowsMessage(() => Embedding.fromPretrained({ data: [1, 2], shape: [2] }), ValueError, /table must be a 2-D table/);
 });
 
+test("paddingIdx (PyTorch): zero row at initialization, no gradient, masked, in both configs", async () => {
+  const layer = new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: -2, embeddingsInitializer: "ones" });
+  assert.is(layer.paddingIdx, 3, "negative counts from the end");
+  assertSameFloats(layer.getWeights()[0]!.data, [1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
+  const created = await Embedding.create({ inputDim: 5, outputDim: 3, paddingIdx: 0, embeddingsInitializer: "ones" });
+  assertSameFloats(created.getWeights()[0]!.data.subarray(0, 6), [0, 0, 0, 1, 1, 1], "create() zeroes it too");
+  // Given weights are kept as they are (PyTorch's from_pretrained does not zero the row).
+  const given = Embedding.fromPretrained([[1, 2], [3, 4]], { paddingIdx: 1 });
+  assertSameFloats(given.call([1]).data, [3, 4]);
+  assertSameFloats(layer.call([[3, 1, 3, 4]]).data, [0, 0, 0, 1, 1, 1, 0, 0, 0, 1, 1, 1]);
+  const g = layer.backward(new Float32Array(12).fill(1))!;
+  assert.equal([...g.indices], [1, 4], "row 3 gets no gradient");
+  assertSameFloats(g.values, [1, 1, 1, 1, 1, 1]);
+  assert.equal(g.shape, [2, 3]);
+  assert.equal([...layer.computeMask([[3, 1, 0]])!.data], [0, 1, 1]);
+  const both = new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 3, maskZero: true });
+  assert.equal([...both.computeMask([[3, 1, 0]])!.data], [0, 1, 0]);
+  assert.is(layer.getConfig().paddingIdx, 3);
+  assert.is(layer.toKerasConfig()["padding_idx"], 3);
+  assert.is(Embedding.fromConfig(JSON.parse(JSON.stringify(layer.toKerasConfig()))).paddingIdx, 3);
+  assert.is(Embedding.fromConfig(layer.getConfig()).paddingIdx, 3);
+  assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 5 }), ValueError, /^paddingIdx must be an integer in \[-inputDim, inputDim\) = \[-5, 5\)/);
+  assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 1.5 }), ValueError, /^paddingIdx must be/);
+});
+
 test.run();

@@ -252,11 +252,11 @@ function detachedInt32(): Int32Array {
 
 detached("a detached typed array as x, x.data or computeMask's input", () => {
   const l = layerOf(4, 2, { maskZero: true });
-  const message = "x's buffer is detached (transferred or released), so the Int32Array holds no data any more. Pass an array whose buffer is still usable.";
+  const message = "x is an Int32Array whose buffer has been detached (transferred to a worker or by structuredClone), so it holds no data any more. Pass an array whose buffer is still usable.";
   assertThrowsMessage(() => l.call(detachedInt32()), ValueError, message);
   assertThrowsMessage(() => l.callInto(detachedInt32(), new Float32Array(0)), ValueError, message);
   assertThrowsMessage(() => l.computeMask(detachedInt32()), ValueError, message);
-  assertThrowsMessage(() => l.call({ data: detachedInt32(), shape: [0] }), ValueError, message.replace("x's", "x.data's"));
+  assertThrowsMessage(() => l.call({ data: detachedInt32(), shape: [0] }), ValueError, message.replace("x is", "x.data is"));
   // An empty, live buffer is an empty input, not a detached one.
   assert.equal(l.call(new Int32Array(0)).shape, [0, 2]);
 });
@@ -270,7 +270,7 @@ detached("a detached Float32Array as weights data", () => {
     l,
     [{ data, shape: [2, 2] }],
     ValueError,
-    "weights[0].data's buffer is detached (transferred or released), so the Float32Array holds no data any more. Pass an array whose buffer is still usable.",
+    "weights[0].data is a Float32Array whose buffer has been detached (transferred to a worker or by structuredClone), so it holds no data any more. Pass an array whose buffer is still usable.",
   );
 });
 

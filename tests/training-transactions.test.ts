@@ -122,9 +122,9 @@ reads("non-float gradient values, non-int32 indices and detached buffers get the
   const detachedValues = Float32Array.from([1, 1]);
   structuredClone(detachedValues, { transfer: [detachedValues.buffer] });
   assertThrowsMessage(() => layer.applyGradients({ ...gradientOf([2], [1, 1], 4, 2), indices: detachedIds, values: detachedValues }, adam), ValueError,
-    "gradient.indices is an Int32Array whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.");
+    "gradient.indices is an Int32Array whose buffer has been detached (transferred to a worker or by structuredClone), so it holds no data any more. Pass an array whose buffer is still usable.");
   assertThrowsMessage(() => layer.applyGradients({ ...gradientOf([2], [1, 1], 4, 2), indices: ids, values: detachedValues }, adam), ValueError,
-    /^gradient\.values is a Float32Array whose ArrayBuffer has been detached/);
+    /^gradient\.values is a Float32Array whose buffer has been detached/);
   assert.equal(stateOf(layer, adam), before);
 });
 
@@ -248,7 +248,7 @@ repeat("dOutput: BigInt and integer typed arrays and detached buffers get the pa
   const detached = new Float32Array(4);
   structuredClone(detached, { transfer: [detached.buffer] });
   assertThrowsMessage(() => layer.backward(detached), ValueError,
-    "dOutput is a Float32Array whose ArrayBuffer has been detached (transferred to a worker or by structuredClone), so it has no data left to read.");
+    "dOutput is a Float32Array whose buffer has been detached (transferred to a worker or by structuredClone), so it holds no data any more. Pass an array whose buffer is still usable.");
   // `{ data, shape }` is read once: a getter that returns other data on a second read changes nothing.
   let reads = 0;
   const once = { get data() { return reads++ === 0 ? [1, 2, 3, 4] : [9, 9, 9, 9]; }, shape: [2, 2] };
