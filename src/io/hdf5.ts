@@ -131,7 +131,13 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
         return value;
       },
     };
-    return use(reader);
+    try {
+      return use(reader);
+    } catch (cause) {
+      if (cause instanceof ValueError) throw cause;
+      // h5wasm reports a damaged file with plain Errors from deep inside the C library.
+      throw new ValueError(`${what} is damaged or not a readable HDF5 file (${(cause as Error).message}).`, { cause });
+    }
   } finally {
     try {
       file?.close();

@@ -51,14 +51,26 @@ export function fixedByteLength(spec: WeightSpec): number | undefined {
   return valueCount(spec) * BYTES_PER_VALUE[spec.dtype]!;
 }
 
-/** float16 bits → float32 value, exactly (IEEE 754 binary16: 1 sign, 5 exponent, 10 fraction bits). */
-export function float16ToFloat32(bits: number): number {
-  const sign = bits & 0x8000 ? -1 : 1;
+/**
+ * float16 bits → float32 bits (IEEE 754 binary16: 1 sign, 5 exponent, 10 fraction bits). Every
+ * float16 is a float32, so this is exact; NaN payloads move to the top of the float32 fraction, as
+ * in TF.js' table-driven decoder.
+ */
+export function float16ToFloat32Bits(bits: number): number {
+  const sign = (bits & 0x8000) << 16;
   const exponent = (bits >> 10) & 0x1f;
   const fraction = bits & 0x3ff;
-  if (exponent === 0) return sign * fraction * 2 ** -24;
-  if (exponent === 0x1f) return fraction === 0 ? sign * Infinity : NaN;
-  return sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (fraction << 13)) >>> 0;
+  if (exponent !== 0) return (sign | ((exponent + 112) << 23) | (fraction << 13)) >>> 0;
+  if (fraction === 0) return sign >>> 0;
+  // Subnormal: normalize the fraction (value = fraction * 2^-24).
+  let e = 113;
+  let f = fraction;
+  while ((f & 0x400) === 0) {
+    f <<= 1;
+    e--;
+  }
+  return (sign | (e << 23) | ((f & 0x3ff) << 13)) >>> 0;
 }
 
 /** Decodes the float32 weight `spec` from exactly its bytes. */
@@ -72,7 +84,8 @@ export function decodeFloat32Weight(spec: WeightSpec, bytes: Uint8Array): Float3
   if (q === undefined) {
     for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
   } else if (q.dtype === "float16") {
-    for (let i = 0; i < n; i++) out[i] = float16ToFloat32(view.getUint16(2 * i, true));
+    const bits = new Uint32Array(out.buffer);
+    for (let i = 0; i < n; i++) bits[i] = float16ToFloat32Bits(view.getUint16(2 * i, true));
   } else {
     const { scale, min } = q;
     if (typeof scale !== "number" || typeof min !== "number" || !Number.isFinite(scale) || !Number.isFinite(min)) {
