@@ -59,6 +59,26 @@ const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 export const isHdf5 = (bytes: Uint8Array) => HDF5_MAGIC.every((b, i) => bytes[i] === b);
 
 /**
+ * HDF5's superblock records the file's end address; a file cut short is named as such here rather
+ * than failing somewhere inside the library. Layout: HDF5 File Format Specification, section II.A
+ * (version 0/1: base address at byte 24 or 28, end address two addresses later; version 2/3: base
+ * address at byte 12, end address two addresses later).
+ */
+function checkDeclaredLength(bytes: Uint8Array, what: string): void {
+  const version = bytes[8];
+  const offsetSize = version === 0 || version === 1 ? bytes[13] : bytes[9];
+  const at = version === 0 ? 24 : version === 1 ? 28 : version === 2 || version === 3 ? 12 : -1;
+  if (at < 0 || (offsetSize !== 4 && offsetSize !== 8) || bytes.length < at + 3 * offsetSize) return;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const read = (p: number) => (offsetSize === 8 ? Number(view.getBigUint64(p, true)) : view.getUint32(p, true));
+  const base = read(at);
+  const end = read(at + 2 * offsetSize);
+  if (base + end > bytes.length) {
+    throw new ValueError(`${what} is truncated: its HDF5 superblock says the file is ${base + end} bytes long, but it has ${bytes.length}.`);
+  }
+}
+
+/**
  * Opens `bytes` as an HDF5 file and passes a reader to `use`; the file is closed and deleted after.
  * `what` names the file in errors.
  */
@@ -67,6 +87,7 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
     const start = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new ValueError(`${what} is not an HDF5 file: it starts with bytes ${start || "(none)"}, not the HDF5 signature 89 48 44 46 0d 0a 1a 0a.`);
   }
+  checkDeclaredLength(bytes, what);
   const { h5, fs, groupType, datasetType } = await h5wasm();
   const name = freshName();
   fs.writeFile(name, bytes);
