@@ -18,3 +18,5 @@ export { init, type KernelSource } from "./wasm.ts";
 export type { LookupInput, IndexTensor, IndexArray, NestedNumbers } from "./input.ts";
 export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";
+export type { KerasSource, KerasLoadOptions, KerasSaveOptions } from "./io/keras.ts";
+export type { TfjsSource, TfjsLoadOptions, TfjsModel } from "./io/tfjs.ts";

@@ -33,7 +33,8 @@ async function rejects(promise: Promise<unknown>, type: abstract new (...args: n
     assert.match((error as Error).message, message);
     return error as Error;
   }
-  return assert.unreachable(`expected a ${type.name} matching ${message}`);
+  assert.unreachable(`expected a ${type.name} matching ${message}`);
+  throw new Error("unreachable");
 }
 
 // ---------------------------------------------------------------------------------------------

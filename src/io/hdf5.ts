@@ -22,8 +22,11 @@ let loading: Promise<{ h5: H5Api; fs: MemoryFs; groupType: number; datasetType: 
 
 async function h5wasm() {
   loading ??= (async () => {
-    // The specifier is in a variable-free dynamic import so bundlers can see it; the package
-    // bundle marks it external (see package.json) because it is 4 MB of WebAssembly.
+    // A literal specifier, so that bundlers which split code (Vite, webpack, Rollup, esbuild
+    // --splitting) put h5wasm's 4 MB of inlined WebAssembly in a chunk fetched only when an HDF5
+    // file is read or written. The package's own single-file bundle (`npm run build:ts`) marks it
+    // `--external:h5wasm` instead: a page using that file maps "h5wasm" in its import map to use
+    // the Keras readers, and pays nothing otherwise.
     const h5 = (await import("h5wasm")).default;
     const module = (await h5.ready) as unknown as { FS: MemoryFs; H5G_GROUP: number; H5G_DATASET: number };
     return { h5, fs: module.FS, groupType: module.H5G_GROUP, datasetType: module.H5G_DATASET };

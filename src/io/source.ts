@@ -83,7 +83,7 @@ async function* fromReadable(body: ReadableStream<Uint8Array>): AsyncIterable<Ui
 }
 
 async function* fromFile(path: string | URL, size: number): AsyncIterable<Uint8Array> {
-  const fs = await import("node:fs/promises");
+  const fs = await nodeFs();
   const handle = await fs.open(path, "r");
   try {
     let at = 0;
@@ -98,6 +98,14 @@ async function* fromFile(path: string | URL, size: number): AsyncIterable<Uint8A
     await handle.close();
   }
 }
+
+/**
+ * Node's fs, imported through a specifier bundlers do not follow: an app bundled for browsers
+ * (esbuild, Vite, webpack) must not fail on, or pull in, a module that only Node has. Reached only
+ * after `hasNodeFs()` says Node is running.
+ */
+const NODE_FS = "node:fs/promises";
+const nodeFs = (): Promise<typeof import("node:fs/promises")> => import(/* webpackIgnore: true */ /* @vite-ignore */ NODE_FS);
 
 function hasNodeFs(): boolean {
   const proc = (globalThis as { process?: { versions?: { node?: string } } }).process;
@@ -133,7 +141,7 @@ export async function openSource(source: ByteSource, what = "source", signal?: A
     const text = String(source);
     const local = source instanceof URL ? source.protocol === "file:" : isNodePath(text);
     if (local && hasNodeFs()) {
-      const fs = await import("node:fs/promises");
+      const fs = await nodeFs();
       let size: number;
       try {
         const stat = await fs.stat(source);
