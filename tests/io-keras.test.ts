@@ -315,6 +315,42 @@ hostile("the table dataset has the wrong dtype (float64)", async () => {
   await rejects(Embedding.fromKeras({ weights: bytes, config: fixture("sequential.config.json") }), ValueError, /has HDF5 dtype "<d"; only little-endian float32/);
 });
 
+hostile("links are not followed: a table that is a soft link or an external link is refused, as Keras refuses them", async () => {
+  const h5 = (await import("h5wasm")).default;
+  const { FS } = (await h5.ready) as unknown as { FS: { readFile(p: string): Uint8Array; unlink(p: string): void } };
+  for (const kind of ["soft", "external"] as const) {
+    const file = new h5.File(`/${kind}-link-table.h5`, "w");
+    file.create_dataset({ name: "elsewhere", data: new Float32Array(55), shape: [11, 5], dtype: "<f" });
+    const vars = file.create_group("layers").create_group("embedding").create_group("vars");
+    vars.create_attribute("name", "emb");
+    if (kind === "soft") vars.create_soft_link("/elsewhere", "0");
+    else vars.create_external_link("/etc/other.h5", "/elsewhere", "0");
+    file.close();
+    const bytes = FS.readFile(`/${kind}-link-table.h5`).slice();
+    FS.unlink(`/${kind}-link-table.h5`);
+    await rejects(Embedding.fromKeras({ weights: bytes, config: fixture("sequential.config.json") }), ValueError, /has no table dataset at "layers\/embedding\/vars\/0"/);
+  }
+});
+
+hostile("a zip64 archive is named as unsupported", async () => {
+  const zip = storedZip(fixtureMembers());
+  const end = zip.length - 22;
+  zip[end + 10] = 0xff;
+  zip[end + 11] = 0xff;
+  await rejects(Embedding.fromKeras(zip), ValueError, /is a zip64 archive, which this reader does not support/);
+});
+
+hostile("aborting while reading rejects with AbortError", async () => {
+  const controller = new AbortController();
+  const bytes = bytesOf("sequential.keras");
+  const error = await rejects(
+    Embedding.fromKeras(new Blob([bytes]), { signal: controller.signal, onProgress: () => controller.abort() }),
+    DOMException,
+    /abort/i,
+  );
+  assert.is(error.name, "AbortError");
+});
+
 hostile("a table larger than maxBytes is refused from the config, before the weights are read", async () => {
   const config = JSON.parse(readFileSync(fixture("sequential.config.json"), "utf8"));
   config.config.layers[1].config.input_dim = 1_000_000;

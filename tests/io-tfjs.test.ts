@@ -187,6 +187,18 @@ hostile("no weight for the layer, or a huge table beyond maxBytes", async () => 
   await rejects(Embedding.fromTfjs(modelPath("functional"), { maxBytes: 100 }), ValueError, /more than maxBytes=100/);
 });
 
+hostile("a huge weight declared before the table is refused by maxBytes without reading it", async () => {
+  const modelJson = modelJsonOf("functional");
+  modelJson.weightsManifest[0].weights[0].shape = [1e6, 1e6];
+  await rejects(Embedding.fromTfjs({ modelJson, weightData: shardsOf("functional") }), ValueError, /take \d+ bytes, more than maxBytes=4294967296/);
+});
+
+hostile("aborting between shards rejects with AbortError", async () => {
+  const controller = new AbortController();
+  const error = await rejects(Embedding.fromTfjs(modelPath("functional"), { signal: controller.signal, onProgress: () => controller.abort() }), DOMException, /abort/i);
+  assert.is(error.name, "AbortError");
+});
+
 hostile("a model.json that is not JSON, or lacks a topology or manifest", async () => {
   await rejects(Embedding.fromTfjs({ modelJson: { weightsManifest: [] }, weightData: [] }), ValueError, /modelJson has no modelTopology/);
   await rejects(Embedding.fromTfjs({ modelJson: { modelTopology: {} }, weightData: [] }), ValueError, /must have a weightsManifest list/);
