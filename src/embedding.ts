@@ -583,8 +583,7 @@ export class Embedding {
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
     const { writeTfjsModel } = await import("./io/tfjs.ts");
-    const inputShape = options.inputShape ?? (typeof this.inputLength === "number" ? [this.inputLength] : this.inputLength ?? [null]);
-    return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], inputShape);
+    return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], options);
   }
 
   /**

@@ -1,5 +1,5 @@
 // Keras files: Embedding.fromKeras against fixtures written by real Keras 3.15.1
-// (scripts/fixtures/make_keras_fixtures.py; outputs recorded from model.predict), toKeras /
+// (scripts/fixtures/make_keras_io_fixtures.py; outputs recorded from model.predict), toKeras /
 // toKerasWeights read back, and hostile archives and weight files.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";

@@ -120,6 +120,17 @@ save("fromTfjs reads toTfjs back: same table and config", async () => {
   assert.equal(back.getConfig(), layer.getConfig());
 });
 
+save("inputShape: default from inputLength, or given (checked), written as batch_input_shape", async () => {
+  const layerConfig = (model: { modelJson: { modelTopology?: unknown } }) =>
+    (model.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0]!.config;
+  const fixed = new Embedding({ inputDim: 3, outputDim: 2, inputLength: 5 });
+  assert.equal(layerConfig(await fixed.toTfjs())["batch_input_shape"], [null, 5]);
+  assert.equal(layerConfig(await fixed.toTfjs({ inputShape: [5] }))["batch_input_shape"], [null, 5]);
+  const free = new Embedding({ inputDim: 3, outputDim: 2 });
+  assert.equal(layerConfig(await free.toTfjs())["batch_input_shape"], [null, null]);
+  await rejects(free.toTfjs({ inputShape: [-1] }), ValueError, /inputShape must be a non-empty array of positive integers or nulls.*inputShape=\[-1\]/);
+});
+
 save("maxNorm, which TF.js lacks, cannot be saved", async () => {
   await rejects(new Embedding({ inputDim: 3, outputDim: 2, maxNorm: 2 }).toTfjs(), ValueError, /max_norm=2, which TF\.js' Embedding does not have/);
 });

@@ -7,6 +7,7 @@
 import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { readHdf5, writeHdf5, type H5Reader } from "./hdf5.ts";
+import { modelInputShape } from "./input-shape.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
 import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
 import { readZipMembers, writeZip } from "./zip.ts";
@@ -229,16 +230,7 @@ export function kerasSequentialConfig(layerConfig: Record<string, unknown>, inpu
 
 function checkSaveOptions(options: KerasSaveOptions, inputLength: unknown): { inputShape: (number | null)[]; modelName: string } {
   if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
-  let inputShape: (number | null)[];
-  if (options.inputShape !== undefined) {
-    const shape = options.inputShape as unknown;
-    if (!Array.isArray(shape) || shape.length === 0 || !shape.every((d) => d === null || (Number.isSafeInteger(d) && (d as number) > 0))) {
-      invalidArgument("inputShape", "a non-empty array of positive integers or nulls (the input shape without the batch dimension)", shape);
-    }
-    inputShape = [...(shape as (number | null)[])];
-  } else if (typeof inputLength === "number") inputShape = [inputLength];
-  else if (Array.isArray(inputLength)) inputShape = [...(inputLength as (number | null)[])];
-  else inputShape = [null];
+  const inputShape = modelInputShape(options.inputShape, inputLength);
   const modelName = options.modelName ?? "sequential";
   if (typeof modelName !== "string" || modelName === "") invalidArgument("modelName", "a non-empty string", modelName);
   return { inputShape, modelName };

@@ -4,6 +4,7 @@
 // groups, in order, hold the weights of all specs, in order, back to back).
 import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
+import { modelInputShape } from "./input-shape.ts";
 import { findEmbeddingLayers, pickLayer } from "./model-topology.ts";
 import type { ConfigReader, LoadedLayer } from "./keras.ts";
 import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type LoadOptions } from "./source.ts";
@@ -225,8 +226,10 @@ function toTfjsForm(value: unknown): unknown {
  * (`toKerasConfig()`) and table.
  */
 export function writeTfjsModel(
-  kerasConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], inputShape: readonly (number | null)[],
+  kerasConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: { inputShape?: readonly (number | null)[] } = {},
 ): TfjsModel {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+  const inputShape = modelInputShape(options.inputShape, kerasConfig["input_length"]);
   for (const key of ["max_norm", "norm_type", "scale_grad_by_freq"]) {
     if (Object.hasOwn(kerasConfig, key)) throw new ValueError(`This layer sets ${key}=${show(kerasConfig[key])}, which TF.js' Embedding does not have; save a layer without maxNorm / scaleGradByFreq.`);
   }
