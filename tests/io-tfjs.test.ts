@@ -8,7 +8,7 @@ import { pathToFileURL } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import * as tf from "@tensorflow/tfjs";
-import { Embedding, ValueError } from "../src/index.ts";
+import { Embedding, ValueError, type TfjsModel } from "../src/index.ts";
 import { float16ToFloat32Bits } from "../src/io/tfjs-weights.ts";
 
 const FIXTURES = join(import.meta.dirname, "fixtures", "tfjs");
@@ -104,7 +104,7 @@ save("tf.loadLayersModel loads it and predicts our lookups bit for bit", async (
   const data = new Float32Array(7 * 3).map((_, i) => Math.sin(i + 1) * 10);
   const layer = new Embedding({ inputDim: 7, outputDim: 3, maskZero: true, inputLength: 4, name: "to_tfjs", weights: { data, shape: [7, 3] } });
   const { modelJson, weightSpecs, weightData } = await layer.toTfjs();
-  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology as object, weightSpecs, weightData }));
+  const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
   const indices = [[0, 1, 2, 3], [6, 5, 4, 0]];
   const predicted = (await (model.predict(tf.tensor2d(indices, undefined, "int32")) as tf.Tensor).data()) as Float32Array;
   assertSameBits(layer.call(indices).data, predicted, "lookup");
@@ -121,7 +121,7 @@ save("fromTfjs reads toTfjs back: same table and config", async () => {
 });
 
 save("inputShape: default from inputLength, or given (checked), written as batch_input_shape", async () => {
-  const layerConfig = (model: { modelJson: { modelTopology?: unknown } }) =>
+  const layerConfig = (model: TfjsModel) =>
     (model.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0]!.config;
   const fixed = new Embedding({ inputDim: 3, outputDim: 2, inputLength: 5 });
   assert.equal(layerConfig(await fixed.toTfjs())["batch_input_shape"], [null, 5]);

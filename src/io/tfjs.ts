@@ -31,7 +31,13 @@ export interface TfjsLoadOptions extends LoadOptions {
 /** What `toTfjs` returns: model.json's content and the weights, ready for `tf.io.fromMemory`. */
 export interface TfjsModel {
   /** The model.json object (format "layers-model", one manifest group with path "weights.bin"). */
-  modelJson: Record<string, unknown> & { weightsManifest: { paths: string[]; weights: WeightSpec[] }[] };
+  modelJson: {
+    modelTopology: Record<string, unknown>;
+    format: "layers-model";
+    generatedBy: string;
+    convertedBy: null;
+    weightsManifest: { paths: string[]; weights: WeightSpec[] }[];
+  };
   /** The manifest's weight specs (for `tf.io.fromMemory({ modelTopology, weightSpecs, weightData })`). */
   weightSpecs: WeightSpec[];
   /** The contents of weights.bin. */
