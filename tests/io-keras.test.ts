@@ -268,6 +268,13 @@ hostile("two members with the same name", async () => {
   await rejects(Embedding.fromKeras(zip), ValueError, /holds two members named "config\.json"/);
 });
 
+hostile("a local header naming a different member than the central directory", async () => {
+  const zip = storedZip(fixtureMembers());
+  const local = new DataView(zip.buffer).getUint32(centralEntry(zip, "config.json") + 42, true);
+  zip[local + 30] = "C".charCodeAt(0);
+  await rejects(Embedding.fromKeras(zip), ValueError, /member "config\.json" has a local header naming "Config\.json"/);
+});
+
 hostile("encrypted members and unknown compression methods", async () => {
   const zip = storedZip(fixtureMembers());
   const entry = centralEntry(zip, "config.json");

@@ -73,6 +73,9 @@ export function float16ToFloat32Bits(bits: number): number {
   return (sign | (e << 23) | ((f & 0x3ff) << 13)) >>> 0;
 }
 
+/** True on little-endian hosts (all current ones), where stored float32 bytes can be viewed directly. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
 /** Decodes the float32 weight `spec` from exactly its bytes. */
 export function decodeFloat32Weight(spec: WeightSpec, bytes: Uint8Array): Float32Array {
   const where = `Weight ${JSON.stringify(spec.name)}`;
@@ -82,7 +85,8 @@ export function decodeFloat32Weight(spec: WeightSpec, bytes: Uint8Array): Float3
   const out = new Float32Array(n);
   const q = spec.quantization;
   if (q === undefined) {
-    for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+    if (LITTLE_ENDIAN && bytes.byteOffset % 4 === 0) out.set(new Float32Array(bytes.buffer, bytes.byteOffset, n));
+    else for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
   } else if (q.dtype === "float16") {
     const bits = new Uint32Array(out.buffer);
     for (let i = 0; i < n; i++) bits[i] = float16ToFloat32Bits(view.getUint16(2 * i, true));

@@ -148,7 +148,12 @@ function readMember(bytes: Uint8Array, name: string, entry: Entry, maxBytes: num
   if (local + 30 > bytes.length || u32(bytes, local) !== LOCAL_HEADER) {
     throw new ValueError(`${what} is corrupt: the local header of member ${quoted} is missing at offset ${local}.`);
   }
-  const dataStart = local + 30 + u16(bytes, local + 26) + u16(bytes, local + 28);
+  // The local header must name the same member: readers that trust one or the other copy of the
+  // name could otherwise be shown different files.
+  const localNameLength = u16(bytes, local + 26);
+  const localName = new TextDecoder().decode(bytes.subarray(local + 30, Math.min(bytes.length, local + 30 + localNameLength)));
+  if (localName !== name) throw new ValueError(`${what} is corrupt: member ${quoted} has a local header naming ${JSON.stringify(localName)}.`);
+  const dataStart = local + 30 + localNameLength + u16(bytes, local + 28);
   if (dataStart + entry.compressedSize > bytes.length) {
     throw new ValueError(`${what} is truncated: member ${quoted} needs ${entry.compressedSize} bytes at offset ${dataStart}, past the end of the ${bytes.length}-byte archive.`);
   }
