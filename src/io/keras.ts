@@ -8,6 +8,7 @@ import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { readHdf5, writeHdf5, type H5Reader } from "./hdf5.ts";
 import { modelInputShape } from "./input-shape.ts";
+import { MAX_JSON_BYTES, checkMaxBytes, parseJson, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
 import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
 import { readZipMembers, writeZip } from "./zip.ts";
@@ -34,39 +35,14 @@ export interface KerasLoadOptions extends LoadOptions {
   maxBytes?: number;
 }
 
-/** What a reader hands back: the layer's options (as the config reader made them) and its table. */
-export interface LoadedLayer<T> {
-  options: T;
-  table: { data: Float32Array; shape: [number, number] };
-}
-
-/** Turns a serialized layer into options, throwing on anything unsupported (the Embedding config reader). */
-export type ConfigReader<T> = (serialized: unknown) => T;
-
-const MAX_JSON_BYTES = 64 * 2 ** 20;
-const DEFAULT_MAX_BYTES = 2 ** 32;
 /** Share of progress given to getting the bytes; parsing and reading the table take the rest. */
 const READ_SHARE = 0.9;
-
-function parseJson(bytes: Uint8Array, what: string): unknown {
-  try {
-    return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes));
-  } catch (cause) {
-    throw new ValueError(`${what} is not valid UTF-8 JSON (${(cause as Error).message}).`, { cause });
-  }
-}
 
 function isByteSource(value: unknown): value is ByteSource {
   return (
     value instanceof Uint8Array || value instanceof ArrayBuffer || typeof value === "string" || value instanceof URL ||
     (typeof Blob !== "undefined" && value instanceof Blob) || (typeof Response !== "undefined" && value instanceof Response)
   );
-}
-
-function checkMaxBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_BYTES;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) invalidArgument("maxBytes", "a positive integer (bytes)", value);
-  return value;
 }
 
 /** Finds the `vars` group of `layer` in the weights file, checking the layer name Keras stores on it. */

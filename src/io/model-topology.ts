@@ -5,6 +5,7 @@
 // that list by `_1`, `_2`, … in order (keras/src/saving/saving_lib.py, `_save_container_state`;
 // Sequential skips its InputLayer, which changes nothing here because names are counted per class).
 import { ValueError, show } from "../errors.ts";
+import { own } from "../serialization.ts";
 import { isPlainObject } from "../validate.ts";
 
 /** An Embedding layer found in a model's architecture. */
@@ -21,8 +22,6 @@ export interface FoundLayer {
 
 const MODEL_CLASSES = new Set(["Sequential", "Functional", "Model"]);
 const MAX_DEPTH = 32;
-
-const own = (obj: Record<string, unknown>, key: string): unknown => (Object.hasOwn(obj, key) ? obj[key] : undefined);
 
 /** Keras' `naming.to_snake_case`: "InputLayer" → "input_layer", "Embedding" → "embedding". */
 export function toKerasSnakeCase(name: string): string {

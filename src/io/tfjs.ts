@@ -6,7 +6,7 @@ import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { modelInputShape } from "./input-shape.ts";
 import { findEmbeddingLayers, pickLayer } from "./model-topology.ts";
-import type { ConfigReader, LoadedLayer } from "./keras.ts";
+import { MAX_JSON_BYTES, checkMaxBytes, parseJson, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
 import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type LoadOptions } from "./source.ts";
 import { decodeFloat32Weight, fixedByteLength, readWeightSpec, type WeightSpec } from "./tfjs-weights.ts";
 
@@ -44,8 +44,6 @@ export interface TfjsModel {
   weightData: ArrayBuffer;
 }
 
-const MAX_JSON_BYTES = 64 * 2 ** 20;
-const DEFAULT_MAX_BYTES = 2 ** 32;
 
 interface Manifest {
   specs: WeightSpec[];
@@ -126,12 +124,6 @@ function shardLocation(base: string | URL, path: string): string | URL {
   return slash < 0 ? path : `${base.slice(0, slash + 1)}${path}`;
 }
 
-function checkMaxBytes(value: unknown): number {
-  if (value === undefined) return DEFAULT_MAX_BYTES;
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) invalidArgument("maxBytes", "a positive integer (bytes)", value);
-  return value;
-}
-
 /** Reads an Embedding layer's options and table from a TF.js layers model (see {@link TfjsSource}). */
 export async function readTfjsEmbedding<T extends { inputDim: number; outputDim: number }>(
   source: TfjsSource, options: TfjsLoadOptions, readConfig: ConfigReader<T>,
@@ -151,11 +143,7 @@ export async function readTfjsEmbedding<T extends { inputDim: number; outputDim:
   };
   if (typeof source === "string" || source instanceof URL) {
     const text = await readAllBytes(source, { signal, what: "model.json", maxBytes: MAX_JSON_BYTES });
-    try {
-      modelJson = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(text));
-    } catch (cause) {
-      throw new ValueError(`${String(source)} is not valid UTF-8 JSON (${(cause as Error).message}).`, { cause });
-    }
+    modelJson = parseJson(text, String(source));
     if (!isPlainObject(modelJson)) throw new ValueError(`${String(source)} must hold a JSON object. Received: ${show(modelJson)}`);
     const { paths } = readManifest(modelJson);
     shards = paths.map((path) => {
