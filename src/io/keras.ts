@@ -117,35 +117,41 @@ export async function readKerasEmbedding<T extends { inputDim: number; outputDim
   const { signal } = options;
   const progress = progressReporter(options.onProgress);
   const reading = { signal, onProgress: (f: number) => progress.report(f * READ_SHARE) };
+  /** Picks the layer and checks its config: done before the table's bytes are inflated or read. */
+  const choose = (topology: unknown, where: string) => {
+    const layer = pickLayer(findEmbeddingLayers(topology, where), options.layer, where);
+    const parsed = readConfig(layer.serialized);
+    const bytes = parsed.inputDim * parsed.outputDim * 4;
+    if (bytes > maxBytes) throw new ValueError(`Embedding layer ${JSON.stringify(layer.name)} declares a ${parsed.inputDim} x ${parsed.outputDim} table (${bytes} bytes), more than maxBytes=${maxBytes}.`);
+    return { layer, parsed };
+  };
   let topology: unknown;
   let weights: Uint8Array;
   let what: string;
+  let chosen: ReturnType<typeof choose>;
   if (isByteSource(source)) {
     what = "The .keras archive";
     const archive = await readAllBytes(source, { ...reading, what: "source", maxBytes: maxBytes + MAX_JSON_BYTES });
-    const members = readZipMembers(archive, { what, maxBytes: { "config.json": MAX_JSON_BYTES, "model.weights.h5": maxBytes } });
-    const config = members.get("config.json");
+    const config = readZipMembers(archive, { what, maxBytes: { "config.json": MAX_JSON_BYTES } }).get("config.json");
     if (config === undefined) throw new ValueError(`${what} has no config.json member (is it a .keras file?).`);
     topology = parseJson(config, `${what}'s config.json`);
-    const h5 = members.get("model.weights.h5");
+    chosen = choose(topology, `${what}'s config.json`);
+    const h5 = readZipMembers(archive, { what, maxBytes: { "model.weights.h5": maxBytes } }).get("model.weights.h5");
     if (h5 === undefined) {
       throw new ValueError(`${what} has no model.weights.h5 member (weights saved in another form, such as npz, are not supported).`);
     }
     weights = h5;
   } else if (isPlainObject(source) && Object.hasOwn(source, "weights") && Object.hasOwn(source, "config")) {
     what = "source.weights";
-    topology = await readConfigSource(source.config, { signal });
     if (!isByteSource(source.weights)) invalidArgument("source.weights", "the .weights.h5 file as bytes, a Blob, a Response, a URL or a path", source.weights);
+    topology = await readConfigSource(source.config, { signal });
+    chosen = choose(topology, "source.config");
     weights = await readAllBytes(source.weights, { ...reading, what, maxBytes });
   } else {
     return invalidArgument("source", "a .keras archive (bytes, Blob, Response, URL or path) or { weights, config }", source);
   }
   throwIfAborted(signal);
-  const layers = findEmbeddingLayers(topology, what === "source.weights" ? "source.config" : `${what}'s config.json`);
-  const layer = pickLayer(layers, options.layer, what === "source.weights" ? "source.config" : what);
-  const parsed = readConfig(layer.serialized);
-  const bytes = parsed.inputDim * parsed.outputDim * 4;
-  if (bytes > maxBytes) throw new ValueError(`Embedding layer ${JSON.stringify(layer.name)} declares a ${parsed.inputDim} x ${parsed.outputDim} table (${bytes} bytes), more than maxBytes=${maxBytes}.`);
+  const { layer, parsed } = chosen;
   // A bare layer config says nothing about where the model put the layer: find it by name.
   const placed = isBareLayer(topology) ? undefined : layer;
   const data = await readKerasTable(weights, placed, layer.name, [parsed.inputDim, parsed.outputDim], what);
