@@ -339,6 +339,21 @@ hostile("links are not followed: a table that is a soft link or an external link
   }
 });
 
+hostile("a group that contains itself (hard links) does not make the search by layer name hang", async () => {
+  const h5 = (await import("h5wasm")).default;
+  const { FS } = (await h5.ready) as unknown as { FS: { readFile(p: string): Uint8Array; unlink(p: string): void } };
+  const file = new h5.File("/cyclic-groups.h5", "w");
+  const layers = file.create_group("layers");
+  const layer = layers.create_group("embedding");
+  layer.create_hard_link("/layers", "layers");
+  for (const name of ["a", "b", "c", "d", "e", "f", "g", "h"]) layers.create_hard_link("/layers/embedding", name);
+  file.close();
+  const bytes = FS.readFile("/cyclic-groups.h5").slice();
+  FS.unlink("/cyclic-groups.h5");
+  const config = expectedOf("sequential").layer_config;
+  await rejects(Embedding.fromKeras({ weights: bytes, config }), ValueError, /more than 1000 layers to search for Embedding layer "emb"/);
+});
+
 hostile("a zip64 archive is named as unsupported", async () => {
   const zip = storedZip(fixtureMembers());
   const end = zip.length - 22;

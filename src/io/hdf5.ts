@@ -48,6 +48,8 @@ export interface H5Reader {
   kind(path: string): "group" | "dataset" | "other";
   /** Names of the members of the group at `path`. */
   keys(path: string): string[];
+  /** True when the existing member `path` is a group reached by a hard link (soft and external links are not followed). */
+  isMemberGroup(path: string): boolean;
   /** A string attribute of the object at `path`, or undefined. */
   stringAttribute(path: string, name: string): string | undefined;
   /** Shape and HDF5 dtype string (e.g. "<f" for little-endian float32) of the dataset at `path`. */
@@ -124,6 +126,9 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
       keys(path) {
         const group = root.get(path);
         return group instanceof h5.Group ? group.keys() : [];
+      },
+      isMemberGroup(path) {
+        return !root.get_link(path) && root.get_type(path) === groupType;
       },
       stringAttribute(path, attribute) {
         try {

@@ -45,6 +45,11 @@ function isByteSource(value: unknown): value is ByteSource {
   );
 }
 
+/** Most layers searched for a layer's variables by name. */
+const MAX_LAYERS_SEARCHED = 1_000;
+/** Deepest nesting of models searched (each adds "layers/<key>" to the path). */
+const MAX_NESTING = 6;
+
 /** Finds the `vars` group of `layer` in the weights file, checking the layer name Keras stores on it. */
 function locateVars(file: H5Reader, layer: FoundLayer | undefined, name: string, what: string): string {
   const nameOf = (vars: string) => file.stringAttribute(vars, "name");
@@ -56,18 +61,23 @@ function locateVars(file: H5Reader, layer: FoundLayer | undefined, name: string,
     const legacy = vars.replaceAll("layers/", "_layer_checkpoint_dependencies/");
     if (file.kind(legacy) === "group" && (nameOf(legacy) ?? name) === name) return legacy;
   }
-  // Otherwise look for the `vars` group carrying this layer's name anywhere in the file.
+  // Otherwise look for the `vars` group carrying this layer's name where Keras puts layers:
+  // "layers/<key>/vars", with nested models' layers under "layers/<key>/layers/…". Hard links can
+  // make a group its own descendant, so the walk is bounded in depth and in layers visited.
   const found: string[] = [];
-  const visit = (path: string, depth: number) => {
-    if (depth > 64) return;
-    for (const key of file.keys(path || "/")) {
-      const child = `${path}/${key}`;
-      if (file.kind(child) !== "group") continue;
-      if (key === "vars" && nameOf(child) === name) found.push(child.slice(1));
-      else visit(child, depth + 1);
+  let budget = MAX_LAYERS_SEARCHED;
+  const visit = (layers: string, depth: number) => {
+    if (depth > MAX_NESTING) return;
+    for (const key of file.keys(layers)) {
+      if (--budget < 0) throw new ValueError(`${what} has more than ${MAX_LAYERS_SEARCHED} layers to search for Embedding layer ${JSON.stringify(name)}; give the model's architecture as config.`);
+      const layer = `${layers}/${key}`;
+      if (!file.isMemberGroup(layer)) continue;
+      const members = file.keys(layer);
+      if (members.includes("vars") && file.isMemberGroup(`${layer}/vars`) && nameOf(`${layer}/vars`) === name) found.push(`${layer}/vars`);
+      if (members.includes("layers") && file.isMemberGroup(`${layer}/layers`)) visit(`${layer}/layers`, depth + 1);
     }
   };
-  visit("", 0);
+  if (file.kind("layers") === "group") visit("layers", 0);
   if (found.length === 1) return found[0]!;
   if (found.length > 1) throw new ValueError(`${what} holds ${found.length} variable groups named ${JSON.stringify(name)} (${found.join(", ")}); the architecture is needed to tell them apart.`);
   const expected = layer === undefined ? `a "vars" group named ${JSON.stringify(name)}` : `"${layer.h5Path}/vars"`;
