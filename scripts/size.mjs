@@ -37,6 +37,9 @@ async function bundle({ withoutKernel = false } = {}) {
     platform: "browser",
     target: "es2022",
     write: false,
+    // h5wasm (4 MB) is imported only by the Keras file readers, on first use; bundlers that split
+    // code fetch it then, so it is not part of what a page pays for lookups.
+    external: ["h5wasm"],
     plugins,
     logLevel: "error",
   });

@@ -22,6 +22,8 @@ export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
+import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
+import type { TfjsLoadOptions, TfjsModel, TfjsSource } from "./io/tfjs.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
@@ -642,6 +644,65 @@ export class Embedding {
     if (this.inputLength !== null) shown["inputLength"] = this.inputLength;
     shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.mem.byteLength;
     return `Embedding ${typeof inspect === "function" ? inspect(shown, options) : JSON.stringify(shown)}`;
+  }
+
+  /**
+   * Reads an Embedding layer from Keras 3 files: a `.keras` archive, or `{ weights, config }` (a
+   * `.weights.h5` file and the model's architecture; see {@link KerasSource}). The layer is chosen
+   * by `options.layer` (its name) or is the model's only Embedding; its table is read as Keras
+   * saved it, so lookups equal Keras' `model.predict` bit for bit.
+   *
+   * @example
+   * const layer = await Embedding.fromKeras("model.keras", { layer: "words", onProgress: (f) => bar.set(f) });
+   */
+  static async fromKeras(source: KerasSource, options: KerasLoadOptions = {}): Promise<Embedding> {
+    // Loaded on demand: file formats (and h5wasm behind them) cost nothing until used.
+    const { readKerasEmbedding } = await import("./io/keras.ts");
+    const { options: config, table } = await readKerasEmbedding(source, options, readEmbeddingConfig);
+    return new Embedding({ ...config, weights: table });
+  }
+
+  /**
+   * The layer as a `.keras` archive: a Sequential model of an int32 `Input` and this layer, which
+   * `keras.saving.load_model` loads with the same config and table. Layers using maxNorm or
+   * scaleGradByFreq (PyTorch options Keras lacks) cannot be saved this way.
+   */
+  async toKeras(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+    const config = this.toKerasConfig();
+    const [table] = this.getWeights();
+    const { writeKerasArchive } = await import("./io/keras.ts");
+    return writeKerasArchive(config, table!.data, [this.inputDim, this.outputDim], options);
+  }
+
+  /** The table as a `.weights.h5` file, which Keras' `model.load_weights` reads into the model `toKeras()` describes. */
+  async toKerasWeights(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+    const config = this.toKerasConfig();
+    const [table] = this.getWeights();
+    const { writeKerasWeights } = await import("./io/keras.ts");
+    return writeKerasWeights(config, table!.data, [this.inputDim, this.outputDim], options);
+  }
+
+  /**
+   * Reads an Embedding layer from a TF.js layers model: the URL or path of its `model.json` (shards
+   * resolved relative to it) or `{ modelJson, weightData }`. Quantized weights (uint8, uint16,
+   * float16) are dequantized as TF.js does, so lookups equal the TF.js model's bit for bit.
+   */
+  static async fromTfjs(source: TfjsSource, options: TfjsLoadOptions = {}): Promise<Embedding> {
+    const { readTfjsEmbedding } = await import("./io/tfjs.ts");
+    const { options: config, table } = await readTfjsEmbedding(source, options, readEmbeddingConfig);
+    return new Embedding({ ...config, weights: table });
+  }
+
+  /**
+   * The layer as a TF.js layers model (a Sequential holding it): `modelJson` is model.json's content
+   * (weights in "weights.bin"), `weightData` that file. Load it with
+   * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))`.
+   */
+  async toTfjs(options: { inputShape?: readonly (number | null)[] } = {}): Promise<TfjsModel> {
+    const config = this.toKerasConfig();
+    const [table] = this.getWeights();
+    const { writeTfjsModel } = await import("./io/tfjs.ts");
+    return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], options);
   }
 
   /**

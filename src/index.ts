@@ -21,3 +21,5 @@ export type { TableHandle as FillTarget } from "./core/memory.ts";
 export type { LookupInput, IndexTensor, IndexArray, NestedNumbers, TfjsTensorLike, OnnxTensorLike } from "./input.ts";
 export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";
+export type { KerasSource, KerasLoadOptions, KerasSaveOptions } from "./io/keras.ts";
+export type { TfjsSource, TfjsLoadOptions, TfjsModel } from "./io/tfjs.ts";

@@ -51,8 +51,11 @@ export async function makeProject(dir, tarball) {
   mkdirSync(pkgDir, { recursive: true });
   const { code, output } = await run("tar", ["-xzf", tarball, "-C", pkgDir, "--strip-components=1"]);
   if (code !== 0) throw new Error(`extracting ${tarball} failed:\n${output}`);
-  const { dependencies = {} } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
-  for (const name of Object.keys(dependencies)) cpSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name), { recursive: true });
+  // Every runtime dependency the package declares, as `npm install` would add them.
+  const { dependencies } = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+  for (const name of Object.keys(dependencies ?? {})) {
+    cpSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name), { recursive: true, dereference: true });
+  }
   mkdirSync(join(dir, "src"), { recursive: true });
   for (const f of readdirSync(APP)) cpSync(join(APP, f), join(dir, "src", f));
   writeFileSync(

@@ -1,0 +1,277 @@
+// Reading an Embedding's config and table from Keras 3 files, and writing them so Keras loads them.
+// A `.keras` file is a zip archive of `config.json` (the model, as `serialize_keras_object` writes
+// it), `metadata.json` and `model.weights.h5`, where a layer's variables sit in
+// `<layer path>/vars/<index>` (the table is variable 0) and each `vars` group carries the layer's
+// name as an attribute (keras/src/saving/saving_lib.py, `H5IOStore`). Paths are worked out in
+// model-topology.ts.
+import { ValueError, invalidArgument, show } from "../errors.ts";
+import { isPlainObject } from "../validate.ts";
+import { readHdf5, writeHdf5, type H5Reader } from "./hdf5.ts";
+import { modelInputShape } from "./input-shape.ts";
+import { MAX_JSON_BYTES, checkMaxBytes, parseJson, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
+import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
+import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
+import { readZipMembers, writeZip } from "./zip.ts";
+
+/**
+ * Where `Embedding.fromKeras` reads from: a `.keras` archive, or a weights file with the
+ * architecture beside it.
+ *
+ * - a `.keras` archive as any {@link ByteSource} (bytes, Blob, Response, URL, Node path);
+ * - `{ weights, config }`: `weights` is a `.weights.h5` file (as `model.save_weights` writes it, or
+ *   the `model.weights.h5` inside an archive) as a ByteSource; `config` is the model's architecture,
+ *   either parsed (the object in a `.keras` archive's `config.json`, `model.get_config()` wrapped as
+ *   `{ class_name, config }`, or a Keras 2 / TF.js `modelTopology`) or as a ByteSource of that JSON.
+ *   A single layer's config (`layer.get_config()`, bare or as `{ class_name: "Embedding", config }`)
+ *   is accepted too: its table is then found by the layer name Keras stores beside each layer's variables.
+ */
+export type KerasSource = ByteSource | { weights: ByteSource; config: unknown };
+
+/** Options of `Embedding.fromKeras`. */
+export interface KerasLoadOptions extends LoadOptions {
+  /** Name of the Embedding layer to read (bare, or as "outer/inner/name"); needed when the model has several. */
+  layer?: string;
+  /** Largest weights file accepted, in bytes (after inflating, for an archive). Default 2^32 (4 GiB). */
+  maxBytes?: number;
+}
+
+/** Share of progress given to getting the bytes; parsing and reading the table take the rest. */
+const READ_SHARE = 0.9;
+
+function isByteSource(value: unknown): value is ByteSource {
+  return (
+    value instanceof Uint8Array || value instanceof ArrayBuffer || typeof value === "string" || value instanceof URL ||
+    (typeof Blob !== "undefined" && value instanceof Blob) || (typeof Response !== "undefined" && value instanceof Response)
+  );
+}
+
+/** Most layers searched for a layer's variables by name. */
+const MAX_LAYERS_SEARCHED = 1_000;
+/** Deepest nesting of models searched (each adds "layers/<key>" to the path). */
+const MAX_NESTING = 6;
+
+/** Finds the `vars` group of `layer` in the weights file, checking the layer name Keras stores on it. */
+function locateVars(file: H5Reader, layer: FoundLayer | undefined, name: string, what: string): string {
+  const nameOf = (vars: string) => file.stringAttribute(vars, "name");
+  if (layer !== undefined) {
+    const vars = `${layer.h5Path}/vars`;
+    // Files written before Keras stored names hold no attribute; then the path alone decides.
+    if (file.kind(vars) === "group" && (nameOf(vars) ?? name) === name) return vars;
+    // Keras 2.13 files name the list "_layer_checkpoint_dependencies" (Keras reads both).
+    const legacy = vars.replaceAll("layers/", "_layer_checkpoint_dependencies/");
+    if (file.kind(legacy) === "group" && (nameOf(legacy) ?? name) === name) return legacy;
+  }
+  // Otherwise look for the `vars` group carrying this layer's name where Keras puts layers:
+  // "layers/<key>/vars", with nested models' layers under "layers/<key>/layers/…". Hard links can
+  // make a group its own descendant, so the walk is bounded in depth and in layers visited.
+  const found: string[] = [];
+  let budget = MAX_LAYERS_SEARCHED;
+  const visit = (layers: string, depth: number) => {
+    if (depth > MAX_NESTING) return;
+    for (const key of file.keys(layers)) {
+      if (--budget < 0) throw new ValueError(`${what} has more than ${MAX_LAYERS_SEARCHED} layers to search for Embedding layer ${JSON.stringify(name)}; give the model's architecture as config.`);
+      const layer = `${layers}/${key}`;
+      if (!file.isMemberGroup(layer)) continue;
+      const members = file.keys(layer);
+      if (members.includes("vars") && file.isMemberGroup(`${layer}/vars`) && nameOf(`${layer}/vars`) === name) found.push(`${layer}/vars`);
+      if (members.includes("layers") && file.isMemberGroup(`${layer}/layers`)) visit(`${layer}/layers`, depth + 1);
+    }
+  };
+  if (file.kind("layers") === "group") visit("layers", 0);
+  if (found.length === 1) return found[0]!;
+  if (found.length > 1) throw new ValueError(`${what} holds ${found.length} variable groups named ${JSON.stringify(name)} (${found.join(", ")}); the architecture is needed to tell them apart.`);
+  const expected = layer === undefined ? `a "vars" group named ${JSON.stringify(name)}` : `"${layer.h5Path}/vars"`;
+  throw new ValueError(`${what} has no variables for Embedding layer ${JSON.stringify(name)}: expected ${expected}.`);
+}
+
+/** Reads and checks the table of `layer` from an HDF5 weights file. */
+export async function readKerasTable(
+  weights: Uint8Array, layer: FoundLayer | undefined, name: string, shape: readonly [number, number], what: string,
+): Promise<Float32Array> {
+  return readHdf5(weights, what, (file) => {
+    const vars = locateVars(file, layer, name, what);
+    const path = `${vars}/0`;
+    if (file.kind(path) !== "dataset") {
+      throw new ValueError(`${what}: Embedding layer ${JSON.stringify(name)} has no table dataset at "${path}" (members: ${file.keys(vars).join(", ") || "none"}).`);
+    }
+    const found = file.describe(path);
+    if (found.shape.length !== 2 || found.shape[0] !== shape[0] || found.shape[1] !== shape[1]) {
+      throw new ValueError(`${what}: the table "${path}" has shape [${found.shape.join(", ")}], but the config gives [${shape[0]}, ${shape[1]}] (inputDim, outputDim).`);
+    }
+    if (found.dtype !== "<f") {
+      throw new ValueError(`${what}: the table "${path}" has HDF5 dtype ${JSON.stringify(found.dtype)}; only little-endian float32 ("<f") is supported.`);
+    }
+    const data = file.readFloat32(path);
+    if (data.length !== shape[0] * shape[1]) throw new ValueError(`${what}: the table "${path}" read ${data.length} values, not ${shape[0] * shape[1]}.`);
+    return data;
+  });
+}
+
+async function readConfigSource(config: unknown, options: LoadOptions): Promise<unknown> {
+  if (isPlainObject(config)) return config;
+  if (isByteSource(config)) return parseJson(await readAllBytes(config, { ...options, what: "source.config", maxBytes: MAX_JSON_BYTES }), "source.config");
+  return invalidArgument("source.config", "a model or layer config object, or the bytes (or file, URL) of its JSON", config);
+}
+
+/**
+ * Reads an Embedding layer's options and table from Keras 3 files (see {@link KerasSource}). The
+ * config is read (and checked by `readConfig`) before the table, so a bad config fails before the
+ * table is allocated.
+ */
+export async function readKerasEmbedding<T extends { inputDim: number; outputDim: number }>(
+  source: KerasSource, options: KerasLoadOptions, readConfig: ConfigReader<T>,
+): Promise<LoadedLayer<T>> {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+  checkLoadOptions(options);
+  const maxBytes = checkMaxBytes(options.maxBytes);
+  const { signal } = options;
+  const progress = progressReporter(options.onProgress);
+  const reading = { signal, onProgress: (f: number) => progress.report(f * READ_SHARE) };
+  /** Picks the layer and checks its config: done before the table's bytes are inflated or read. */
+  const choose = (topology: unknown, where: string) => {
+    const layer = pickLayer(findEmbeddingLayers(topology, where), options.layer, where);
+    const parsed = readConfig(layer.serialized);
+    const bytes = parsed.inputDim * parsed.outputDim * 4;
+    if (bytes > maxBytes) throw new ValueError(`Embedding layer ${JSON.stringify(layer.name)} declares a ${parsed.inputDim} x ${parsed.outputDim} table (${bytes} bytes), more than maxBytes=${maxBytes}.`);
+    return { layer, parsed };
+  };
+  let topology: unknown;
+  let weights: Uint8Array;
+  let what: string;
+  let chosen: ReturnType<typeof choose>;
+  if (isByteSource(source)) {
+    what = "The .keras archive";
+    const archive = await readAllBytes(source, { ...reading, what: "source", maxBytes: maxBytes + MAX_JSON_BYTES });
+    const config = readZipMembers(archive, { what, maxBytes: { "config.json": MAX_JSON_BYTES } }).get("config.json");
+    if (config === undefined) throw new ValueError(`${what} has no config.json member (is it a .keras file?).`);
+    topology = parseJson(config, `${what}'s config.json`);
+    chosen = choose(topology, `${what}'s config.json`);
+    const h5 = readZipMembers(archive, { what, maxBytes: { "model.weights.h5": maxBytes } }).get("model.weights.h5");
+    if (h5 === undefined) {
+      throw new ValueError(`${what} has no model.weights.h5 member (weights saved in another form, such as npz, are not supported).`);
+    }
+    weights = h5;
+  } else if (isPlainObject(source) && Object.hasOwn(source, "weights") && Object.hasOwn(source, "config")) {
+    what = "source.weights";
+    if (!isByteSource(source.weights)) invalidArgument("source.weights", "the .weights.h5 file as bytes, a Blob, a Response, a URL or a path", source.weights);
+    topology = await readConfigSource(source.config, { signal });
+    chosen = choose(topology, "source.config");
+    weights = await readAllBytes(source.weights, { ...reading, what, maxBytes });
+  } else {
+    return invalidArgument("source", "a .keras archive (bytes, Blob, Response, URL or path) or { weights, config }", source);
+  }
+  throwIfAborted(signal);
+  const { layer, parsed } = chosen;
+  // A bare layer config says nothing about where the model put the layer: find it by name.
+  const placed = isBareLayer(topology) ? undefined : layer;
+  const data = await readKerasTable(weights, placed, layer.name, [parsed.inputDim, parsed.outputDim], what);
+  throwIfAborted(signal);
+  progress.done();
+  return { options: parsed, table: { data, shape: [parsed.inputDim, parsed.outputDim] } };
+}
+
+function isBareLayer(topology: unknown): boolean {
+  if (!isPlainObject(topology)) return false;
+  const cls = Object.hasOwn(topology, "class_name") ? topology["class_name"] : topology["className"];
+  return cls === "Embedding" || (cls === undefined && Object.hasOwn(topology, "input_dim"));
+}
+
+/** Options of `toKeras` / `toKerasWeights`. */
+export interface KerasSaveOptions {
+  /**
+   * The model input's shape without the batch dimension, e.g. `[10]` for sequences of 10 indices.
+   * Default: `[inputLength]` when the layer has one, else `[null]` (sequences of any length).
+   */
+  inputShape?: readonly (number | null)[];
+  /** Name of the Sequential model holding the layer. Default "sequential". */
+  modelName?: string;
+}
+
+const dtypePolicy = () => ({ module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null });
+
+/**
+ * The `config.json` of a Sequential model made of an int32 Input and the layer, as Keras 3 writes
+ * it; `layerConfig` is the layer's Keras config (`toKerasConfig()`).
+ */
+export function kerasSequentialConfig(layerConfig: Record<string, unknown>, inputShape: readonly (number | null)[], modelName: string): Record<string, unknown> {
+  const batchShape = [null, ...inputShape];
+  const build = { input_shape: batchShape };
+  return {
+    module: "keras",
+    class_name: "Sequential",
+    config: {
+      name: modelName,
+      trainable: true,
+      dtype: dtypePolicy(),
+      layers: [
+        {
+          module: "keras.layers",
+          class_name: "InputLayer",
+          config: { batch_shape: batchShape, dtype: "int32", sparse: false, ragged: false, name: "input_layer", optional: false },
+          registered_name: null,
+        },
+        { module: "keras.layers", class_name: "Embedding", config: layerConfig, registered_name: null, build_config: build },
+      ],
+      build_input_shape: batchShape,
+    },
+    registered_name: null,
+    build_config: build,
+    compile_config: null,
+  };
+}
+
+function checkSaveOptions(options: KerasSaveOptions, inputLength: unknown): { inputShape: (number | null)[]; modelName: string } {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+  const inputShape = modelInputShape(options.inputShape, inputLength);
+  const modelName = options.modelName ?? "sequential";
+  if (typeof modelName !== "string" || modelName === "") invalidArgument("modelName", "a non-empty string", modelName);
+  return { inputShape, modelName };
+}
+
+/** Keras cannot rebuild a layer whose config holds options it does not know (PyTorch's max_norm, scale_grad_by_freq). */
+function checkKerasCompatible(layerConfig: Record<string, unknown>): void {
+  for (const key of ["max_norm", "norm_type", "scale_grad_by_freq"]) {
+    if (Object.hasOwn(layerConfig, key)) {
+      throw new ValueError(`This layer sets ${key}=${show(layerConfig[key])}, which Keras' Embedding does not have; Keras could not load the file. Save a layer without maxNorm / scaleGradByFreq.`);
+    }
+  }
+}
+
+function weightsContent(layerName: string, modelName: string, table: Float32Array, shape: readonly [number, number]) {
+  // The groups Keras writes for this model: the model's own (empty) vars, and the layer's table.
+  return {
+    groups: [
+      { path: "/layers" },
+      { path: "/layers/embedding" },
+      { path: "/layers/embedding/vars", attributes: { name: layerName } },
+      { path: "/vars", attributes: { name: modelName } },
+    ],
+    datasets: [{ path: "/layers/embedding/vars/0", data: table, shape }],
+  };
+}
+
+/** The `.weights.h5` file of the Sequential model `kerasSequentialConfig` describes. */
+export async function writeKerasWeights(
+  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
+): Promise<Uint8Array> {
+  checkKerasCompatible(layerConfig);
+  const { modelName } = checkSaveOptions(options, layerConfig["input_length"]);
+  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, table, shape));
+}
+
+/** A `.keras` archive of a Sequential model holding an int32 Input and the layer. */
+export async function writeKerasArchive(
+  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
+): Promise<Uint8Array> {
+  checkKerasCompatible(layerConfig);
+  const { inputShape, modelName } = checkSaveOptions(options, layerConfig["input_length"]);
+  // Keras 3 reads input_length only to warn about it; the input shape carries it instead.
+  const { input_length: _ignored, ...config } = layerConfig;
+  const weights = await writeHdf5(weightsContent(String(config["name"]), modelName, table, shape));
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  return writeZip([
+    ["metadata.json", encode({ keras_version: "3.15.1", date_saved: "1980-01-01@00:00:00" })],
+    ["config.json", encode(kerasSequentialConfig(config, inputShape, modelName))],
+    ["model.weights.h5", weights],
+  ]);
+}
