@@ -23,7 +23,7 @@ export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./op
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
 import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
-import type { TfjsLoadOptions, TfjsModel, TfjsSource } from "./io/tfjs.ts";
+import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
@@ -698,10 +698,9 @@ export class Embedding {
    * (weights in "weights.bin"), `weightData` that file. Load it with
    * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))`.
    */
-  async toTfjs(options: { inputShape?: readonly (number | null)[] } = {}): Promise<TfjsModel> {
+  toTfjs(options: { inputShape?: readonly (number | null)[] } = {}): TfjsModel {
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
-    const { writeTfjsModel } = await import("./io/tfjs.ts");
     return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], options);
   }
 

@@ -103,7 +103,7 @@ const save = suite("toTfjs");
 save("tf.loadLayersModel loads it and predicts our lookups bit for bit", async () => {
   const data = new Float32Array(7 * 3).map((_, i) => Math.sin(i + 1) * 10);
   const layer = new Embedding({ inputDim: 7, outputDim: 3, maskZero: true, inputLength: 4, name: "to_tfjs", weights: { data, shape: [7, 3] } });
-  const { modelJson, weightSpecs, weightData } = await layer.toTfjs();
+  const { modelJson, weightSpecs, weightData } = layer.toTfjs();
   const model = await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }));
   const indices = [[0, 1, 2, 3], [6, 5, 4, 0]];
   const predicted = (await (model.predict(tf.tensor2d(indices, undefined, "int32")) as tf.Tensor).data()) as Float32Array;
@@ -115,7 +115,7 @@ save("tf.loadLayersModel loads it and predicts our lookups bit for bit", async (
 
 save("fromTfjs reads toTfjs back: same table and config", async () => {
   const layer = new Embedding({ inputDim: 5, outputDim: 2, name: "round_trip", embeddingsInitializer: { className: "RandomNormal", config: { seed: 9 } } });
-  const back = await Embedding.fromTfjs(await layer.toTfjs());
+  const back = await Embedding.fromTfjs(layer.toTfjs());
   assert.equal(back.getWeights()[0]!.data, layer.getWeights()[0]!.data);
   assert.equal(back.getConfig(), layer.getConfig());
 });
@@ -124,15 +124,15 @@ save("inputShape: default from inputLength, or given (checked), written as batch
   const layerConfig = (model: TfjsModel) =>
     (model.modelJson.modelTopology as { config: { layers: { config: Record<string, unknown> }[] } }).config.layers[0]!.config;
   const fixed = new Embedding({ inputDim: 3, outputDim: 2, inputLength: 5 });
-  assert.equal(layerConfig(await fixed.toTfjs())["batch_input_shape"], [null, 5]);
-  assert.equal(layerConfig(await fixed.toTfjs({ inputShape: [5] }))["batch_input_shape"], [null, 5]);
+  assert.equal(layerConfig(fixed.toTfjs())["batch_input_shape"], [null, 5]);
+  assert.equal(layerConfig(fixed.toTfjs({ inputShape: [5] }))["batch_input_shape"], [null, 5]);
   const free = new Embedding({ inputDim: 3, outputDim: 2 });
-  assert.equal(layerConfig(await free.toTfjs())["batch_input_shape"], [null, null]);
-  await rejects(free.toTfjs({ inputShape: [-1] }), ValueError, /inputShape must be a non-empty array of positive integers or nulls.*inputShape=\[-1\]/);
+  assert.equal(layerConfig(free.toTfjs())["batch_input_shape"], [null, null]);
+  await rejects((async () => free.toTfjs({ inputShape: [-1] }))(), ValueError, /inputShape must be a non-empty array of positive integers or nulls.*inputShape=\[-1\]/);
 });
 
 save("maxNorm, which TF.js lacks, cannot be saved", async () => {
-  await rejects(new Embedding({ inputDim: 3, outputDim: 2, maxNorm: 2 }).toTfjs(), ValueError, /max_norm=2, which TF\.js' Embedding does not have/);
+  await rejects((async () => new Embedding({ inputDim: 3, outputDim: 2, maxNorm: 2 }).toTfjs())(), ValueError, /max_norm=2, which TF\.js' Embedding does not have/);
 });
 
 // ---------------------------------------------------------------------------------------------
