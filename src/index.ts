@@ -23,3 +23,4 @@ export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";
 export type { KerasSource, KerasLoadOptions, KerasSaveOptions } from "./io/keras.ts";
 export type { TfjsSource, TfjsLoadOptions, TfjsModel } from "./io/tfjs.ts";
+export { useH5wasm } from "./io/hdf5.ts";

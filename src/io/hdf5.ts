@@ -20,16 +20,32 @@ interface MemoryFs {
 
 let loading: Promise<{ h5: H5Api; fs: MemoryFs; groupType: number; datasetType: number }> | undefined;
 
+let provided: H5Module | undefined;
+
+/**
+ * Hands the package the h5wasm module for reading and writing HDF5 (`.weights.h5`, `.keras`):
+ * `import * as h5wasm from "h5wasm"; useH5wasm(h5wasm);`. Needed in bundled browser apps only: Node
+ * (and pages whose import map maps "h5wasm") load it by themselves on first use. The package never
+ * imports h5wasm by a name bundlers follow, so apps that do not read Keras files do not carry its
+ * 4 MB.
+ */
+export function useH5wasm(module: unknown): void {
+  const api = (module as { default?: unknown } | null)?.default ?? module;
+  if (api === null || typeof api !== "object" || typeof (api as { File?: unknown }).File !== "function" || !("ready" in api)) {
+    throw new ValueError('useH5wasm(module) takes the h5wasm module: import * as h5wasm from "h5wasm"; useH5wasm(h5wasm).');
+  }
+  provided = { default: api } as unknown as H5Module;
+  loading = undefined;
+}
+
 async function h5wasm() {
   loading ??= (async () => {
-    // A literal specifier, so that bundlers which split code (Vite, webpack, Rollup, esbuild
-    // --splitting) put h5wasm's 4 MB of inlined WebAssembly in a chunk fetched only when an HDF5
-    // file is read or written. The package's own single-file bundle (`npm run build:ts`) marks it
-    // `--external:h5wasm` instead: a page using that file maps "h5wasm" in its import map to use
-    // the Keras readers, and pays nothing otherwise.
-    const h5 = (await import("h5wasm")).default;
-    const module = (await h5.ready) as unknown as { FS: MemoryFs; H5G_GROUP: number; H5G_DATASET: number };
-    return { h5, fs: module.FS, groupType: module.H5G_GROUP, datasetType: module.H5G_DATASET };
+    // A specifier built at run time, which bundlers neither follow nor inline (see useH5wasm).
+    const specifier = ["h5", "wasm"].join("");
+    const module = provided ?? ((await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as H5Module);
+    const h5 = module.default;
+    const ready = (await h5.ready) as unknown as { FS: MemoryFs; H5G_GROUP: number; H5G_DATASET: number };
+    return { h5, fs: ready.FS, groupType: ready.H5G_GROUP, datasetType: ready.H5G_DATASET };
   })();
   try {
     return await loading;
