@@ -18,3 +18,6 @@ export { init, type KernelSource } from "./wasm.ts";
 export type { LookupInput, IndexTensor, IndexArray, NestedNumbers } from "./input.ts";
 export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";
+export { loadWordVectors, type WordVectorFormat, type WordVectorOptions, type WordVectors } from "./io/word-vectors.ts";
+export { Vocabulary, type VocabularyJSON, type VocabularyOptions } from "./io/vocabulary.ts";
+export type { ByteSource, LoadOptions } from "./io/source.ts";
