@@ -58,27 +58,25 @@ export function parseFields(bytes: Uint8Array, start: number, end: number, out: 
       p++;
     } else if (c === 43) p++;
     let m = 0;
-    let significant = 0;
     let scale = 0;
     let digits = 0;
     let d = 0;
-    while (p < end && (d = bytes[p]! - 48) >= 0 && d <= 9) {
-      if (m !== 0 || d !== 0) significant++;
+    while (p < end && ((d = bytes[p]! - 48) >>> 0) <= 9) {
       m = m * 10 + d;
       digits++;
       p++;
     }
     if (p < end && bytes[p] === 46) {
       p++;
-      while (p < end && (d = bytes[p]! - 48) >= 0 && d <= 9) {
-        if (m !== 0 || d !== 0) significant++;
+      while (p < end && ((d = bytes[p]! - 48) >>> 0) <= 9) {
         m = m * 10 + d;
         scale--;
         digits++;
         p++;
       }
     }
-    let fast = digits > 0 && significant <= 15;
+    // Every partial significand is at most the final one, so all were exact when it is ≤ 2^53.
+    let fast = digits > 0 && m <= 9007199254740992;
     if (p < end && ((c = bytes[p]!) === 101 || c === 69) && digits > 0) {
       p++;
       let expNegative = false;
@@ -88,7 +86,7 @@ export function parseFields(bytes: Uint8Array, start: number, end: number, out: 
       }
       let e = 0;
       let expDigits = 0;
-      while (p < end && (d = bytes[p]! - 48) >= 0 && d <= 9) {
+      while (p < end && ((d = bytes[p]! - 48) >>> 0) <= 9) {
         if (e < 100000) e = e * 10 + d;
         expDigits++;
         p++;

@@ -1,5 +1,6 @@
 // A float32 table filled row by row: exactly sized when the row count is known, otherwise grown
-// geometrically (×1.5, so growing never holds more than 2.5 tables) and trimmed at the end.
+// geometrically (×1.5, so growing never holds more than 2.5 tables) and trimmed at the end: by a
+// view when the excess is under 1/8 of the buffer (no copy), by a copy otherwise.
 import { ValueError } from "../errors.ts";
 
 /** The most values a table may hold (4 GiB of float32, the WebAssembly memory limit). */
@@ -43,7 +44,8 @@ export class TableBuilder {
   finish(extra: number): Float32Array {
     const length = (this.rows + extra) * this.dim;
     if (length === this.data.length) return this.data;
-    if (length < this.data.length) return this.data.slice(0, length);
+    // A small excess (an estimate slightly too high) is left in place rather than copied away.
+    if (length < this.data.length) return length >= this.data.length * 0.875 ? this.data.subarray(0, length) : this.data.slice(0, length);
     const grown = this.allocate(this.rows + extra);
     grown.set(this.data.subarray(0, this.rows * this.dim));
     return grown;
