@@ -21,3 +21,7 @@ export type { InputLength, Dim } from "./shapes.ts";
 export { loadWordVectors, type WordVectorFormat, type WordVectorOptions, type WordVectors } from "./io/word-vectors.ts";
 export { Vocabulary, type VocabularyJSON, type VocabularyOptions } from "./io/vocabulary.ts";
 export type { ByteSource, LoadOptions } from "./io/source.ts";
+export { writeWordVectors, type VectorTable } from "./io/word-vectors-write.ts";
+export { readNpy, writeNpy, type NpyArray, type NpyInput, type NpyData, type NpyDtype } from "./io/npy.ts";
+export { readNpz, type NpzOptions } from "./io/npz.ts";
+export { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
