@@ -3,9 +3,9 @@
 import { ValueError } from "../errors.ts";
 
 /** Names of the supported dtypes (numpy's names). */
-export type NpyDtype = "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "bool";
+export type NpyDtype = "float16" | "float32" | "float64" | "int8" | "int16" | "int32" | "int64" | "uint8" | "uint16" | "uint32" | "uint64" | "bool";
 
-/** The typed array of each dtype (bool is a Uint8Array of 0 and 1). */
+/** The typed array of each dtype (bool is a Uint8Array of 0 and 1; float16 is read into a Float32Array). */
 export type NpyData = Float32Array | Float64Array | Int8Array | Int16Array | Int32Array | BigInt64Array | Uint8Array | Uint16Array | Uint32Array | BigUint64Array;
 
 type ArrayMaker = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => NpyData;
@@ -18,6 +18,7 @@ interface DtypeInfo {
 
 /** numpy's type codes (kind + itemsize) for each dtype. */
 export const DTYPES: Record<string, DtypeInfo> = {
+  f2: { name: "float16", itemsize: 2, make: Uint16Array },
   f4: { name: "float32", itemsize: 4, make: Float32Array },
   f8: { name: "float64", itemsize: 8, make: Float64Array },
   i1: { name: "int8", itemsize: 1, make: Int8Array },
@@ -54,7 +55,7 @@ export function readDescr(descr: unknown): DtypeInfo & { littleEndian: boolean }
 export function dtypeOf(data: unknown, asBool: boolean): { code: string; info: DtypeInfo } | undefined {
   if (asBool) return data instanceof Uint8Array ? { code: "b1", info: DTYPES.b1! } : undefined;
   for (const [code, info] of Object.entries(DTYPES)) {
-    if (code !== "b1" && data instanceof info.make) return { code, info };
+    if (code !== "b1" && code !== "f2" && data instanceof info.make) return { code, info };
   }
   return undefined;
 }
@@ -69,4 +70,18 @@ export function swapBytes(bytes: Uint8Array, itemsize: number): void {
       bytes[b] = t;
     }
   }
+}
+
+/** The float32 value of each IEEE binary16 bit pattern (every one is exact in float32). */
+export function halfToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    out[i] =
+      exponent === 0 ? sign * fraction * 2 ** -24 : exponent === 31 ? (fraction === 0 ? sign * Infinity : NaN) : sign * (1024 + fraction) * 2 ** (exponent - 25);
+  }
+  return out;
 }

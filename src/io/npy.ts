@@ -2,7 +2,7 @@
 // `numpy/lib/format.py` documentation): the magic "\x93NUMPY", a version, a header length, a
 // Python-literal header {'descr', 'fortran_order', 'shape'} and the raw array bytes.
 import { ValueError, show, typeName } from "../errors.ts";
-import { LITTLE_ENDIAN_HOST, dtypeOf, readDescr, swapBytes, type NpyData, type NpyDtype } from "./npy-dtype.ts";
+import { LITTLE_ENDIAN_HOST, dtypeOf, halfToFloat32, readDescr, swapBytes, type NpyData, type NpyDtype } from "./npy-dtype.ts";
 import { parseHeaderLiteral } from "./npy-header.ts";
 
 export type { NpyData, NpyDtype } from "./npy-dtype.ts";
@@ -65,8 +65,9 @@ function fortranToC<T extends NpyData>(data: T, shape: readonly number[]): T {
 
 /**
  * Reads an .npy file. Accepts format versions 1.0, 2.0 and 3.0, both byte orders, C and Fortran
- * order (Fortran data is transposed into C order), and the dtypes float32/64, int8/16/32/64,
- * uint8/16/32/64 and bool (int64/uint64 as BigInt64Array/BigUint64Array, bool as 0/1 bytes).
+ * order (Fortran data is transposed into C order), and the dtypes float16/32/64, int8/16/32/64,
+ * uint8/16/32/64 and bool (int64/uint64 as BigInt64Array/BigUint64Array, bool as 0/1 bytes,
+ * float16 as the exactly equal float32 values).
  * Object arrays and structured dtypes are refused. The data is a fresh copy.
  *
  * Throws a `ValueError` naming the byte offset or header field at fault: wrong magic, unknown
@@ -126,6 +127,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (dtype.littleEndian !== LITTLE_ENDIAN_HOST) swapBytes(copy, dtype.itemsize);
   let data: NpyData = new dtype.make(copy.buffer, 0, count);
   if (dtype.name === "bool") for (let i = 0; i < count; i++) copy[i] = copy[i] === 0 ? 0 : 1;
+  if (dtype.name === "float16") data = halfToFloat32(data as Uint16Array);
   if (fortran) data = fortranToC(data, dims);
   return { data, shape: [...dims], dtype: dtype.name };
 }
