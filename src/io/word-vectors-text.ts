@@ -73,8 +73,8 @@ export async function parseTextVectors(reader: ChunkReader, header: { count: num
   let line = header === null ? 0 : 1;
   let dim = header === null ? 0 : header.dim;
   let builder: TableBuilder | undefined;
+  const wanted = header === null ? limit : Math.min(header.count, limit);
   if (header !== null) {
-    const wanted = Math.min(header.count, limit);
     const size = reader.stream.size;
     // Each line needs at least a token byte and a separator and a digit per value: a header that
     // claims more than the file can hold is refused before the table is allocated.
@@ -85,7 +85,7 @@ export async function parseTextVectors(reader: ChunkReader, header: { count: num
   }
   let lineStart = reader.pos;
   for (;;) {
-    if (tokens.length >= limit) break;
+    if (tokens.length >= wanted) break;
     let buf = reader.buf;
     lineStart = reader.pos;
     let nl = buf.indexOf(10, lineStart);
@@ -150,7 +150,7 @@ export async function parseTextVectors(reader: ChunkReader, header: { count: num
     tokens.push(token);
     builder.rows++;
   }
-  if (header !== null && tokens.length < Math.min(header.count, limit)) {
+  if (header !== null && tokens.length < wanted) {
     throw new ValueError(`${what}: the header declares ${header.count} vectors, but the file ends after ${tokens.length} (line ${line}): truncated?`);
   }
   if (header !== null && tokens.length === header.count && tokens.length < limit) {
