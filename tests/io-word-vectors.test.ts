@@ -158,7 +158,7 @@ formats("sources: a file path, a Blob, an ArrayBuffer (and GloVe of unknown leng
   const bytes = textFile(s, "glove");
   const path = join(tmp, "g.txt");
   writeFileSync(path, bytes);
-  for (const source of [path, new Blob([bytes]), bytes.slice().buffer, chunked(bytes, 100)]) {
+  for (const source of [path, new Blob([bytes as Uint8Array<ArrayBuffer>]), bytes.slice().buffer, chunked(bytes, 100)]) {
     const { layer } = await loadWordVectors(source, { format: "glove" });
     assertBits(table(layer), s.values);
   }
@@ -362,8 +362,12 @@ progress("abort during the load rejects with AbortError", async () => {
 // ---------------------------------------------------------------------------------------------
 const write = suite("writeWordVectors → loadWordVectors round trips");
 
-async function collect(chunks: Iterable<Uint8Array>): Promise<Uint8Array> {
-  return new Uint8Array(await new Blob([...chunks]).arrayBuffer());
+function collect(chunks: Iterable<Uint8Array>): Uint8Array {
+  const parts = [...chunks];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) out.set(p, at), (at += p.length);
+  return out;
 }
 
 for (const format of ["word2vec", "word2vec-text", "glove", "fasttext"] as const) {
@@ -377,7 +381,7 @@ for (const format of ["word2vec", "word2vec-text", "glove", "fasttext"] as const
     values[4] = Infinity;
     values[5] = 1e-45;
     const tokens = Array.from({ length: 25 }, (_, r) => `tok_${r}é`);
-    const bytes = await collect(writeWordVectors({ data: values, shape: [25, dim] }, tokens, { format }));
+    const bytes = collect(writeWordVectors({ data: values, shape: [25, dim] }, tokens, { format }));
     const { layer, vocab } = await loadWordVectors(bytes, { format });
     assert.equal(Array.from(new Uint32Array(table(layer).slice().buffer)), Array.from(new Uint32Array(values.buffer)));
     assert.equal([...vocab.tokens], tokens);
@@ -386,7 +390,7 @@ for (const format of ["word2vec", "word2vec-text", "glove", "fasttext"] as const
 
 write("from a loaded layer: the padding row is left out, the OOV row kept", async () => {
   const { layer, vocab } = await loadWordVectors(small(), { format: "word2vec-text", maskZero: true, oov: true });
-  const text = new TextDecoder().decode(await collect(writeWordVectors(layer, vocab, { format: "word2vec-text" })));
+  const text = new TextDecoder().decode(collect(writeWordVectors(layer, vocab, { format: "word2vec-text" })));
   // The mean row: 9/3 = 3 and fround(13/3), whose shortest float32 text is 4.3333335.
   assert.is(text, "4 2\nthe 1 2\ncat 3 4\ndog 5 7\n[UNK] 3 4.3333335\n");
 });
