@@ -12,10 +12,10 @@ const MAX_TOKEN_BYTES = 1 << 16;
 
 const littleEndianHost = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Copies `dim` little-endian float32 values from `bytes[from …]` into `table[at …]`. */
-function copyValues(bytes: Uint8Array, from: number, table: Float32Array, at: number, dim: number): void {
+/** Copies `dim` little-endian float32 values from `bytes[from …]` into row offset `at` of `table` (`tableBytes` views its bytes). */
+function copyValues(bytes: Uint8Array, from: number, table: Float32Array, tableBytes: Uint8Array, at: number, dim: number): void {
   if (littleEndianHost) {
-    new Uint8Array(table.buffer, table.byteOffset + at * 4, dim * 4).set(bytes.subarray(from, from + dim * 4));
+    tableBytes.set(bytes.subarray(from, from + dim * 4), at * 4);
     return;
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset + from, dim * 4);
@@ -36,6 +36,9 @@ export async function parseBinaryVectors(reader: ChunkReader, header: { count: n
   const builder = new TableBuilder(dim, reserved + (size === undefined ? Math.min(wanted, 65536) : wanted), reserved, what);
   const tokens: string[] = [];
   const index = new Map<string, number>();
+  // A byte view of the table, renewed when the table grows.
+  let viewed = builder.data;
+  let tableBytes = new Uint8Array(viewed.buffer, viewed.byteOffset, viewed.byteLength);
   const truncated = (at: number) =>
     new ValueError(`${what}: the file ends at byte offset ${reader.offset(at)} inside vector ${tokens.length + 1} of the ${count} the header declares: truncated?`);
   while (tokens.length < wanted) {
@@ -67,7 +70,8 @@ export async function parseBinaryVectors(reader: ChunkReader, header: { count: n
       throw new ValueError(`${what}: the token ${JSON.stringify(token)} of vector ${tokens.length + 1} at byte offset ${reader.offset(tokenStart)} repeats vector ${before + 1}.`);
     }
     const at = builder.nextRow();
-    copyValues(buf, space + 1, builder.data, at, dim);
+    if (builder.data !== viewed) (viewed = builder.data), (tableBytes = new Uint8Array(viewed.buffer, viewed.byteOffset, viewed.byteLength));
+    copyValues(buf, space + 1, viewed, tableBytes, at, dim);
     builder.rows++;
     index.set(token, tokens.length);
     tokens.push(token);
