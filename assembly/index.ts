@@ -14,3 +14,12 @@ export { constrainRows, columnSumSquares, constrainColumns, clampNonNegative, re
 export { absAndSquareSums, gatherRowsWithSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";
 export { sparseGradient, optimizerStep, fillF32 } from "./training";
 export { orthogonalRowsGradient, orthogonalColumnsGradient } from "./penalty-gradients";
+
+// Constants the host must agree with (checked by tests/kernel-contract.test.ts against src/core/kernel.ts).
+export { RANDOM_STATE_BYTES, UNIFORM as RANDOM_UNIFORM, NORMAL as RANDOM_NORMAL, TRUNCATED_NORMAL as RANDOM_TRUNCATED_NORMAL, SYMMETRIC_UNIFORM as RANDOM_SYMMETRIC_UNIFORM } from "./random";
+export { SGD as OPTIMIZER_SGD, ADAGRAD as OPTIMIZER_ADAGRAD, ADAM as OPTIMIZER_ADAM } from "./training";
+export {
+  STEP_KIND, STEP_LAZY, STEP_TABLE, STEP_ROWS, STEP_DIM, STEP_SLOT_A, STEP_SLOT_B, STEP_IDS, STEP_GRADS, STEP_COUNT, STEP_HASH,
+  STEP_HASH_CAPACITY, STEP_EXTRA, STEP_NESTEROV, STEP_LEARNING_RATE, STEP_MOMENTUM, STEP_EPSILON, STEP_ALPHA, STEP_BETA_1, STEP_BETA_2,
+  STEP_L1, STEP_L2, STEP_WEIGHT_DECAY, STEP_ARGS_BYTES,
+} from "./training";

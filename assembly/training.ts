@@ -175,13 +175,68 @@ export const ADAM: u32 = 2; // h0 = lr, h1 = alpha, h2 = beta_1, h3 = beta_2, h4
   else updateRow(ADAM, w, a, b, g, x, dim, h0, h1, h2, h3, h4, flag, l1, l2, wd);
 }
 
+// Where optimizerStep finds its arguments: a block the host writes (src/core/kernel.ts, writeStepArgs),
+// one 4-byte field each, named rather than positional so that a learning rate cannot land in the place
+// of a momentum. Exported, so a contract test can check the host's layout against this one.
+export const STEP_KIND: u32 = 0; // SGD, ADAGRAD or ADAM
+export const STEP_LAZY: u32 = 4; // 1: visit only the gradient's rows
+export const STEP_TABLE: u32 = 8;
+export const STEP_ROWS: u32 = 12;
+export const STEP_DIM: u32 = 16;
+export const STEP_SLOT_A: u32 = 20; // SGD velocity, Adagrad accumulator, Adam m (0 when unused)
+export const STEP_SLOT_B: u32 = 24; // Adam v (0 when unused)
+export const STEP_IDS: u32 = 28; // the gradient's distinct rows
+export const STEP_GRADS: u32 = 32; // their gradient rows
+export const STEP_COUNT: u32 = 36; // how many rows the gradient has
+export const STEP_HASH: u32 = 40; // row -> gradient slot (sparseGradient's table)
+export const STEP_HASH_CAPACITY: u32 = 44;
+export const STEP_EXTRA: u32 = 48; // an extra gradient per visited row (0 for none)
+export const STEP_NESTEROV: u32 = 52;
+export const STEP_LEARNING_RATE: u32 = 56; // f32 from here on
+export const STEP_MOMENTUM: u32 = 60;
+export const STEP_EPSILON: u32 = 64;
+export const STEP_ALPHA: u32 = 68; // Adam's bias-corrected step size
+export const STEP_BETA_1: u32 = 72;
+export const STEP_BETA_2: u32 = 76;
+export const STEP_L1: u32 = 80;
+export const STEP_L2: u32 = 84;
+export const STEP_WEIGHT_DECAY: u32 = 88;
+export const STEP_ARGS_BYTES: u32 = 92;
+
 /**
- * One optimizer step on a rows x dim table. DENSE (lazy = false) visits every row, finding its
- * gradient through the hash table; LAZY visits the u rows of the gradient. Slot tables `a`, `b` are
- * rows x dim (0 when unused); `extra` is an extra gradient per visited row (rows x dim when dense,
- * u x dim when lazy; 0 for none).
+ * One optimizer step on a rows x dim table, its arguments at `args` (STEP_* offsets). DENSE (lazy =
+ * 0) visits every row, finding its gradient through the hash table; LAZY visits the gradient's rows.
+ * Slot tables are rows x dim; `extra` is rows x dim when dense, count x dim when lazy.
  */
-export function optimizerStep(kind: u32, lazy: bool, table: usize, rows: u32, dim: u32, a: usize, b: usize,
+export function optimizerStep(args: usize): void {
+  const kind = load<u32>(args + STEP_KIND);
+  const lazy = load<u32>(args + STEP_LAZY) != 0;
+  const table = <usize>load<u32>(args + STEP_TABLE);
+  const rows = load<u32>(args + STEP_ROWS);
+  const dim = load<u32>(args + STEP_DIM);
+  const a = <usize>load<u32>(args + STEP_SLOT_A);
+  const b = <usize>load<u32>(args + STEP_SLOT_B);
+  const ids = <usize>load<u32>(args + STEP_IDS);
+  const grads = <usize>load<u32>(args + STEP_GRADS);
+  const u = load<u32>(args + STEP_COUNT);
+  const hash = <usize>load<u32>(args + STEP_HASH);
+  const cap = load<u32>(args + STEP_HASH_CAPACITY);
+  const extra = <usize>load<u32>(args + STEP_EXTRA);
+  const flag = load<u32>(args + STEP_NESTEROV) != 0;
+  const h0 = load<f32>(args + STEP_LEARNING_RATE);
+  // updateRow's second hyper-parameter is the one each kind's rule multiplies by (see SGD, ADAGRAD, ADAM).
+  const h1 = kind == SGD ? load<f32>(args + STEP_MOMENTUM) : kind == ADAGRAD ? load<f32>(args + STEP_EPSILON) : load<f32>(args + STEP_ALPHA);
+  const h2 = load<f32>(args + STEP_BETA_1);
+  const h3 = load<f32>(args + STEP_BETA_2);
+  const h4 = load<f32>(args + STEP_EPSILON);
+  const l1 = load<f32>(args + STEP_L1);
+  const l2 = load<f32>(args + STEP_L2);
+  const wd = load<f32>(args + STEP_WEIGHT_DECAY);
+  stepRows(kind, lazy, table, rows, dim, a, b, ids, grads, u, hash, cap, extra, h0, h1, h2, h3, h4, flag, l1, l2, wd);
+}
+
+// @ts-ignore: decorator
+@inline function stepRows(kind: u32, lazy: bool, table: usize, rows: u32, dim: u32, a: usize, b: usize,
   ids: usize, grads: usize, u: u32, hash: usize, cap: u32, extra: usize,
   h0: f32, h1: f32, h2: f32, h3: f32, h4: f32, flag: bool, l1: f32, l2: f32, wd: f32): void {
   const rowBytes = <usize>dim << 2;

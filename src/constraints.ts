@@ -3,23 +3,23 @@
 // `layer.applyConstraint()` does it on demand. For a (inputDim, outputDim) table, axis 0 (the Keras
 // default) constrains each column across the vocabulary; axis 1 or -1 constrains each embedding.
 import { ValueError, show } from "./errors.ts";
-import { freshCopy } from "./fresh.ts";
-import type { FillTarget } from "./initializers/initializer.ts";
+import { freshCopy } from "./core/fresh.ts";
+import type { TableHandle } from "./core/memory.ts";
 import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
-import { standaloneTable } from "./standalone.ts";
+import { standaloneTable } from "./core/memory.ts";
 import { float32Number } from "./validate.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
 
 /** A constraint: rewrites a table in place, and serializes. */
 export interface Constraint extends Serializable {
   /** Applies the constraint in place to the table of `target` (in WebAssembly memory). */
-  applyTo(target: FillTarget): void;
+  applyTo(target: TableHandle): void;
   /**
    * Applies it to the `m` rows listed at `list` (int32 row ids in the same memory) and returns true,
    * when the constraint acts on each row separately; returns false (doing nothing) otherwise.
    */
-  applyToRows?(target: FillTarget, list: number, m: number): boolean;
+  applyToRows?(target: TableHandle, list: number, m: number): boolean;
   /** Returns a constrained copy of a 2-D table. */
   apply(table: WeightTable): Float32Array;
 }
@@ -35,7 +35,7 @@ function checkAxis(value: unknown): 0 | 1 | -1 {
   return value;
 }
 
-function rowsCols(target: FillTarget, className: string): [number, number] {
+function rowsCols(target: TableHandle, className: string): [number, number] {
   if (target.shape.length !== 2) {
     throw new ValueError(`${className} applies to 2-D tables. Received a table of shape [${target.shape.join(", ")}].`);
   }
@@ -56,7 +56,7 @@ abstract class NormConstraint implements Constraint {
   constructor(readonly axis: 0 | 1 | -1, private readonly clipLow: number, private readonly clipHigh: number,
     private readonly clipRate: number, private readonly divide: boolean) {}
 
-  applyTo(target: FillTarget): void {
+  applyTo(target: TableHandle): void {
     const [rows, cols] = rowsCols(target, this.className);
     const { kernel, ptr } = target;
     const divide = this.divide ? 1 : 0;
@@ -70,7 +70,7 @@ abstract class NormConstraint implements Constraint {
     }
   }
 
-  applyToRows(target: FillTarget, list: number, m: number): boolean {
+  applyToRows(target: TableHandle, list: number, m: number): boolean {
     if (this.axis === 0) return false;
     const [, cols] = rowsCols(target, this.className);
     target.kernel.constrainListedRows(target.ptr, cols, list, m, this.clipLow, this.clipHigh, this.clipRate, this.divide ? 1 : 0);
@@ -138,10 +138,10 @@ export class NonNeg implements Constraint {
   constructor(args: Record<string, never> = {}) {
     checkKeys("NonNeg", args, []);
   }
-  applyTo(target: FillTarget): void {
+  applyTo(target: TableHandle): void {
     target.kernel.clampNonNegative(target.ptr, target.shape.reduce((a, b) => a * b, 1));
   }
-  applyToRows(target: FillTarget, list: number, m: number): boolean {
+  applyToRows(target: TableHandle, list: number, m: number): boolean {
     const [, cols] = rowsCols(target, this.className);
     target.kernel.clampListedRows(target.ptr, cols, list, m);
     return true;
@@ -161,7 +161,7 @@ export class NonNeg implements Constraint {
 export class FunctionConstraint implements Constraint {
   readonly className = "Function";
   constructor(private readonly fn: (table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) {}
-  applyTo(target: FillTarget): void {
+  applyTo(target: TableHandle): void {
     const n = target.shape.reduce((a, b) => a * b, 1);
     const view = () => new Float32Array(target.kernel.memory.buffer, target.ptr, n);
     const copy = view().slice();
@@ -180,13 +180,19 @@ export class FunctionConstraint implements Constraint {
   }
 }
 
+const CLASSES = { MaxNorm, NonNeg, UnitNorm, MinMaxNorm };
+const ALIASES = {
+  max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
+  unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
+} as const satisfies Record<string, string>;
+
+/** Every name `embeddingsConstraint` accepts as a string. */
+export type ConstraintName = keyof typeof CLASSES | keyof typeof ALIASES;
+
 const resolve = makeRegistry<Constraint>({
   kind: "constraint",
-  classes: { MaxNorm, NonNeg, UnitNorm, MinMaxNorm },
-  aliases: {
-    max_norm: "MaxNorm", maxNorm: "MaxNorm", non_neg: "NonNeg", nonNeg: "NonNeg",
-    unit_norm: "UnitNorm", unitNorm: "UnitNorm", min_max_norm: "MinMaxNorm", minMaxNorm: "MinMaxNorm",
-  },
+  classes: CLASSES,
+  aliases: ALIASES,
   isInstance: (v): v is Constraint => hasMethod(v, "applyTo") && hasMethod(v, "getConfig"),
   fromFunction: (fn) => new FunctionConstraint(fn as never),
 });

@@ -3,7 +3,7 @@
 // `{ class_name | className, config }`. Keys Keras writes that do not change this layer are
 // accepted when they hold their neutral value; any other key is an error naming it.
 import { ValueError, show } from "./errors.ts";
-import type { EmbeddingOptions } from "./embedding.ts";
+import type { EmbeddingOptions } from "./options.ts";
 import { mapKeys, own, toCamelCase, type Config } from "./serialization.ts";
 import { isPlainObject } from "./validate.ts";
 

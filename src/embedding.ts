@@ -2,114 +2,28 @@
 import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { freshCopy } from "./fresh.ts";
+import { freshCopy } from "./core/fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import type { FillTarget } from "./initializers/initializer.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers } from "./input.ts";
-import { LayerMemory } from "./layer-memory.ts";
+import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-import { toKeras, toTfjs, type Config, type KerasObjectConfig, type Serializable } from "./serialization.ts";
+import { toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
-import { Trainer, type SparseGradient } from "./training.ts";
+import { Trainer } from "./training.ts";
+import type { SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
+import { addDispose } from "./disposable.ts";
 
-export type { SparseGradient } from "./training.ts";
+export type { SparseGradient } from "./sparse-gradient.ts";
+export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
+import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
-
-/** A dense result: row-major `data` with its `shape`. */
-export interface Tensor<T> {
-  data: T;
-  shape: number[];
-}
-
-/** An initializer, regularizer or constraint given by name, config object or instance. */
-export type Identifier = string | { className: string; config?: Config } | { class_name: string; config?: Config };
-
-/** Constructor options, named as in TensorFlow.js (camelCase) with Keras semantics and defaults. */
-export interface EmbeddingOptions {
-  /** Size of the vocabulary: indices must be in [0, inputDim). A positive integer. */
-  inputDim: number;
-  /** Length of each embedding vector. A positive integer. */
-  outputDim: number;
-  /**
-   * How the table is initialized. Default `'uniform'`: RandomUniform(minval=-0.05, maxval=0.05),
-   * as in Keras. Accepts a name, `{ className, config }` / `{ class_name, config }`, an
-   * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
-   */
-  embeddingsInitializer?: Identifier | Initializer | ((shape: number[]) => ArrayLike<number>);
-  /**
-   * Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', 'orthogonal_regularizer', config objects,
-   * instances, or `({ data, shape }) => number`). Its penalty is `regularizationLoss()`.
-   */
-  embeddingsRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
-  /**
-   * Regularizer of each lookup's output. Every `call` computes its penalty divided by the batch size
-   * (the output's first dimension; 0 for an empty batch), as Keras ≥ 3.14 and Keras 2 do; see `losses`.
-   */
-  activityRegularizer?: Identifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
-  /**
-   * Constraint on the table ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', config objects,
-   * instances, or a function). Keras applies it after every optimizer step; `applyConstraint()` applies
-   * it on demand. Note axis 0 (the Keras default) constrains columns; per-embedding needs `axis: 1`.
-   */
-  embeddingsConstraint?: Identifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
-  /**
-   * PyTorch's `max_norm` (not in Keras): before each lookup, every distinct row the lookup references
-   * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
-   */
-  maxNorm?: number | null;
-  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
-  normType?: number;
-  /**
-   * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
-   * number of times the lookup used that row. Default false.
-   */
-  scaleGradByFreq?: boolean;
-  /**
-   * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
-   * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
-   * `inputDim = vocabulary size + 1`. Default false.
-   */
-  maskZero?: boolean;
-  /**
-   * Length of input sequences, when constant (Keras 2 semantics: checked against every input's
-   * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
-   */
-  inputLength?: InputLength | null;
-  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
-  weights?: WeightTable | readonly WeightTable[];
-  /** Layer name; default `embedding`, `embedding_1`, … */
-  name?: string;
-  /** Whether the table is trainable (kept in the config). Default true. */
-  trainable?: boolean;
-  /** The table's dtype: only `'float32'`. */
-  dtype?: "float32";
-}
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
 ] as const;
-
-/** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
-export interface EmbeddingConfig {
-  name: string;
-  trainable: boolean;
-  dtype: "float32";
-  inputDim: number;
-  outputDim: number;
-  embeddingsInitializer: { className: string; config: Config };
-  embeddingsRegularizer: { className: string; config: Config } | null;
-  activityRegularizer: { className: string; config: Config } | null;
-  embeddingsConstraint: { className: string; config: Config } | null;
-  maskZero: boolean;
-  inputLength: InputLength | null;
-  /** Present only when set (PyTorch options). */
-  maxNorm?: number;
-  normType?: number;
-  scaleGradByFreq?: boolean;
-}
 
 let layerCount = 0;
 function defaultName(): string {
@@ -159,7 +73,7 @@ export class Embedding {
   readonly normType: number;
   /** PyTorch's scale_grad_by_freq for `backward`. */
   readonly scaleGradByFreq: boolean;
-  private mem: LayerMemory | undefined;
+  private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
   private lookedUp: number[] | null = null;
@@ -167,6 +81,8 @@ export class Embedding {
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
+  /** The public call running now, or null: what refuses re-entrant calls from callbacks. */
+  private running: string | null = null;
 
   constructor(options: EmbeddingOptions) {
     if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
@@ -194,7 +110,7 @@ export class Embedding {
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
     // Check the initial weights before allocating anything.
     const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
-    this.mem = new LayerMemory(this.inputDim, this.outputDim);
+    this.mem = new KernelMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
     if (initial !== undefined) this.mem.table().set(initial);
@@ -219,16 +135,11 @@ export class Embedding {
   }
 
   /** The table as initializers, constraints and regularizers address it. */
-  private tableTarget(mem: LayerMemory): FillTarget {
-    return {
-      kernel: mem.kernel,
-      ptr: mem.tablePtr,
-      shape: [this.inputDim, this.outputDim] as const,
-      scratch: (bytes: number) => mem.scratch(bytes),
-    };
+  private tableTarget(mem: KernelMemory): TableHandle {
+    return tableHandle(mem, [this.inputDim, this.outputDim]);
   }
 
-  private live(): LayerMemory {
+  private live(): KernelMemory {
     if (this.mem === undefined) throw new Error(`Embedding layer "${this.name}" has been disposed and cannot be used any more.`);
     return this.mem;
   }
@@ -254,45 +165,103 @@ export class Embedding {
   }
 
   /**
-   * Stages, converts and checks the indices of `x`, then (with maxNorm) renormalizes the rows they
-   * reference, gathers the rows into the output region, and records the activity penalty.
+   * Runs one public call as a transaction on the live memory: a call made while another call on the
+   * same layer is running (from a user-supplied initializer, regularizer, constraint or input getter)
+   * is refused, so no callback can see or change a half-done state.
    */
-  private lookup(input: FlatInput): LayerMemory {
+  private transaction<T>(method: string, body: (mem: KernelMemory) => T): T {
+    const mem = this.checkNotRunning(method);
+    this.running = method;
+    try {
+      return body(mem);
+    } finally {
+      this.running = null;
+    }
+  }
+
+  /** The live memory, after refusing a call made from inside another call's callback. */
+  private checkNotRunning(method: string): KernelMemory {
     const mem = this.live();
-    this.checkShape(input.shape);
-    this.bufferedIndices = 0;
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
-    this.lookedUp = null;
-    mem.reserve(input.size);
-    stageIndices(mem, input);
-    this.gatherStaged(mem, input.shape, input.size);
-    this.lookedUp = [...input.shape];
+    if (this.running !== null) {
+      throw new ValueError(
+        `${method}() was called on Embedding layer "${this.name}" while its ${this.running}() was still running, from a callback ` +
+          `(an initializer, regularizer, constraint or input getter) that the layer called. A layer cannot be used from its own callbacks: ` +
+          `compute what the callback needs from its arguments, or use another layer.`,
+      );
+    }
     return mem;
   }
 
-  /** Everything after the indices are staged and checked: renorm, gather, activity penalty. */
-  private gatherStaged(mem: LayerMemory, shape: readonly number[], size: number): void {
+  /**
+   * One lookup as a transaction: stages, converts and checks the indices of `input` in scratch,
+   * renormalizes the rows they reference (maxNorm), gathers them into the output region, and computes
+   * the activity penalty. Nothing the caller can see changes until every step that can fail has run;
+   * then `finish` (which may write the caller's `out`) runs and the lookup is recorded. Returns the
+   * result of `finish`.
+   */
+  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
+    this.checkShape(input.shape);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
+    mem.reserve(input.size);
+    // The index region still holds the last lookup's indices (for backward): new ones are staged
+    // and checked in scratch, and copied there only when the lookup succeeds.
+    const staged = mem.scratch(input.size * 8);
+    stageIndices(mem, input, staged);
+    const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
+    const result = finish(mem.output().subarray(0, input.size * this.outputDim));
+    new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
+    this.record(input.shape, losses);
+    return result;
+  }
+
+  /** Records a finished lookup: what backward differentiates and what `losses` reports. */
+  private record(shape: readonly number[], activityLosses: number[]): void {
+    this.lookedUp = [...shape];
+    this.bufferedIndices = 0;
+    this.activityLosses = activityLosses;
+  }
+
+  /**
+   * Everything after the indices at `idx` are checked: renorm, gather, activity penalty. Returns the
+   * activity losses to record. Scratch below `scratchUsed` is the caller's. When the penalty is user
+   * code (it may throw), the rows maxNorm rescales are restored on failure.
+   */
+  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number): number[] {
     const k = mem.kernel;
-    if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, this.maxNorm, this.normType, this.seenPtr);
+    const dim = this.outputDim;
     const activity = this.activityRegularizer;
+    const userPenalty = activity !== null && !isSumsRegularizer(activity) && !(activity instanceof OrthogonalRegularizer);
+    let before: Float32Array | undefined;
+    if (this.maxNorm !== null) {
+      if (userPenalty) {
+        k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+        before = mem.output().slice(0, size * dim);
+      }
+      k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
+    }
     if (activity === null) {
-      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
-      return;
+      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      return [];
     }
     let penalty: number;
     if (isSumsRegularizer(activity)) {
       // L1 / L2 / L1L2: the sums are accumulated while the rows are copied (one pass).
-      k.gatherRowsWithSums(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr, mem.statsPtr);
+      k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);
     } else {
-      k.gatherRows(mem.tablePtr, this.outputDim, mem.indexPtr, size, mem.outputPtr);
-      const outputShape = [...shape, this.outputDim];
-      penalty = activity.penaltyOf({ kernel: k, ptr: mem.outputPtr, shape: outputShape, scratch: (bytes) => mem.scratch(bytes) });
+      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
+      try {
+        penalty = activity.penaltyOf(output);
+      } catch (error) {
+        if (before !== undefined) restoreRows(mem, idx, size, dim, before);
+        throw error;
+      }
     }
     // Keras divides by the output's first dimension, with divide_no_nan (0 for an empty batch).
-    const batch = shape.length > 0 ? shape[0]! : this.outputDim;
-    this.activityLosses = [batch === 0 ? 0 : penalty / batch];
+    const batch = shape.length > 0 ? shape[0]! : dim;
+    return [batch === 0 ? 0 : penalty / batch];
   }
 
   /**
@@ -302,25 +271,41 @@ export class Embedding {
    * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
    */
   call(x: LookupInput): Tensor<Float32Array> {
-    const input = flatten(x, (n) => this.live().checkPositions(n));
-    const mem = this.lookup(input);
-    return { data: freshCopy(mem.output().subarray(0, input.size * this.outputDim)), shape: [...input.shape, this.outputDim] };
+    return this.transaction("call", (mem) => {
+      const input = flatten(x, (n) => mem.checkPositions(n));
+      const data = this.lookup(mem, input, (output) => freshCopy(output));
+      return { data, shape: [...input.shape, this.outputDim] };
+    });
   }
 
-  /** As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`. */
+  /**
+   * As `call`, writing into `out`, whose length must be `x`'s size × outputDim. Returns `{ data: out, shape }`.
+   * `out` is written only when the lookup succeeds; it may not be a view of this layer's own memory.
+   */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
-    if (!(out instanceof Float32Array)) invalidArgument("out", "a Float32Array", out);
-    const input = flatten(x, (n) => this.live().checkPositions(n));
-    const needed = input.size * this.outputDim;
-    if (out.length !== needed) {
-      throw new ValueError(
-        `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
-          `Received: out.length=${out.length}`,
-      );
-    }
-    const mem = this.lookup(input);
-    out.set(mem.output().subarray(0, needed));
-    return { data: out, shape: [...input.shape, this.outputDim] };
+    return this.transaction("callInto", (mem) => {
+      const length = float32ArrayLength("out", out);
+      if (out.buffer === mem.memory.buffer) {
+        throw new ValueError(
+          `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
+            `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
+        );
+      }
+      const input = flatten(x, (n) => mem.checkPositions(n));
+      const needed = input.size * this.outputDim;
+      if (length !== needed) {
+        throw new ValueError(
+          `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
+            `Received: out.length=${length}`,
+        );
+      }
+      this.lookup(mem, input, (output) => {
+        // A callback may have detached out (transferred its buffer) since it was checked.
+        float32ArrayLength("out", out);
+        out.set(output);
+      });
+      return { data: out, shape: [...input.shape, this.outputDim] };
+    });
   }
 
   /**
@@ -329,12 +314,13 @@ export class Embedding {
    * reuse or move the region).
    */
   indexBuffer(n: number): Int32Array {
-    const mem = this.live();
-    if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
-    mem.reserve(n);
-    this.bufferedIndices = n;
-    this.lookedUp = null;
-    return mem.indices().subarray(0, n);
+    return this.transaction("indexBuffer", (mem) => {
+      if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
+      mem.reserve(n);
+      this.bufferedIndices = n;
+      this.lookedUp = null;
+      return mem.indices().subarray(0, n);
+    });
   }
 
   /**
@@ -343,25 +329,26 @@ export class Embedding {
    * (`size × outputDim` floats) inside WebAssembly memory, valid until the next call on this layer.
    */
   lookupBuffer(shape: number | readonly number[]): Float32Array {
-    const mem = this.live();
-    const dims = typeof shape === "number" ? [shape] : shape;
-    if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
-      invalidArgument("shape", "a non-negative integer or an array of them", shape);
-    }
-    const size = dims.reduce((a, b) => a * b, 1);
-    if (size > this.bufferedIndices) {
-      throw new ValueError(
-        `lookupBuffer(${show(shape)}) covers ${size} indices, but ${this.bufferedIndices === 0 ? "no index slots were handed out since the last lookup" : `indexBuffer(${this.bufferedIndices}) handed out only ${this.bufferedIndices}`}: ` +
-          `call indexBuffer(${size}) and write the indices first.`,
-      );
-    }
-    this.checkShape(dims);
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);
-    const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
-    if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
-    this.gatherStaged(mem, dims, size);
-    this.lookedUp = [...dims];
-    return mem.output().subarray(0, size * this.outputDim);
+    return this.transaction("lookupBuffer", (mem) => {
+      const dims = typeof shape === "number" ? [shape] : shape;
+      if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+        invalidArgument("shape", "a non-negative integer or an array of them", shape);
+      }
+      const size = dims.reduce((a, b) => a * b, 1);
+      if (size > this.bufferedIndices) {
+        throw new ValueError(
+          `lookupBuffer(${show(shape)}) covers ${size} indices, but ${this.bufferedIndices === 0 ? "no index slots were handed out since the last lookup" : `indexBuffer(${this.bufferedIndices}) handed out only ${this.bufferedIndices}`}: ` +
+            `call indexBuffer(${size}) and write the indices first.`,
+        );
+      }
+      this.checkShape(dims);
+      if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...dims, this.outputDim]);
+      const bad = mem.kernel.firstOutOfRange(mem.indexPtr, size, this.inputDim);
+      if (bad < size) throw outOfRange(dims, bad, mem.indices()[bad]!, this.inputDim);
+      const losses = this.gatherStaged(mem, dims, size, mem.indexPtr, 0);
+      this.record(dims, losses);
+      return mem.output().subarray(0, size * this.outputDim);
+    });
   }
 
   /**
@@ -374,7 +361,7 @@ export class Embedding {
    * Uses the lookup's output region: a `lookupBuffer` view is spent afterwards.
    */
   backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): SparseGradient | null {
-    return this.trainer.backward(dOutput);
+    return this.transaction("backward", () => this.trainer.backward(dOutput));
   }
 
   /**
@@ -385,17 +372,17 @@ export class Embedding {
    * makes it, after which earlier lookups cannot be passed to `backward` any more.
    */
   applyGradients(gradient: SparseGradient, optimizer: Optimizer): void {
-    this.trainer.apply(gradient, optimizer);
+    this.transaction("applyGradients", () => this.trainer.apply(gradient, optimizer));
   }
 
   /** `optimizer`'s state for this layer (its step count and slot tables, copied), or null before its first step. */
   getOptimizerState(optimizer: Optimizer): OptimizerState | null {
-    return this.trainer.getState(optimizer);
+    return this.transaction("getOptimizerState", () => this.trainer.getState(optimizer));
   }
 
   /** Restores an optimizer state saved by `getOptimizerState` (same optimizer class, same table shape). */
   setOptimizerState(optimizer: Optimizer, state: OptimizerState): void {
-    this.trainer.setState(optimizer, state);
+    this.transaction("setOptimizerState", () => this.trainer.setState(optimizer, state));
   }
 
   /**
@@ -403,13 +390,15 @@ export class Embedding {
    * step). No-op without a constraint. Construction never applies it.
    */
   applyConstraint(): void {
-    const mem = this.live();
-    this.embeddingsConstraint?.applyTo(this.tableTarget(mem));
+    this.transaction("applyConstraint", (mem) => this.embeddingsConstraint?.applyTo(this.tableTarget(mem)));
   }
 
   /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
   regularizationLoss(): number {
-    const mem = this.live();
+    return this.transaction("regularizationLoss", (mem) => this.tablePenalty(mem));
+  }
+
+  private tablePenalty(mem: KernelMemory): number {
     return this.embeddingsRegularizer === null ? 0 : this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
   }
 
@@ -419,13 +408,14 @@ export class Embedding {
    * penalty (when an `embeddingsRegularizer` is set).
    */
   get losses(): number[] {
-    this.live();
-    return this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.regularizationLoss()];
+    return this.transaction("losses", (mem) =>
+      this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.tablePenalty(mem)],
+    );
   }
 
   /** `x != 0` on the raw input values (so 0.4 is `1`), shaped like `x`; null without `maskZero`. */
   computeMask(x: LookupInput): Tensor<Uint8Array> | null {
-    this.live();
+    this.checkNotRunning("computeMask");
     const input = flatten(x);
     this.checkShape(input.shape);
     if (!this.maskZero) return null;
@@ -462,14 +452,15 @@ export class Embedding {
 
   /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
   getWeights(): Tensor<Float32Array>[] {
-    return [{ data: freshCopy(this.live().table()), shape: [this.inputDim, this.outputDim] }];
+    return this.transaction("getWeights", (mem) => [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }]);
   }
 
   /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */
   setWeights(weights: WeightTable | readonly WeightTable[]): void {
-    const mem = this.live();
-    const data = this.readWeights(weights, "weights");
-    mem.table().set(data);
+    this.transaction("setWeights", (mem) => {
+      const data = this.readWeights(weights, "weights");
+      mem.table().set(data);
+    });
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
@@ -520,9 +511,56 @@ export class Embedding {
     return config;
   }
 
+  /**
+   * PyTorch's `nn.Embedding.from_pretrained`: a layer holding `table` (`{ data, shape: [rows, dim] }`
+   * or `number[][]`), its size taken from the table. `freeze` (default true, as in PyTorch) makes it
+   * not trainable. Other options as the constructor's, except `inputDim`, `outputDim` and `weights`.
+   */
+  static fromPretrained(
+    table: WeightTable,
+    options: { freeze?: boolean } & Omit<EmbeddingOptions, "inputDim" | "outputDim" | "weights" | "trainable"> = {},
+  ): Embedding {
+    if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+    const { freeze = true, ...rest } = options;
+    if ("inputDim" in rest || "outputDim" in rest || "weights" in rest || "trainable" in rest) {
+      throw new ValueError("fromPretrained takes its size and weights from the table, and trainable from freeze: pass neither inputDim, outputDim, weights nor trainable.");
+    }
+    const read = readWeightTable("table", table);
+    if (read.shape.length !== 2 || read.shape[0] === 0 || read.shape[1] === 0) {
+      throw new ValueError(`table must be a 2-D table [rows, dim] with rows, dim > 0. Received: shape [${read.shape.join(", ")}]`);
+    }
+    return new Embedding({
+      ...rest,
+      inputDim: read.shape[0]!,
+      outputDim: read.shape[1]!,
+      weights: { data: Float32Array.from(read.data), shape: read.shape },
+      trainable: !boolean("freeze", freeze),
+    });
+  }
+
   /** Rebuilds a layer from `getConfig()` or `toKerasConfig()` output (bare, or wrapped in `{ class_name, config }`). */
   static fromConfig(config: unknown): Embedding {
     return new Embedding(readEmbeddingConfig(config));
+  }
+
+  /** What `console.log(layer)` and Node's `util.inspect` show: the layer's settings, not its memory. */
+  [Symbol.for("nodejs.util.inspect.custom")](_depth: number, options: unknown, inspect: (value: unknown, options: unknown) => string): string {
+    const shown: Record<string, unknown> = {
+      name: this.name,
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      dtype: this.dtype,
+      embeddingsInitializer: this.embeddingsInitializer.className,
+      maskZero: this.maskZero,
+      trainable: this.trainable,
+    };
+    if (this.embeddingsRegularizer !== null) shown["embeddingsRegularizer"] = this.embeddingsRegularizer.className;
+    if (this.activityRegularizer !== null) shown["activityRegularizer"] = this.activityRegularizer.className;
+    if (this.embeddingsConstraint !== null) shown["embeddingsConstraint"] = this.embeddingsConstraint.className;
+    if (this.maxNorm !== null) Object.assign(shown, { maxNorm: this.maxNorm, normType: this.normType });
+    if (this.inputLength !== null) shown["inputLength"] = this.inputLength;
+    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.mem.byteLength;
+    return `Embedding ${typeof inspect === "function" ? inspect(shown, options) : JSON.stringify(shown)}`;
   }
 
   /**
@@ -530,7 +568,42 @@ export class Embedding {
    * it handed out are detached (they read as empty).
    */
   dispose(): void {
-    this.mem?.detachViews();
+    if (this.mem !== undefined) this.checkNotRunning("dispose");
+    this.mem?.release();
     this.mem = undefined;
   }
 }
+
+/** The length of `value` when it is a usable (not detached) Float32Array, read through the intrinsic getter. */
+function float32ArrayLength(name: string, value: unknown): number {
+  if (!(value instanceof Float32Array)) invalidArgument(name, "a Float32Array", value);
+  const length = TYPED_ARRAY_LENGTH.call(value) as number;
+  if (length === 0 && isDetached((value as Float32Array).buffer)) {
+    throw new ValueError(`${name} is a Float32Array whose buffer has been detached (transferred); pass a usable array.`);
+  }
+  return length;
+}
+
+const TYPED_ARRAY_LENGTH = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Int8Array.prototype), "length")!.get!;
+
+function isDetached(buffer: ArrayBufferLike): boolean {
+  try {
+    new Uint8Array(buffer);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/** Writes back the rows a failed lookup rescaled: `before` holds position i's row before renorm. */
+function restoreRows(mem: KernelMemory, idx: number, size: number, dim: number, before: Float32Array): void {
+  const table = mem.table();
+  const ids = new Int32Array(mem.memory.buffer, idx, size);
+  for (let i = 0; i < size; i++) table.set(before.subarray(i * dim, (i + 1) * dim), ids[i]! * dim);
+}
+
+/** `using layer = new Embedding(…)` (TypeScript 5.2+) disposes the layer at the end of the block. */
+export interface Embedding {
+  [Symbol.dispose](): void;
+}
+addDispose(Embedding);

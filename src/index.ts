@@ -7,14 +7,17 @@ export { Optimizer, SGD, Adagrad, Adam, AdamW, type UpdateMode, type OptimizerSt
 export {
   getInitializer, computeFans, FunctionInitializer, Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal,
   VarianceScaling, GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-  type Initializer, type FillTarget,
+  type Initializer,
 } from "./initializers/index.ts";
 export {
   getRegularizer, L1, L2, L1L2, OrthogonalRegularizer, FunctionRegularizer, type Regularizer,
 } from "./regularizers.ts";
 export { getConstraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, FunctionConstraint, type Constraint } from "./constraints.ts";
 export { ValueError } from "./errors.ts";
-export { init, type KernelSource } from "./wasm.ts";
+export { init, type KernelSource } from "./core/kernel.ts";
+export type { TableHandle } from "./core/memory.ts";
+/** @deprecated The old name of {@link TableHandle}. */
+export type { TableHandle as FillTarget } from "./core/memory.ts";
 export type { LookupInput, IndexTensor, IndexArray, NestedNumbers } from "./input.ts";
 export type { WeightTable } from "./weights.ts";
 export type { InputLength, Dim } from "./shapes.ts";

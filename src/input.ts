@@ -3,7 +3,7 @@
 // +-Infinity and values outside int32 are rejected together with out-of-range indices, naming the
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
-import type { LayerMemory } from "./layer-memory.ts";
+import type { KernelMemory } from "./core/memory.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -174,27 +174,27 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
 }
 
 /**
- * Writes the indices of `input` into the layer's int32 index region (after `reserve(size)`),
- * converting floats and 64-bit integers in the kernel, then checks them all. Throws before any
- * output is written; the index region itself is scratch that no caller owns.
+ * Writes the indices of `input` as int32 at `ptr` (8 bytes per position of room, for float64 and
+ * int64 input converted in place), converting floats and 64-bit integers in the kernel, then checks
+ * them all: a RangeError names the first index out of range.
  */
-export function stageIndices(mem: LayerMemory, input: FlatInput): void {
+export function stageIndices(mem: KernelMemory, input: FlatInput, ptr: number): void {
   const { data, size } = input;
   const k = mem.kernel;
-  const ptr = mem.indexPtr;
+  const buffer = mem.memory.buffer;
   if (data instanceof Float64Array || Array.isArray(data)) {
-    mem.staging(Float64Array, size).set(data as ArrayLike<number>);
+    new Float64Array(buffer, ptr, size).set(data as ArrayLike<number>);
     k.f64ToIndices(ptr, size, ptr);
   } else if (data instanceof Float32Array) {
-    mem.staging(Float32Array, size).set(data);
+    new Float32Array(buffer, ptr, size).set(data);
     k.f32ToIndices(ptr, size, ptr);
   } else if (data instanceof BigInt64Array || data instanceof BigUint64Array) {
     // BigUint64 values >= 2^63 read as negative int64 and are rejected like any other.
-    mem.staging(BigInt64Array, size).set(new BigInt64Array(data.buffer, data.byteOffset, data.length));
+    new BigInt64Array(buffer, ptr, size).set(new BigInt64Array(data.buffer, data.byteOffset, data.length));
     k.i64ToIndices(ptr, size, ptr);
   } else {
     // Integer typed arrays convert exactly, except uint32 >= 2^31, which wraps negative: rejected.
-    mem.indices().set(data as ArrayLike<number>);
+    new Int32Array(buffer, ptr, size).set(data as ArrayLike<number>);
   }
   const bad = k.firstOutOfRange(ptr, size, mem.rows);
   if (bad < size) throw outOfRange(input.shape, bad, (data as ArrayLike<number | bigint>)[bad]!, mem.rows);

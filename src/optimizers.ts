@@ -7,21 +7,23 @@
 // and regularizer gradients reach the whole table. mode "lazy" updates only the rows in the gradient
 // (TF's LazyAdam, PyTorch's SparseAdam): O(rows touched) per step; regularizer gradients and
 // decoupled weight decay then apply to those rows only.
-import type { Embedding, SparseGradient } from "./embedding.ts";
+import type { SparseGradient } from "./sparse-gradient.ts";
 import { ValueError, show } from "./errors.ts";
 import { checkKeys, own, type Config, type Serializable } from "./serialization.ts";
+import { OptimizerKind, type StepArgs } from "./core/kernel.ts";
+
+/** What an optimizer trains: an `Embedding` (or anything that takes steps the same way). */
+export interface TrainableTable {
+  applyGradients(gradient: SparseGradient, optimizer: Optimizer): void;
+  getOptimizerState(optimizer: Optimizer): OptimizerState | null;
+  setOptimizerState(optimizer: Optimizer, state: OptimizerState): void;
+}
 
 /** Which rows a step updates: every row ("dense", Keras) or the rows in the gradient ("lazy"). */
 export type UpdateMode = "dense" | "lazy";
 
-/** Kernel ids of assembly/training.ts. */
-export const OptimizerKind = { SGD: 0, ADAGRAD: 1, ADAM: 2 } as const;
-
-/** The float32 hyper-parameters of one step, in the kernel's order. */
-export interface StepParameters {
-  h: [number, number, number, number, number];
-  flag: boolean;
-}
+/** The hyper-parameters of one step, as the kernel's step arguments name them (float32 in the kernel). */
+export type StepParameters = Pick<StepArgs, "learningRate"> & Partial<Pick<StepArgs, "momentum" | "epsilon" | "alpha" | "beta1" | "beta2" | "nesterov">>;
 
 /** An optimizer's saved state for one layer: its step count and slot tables (rows × dim each). */
 export interface OptimizerState {
@@ -67,17 +69,17 @@ export abstract class Optimizer implements Serializable {
   abstract stepParameters(t: number): StepParameters;
 
   /** Applies a sparse gradient (from `layer.backward`) to the layer's table: one step. */
-  applyGradients(layer: Embedding, gradient: SparseGradient): void {
+  applyGradients(layer: TrainableTable, gradient: SparseGradient): void {
     layer.applyGradients(gradient, this);
   }
 
   /** This optimizer's state for `layer` (copies), or null before its first step there. */
-  getState(layer: Embedding): OptimizerState | null {
+  getState(layer: TrainableTable): OptimizerState | null {
     return layer.getOptimizerState(this);
   }
 
   /** Restores a state from `getState` (same optimizer class, same table shape). */
-  setState(layer: Embedding, state: OptimizerState): void {
+  setState(layer: TrainableTable, state: OptimizerState): void {
     layer.setOptimizerState(this, state);
   }
 
@@ -107,7 +109,7 @@ export class SGD extends Optimizer {
     this.slots = this.momentum !== 0 ? [{ name: "momentum", initial: 0 }] : [];
   }
   stepParameters(): StepParameters {
-    return { h: [this.learningRate, this.momentum, 0, 0, 0], flag: this.nesterov };
+    return { learningRate: this.learningRate, momentum: this.momentum, nesterov: this.nesterov };
   }
   getConfig(): Config {
     return { ...this.baseConfig(), momentum: this.momentum, nesterov: this.nesterov };
@@ -129,7 +131,7 @@ export class Adagrad extends Optimizer {
     this.slots = [{ name: "accumulator", initial: this.initialAccumulatorValue }];
   }
   stepParameters(): StepParameters {
-    return { h: [this.learningRate, this.epsilon, 0, 0, 0], flag: false };
+    return { learningRate: this.learningRate, epsilon: this.epsilon };
   }
   getConfig(): Config {
     return { ...this.baseConfig(), initialAccumulatorValue: this.initialAccumulatorValue, epsilon: this.epsilon };
@@ -156,7 +158,7 @@ export class Adam extends Optimizer {
   }
   stepParameters(t: number): StepParameters {
     const alpha = (this.learningRate * Math.sqrt(1 - this.beta2 ** t)) / (1 - this.beta1 ** t);
-    return { h: [this.learningRate, alpha, this.beta1, this.beta2, this.epsilon], flag: false };
+    return { learningRate: this.learningRate, alpha, beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };
   }
   getConfig(): Config {
     return { ...this.baseConfig(), beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon };

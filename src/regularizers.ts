@@ -2,16 +2,16 @@
 // float64 accumulation: `layer.regularizationLoss()` for the table, and the activity penalty of each
 // lookup's output, fused into the gather for L1/L2/L1L2.
 import { ValueError, show } from "./errors.ts";
-import type { FillTarget } from "./initializers/initializer.ts";
+import type { TableHandle } from "./core/memory.ts";
 import { hasMethod, makeRegistry } from "./registry.ts";
 import { checkKeys, type Config, type Serializable } from "./serialization.ts";
-import { standaloneTable } from "./standalone.ts";
+import { standaloneTable } from "./core/memory.ts";
 import { readWeightTable, type WeightTable } from "./weights.ts";
 
 /** A regularizer: the penalty of a tensor, and its config. */
 export interface Regularizer extends Serializable {
   /** The penalty of the table of `target` (in WebAssembly memory). */
-  penaltyOf(target: FillTarget): number;
+  penaltyOf(target: TableHandle): number;
   /** The penalty of a tensor given as `{ data, shape }` or `number[][]`. */
   apply(x: WeightTable): number;
 }
@@ -54,7 +54,7 @@ abstract class SumsPenalty implements SumsRegularizer {
     if (this.l2Factor !== 0) penalty += this.l2Factor * sumSquares;
     return penalty;
   }
-  penaltyOf(target: FillTarget): number {
+  penaltyOf(target: TableHandle): number {
     const out = target.scratch(16);
     target.kernel.absAndSquareSums(target.ptr, size(target.shape), out, this.l1Factor !== 0 ? 1 : 0, this.l2Factor !== 0 ? 1 : 0);
     const sums = new Float64Array(target.kernel.memory.buffer, out, 2);
@@ -147,7 +147,7 @@ export class OrthogonalRegularizer implements Regularizer {
     const k = this.mode === "rows" ? shape[0]! : shape[1]!;
     return this.factor / ((k * (k - 1)) / 2);
   }
-  penaltyOf(target: FillTarget): number {
+  penaltyOf(target: TableHandle): number {
     this.checkRank(target.shape);
     const [rows, cols] = target.shape as [number, number];
     let pairs: number;
@@ -173,7 +173,7 @@ export class OrthogonalRegularizer implements Regularizer {
 export class FunctionRegularizer implements Regularizer {
   readonly className = "Function";
   constructor(private readonly fn: (x: { data: Float32Array; shape: number[] }) => number) {}
-  penaltyOf(target: FillTarget): number {
+  penaltyOf(target: TableHandle): number {
     const data = new Float32Array(target.kernel.memory.buffer, target.ptr, size(target.shape)).slice();
     const value = this.fn({ data, shape: [...target.shape] });
     if (typeof value !== "number") throw new ValueError(`The regularizer function returned ${show(value)}; expected a number.`);
@@ -187,13 +187,19 @@ export class FunctionRegularizer implements Regularizer {
   }
 }
 
+const CLASSES = { L1, L2, L1L2, OrthogonalRegularizer };
+const ALIASES = {
+  l1: "L1", l2: "L2", l1l2: "L1L2", l1_l2: "L1L2",
+  orthogonal_regularizer: "OrthogonalRegularizer", orthogonalRegularizer: "OrthogonalRegularizer",
+} as const satisfies Record<string, string>;
+
+/** Every name a regularizer option accepts as a string. */
+export type RegularizerName = keyof typeof CLASSES | keyof typeof ALIASES;
+
 const resolve = makeRegistry<Regularizer>({
   kind: "regularizer",
-  classes: { L1, L2, L1L2, OrthogonalRegularizer },
-  aliases: {
-    l1: "L1", l2: "L2", l1l2: "L1L2", l1_l2: "L1L2",
-    orthogonal_regularizer: "OrthogonalRegularizer", orthogonalRegularizer: "OrthogonalRegularizer",
-  },
+  classes: CLASSES,
+  aliases: ALIASES,
   // Keras 2's 'l1_l2' (which Keras 3's docstring still promises): both factors 0.01.
   presets: { l1_l2: { l1: 0.01, l2: 0.01 } },
   isInstance: (v): v is Regularizer => hasMethod(v, "penaltyOf") && hasMethod(v, "getConfig"),

@@ -1,7 +1,6 @@
 // Output shapes and the Keras 2 `input_length` rule (keras/layers/core/embedding.py @ v2.15.0,
 // `compute_output_shape`), which this project honours (Keras 3 ignores input_length).
-import { ValueError } from "./errors.ts";
-import { invalidArgument } from "./errors.ts";
+import { ValueError, invalidArgument, show } from "./errors.ts";
 
 /** A dimension that may be unknown. */
 export type Dim = number | null;
@@ -46,4 +45,15 @@ export function checkShapeArgument(shape: unknown): Dim[] {
     return invalidArgument("inputShape", "an array of non-negative integers and nulls", shape);
   }
   return [...shape];
+}
+
+/** The number of elements of a table of `shape`. */
+export const count = (shape: readonly number[]) => shape.reduce((a, b) => a * b, 1);
+
+/** `shape` as initializers take it: an array of non-negative integers. */
+export function checkShape(shape: unknown): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    throw new ValueError(`shape must be an array of non-negative integers. Received: shape=${show(shape)}`);
+  }
+  return shape;
 }

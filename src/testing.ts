@@ -3,7 +3,7 @@
  * Guard bands of sentinel bytes around every region of a layer's memory, and access to them.
  */
 import type { Embedding } from "./embedding.ts";
-import { GUARD_BYTE, setDefaultGuardBytes, type LayerMemory } from "./layer-memory.ts";
+import { GUARD_BYTE, setDefaultGuardBytes, type KernelMemory } from "./core/memory.ts";
 
 export { GUARD_BYTE };
 
@@ -17,9 +17,9 @@ export function withGuardBands<T>(bytes: number, fn: () => T): T {
   }
 }
 
-/** The layer's LayerMemory (its regions, pointers and kernel). */
-export function layerMemory(layer: Embedding): LayerMemory {
-  const mem = (layer as unknown as { mem: LayerMemory | undefined }).mem;
+/** The layer's KernelMemory (its regions, pointers and kernel). */
+export function layerMemory(layer: Embedding): KernelMemory {
+  const mem = (layer as unknown as { mem: KernelMemory | undefined }).mem;
   if (mem === undefined) throw new Error("the layer has been disposed");
   return mem;
 }

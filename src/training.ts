@@ -2,26 +2,13 @@
 // its table in WebAssembly, and the optimizer state kept beside the table. The layer delegates here.
 import type { Constraint } from "./constraints.ts";
 import { ValueError, show } from "./errors.ts";
-import type { FillTarget } from "./initializers/initializer.ts";
+import type { TableHandle } from "./core/memory.ts";
 import { flatten } from "./input.ts";
-import type { LayerMemory } from "./layer-memory.ts";
+import { STEP_ARGS_BYTES, writeStepArgs } from "./core/kernel.ts";
+import type { KernelMemory } from "./core/memory.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
+import type { SparseGradient } from "./sparse-gradient.ts";
 import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
-
-/**
- * The gradient of the table, sparse: row `indices[k]` has gradient `values[k * dim … (k + 1) * dim]`;
- * every other row's gradient is zero (TensorFlow's IndexedSlices, with the rows made unique).
- */
-export interface SparseGradient {
-  /** Distinct row ids, in order of first occurrence in the lookup. */
-  indices: Int32Array;
-  /** Their gradient rows, row-major. */
-  values: Float32Array;
-  /** [indices.length, outputDim]. */
-  shape: [number, number];
-  /** [inputDim, outputDim]: the table's shape. */
-  denseShape: [number, number];
-}
 
 /** What the trainer needs from its layer. */
 export interface TrainingHost {
@@ -33,12 +20,12 @@ export interface TrainingHost {
   readonly embeddingsRegularizer: Regularizer | null;
   readonly activityRegularizer: Regularizer | null;
   readonly embeddingsConstraint: Constraint | null;
-  live(): LayerMemory;
+  live(): KernelMemory;
   /** The shape of the last lookup whose indices are still in the index region, or null. */
   lastLookup(): readonly number[] | null;
   /** Called after the layout changed (the index region moved): earlier lookups cannot be differentiated. */
   forgetLookups(): void;
-  tableTarget(mem: LayerMemory): FillTarget;
+  tableTarget(mem: KernelMemory): TableHandle;
 }
 
 interface SlotState {
@@ -83,7 +70,7 @@ export class Trainer {
   }
 
   /** The gradient of the activity penalty with respect to the output (n × dim), or null. */
-  private activityGradient(mem: LayerMemory, shape: readonly number[], n: number): Float32Array | null {
+  private activityGradient(mem: KernelMemory, shape: readonly number[], n: number): Float32Array | null {
     const reg = this.host.activityRegularizer;
     if (reg === null) return null;
     const dim = this.host.outputDim;
@@ -162,7 +149,7 @@ export class Trainer {
   }
 
   /** The layer's slots for `optimizer`, made (zeroed or at their initial value) on first use. */
-  private slotsFor(optimizer: Optimizer, mem: LayerMemory): SlotState {
+  private slotsFor(optimizer: Optimizer, mem: KernelMemory): SlotState {
     if (this.state !== undefined) {
       if (this.state.optimizer !== optimizer) {
         throw new ValueError(
@@ -198,7 +185,8 @@ export class Trainer {
     const orthogonal = reg instanceof OrthogonalRegularizer ? reg : null;
     const extraRows = orthogonal === null ? 0 : lazy ? u : rows;
     const orthoScratch = orthogonal === null ? 0 : orthogonal.mode === "rows" ? rows * 8 : dim * dim * 12 + dim * 16;
-    const take = carve(mem.scratch(carvedSize(u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4, extraRows * dim * 4, orthoScratch)));
+    const take = carve(mem.scratch(carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4, extraRows * dim * 4, orthoScratch)));
+    const args = take(STEP_ARGS_BYTES);
     const inIds = take(u * 4), inValues = take(u * dim * 4), hash = take(cap * 8), ids = take(u * 4), grads = take(u * dim * 4);
     const extra = extraRows > 0 ? take(extraRows * dim * 4) : 0;
     const work = orthoScratch > 0 ? take(orthoScratch) : 0;
@@ -216,9 +204,12 @@ export class Trainer {
     }
     const [l1, l2] = reg !== null && isSumsRegularizer(reg) ? reg.factors() : [0, 0];
     const t = state.iterations + 1;
-    const { h, flag } = optimizer.stepParameters(t);
-    k.optimizerStep(optimizer.kind, lazy ? 1 : 0, mem.tablePtr, rows, dim, state.ptrs[0] ?? 0, state.ptrs[1] ?? 0, ids, grads, distinct,
-      hash, cap, extra, h[0], h[1], h[2], h[3], h[4], flag ? 1 : 0, l1, l2, optimizer.weightDecay ?? 0);
+    writeStepArgs(k.memory, args, {
+      kind: optimizer.kind, lazy, table: mem.tablePtr, rows, dim, slotA: state.ptrs[0] ?? 0, slotB: state.ptrs[1] ?? 0,
+      ids, grads, count: distinct, hash, hashCapacity: cap, extra, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false,
+      ...optimizer.stepParameters(t), l1, l2, weightDecay: optimizer.weightDecay ?? 0,
+    });
+    k.optimizerStep(args);
     state.iterations = t;
     // Keras applies the constraint after every step. A lazy step changed only the listed rows, so a
     // per-row constraint needs only those; axis-0 (per-column) constraints see the whole table.

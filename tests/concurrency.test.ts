@@ -8,7 +8,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Worker } from "node:worker_threads";
 import { Embedding } from "../src/index.ts";
-import { kernelModule } from "../src/wasm.ts";
+import { kernelModule } from "../src/core/kernel.ts";
 import { brokenGuards, withGuardBands } from "../src/testing.ts";
 import { fixtureRandom } from "./helpers.ts";
 import { buildLayers, runJobs, tableDigests } from "./workers/lookup-jobs.ts";

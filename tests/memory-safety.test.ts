@@ -197,7 +197,7 @@ guards("adversarial lookups (3,000 cases): guards intact, table byte-identical, 
     const key = `${inputDim}x${outputDim}:${variant}`;
     let g = layers.get(key);
     if (g === undefined) {
-      const extra = variant === "activity" ? { activityRegularizer: "l2" } : variant === "renorm-noop" ? { maxNorm: 1e30 } : variant === "renorm" ? { maxNorm: 2, normType: 1 } : {};
+      const extra = variant === "activity" ? { activityRegularizer: "l2" as const } : variant === "renorm-noop" ? { maxNorm: 1e30 } : variant === "renorm" ? { maxNorm: 2, normType: 1 } : {};
       const layer = guarded(inputDim, outputDim, extra);
       g = { layer, table: tableBytes(layer), variant };
       layers.set(key, g);

@@ -4,7 +4,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, getRegularizer, L1, L1L2, L2, OrthogonalRegularizer, ValueError } from "../src/index.ts";
 import { assertClose, assertThrowsMessage, fixtureRandom } from "./helpers.ts";
-import { instantiateKernel, kernelDataEnd } from "../src/wasm.ts";
+import { instantiateKernel, kernelDataEnd } from "../src/core/kernel.ts";
 
 const W = [[0.5, -1, 2], [3, 4, 0], [-0.1, 0.2, -0.3], [0, 0, 0]];
 

@@ -6,7 +6,7 @@ import { Embedding, RandomUniform } from "../src/index.ts";
 import { assertSameFloats } from "./helpers.ts";
 import { referenceUniform } from "./random-reference.ts";
 import { uniformDraw } from "../src/initializers/random.ts";
-import { RandomKind } from "../src/wasm.ts";
+import { RandomKind } from "../src/core/kernel.ts";
 
 const uniform = suite("uniform kernel");
 

@@ -1,10 +1,10 @@
 // The deterministic initializers of Keras (keras/src/initializers/constant_initializers.py).
 import { ValueError } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
-import { checkShape } from "../standalone.ts";
-import { applyViaFill, count, numberArg, type FillTarget, type Initializer } from "./initializer.ts";
+import { checkShape } from "../shapes.ts";
+import { applyViaFill, count, numberArg, type TableHandle, type Initializer } from "./initializer.ts";
 
-const tableView = (t: FillTarget) => new Float32Array(t.kernel.memory.buffer, t.ptr, count(t.shape));
+const tableView = (t: TableHandle) => new Float32Array(t.kernel.memory.buffer, t.ptr, count(t.shape));
 
 /** Every value equal to `value`. Keras `Constant(value=0.0)` (a number; array values are not supported). */
 export class Constant implements Initializer {
@@ -14,7 +14,7 @@ export class Constant implements Initializer {
     const a = checkKeys("Constant", args, ["value"]);
     this.value = numberArg("value", a.value, 0);
   }
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     // The SIMD fill of assembly/training.ts; the value is rounded to float32 as Float32Array.fill would.
     target.kernel.fillF32(target.ptr, count(target.shape), this.value);
   }
@@ -63,7 +63,7 @@ export class Identity implements Initializer {
     const a = checkKeys("Identity", args, ["gain"]);
     this.gain = numberArg("gain", a.gain, 1);
   }
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     const { shape } = target;
     if (shape.length !== 2) {
       throw new ValueError(

@@ -1,9 +1,10 @@
 // Seeded draws from the kernel's generator (assembly/random.ts): a distribution and its parameters,
 // written either in place into a table (a layer's initializer) or into a fresh array (`apply`).
-import { RANDOM_STATE_BYTES } from "../wasm.ts";
-import { uninitializedFloat32 } from "../fresh.ts";
-import { checkShape, standaloneTable } from "../standalone.ts";
-import { count, SeededInitializer, type FillTarget } from "./initializer.ts";
+import { RANDOM_STATE_BYTES } from "../core/kernel.ts";
+import { uninitializedFloat32 } from "../core/fresh.ts";
+import { checkShape } from "../shapes.ts";
+import { standaloneTable } from "../core/memory.ts";
+import { count, SeededInitializer, type TableHandle } from "./initializer.ts";
 
 /** One of the kernel's distributions (RandomKind) with its three parameters (see assembly/random.ts). */
 export interface RandomDraw {
@@ -21,7 +22,7 @@ export interface RandomDraw {
 const APPLY_PIECE = 32768;
 
 /** Fills `target`'s table with `draw` from `seed`, in place. */
-export function fillDraw(target: FillTarget, seed: readonly [number, number], draw: RandomDraw): void {
+export function fillDraw(target: TableHandle, seed: readonly [number, number], draw: RandomDraw): void {
   const state = target.kernel.seedRandomState(target.scratch(RANDOM_STATE_BYTES), seed[0], seed[1]);
   target.kernel.fillRandom(target.ptr, count(target.shape), state, draw.kind, draw.p0, draw.p1, draw.p2);
 }
@@ -51,7 +52,7 @@ export abstract class DrawnInitializer extends SeededInitializer {
   /** The distribution drawn for a table of `shape` (VarianceScaling's depends on the fans); validates it. */
   protected abstract draw(shape: readonly number[]): RandomDraw;
 
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     fillDraw(target, this.seedWords(), this.draw(target.shape));
   }
 

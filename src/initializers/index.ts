@@ -3,7 +3,7 @@ import { ValueError, show } from "../errors.ts";
 import { hasMethod, makeRegistry } from "../registry.ts";
 import type { Config } from "../serialization.ts";
 import { Constant, Identity, Ones, Zeros } from "./constant.ts";
-import { count, type FillTarget, type Initializer } from "./initializer.ts";
+import { count, type TableHandle, type Initializer } from "./initializer.ts";
 import { Orthogonal } from "./orthogonal.ts";
 import { RandomNormal, RandomUniform, TruncatedNormal } from "./random.ts";
 import {
@@ -14,7 +14,7 @@ export { Constant, Identity, Ones, Zeros } from "./constant.ts";
 export { computeFans, TRUNCATED_NORMAL_STDDEV, VarianceScaling, GlorotNormal, GlorotUniform, HeNormal, HeUniform, LecunNormal, LecunUniform } from "./variance-scaling.ts";
 export { Orthogonal } from "./orthogonal.ts";
 export { RandomNormal, RandomUniform, TruncatedNormal } from "./random.ts";
-export type { FillTarget, Initializer } from "./initializer.ts";
+export type { TableHandle, Initializer } from "./initializer.ts";
 
 /** A user function `(shape) => Float32Array | number[]` used as an initializer; its length is checked. */
 export class FunctionInitializer implements Initializer {
@@ -30,7 +30,7 @@ export class FunctionInitializer implements Initializer {
     }
     return Float32Array.from(values);
   }
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     new Float32Array(target.kernel.memory.buffer, target.ptr, count(target.shape)).set(this.apply(target.shape));
   }
   getConfig(): Config {
@@ -38,7 +38,7 @@ export class FunctionInitializer implements Initializer {
   }
 }
 
-const ALIASES: Record<string, string> = {
+const ALIASES = {
   constant: "Constant", identity: "Identity", IdentityInitializer: "Identity", ones: "Ones", one: "Ones",
   zeros: "Zeros", zero: "Zeros", random_uniform: "RandomUniform", uniform: "RandomUniform", randomUniform: "RandomUniform",
   random_normal: "RandomNormal", normal: "RandomNormal", randomNormal: "RandomNormal",
@@ -49,16 +49,21 @@ const ALIASES: Record<string, string> = {
   lecun_uniform: "LecunUniform", lecunUniform: "LecunUniform", leCunUniform: "LecunUniform", LeCunUniform: "LecunUniform",
   lecun_normal: "LecunNormal", lecunNormal: "LecunNormal", leCunNormal: "LecunNormal", LeCunNormal: "LecunNormal",
   orthogonal: "Orthogonal", OrthogonalInitializer: "Orthogonal",
-};
+} as const satisfies Record<string, string>;
 
 const STFT = "Keras' STFT initializer does not apply to embedding tables and is not supported.";
 
+const CLASSES = {
+  Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
+  GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
+};
+
+/** Every name `embeddingsInitializer` accepts as a string: Keras class names, snake_case names, aliases and TF.js names. */
+export type InitializerName = keyof typeof CLASSES | keyof typeof ALIASES;
+
 const resolve = makeRegistry<Initializer>({
   kind: "initializer",
-  classes: {
-    Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal, VarianceScaling,
-    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal, Orthogonal,
-  },
+  classes: CLASSES,
   aliases: ALIASES,
   unsupported: { STFT, stft: STFT, STFTInitializer: STFT },
   isInstance: (v): v is Initializer => hasMethod(v, "fill") && hasMethod(v, "apply") && hasMethod(v, "getConfig"),

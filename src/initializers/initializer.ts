@@ -2,26 +2,17 @@
 // kernel fill outside a layer.
 import { ValueError, show } from "../errors.ts";
 import type { Config, Serializable } from "../serialization.ts";
-import { standaloneTable } from "../standalone.ts";
+import { standaloneTable, type TableHandle } from "../core/memory.ts";
 import { float32Number } from "../validate.ts";
-import { freshCopy } from "../fresh.ts";
-import type { KernelExports } from "../wasm.ts";
+import { freshCopy } from "../core/fresh.ts";
 
-export { count } from "../standalone.ts";
-
-/** Where an initializer writes: the float32 table of `shape` at byte offset `ptr` of `kernel.memory`. */
-export interface FillTarget {
-  readonly kernel: KernelExports;
-  readonly ptr: number;
-  readonly shape: readonly number[];
-  /** A scratch region of at least `bytes`, disjoint from the table. May grow memory (views go stale). */
-  scratch(bytes: number): number;
-}
+export { count } from "../shapes.ts";
+export type { TableHandle };
 
 /** An initializer: fills a table of `shape`, and serializes. */
 export interface Initializer extends Serializable {
   /** Fills the table in place, in WebAssembly memory. */
-  fill(target: FillTarget): void;
+  fill(target: TableHandle): void;
   /** A fresh row-major table of `shape`. */
   apply(shape: readonly number[]): Float32Array;
 }
@@ -70,7 +61,7 @@ export abstract class SeededInitializer implements Initializer {
     this.effectiveSeed = this.seed ?? drawSeed();
   }
 
-  abstract fill(target: FillTarget): void;
+  abstract fill(target: TableHandle): void;
   abstract getConfig(): Config;
 
   apply(shape: readonly number[]): Float32Array {

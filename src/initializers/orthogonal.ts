@@ -2,8 +2,8 @@
 // corrected, transposed when rows < cols, times gain. The QR runs in WASM (assembly/orthogonal.ts).
 import { ValueError } from "../errors.ts";
 import { checkKeys, type Config } from "../serialization.ts";
-import { RANDOM_STATE_BYTES, RandomKind } from "../wasm.ts";
-import { numberArg, SeededInitializer, type FillTarget } from "./initializer.ts";
+import { RANDOM_STATE_BYTES, RandomKind } from "../core/kernel.ts";
+import { numberArg, SeededInitializer, type TableHandle } from "./initializer.ts";
 
 /**
  * An orthogonal matrix: columns orthonormal (times gain) when rows ≥ cols, rows orthonormal when
@@ -20,7 +20,7 @@ export class Orthogonal extends SeededInitializer {
     this.gain = numberArg("gain", a.gain, 1);
   }
 
-  fill(target: FillTarget): void {
+  fill(target: TableHandle): void {
     const { shape, kernel, ptr } = target;
     if (shape.length < 2) {
       throw new ValueError(

@@ -2,7 +2,7 @@
 // RandomNormal, TruncatedNormal, filled by the seeded SIMD kernel of assembly/random.ts (the
 // generator and the seed-to-stream mapping are documented there).
 import { checkKeys, type Config } from "../serialization.ts";
-import { RandomKind } from "../wasm.ts";
+import { RandomKind } from "../core/kernel.ts";
 import { fitsFloat32 } from "../validate.ts";
 import { numberArg } from "./initializer.ts";
 import { DrawnInitializer, type RandomDraw } from "./draws.ts";

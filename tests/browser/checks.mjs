@@ -99,7 +99,7 @@ packedSuite.after(async () => {
 
 packedSuite("npm pack ships the ESM entry, its declarations and the .wasm", () => {
   setupOk();
-  for (const file of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/wasm.js", "dist/kernel-bytes.js", "dist/embedding-wasm.js", "build/kernel.wasm"]) {
+  for (const file of ["package.json", "README.md", "dist/index.js", "dist/index.d.ts", "dist/core/kernel.js", "dist/core/kernel-bytes.js", "dist/embedding-wasm.js", "build/kernel.wasm"]) {
     assert.ok(packed.files.includes(file), `${file} is in the tarball`);
   }
   assert.not.ok(packed.files.some((f) => f.startsWith("src/") || f.startsWith("tests/") || f.startsWith("web/")), "no sources, tests or demo in the tarball");

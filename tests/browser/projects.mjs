@@ -1,6 +1,6 @@
 // Temporary consumer projects for the packed package: `npm pack` → a tarball, extracted into
-// <project>/node_modules/embedding-wasm exactly as `npm install <tarball>` lays it out (its one
-// dependency, @assemblyscript/loader, is copied from the root node_modules: no network). Each
+// <project>/node_modules/embedding-wasm exactly as `npm install <tarball>` lays it out (its
+// dependencies are copied from the root node_modules: no network). Each
 // project holds the check app (tests/browser/app/) and is built with esbuild, Vite or webpack 5
 // at their defaults, run from the root node_modules' binaries.
 import { spawn } from "node:child_process";
@@ -51,7 +51,8 @@ export async function makeProject(dir, tarball) {
   mkdirSync(pkgDir, { recursive: true });
   const { code, output } = await run("tar", ["-xzf", tarball, "-C", pkgDir, "--strip-components=1"]);
   if (code !== 0) throw new Error(`extracting ${tarball} failed:\n${output}`);
-  cpSync(join(ROOT, "node_modules/@assemblyscript/loader"), join(dir, "node_modules/@assemblyscript/loader"), { recursive: true });
+  const { dependencies = {} } = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const name of Object.keys(dependencies)) cpSync(join(ROOT, "node_modules", name), join(dir, "node_modules", name), { recursive: true });
   mkdirSync(join(dir, "src"), { recursive: true });
   for (const f of readdirSync(APP)) cpSync(join(APP, f), join(dir, "src", f));
   writeFileSync(

@@ -41,7 +41,7 @@ function newestMtime(path) {
 }
 
 function buildIsStale() {
-  const outputs = ["build/kernel.wasm", "src/kernel-bytes.ts", "dist/index.js"].map((p) => join(ROOT, p));
+  const outputs = ["build/kernel.wasm", "src/core/kernel-bytes.ts", "dist/index.js"].map((p) => join(ROOT, p));
   if (outputs.some((p) => !existsSync(p))) return "build outputs are missing";
   const oldestOutput = Math.min(...outputs.map((p) => statSync(p).mtimeMs));
   const sources = ["assembly", "asconfig.json", "tsconfig.json", "tsconfig.build.json"].map((p) => newestMtime(join(ROOT, p)));

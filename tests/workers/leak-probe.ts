@@ -113,8 +113,8 @@ function randomLayer(i: number): Embedding {
   const extra = [
     {},
     { maxNorm: 1 },
-    { embeddingsRegularizer: "l1", activityRegularizer: "l2" },
-    { embeddingsInitializer: "glorot_normal", embeddingsConstraint: "unit_norm" },
+    { embeddingsRegularizer: "l1", activityRegularizer: "l2" } as const,
+    { embeddingsInitializer: "glorot_normal", embeddingsConstraint: "unit_norm" } as const,
     { embeddingsInitializer: { className: "Constant", config: { value: 0.5 } }, maskZero: true },
   ][i % 5]!;
   return new Embedding({ inputDim, outputDim, ...extra });

@@ -1,10 +1,11 @@
 /**
  * Memory ownership: the rule every other module follows.
  *
- * - Each layer owns one `WebAssembly.Memory`, created here, and one kernel instance importing it
- *   (the compiled module is shared). Layers therefore never compete for one 4 GiB address space,
- *   and dropping a layer's LayerMemory hands its memory back to the garbage collector.
- * - Only this module creates, grows or lays out memory. Kernels receive pointers from here and never
+ * - Each layer, and each table worked on outside a layer (an initializer's `apply`, a constraint or
+ *   regularizer used on its own), owns one `WebAssembly.Memory`, created here, and one kernel
+ *   instance importing it (the compiled module is shared). Layers therefore never compete for one
+ *   4 GiB address space, and dropping a KernelMemory hands its memory back to the garbage collector.
+ * - Only this module creates, grows or lays out memory (an architecture test checks it). Kernels receive pointers from here and never
  *   allocate. Layout, in bytes, each region 64-byte aligned:
  *
  *       [0, heapBase)          kernel static data (the software pow's tables)
@@ -25,8 +26,8 @@
  * - With `guardBytes` > 0 (tests only, see src/testing.ts) every region is preceded and followed by
  *   a band of sentinel bytes that `brokenGuards()` checks.
  */
-import { ValueError } from "./errors.ts";
-import { instantiateKernel, kernelDataEnd, type KernelExports } from "./wasm.ts";
+import { ValueError } from "../errors.ts";
+import { instantiateKernel, kernelDataEnd, type KernelExports } from "./kernel.ts";
 
 const PAGE_BYTES = 65536;
 /** wasm32 memories hold at most 65536 pages (4 GiB). */
@@ -52,7 +53,35 @@ export function setDefaultGuardBytes(bytes: number): void {
   defaultGuardBytes = alignUp(bytes);
 }
 
-export class LayerMemory {
+/** Memories created and not yet disposed or collected: named in the error when address space runs out. */
+let liveMemories = 0;
+/** @internal Memories made by this package that are alive (not disposed, not collected). */
+export const liveMemoryCount = () => liveMemories;
+const collected = typeof FinalizationRegistry === "undefined" ? undefined : new FinalizationRegistry<{ counted: boolean }>((held) => {
+  if (held.counted) liveMemories--;
+});
+
+/**
+ * A new memory of `pages` pages. Engines reserve address space for each memory (about 10 GiB on
+ * 64-bit V8, for bounds-check-free access), so a process runs out of it after some thousands of live
+ * memories even when they are small: that failure gets its own message.
+ */
+function createMemory(pages: number, what: string): WebAssembly.Memory {
+  try {
+    return new WebAssembly.Memory({ initial: pages });
+  } catch (cause) {
+    const message = (cause as Error).message;
+    throw new RangeError(
+      `Could not create a WebAssembly memory of ${pages * PAGE_BYTES} bytes (${formatBytes(pages * PAGE_BYTES)}) for ${what}: ${message}. ` +
+        `${liveMemories} layers and tables made by embedding-wasm are alive in this process, and every WebAssembly memory ` +
+        `reserves about 10 GiB of address space (on 64-bit engines), so thousands of live layers exhaust the address space ` +
+        `even when little memory is in use. Call dispose() on layers you no longer use, or use a smaller table.`,
+      { cause },
+    );
+  }
+}
+
+export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   readonly kernel: KernelExports;
   readonly rows: number;
@@ -69,6 +98,7 @@ export class LayerMemory {
   private persistentEnd: number;
   /** [start, length] of every persistent region, for guard checks. */
   private readonly regions: [string, number, number][] = [];
+  private readonly liveToken = { counted: true };
 
   // Views, valid while `viewBuffer === memory.buffer`; dropped whenever the layout changes.
   private viewBuffer: ArrayBuffer | undefined;
@@ -76,13 +106,18 @@ export class LayerMemory {
   private indexView!: Int32Array;
   private outputView!: Float32Array;
 
-  constructor(rows: number, dim: number, options: { capacity?: number } = {}) {
+  /**
+   * A memory holding a `rows × dim` float32 table. `capacity`: lookup positions to start with;
+   * `lookups: false` for a table worked on outside a layer (no index or output region).
+   */
+  constructor(rows: number, dim: number, options: { capacity?: number; lookups?: boolean } = {}) {
     const guard = defaultGuardBytes;
     const tableBytes = rows * dim * 4;
     const statsPtr = kernelDataEnd() + guard;
     const tablePtr = statsPtr + ALIGN + guard;
     const tableEnd = alignUp(tablePtr + tableBytes);
-    const oneLookup = this.transientBytes(dim, 1, guard);
+    const minCapacity = options.lookups === false ? 0 : 1;
+    const oneLookup = this.transientBytes(dim, minCapacity, guard);
     if (tableEnd + oneLookup > MAX_MEMORY_BYTES) {
       throw new ValueError(
         `An embedding table of inputDim × outputDim = ${rows} × ${dim} float32 values needs ${tableBytes} bytes ` +
@@ -91,17 +126,11 @@ export class LayerMemory {
       );
     }
     const fitting = this.fittingPositions(tableEnd, dim, guard);
-    const capacity = Math.max(1, Math.min(options.capacity ?? INITIAL_CAPACITY, fitting));
+    const capacity = minCapacity === 0 ? 0 : Math.max(1, Math.min(options.capacity ?? INITIAL_CAPACITY, fitting));
     const pages = Math.ceil((tableEnd + this.transientBytes(dim, capacity, guard)) / PAGE_BYTES);
-    try {
-      this.memory = new WebAssembly.Memory({ initial: pages });
-    } catch (cause) {
-      throw new RangeError(
-        `Could not allocate ${pages * PAGE_BYTES} bytes (${formatBytes(pages * PAGE_BYTES)}) of WebAssembly memory ` +
-          `for an embedding table of ${rows} × ${dim}: ${(cause as Error).message}`,
-        { cause },
-      );
-    }
+    this.memory = createMemory(pages, `a table of ${rows} × ${dim}`);
+    liveMemories++;
+    collected?.register(this, this.liveToken, this.liveToken);
     this.kernel = instantiateKernel(this.memory);
     if (this.kernel.heapBase() > statsPtr) throw new Error("kernel static data overlaps the table: rebuild the kernel");
     this.rows = rows;
@@ -133,15 +162,33 @@ export class LayerMemory {
    * out before point at the old places; the buffer is renewed (grow, or grow(0)) so that they are
    * detached, reading as empty, rather than silently showing stale memory.
    */
-  private layOut(capacity: number): void {
-    this.capacity = capacity;
-    this.indexPtr = this.persistentEnd + this.guard;
-    this.outputPtr = alignUp(this.indexPtr + capacity * INDEX_SLOT_BYTES) + this.guard;
-    this.viewBuffer = undefined;
+  private layOut(capacity: number, keepOutput = false): void {
+    const indexPtr = this.persistentEnd + this.guard;
+    const outputPtr = alignUp(indexPtr + capacity * INDEX_SLOT_BYTES) + this.guard;
     const before = this.memory.buffer;
-    this.ensureBytes(this.transientEnd, "the lookup regions");
+    // Grow first: when it fails, nothing here has changed.
+    this.ensureBytes(this.persistentEnd + this.transientBytes(this.dim, capacity, this.guard), "the lookup regions");
+    if (keepOutput && this.capacity > 0) {
+      // The index region stays where it is; the last lookup's output moves with its region.
+      const kept = Math.min(this.capacity, capacity) * this.dim * 4;
+      new Uint8Array(this.memory.buffer).copyWithin(outputPtr, this.outputPtr, this.outputPtr + kept);
+    }
+    this.capacity = capacity;
+    this.indexPtr = indexPtr;
+    this.outputPtr = outputPtr;
+    this.viewBuffer = undefined;
     if (this.memory.buffer === before) this.detachViews();
     if (this.guard > 0) this.fillGuards();
+  }
+
+  /** Marks the memory as no longer used (dispose): it stops counting as live, and its views are detached. */
+  release(): void {
+    if (this.liveToken.counted) {
+      this.liveToken.counted = false;
+      liveMemories--;
+      collected?.unregister(this.liveToken);
+    }
+    this.detachViews();
   }
 
   /** Detaches every view of this memory (they read as length 0 from now on). */
@@ -172,7 +219,7 @@ export class LayerMemory {
     if (n <= this.capacity) return;
     this.checkPositions(n);
     // Double, so a sequence of growing batches grows memory O(log n) times.
-    this.layOut(Math.min(this.fittingPositions(this.persistentEnd, this.dim, this.guard), Math.max(n, this.capacity * 2)));
+    this.layOut(Math.min(this.fittingPositions(this.persistentEnd, this.dim, this.guard), Math.max(n, this.capacity * 2)), true);
   }
 
   /** Throws, before anything is allocated, when a lookup of `n` positions can never fit. */
@@ -195,18 +242,21 @@ export class LayerMemory {
   persistent(bytes: number, name: string): number {
     const ptr = this.persistentEnd + this.guard;
     const end = alignUp(ptr + bytes) + this.guard;
-    if (end + this.transientBytes(this.dim, 1, this.guard) > MAX_MEMORY_BYTES) {
+    const minCapacity = this.capacity === 0 ? 0 : 1;
+    if (end + this.transientBytes(this.dim, minCapacity, this.guard) > MAX_MEMORY_BYTES) {
       throw new RangeError(
         `This layer needs ${bytes} more bytes (${formatBytes(bytes)}) for ${name} beside its ${this.rows} × ${this.dim} table, ` +
           `more than its WebAssembly memory (4 GiB) can hold.`,
       );
     }
-    this.ensureBytes(end, name);
+    const capacity = minCapacity === 0 ? 0 : Math.max(1, Math.min(this.capacity, this.fittingPositions(end, this.dim, this.guard)));
+    // Everything the new layout needs is grown before any field changes, so a failure leaves the
+    // memory's layout (and every region in it) as it was.
+    this.ensureBytes(end + this.transientBytes(this.dim, capacity, this.guard), name);
     new Uint8Array(this.memory.buffer, ptr, end - ptr).fill(0);
     this.persistentEnd = end;
     this.regions.push([name, ptr, bytes]);
-    const fitting = this.fittingPositions(end, this.dim, this.guard);
-    this.layOut(Math.max(1, Math.min(this.capacity, fitting)));
+    this.layOut(capacity);
     return ptr;
   }
 
@@ -255,11 +305,6 @@ export class LayerMemory {
     return this.outputView;
   }
 
-  /** A view of the index region as another element type, for staging input before conversion. */
-  staging<T extends ArrayBufferView>(Type: new (buffer: ArrayBuffer, offset: number, length: number) => T, n: number): T {
-    return new Type(this.memory.buffer, this.indexPtr, n);
-  }
-
   /** Bytes of WebAssembly memory this layer holds. */
   get byteLength(): number {
     return this.memory.buffer.byteLength;
@@ -290,4 +335,30 @@ export class LayerMemory {
       .filter(([, start, length]) => !new Uint8Array(this.memory.buffer, start, length).every((b) => b === GUARD_BYTE))
       .map(([name]) => name);
   }
+}
+
+/**
+ * A float32 table of `shape` at byte offset `ptr` of `kernel.memory`: what initializers fill and
+ * constraints and regularizers work on, inside a layer or on their own.
+ */
+export interface TableHandle {
+  readonly kernel: KernelExports;
+  readonly ptr: number;
+  readonly shape: readonly number[];
+  /** A scratch region of at least `bytes`, disjoint from the table. May grow memory (views go stale). */
+  scratch(bytes: number): number;
+}
+
+/** The handle of `memory`'s table, seen with `shape` (whose product is rows × dim). */
+export function tableHandle(memory: KernelMemory, shape: readonly number[]): TableHandle {
+  return { kernel: memory.kernel, ptr: memory.tablePtr, shape, scratch: (bytes) => memory.scratch(bytes) };
+}
+
+/** A table of `shape` in a memory of its own (zeros, or a copy of `data`), for work outside a layer. */
+export function standaloneTable(shape: readonly number[], data?: ArrayLike<number>): TableHandle & { view(): Float32Array } {
+  const n = shape.reduce((a, b) => a * b, 1);
+  if (n * 4 > MAX_MEMORY_BYTES) throw new RangeError(`A table of shape [${shape.join(", ")}] does not fit in one WebAssembly memory (4 GiB).`);
+  const memory = new KernelMemory(1, n, { lookups: false });
+  if (data !== undefined) memory.table().set(data);
+  return { ...tableHandle(memory, shape), view: () => memory.table() };
 }

@@ -1,0 +1,45 @@
+// Runs after `tsc -p tsconfig.build.json`: makes dist/ consumable by every supported toolchain.
+// - Declarations: tsc keeps the sources' `.ts` import paths in .d.ts files; TypeScript consumers
+//   (4.9 and later, any moduleResolution) need `.js`. Each .d.ts is rewritten, and a .d.cts twin with
+//   `.cjs` paths is written for the CommonJS entry, so `require` consumers get types too.
+// - CommonJS: dist/index.cjs, one file bundled by esbuild for `require('embedding-wasm')` on every Node
+//   version `engines` allows (no require(esm) needed). Optional file-format libraries stay dynamic
+//   imports, which CommonJS can make.
+// - The browser bundle: dist/embedding-wasm.js (ESM, one file, no Node built-ins).
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { build } from "esbuild";
+
+const DIST = new URL("../dist/", import.meta.url).pathname;
+const relativeTs = /(from\s+["']|import\(\s*["'])(\.{1,2}\/[^"']*?)\.ts(["'])/g;
+
+for (const file of readdirSync(DIST, { recursive: true }).map(String)) {
+  if (!file.endsWith(".d.ts")) continue;
+  const path = join(DIST, file);
+  const text = readFileSync(path, "utf8");
+  writeFileSync(path, text.replace(relativeTs, "$1$2.js$3"));
+  writeFileSync(path.replace(/\.d\.ts$/, ".d.cts"), text.replace(relativeTs, "$1$2.cjs$3"));
+}
+
+// Node-only and heavy optional libraries are loaded on demand, never bundled.
+const external = ["node:*", "h5wasm", "h5wasm/*"];
+await build({
+  entryPoints: [join(DIST, "index.js")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  outfile: join(DIST, "index.cjs"),
+  external,
+  logLevel: "warning",
+});
+await build({
+  entryPoints: [join(DIST, "index.js")],
+  bundle: true,
+  format: "esm",
+  platform: "neutral",
+  minify: true,
+  outfile: join(DIST, "embedding-wasm.js"),
+  external,
+  logLevel: "warning",
+});

@@ -1,0 +1,268 @@
+/**
+ * The kernel boundary: the module is compiled once per process and instantiated once per memory
+ * (src/core/memory.ts), here and nowhere else, through `@assemblyscript/loader`. This file also holds
+ * what the host and the kernel must agree on: the exports' signatures, the kernel's constants, and
+ * the layout of the optimizer step's argument block; tests/kernel-contract.test.ts checks them
+ * against the compiled module. The bytes are inlined (src/kernel-bytes.ts, made
+ * by scripts/embed-wasm.mjs from build/kernel.wasm), so the package loads in Node, browsers and
+ * bundlers with no asset handling; `init()` accepts a precompiled module for hosts that forbid
+ * compiling from bytes.
+ */
+import * as loader from "@assemblyscript/loader";
+import { ValueError } from "../errors.ts";
+import { KERNEL_WASM_BASE64 } from "./kernel-bytes.ts";
+
+/** The kernel's exports (assembly/index.ts). Pointers are byte offsets; sizes are element counts. */
+export interface KernelExports {
+  readonly memory: WebAssembly.Memory;
+  heapBase(): number;
+  gatherRows(table: number, dim: number, idx: number, n: number, out: number): number;
+  firstOutOfRange(idx: number, n: number, rows: number): number;
+  f64ToIndices(src: number, n: number, dst: number): number;
+  f32ToIndices(src: number, n: number, dst: number): number;
+  i64ToIndices(src: number, n: number, dst: number): number;
+  /** Writes the generator state of a 64-bit seed (RANDOM_STATE_BYTES at `state`). */
+  seedRandomState(state: number, seedLo: number, seedHi: number): number;
+  /** kind: RandomKind; parameters per kind as in assembly/random.ts. Advances the state at `state`. */
+  fillRandom(out: number, n: number, state: number, kind: number, p0: number, p1: number, p2: number): number;
+  widenToF64(src: number, n: number, dst: number): number;
+  orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
+  constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
+  columnSumSquares(table: number, rows: number, cols: number, sums: number, partials: number): number;
+  constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
+  clampNonNegative(table: number, n: number): number;
+  renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
+  /** abs, squares: 1 to compute that sum (the other is written as 0). */
+  absAndSquareSums(p: number, n: number, out: number, abs: number, squares: number): number;
+  gatherRowsWithSums(table: number, dim: number, idx: number, n: number, out: number, stats: number): number;
+  rowPairAbsCosineSum(table: number, rows: number, cols: number, inv: number): number;
+  columnPairAbsCosineSum(table: number, rows: number, cols: number, gram: number): number;
+  constrainListedRows(table: number, cols: number, list: number, m: number, lo: number, hi: number, rate: number, divide: number): number;
+  clampListedRows(table: number, cols: number, list: number, m: number): number;
+  sparseGradient(idx: number, n: number, dim: number, dOut: number, hash: number, cap: number, ids: number, grads: number, counts: number, byFrequency: number): number;
+  /** One optimizer step; its arguments are a block at `args` written by `writeStepArgs`. */
+  optimizerStep(args: number): void;
+  fillF32(p: number, n: number, value: number): number;
+  orthogonalRowsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, norms: number, out: number): number;
+  orthogonalColumnsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, gram: number, aux: number, out: number): number;
+}
+
+/** Distributions of `fillRandom` (the kernel's RANDOM_* constants). */
+export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2, SYMMETRIC_UNIFORM: 3 } as const;
+
+/** Bytes of the generator state block (the kernel's RANDOM_STATE_BYTES). */
+export const RANDOM_STATE_BYTES = 128;
+
+/** Update rules of `optimizerStep` (the kernel's OPTIMIZER_* constants). */
+export const OptimizerKind = { SGD: 0, ADAGRAD: 1, ADAM: 2 } as const;
+
+/** The arguments of one optimizer step, by name. Pointers are byte offsets; 0 means "none". */
+export interface StepArgs {
+  kind: number;
+  lazy: boolean;
+  table: number;
+  rows: number;
+  dim: number;
+  /** SGD's velocity, Adagrad's accumulator, Adam's first moment. */
+  slotA: number;
+  /** Adam's second moment. */
+  slotB: number;
+  ids: number;
+  grads: number;
+  count: number;
+  hash: number;
+  hashCapacity: number;
+  extra: number;
+  nesterov: boolean;
+  learningRate: number;
+  momentum: number;
+  epsilon: number;
+  /** Adam's bias-corrected step size for this step. */
+  alpha: number;
+  beta1: number;
+  beta2: number;
+  l1: number;
+  l2: number;
+  weightDecay: number;
+}
+
+/** Byte offset of each field in the step's argument block (the kernel's STEP_* constants), and its type. */
+export const STEP_LAYOUT: { readonly [K in keyof StepArgs]: readonly [offset: number, type: "u32" | "f32"] } = {
+  kind: [0, "u32"], lazy: [4, "u32"], table: [8, "u32"], rows: [12, "u32"], dim: [16, "u32"], slotA: [20, "u32"], slotB: [24, "u32"],
+  ids: [28, "u32"], grads: [32, "u32"], count: [36, "u32"], hash: [40, "u32"], hashCapacity: [44, "u32"], extra: [48, "u32"],
+  nesterov: [52, "u32"], learningRate: [56, "f32"], momentum: [60, "f32"], epsilon: [64, "f32"], alpha: [68, "f32"], beta1: [72, "f32"],
+  beta2: [76, "f32"], l1: [80, "f32"], l2: [84, "f32"], weightDecay: [88, "f32"],
+};
+/** Bytes of the step's argument block (the kernel's STEP_ARGS_BYTES). */
+export const STEP_ARGS_BYTES = 92;
+
+/** Writes `args` at `ptr` (STEP_ARGS_BYTES of scratch) for `optimizerStep(ptr)`. */
+export function writeStepArgs(memory: WebAssembly.Memory, ptr: number, args: StepArgs): void {
+  const view = new DataView(memory.buffer, ptr, STEP_ARGS_BYTES);
+  for (const key of Object.keys(STEP_LAYOUT) as (keyof StepArgs)[]) {
+    const [offset, type] = STEP_LAYOUT[key];
+    const value = args[key];
+    if (type === "f32") view.setFloat32(offset, value as number, true);
+    else view.setUint32(offset, typeof value === "boolean" ? (value ? 1 : 0) : (value as number), true);
+  }
+}
+
+/**
+ * Every export the host calls, with its parameter count: what `init()` checks a supplied module
+ * against, and what the contract test checks `KernelExports` and the compiled kernel against.
+ */
+export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "memory">]: number } = {
+  heapBase: 0, gatherRows: 5, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
+  widenToF64: 3, orthogonalFill: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
+  absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
+  clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
+};
+
+/** The kernel's exported constants and the values the host uses for them. */
+export const KERNEL_CONSTANTS: Readonly<Record<string, number>> = {
+  RANDOM_STATE_BYTES,
+  RANDOM_UNIFORM: RandomKind.UNIFORM,
+  RANDOM_NORMAL: RandomKind.NORMAL,
+  RANDOM_TRUNCATED_NORMAL: RandomKind.TRUNCATED_NORMAL,
+  RANDOM_SYMMETRIC_UNIFORM: RandomKind.SYMMETRIC_UNIFORM,
+  OPTIMIZER_SGD: OptimizerKind.SGD,
+  OPTIMIZER_ADAGRAD: OptimizerKind.ADAGRAD,
+  OPTIMIZER_ADAM: OptimizerKind.ADAM,
+  STEP_ARGS_BYTES,
+  ...Object.fromEntries(
+    Object.entries(STEP_LAYOUT).map(([key, [offset]]) => [`STEP_${key.replace(/([A-Z])/g, "_$1").toUpperCase().replace("BETA1", "BETA_1").replace("BETA2", "BETA_2")}`, offset]),
+  ),
+};
+
+/** What `init()` accepts: a compiled module, the .wasm bytes, or a fetch `Response` (or its promise). */
+export type KernelSource = WebAssembly.Module | BufferSource | Response | PromiseLike<Response>;
+
+let compiled: WebAssembly.Module | undefined;
+
+function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(text);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+function explainCompileFailure(cause: unknown): Error {
+  if (typeof WebAssembly === "undefined") {
+    return new Error("embedding-wasm needs WebAssembly, which this JavaScript engine does not provide");
+  }
+  const message = String((cause as Error)?.message ?? cause);
+  if (/Content.Security/i.test(message)) {
+    return new Error(
+      "embedding-wasm could not compile its kernel: the page's Content-Security-Policy forbids WebAssembly. " +
+        `Allow it with script-src 'wasm-unsafe-eval'. (${message})`,
+      { cause },
+    );
+  }
+  return new Error(
+    `embedding-wasm could not compile its kernel (it needs WebAssembly SIMD, available in Node >= 16.4, ` +
+      `Chrome 91, Firefox 89, Safari 16.4): ${String((cause as Error)?.message ?? cause)}`,
+    { cause },
+  );
+}
+
+/** The compiled kernel, compiling the inlined bytes synchronously on first use. */
+export function kernelModule(): WebAssembly.Module {
+  if (compiled === undefined) {
+    try {
+      compiled = new WebAssembly.Module(decodeBase64(KERNEL_WASM_BASE64));
+    } catch (cause) {
+      throw explainCompileFailure(cause);
+    }
+  }
+  return compiled;
+}
+
+/**
+ * Prepares the kernel asynchronously. Optional: `new Embedding()` compiles the inlined bytes
+ * synchronously when nothing was prepared. Pass `source` to use a precompiled `WebAssembly.Module`
+ * (hosts that forbid compiling from bytes, such as some edge runtimes), the `.wasm` bytes, or a
+ * `Response` from `fetch` (streamed when served as application/wasm). Layers made afterwards use it.
+ */
+export async function init(source?: KernelSource): Promise<void> {
+  if (source === undefined) {
+    if (compiled !== undefined) return;
+    source = decodeBase64(KERNEL_WASM_BASE64);
+  }
+  source = await source;
+  // A Response may be consumed by a failed streaming compile (wrong MIME type): keep a copy.
+  const fallback = typeof Response !== "undefined" && source instanceof Response ? source.clone() : undefined;
+  const imports = { env: { memory: new WebAssembly.Memory({ initial: 1 }) } };
+  let candidate: WebAssembly.Module;
+  try {
+    candidate = source instanceof WebAssembly.Module ? source : (await loader.instantiate(source, imports)).module;
+  } catch (cause) {
+    if (fallback === undefined) throw explainCompileFailure(cause);
+    try {
+      candidate = (await loader.instantiate(await fallback.arrayBuffer(), imports)).module;
+    } catch (again) {
+      throw explainCompileFailure(again);
+    }
+  }
+  // A module that is not this package's kernel is refused, and the working kernel stays in use.
+  checkKernelModule(candidate);
+  compiled = candidate;
+  heapBase = undefined;
+}
+
+/**
+ * Throws a ValueError naming what is missing or different when `module` is not a kernel this
+ * version of the package can drive: its imports, every function (with its parameter count) and
+ * every constant are compared with KERNEL_FUNCTIONS and KERNEL_CONSTANTS.
+ */
+export function checkKernelModule(module: WebAssembly.Module): void {
+  const problems: string[] = [];
+  const kinds = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind as string]));
+  const imports = WebAssembly.Module.imports(module);
+  const importsOk = imports.length === 1 && imports[0]!.module === "env" && imports[0]!.name === "memory" && imports[0]!.kind === "memory";
+  if (!importsOk) problems.push(`it must import only env.memory, but imports ${JSON.stringify(imports.map((i) => `${i.module}.${i.name}`))}`);
+  for (const name of Object.keys(KERNEL_FUNCTIONS)) if (kinds.get(name) !== "function") problems.push(`no function ${name}`);
+  for (const name of Object.keys(KERNEL_CONSTANTS)) if (kinds.get(name) !== "global") problems.push(`no constant ${name}`);
+  if (problems.length === 0) {
+    let exports: Record<string, unknown>;
+    try {
+      exports = new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }).exports;
+    } catch (cause) {
+      throw new ValueError(`init() was given a module that is not the embedding-wasm kernel: it cannot be instantiated (${(cause as Error).message}).`, { cause });
+    }
+    for (const [name, arity] of Object.entries(KERNEL_FUNCTIONS)) {
+      const length = (exports[name] as (...args: unknown[]) => unknown).length;
+      if (length !== arity) problems.push(`${name} takes ${length} arguments, not ${arity}`);
+    }
+    for (const [name, expected] of Object.entries(KERNEL_CONSTANTS)) {
+      const value = (exports[name] as WebAssembly.Global).value;
+      if (value !== expected) problems.push(`${name} is ${value}, not ${expected}`);
+    }
+  }
+  if (problems.length > 0) {
+    const shown = problems.slice(0, 5).join("; ") + (problems.length > 5 ? `; and ${problems.length - 5} more` : "");
+    throw new ValueError(
+      `init() was given a module that is not the kernel of this version of embedding-wasm (${shown}). ` +
+        `Pass build/kernel.wasm from the same package version (import "embedding-wasm/kernel.wasm"), or call init() without arguments.`,
+    );
+  }
+}
+
+let heapBase: number | undefined;
+
+/**
+ * The first byte the kernel's static data (e.g. the tables of its software `pow`) leaves free,
+ * rounded up to 64: where a memory's own layout may begin. Read once from a probe instance.
+ */
+export function kernelDataEnd(): number {
+  if (heapBase === undefined) {
+    const probe = instantiateKernel(new WebAssembly.Memory({ initial: 1 }));
+    heapBase = Math.ceil(probe.heapBase() / 64) * 64;
+  }
+  return heapBase;
+}
+
+/** A kernel instance bound to `memory` (one per layer; the compiled module is shared). */
+export function instantiateKernel(memory: WebAssembly.Memory): KernelExports {
+  const { exports } = loader.instantiateSync(kernelModule(), { env: { memory } });
+  return exports as unknown as KernelExports;
+}

@@ -1,0 +1,101 @@
+// The layer's constructor options and config shapes: types only, shared by the layer and its
+// config reader.
+import type { Constraint, ConstraintName } from "./constraints.ts";
+import type { Initializer, InitializerName } from "./initializers/index.ts";
+import type { Regularizer, RegularizerName } from "./regularizers.ts";
+import type { Config } from "./serialization.ts";
+import type { InputLength } from "./shapes.ts";
+import type { WeightTable } from "./weights.ts";
+
+/** A dense result: row-major `data` with its `shape`. */
+export interface Tensor<T> {
+  data: T;
+  shape: number[];
+}
+
+/** An initializer, regularizer or constraint given as a config object (TF.js or Keras form). */
+export type ConfigIdentifier = { className: string; config?: Config } | { class_name: string; config?: Config };
+
+/** An initializer, regularizer or constraint given by name or config object. */
+export type Identifier = string | ConfigIdentifier;
+
+/** Constructor options, named as in TensorFlow.js (camelCase) with Keras semantics and defaults. */
+export interface EmbeddingOptions {
+  /** Size of the vocabulary: indices must be in [0, inputDim). A positive integer. */
+  inputDim: number;
+  /** Length of each embedding vector. A positive integer. */
+  outputDim: number;
+  /**
+   * How the table is initialized. Default `'uniform'`: RandomUniform(minval=-0.05, maxval=0.05),
+   * as in Keras. Accepts a name, `{ className, config }` / `{ class_name, config }`, an
+   * initializer instance (e.g. `new RandomUniform({ seed: 42 })`) or `(shape) => Float32Array`.
+   */
+  embeddingsInitializer?: InitializerName | ConfigIdentifier | Initializer | ((shape: number[]) => ArrayLike<number>);
+  /**
+   * Regularizer of the table ('l1', 'l2', 'l1l2', 'l1_l2', 'orthogonal_regularizer', config objects,
+   * instances, or `({ data, shape }) => number`). Its penalty is `regularizationLoss()`.
+   */
+  embeddingsRegularizer?: RegularizerName | ConfigIdentifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  /**
+   * Regularizer of each lookup's output. Every `call` computes its penalty divided by the batch size
+   * (the output's first dimension; 0 for an empty batch), as Keras ≥ 3.14 and Keras 2 do; see `losses`.
+   */
+  activityRegularizer?: RegularizerName | ConfigIdentifier | Regularizer | ((x: { data: Float32Array; shape: number[] }) => number) | null;
+  /**
+   * Constraint on the table ('max_norm', 'non_neg', 'unit_norm', 'min_max_norm', config objects,
+   * instances, or a function). Keras applies it after every optimizer step; `applyConstraint()` applies
+   * it on demand. Note axis 0 (the Keras default) constrains columns; per-embedding needs `axis: 1`.
+   */
+  embeddingsConstraint?: ConstraintName | ConfigIdentifier | Constraint | ((table: { data: Float32Array; shape: number[] }) => ArrayLike<number> | void) | null;
+  /**
+   * PyTorch's `max_norm` (not in Keras): before each lookup, every distinct row the lookup references
+   * whose `normType`-norm exceeds `maxNorm` is rescaled in place to `maxNorm / (norm + 1e-7)` times itself.
+   */
+  maxNorm?: number | null;
+  /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
+  normType?: number;
+  /**
+   * PyTorch's `scale_grad_by_freq` (not in Keras): `backward` divides each row's gradient by the
+   * number of times the lookup used that row. Default false.
+   */
+  scaleGradByFreq?: boolean;
+  /**
+   * Whether index 0 is padding to be masked out by later layers: `computeMask` then returns
+   * `x != 0`. The lookup itself is unchanged (row 0 is an ordinary row), so the vocabulary needs
+   * `inputDim = vocabulary size + 1`. Default false.
+   */
+  maskZero?: boolean;
+  /**
+   * Length of input sequences, when constant (Keras 2 semantics: checked against every input's
+   * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
+   */
+  inputLength?: InputLength | null;
+  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
+  weights?: WeightTable | readonly WeightTable[];
+  /** Layer name; default `embedding`, `embedding_1`, … */
+  name?: string;
+  /** Whether the table is trainable (kept in the config). Default true. */
+  trainable?: boolean;
+  /** The table's dtype: only `'float32'`. */
+  dtype?: "float32";
+}
+
+/** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
+export interface EmbeddingConfig {
+  name: string;
+  trainable: boolean;
+  dtype: "float32";
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer: { className: string; config: Config };
+  embeddingsRegularizer: { className: string; config: Config } | null;
+  activityRegularizer: { className: string; config: Config } | null;
+  embeddingsConstraint: { className: string; config: Config } | null;
+  maskZero: boolean;
+  inputLength: InputLength | null;
+  /** Present only when set (PyTorch options). */
+  maxNorm?: number;
+  normType?: number;
+  scaleGradByFreq?: boolean;
+}
+

@@ -1,0 +1,47 @@
+// What a newcomer touches first: `using` / Symbol.dispose, a readable console.log, and PyTorch's
+// from_pretrained.
+import { inspect } from "node:util";
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Embedding, ValueError } from "../src/index.ts";
+import { assertSameFloats, assertThrowsMessage } from "./helpers.ts";
+
+test("Symbol.dispose disposes the layer (what TypeScript's `using` calls)", () => {
+  const layer = new Embedding({ inputDim: 3, outputDim: 2 });
+  assert.type(layer[Symbol.dispose], "function");
+  layer[Symbol.dispose]();
+  assert.ok(layer.isDisposed);
+  assertThrowsMessage(() => layer.call([0]), Error, /has been disposed/);
+});
+
+test("util.inspect / console.log show the settings, not the memory and its functions", () => {
+  const layer = new Embedding({ inputDim: 1000, outputDim: 64, name: "words", maskZero: true, embeddingsConstraint: "unit_norm" });
+  const text = inspect(layer);
+  assert.match(text, /^Embedding \{/);
+  for (const part of ["name: 'words'", "inputDim: 1000", "outputDim: 64", "maskZero: true", "embeddingsConstraint: 'UnitNorm'", "memoryBytes: "]) {
+    assert.ok(text.includes(part), `${part} in ${text}`);
+  }
+  assert.not.ok(/kernel|WebAssembly|Memory \{|\[Function/.test(text), text);
+  assert.ok(text.length < 400, `${text.length} characters`);
+  layer.dispose();
+  assert.match(inspect(layer), /disposed: true/);
+});
+
+test("fromPretrained: size from the table, frozen by default, options passed on", () => {
+  const table = [[1, 2, 3], [4, 5, 6]];
+  const frozen = Embedding.fromPretrained(table);
+  assert.is(frozen.inputDim, 2);
+  assert.is(frozen.outputDim, 3);
+  assert.is(frozen.trainable, false);
+  assertSameFloats(frozen.call([1, 0]).data, [4, 5, 6, 1, 2, 3]);
+  const tuned = Embedding.fromPretrained({ data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] }, { freeze: false, maskZero: true, name: "pre" });
+  assert.is(tuned.trainable, true);
+  assert.is(tuned.name, "pre");
+  assert.equal([...tuned.computeMask([0, 2])!.data], [0, 1]);
+  assertSameFloats(tuned.call([2]).data, [5, 6]);
+  assertThrowsMessage(() => Embedding.fromPretrained(table, { inputDim: 5 } as never), ValueError, /takes its size and weights from the table/);
+  assertThrowsMessage(() => Embedding.fromPretrained(table, { freeze: "yes" } as never), ValueError, /freeze must be a boolean/);
+  assertThrowsMessage(() => Embedding.fromPretrained({ data: [1, 2], shape: [2] }), ValueError, /table must be a 2-D table/);
+});
+
+test.run();
