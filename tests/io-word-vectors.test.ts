@@ -272,6 +272,13 @@ errors("text lines: non-numeric values, wrong counts, duplicates, blank lines, b
   await rejects(loadWordVectors(badUtf8, { format: "glove" }), ValueError, "source (bytes): line 2: the token is not valid UTF-8.");
 });
 
+errors("files without vectors", async () => {
+  await rejects(load("0 3\n", { format: "word2vec-text", maskZero: true }), ValueError, "source (bytes): the file holds no vectors.");
+  await rejects(load("", { format: "glove" }), ValueError, "source (bytes): the file holds no vectors.");
+  await rejects(load("\n\n", { format: "glove" }), ValueError, "source (bytes): the file holds no vectors.");
+  await rejects(loadWordVectors(encoder.encode("0 3\n"), { format: "word2vec" }), ValueError, "source (bytes): the file holds no vectors.");
+});
+
 errors("count vs header: truncated and too long", async () => {
   await rejects(load("3 2\nthe 1 2\ncat 3 4\n", { format: "word2vec-text" }), ValueError, "source (bytes): the header declares 3 vectors, but the file ends after 2 (line 3): truncated?");
   await rejects(load("1 2\nthe 1 2\ncat 3 4\n", { format: "word2vec-text" }), ValueError, /^source \(bytes\): unexpected data at byte offset 12 after the 1 vectors the header declares \(line 3\): "cat 3 4\\n"\.$/);

@@ -116,6 +116,10 @@ export async function loadWordVectors(source: ByteSource, options: WordVectorOpt
     throw error;
   }
   const { builder, tokens } = parsed;
+  if (tokens.length === 0) {
+    await reader.cancel();
+    throw new ValueError(`${what}: the file holds no vectors.`);
+  }
   const dim = builder.dim;
   const appendOov = o.oovToken !== null && !parsed.index.has(o.oovToken);
   const table = builder.finish(appendOov ? 1 : 0);
