@@ -9,7 +9,7 @@ export { fillRandom, seedRandomState } from "./random";
 export function heapBase(): usize {
   return __heap_base;
 }
-export { orthogonalFill, widenToF64 } from "./orthogonal";
+export { orthogonalFill, orthogonalFactor, orthogonalFormQ, orthogonalWrite, widenToF64 } from "./orthogonal";
 export { constrainRows, columnSumSquares, constrainColumns, clampNonNegative, renormRows, constrainListedRows, clampListedRows } from "./constraints";
 export { absAndSquareSums, gatherRowsWithSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";
 export { sparseGradient, optimizerStep, fillF32 } from "./training";

@@ -46,9 +46,12 @@ function scal(alpha: f64, x: usize, len: u32): void {
   for (let i: u32 = 0; i < len; i++) store<f64>(x + (<usize>i << 3), load<f64>(x + (<usize>i << 3)) * alpha);
 }
 
-/** In-place Householder QR (dgeqr2): R above the diagonal, reflectors v (v_k = 1 implied) below. */
-function householderQR(a: usize, m: u32, n: u32, tau: usize): void {
-  for (let k: u32 = 0; k < n; k++) {
+/**
+ * In-place Householder QR (dgeqr2), columns k0 <= k < k1: R above the diagonal, reflectors v
+ * (v_k = 1 implied) below. Running column ranges one after another is the same as one run.
+ */
+function householderQR(a: usize, m: u32, n: u32, tau: usize, k0: u32, k1: u32): void {
+  for (let k: u32 = k0; k < k1; k++) {
     const ck = col(a, m, k);
     const diag = ck + (<usize>k << 3);
     const below = diag + 8;
@@ -75,9 +78,9 @@ function householderQR(a: usize, m: u32, n: u32, tau: usize): void {
   }
 }
 
-/** Overwrites the QR factors with the thin Q (dorg2r). */
-function formQ(a: usize, m: u32, n: u32, tau: usize): void {
-  for (let jj: i32 = <i32>n - 1; jj >= 0; jj--) {
+/** Overwrites the QR factors with the thin Q (dorg2r), columns j1 > j >= j0, last column first. */
+function formQ(a: usize, m: u32, n: u32, tau: usize, j1: u32, j0: u32): void {
+  for (let jj: i32 = <i32>j1 - 1; jj >= <i32>j0; jj--) {
     const j = <u32>jj;
     const t = load<f64>(tau + (<usize>j << 3));
     const cj = col(a, m, j);
@@ -99,20 +102,42 @@ function formQ(a: usize, m: u32, n: u32, tau: usize): void {
 /**
  * Writes gain * orthogonal matrix into the float32 table `out` (rows x cols, row-major).
  * `a` holds m x n float64 normals, column-major, m = max(rows, cols), n = min(rows, cols); it is
- * overwritten. `work` has room for 2n float64. Returns `out`.
+ * overwritten. `work` has room for 2n float64. Returns `out`. The same as orthogonalFactor over
+ * [0, n), orthogonalFormQ over [n, 0) and orthogonalWrite, which let a caller spread the work.
  */
 export function orthogonalFill(a: usize, rows: u32, cols: u32, work: usize, out: usize, gain: f64): usize {
+  const n = rows >= cols ? cols : rows;
+  orthogonalFactor(a, rows, cols, work, 0, n);
+  orthogonalFormQ(a, rows, cols, work, n, 0);
+  return orthogonalWrite(a, rows, cols, work, out, gain);
+}
+
+/** Householder steps for columns k0 <= k < k1 of the QR (then, at k1 = n, the signs of R's diagonal). */
+export function orthogonalFactor(a: usize, rows: u32, cols: u32, work: usize, k0: u32, k1: u32): void {
   const m = rows >= cols ? rows : cols;
   const n = rows >= cols ? cols : rows;
-  const tau = work;
+  householderQR(a, m, n, work, k0, k1);
+  if (k1 < n) return;
   const signs = work + (<usize>n << 3);
-  householderQR(a, m, n, tau);
   for (let k: u32 = 0; k < n; k++) {
     const r = load<f64>(col(a, m, k) + (<usize>k << 3));
     // numpy's sign: 0 stays 0 (which would zero the column, as Keras does).
     store<f64>(signs + (<usize>k << 3), r > 0 ? 1.0 : r < 0 ? -1.0 : 0.0);
   }
-  formQ(a, m, n, tau);
+}
+
+/** Forms columns j1 > j >= j0 of the thin Q (after every factor step), last column first. */
+export function orthogonalFormQ(a: usize, rows: u32, cols: u32, work: usize, j1: u32, j0: u32): void {
+  const m = rows >= cols ? rows : cols;
+  const n = rows >= cols ? cols : rows;
+  formQ(a, m, n, work, j1, j0);
+}
+
+/** Writes gain * sign-corrected Q (transposed when rows < cols) into the float32 table `out`. */
+export function orthogonalWrite(a: usize, rows: u32, cols: u32, work: usize, out: usize, gain: f64): usize {
+  const m = rows >= cols ? rows : cols;
+  const n = rows >= cols ? cols : rows;
+  const signs = work + (<usize>n << 3);
   if (rows >= cols) {
     // out[i, j] = Q[i, j] * sign_j: column j of Q scattered down column j of the table.
     for (let j: u32 = 0; j < n; j++) {

@@ -14,6 +14,8 @@ import { Trainer } from "./training.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
 import { addDispose } from "./disposable.ts";
+import { fillSteps } from "./initializers/initializer.ts";
+import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } from "./io/source.ts";
 
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
@@ -24,6 +26,12 @@ const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
 ] as const;
+
+/** Set by `Embedding.create` around its `new Embedding`: the constructor leaves the fill's steps here. */
+let pendingFill: { steps: Iterator<number, void, undefined> | null } | null = null;
+
+/** Milliseconds of work between two yields to the event loop in `Embedding.create`. */
+const CREATE_SLICE_MS = 12;
 
 let layerCount = 0;
 function defaultName(): string {
@@ -113,8 +121,18 @@ export class Embedding {
     this.mem = new KernelMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
-    if (initial !== undefined) this.mem.table().set(initial);
-    else this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+    try {
+      if (initial !== undefined) {
+        this.mem.table().set(initial);
+      } else {
+        const steps = fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem));
+        if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
+        else while (!steps.next().done);
+      }
+    } catch (error) {
+      this.mem.release();
+      throw error;
+    }
     this.trainer = new Trainer({
       name: this.name,
       inputDim: this.inputDim,
@@ -512,6 +530,48 @@ export class Embedding {
   }
 
   /**
+   * The same layer as `new Embedding(options)`, built without blocking: the initializer fills the table
+   * in steps (Orthogonal's QR column by column, random draws in pieces, same values as the constructor),
+   * yielding to the event loop between them. `onProgress(fraction)` is called with a fraction that never
+   * decreases and ends at 1; `signal` aborts: the promise rejects with an `AbortError` and the memory is
+   * freed.
+   *
+   * @example
+   * const layer = await Embedding.create({ inputDim: 30522, outputDim: 768, embeddingsInitializer: "orthogonal" },
+   *   { onProgress: (f) => (bar.value = f), signal: controller.signal });
+   */
+  static async create(options: EmbeddingOptions, { onProgress, signal }: LoadOptions = {}): Promise<Embedding> {
+    checkLoadOptions({ onProgress, signal });
+    throwIfAborted(signal);
+    const holder: { steps: Iterator<number, void, undefined> | null } = { steps: null };
+    pendingFill = holder;
+    let layer: Embedding;
+    try {
+      layer = new Embedding(options);
+    } finally {
+      pendingFill = null;
+    }
+    const progress = progressReporter(onProgress);
+    try {
+      let sliceStart = Date.now();
+      for (let step = holder.steps?.next(); step !== undefined && !step.done; step = holder.steps!.next()) {
+        progress.report(step.value);
+        if (Date.now() - sliceStart >= CREATE_SLICE_MS) {
+          await nextTurn();
+          throwIfAborted(signal);
+          sliceStart = Date.now();
+        }
+      }
+      throwIfAborted(signal);
+    } catch (error) {
+      layer.dispose();
+      throw error;
+    }
+    progress.done();
+    return layer;
+  }
+
+  /**
    * PyTorch's `nn.Embedding.from_pretrained`: a layer holding `table` (`{ data, shape: [rows, dim] }`
    * or `number[][]`), its size taken from the table. `freeze` (default true, as in PyTorch) makes it
    * not trainable. Other options as the constructor's, except `inputDim`, `outputDim` and `weights`.
@@ -607,3 +667,20 @@ export interface Embedding {
   [Symbol.dispose](): void;
 }
 addDispose(Embedding);
+
+/** Resolves on a later turn of the event loop (a macrotask, so rendering and I/O can run). */
+function nextTurn(): Promise<void> {
+  const immediate = (globalThis as { setImmediate?: (fn: () => void) => void }).setImmediate;
+  if (typeof immediate === "function") return new Promise((resolve) => immediate(resolve));
+  if (typeof MessageChannel === "function") {
+    return new Promise((resolve) => {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => {
+        channel.port1.close();
+        resolve();
+      };
+      channel.port2.postMessage(null);
+    });
+  }
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}

@@ -27,6 +27,12 @@ export interface KernelExports {
   fillRandom(out: number, n: number, state: number, kind: number, p0: number, p1: number, p2: number): number;
   widenToF64(src: number, n: number, dst: number): number;
   orthogonalFill(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
+  /** Householder steps for columns [k0, k1) of orthogonalFill's QR (the pieces orthogonalFill runs in one go). */
+  orthogonalFactor(matrix: number, rows: number, cols: number, work: number, k0: number, k1: number): void;
+  /** Forms columns [j0, j1) of Q, last first, after every factor step. */
+  orthogonalFormQ(matrix: number, rows: number, cols: number, work: number, j1: number, j0: number): void;
+  /** Writes gain · Q (sign-corrected, transposed when rows < cols) into the table. */
+  orthogonalWrite(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
   constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
   columnSumSquares(table: number, rows: number, cols: number, sums: number, partials: number): number;
   constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
@@ -113,7 +119,7 @@ export function writeStepArgs(memory: WebAssembly.Memory, ptr: number, args: Ste
  */
 export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "memory">]: number } = {
   heapBase: 0, gatherRows: 5, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
-  widenToF64: 3, orthogonalFill: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
+  widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
 };

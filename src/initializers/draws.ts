@@ -21,6 +21,9 @@ export interface RandomDraw {
  */
 const APPLY_PIECE = 32768;
 
+/** Floats drawn per step of `fillInSteps`: a few milliseconds of work, a multiple of 8. */
+const STEP_PIECE = 1 << 21;
+
 /** Fills `target`'s table with `draw` from `seed`, in place. */
 export function fillDraw(target: TableHandle, seed: readonly [number, number], draw: RandomDraw): void {
   const state = target.kernel.seedRandomState(target.scratch(RANDOM_STATE_BYTES), seed[0], seed[1]);
@@ -54,6 +57,20 @@ export abstract class DrawnInitializer extends SeededInitializer {
 
   fill(target: TableHandle): void {
     fillDraw(target, this.seedWords(), this.draw(target.shape));
+  }
+
+  /** The same values as `fill`, drawn a piece at a time (the generator continues exactly across pieces). */
+  *fillInSteps(target: TableHandle): Generator<number, void, undefined> {
+    const draw = this.draw(target.shape);
+    const [lo, hi] = this.seedWords();
+    const state = target.kernel.seedRandomState(target.scratch(RANDOM_STATE_BYTES), lo, hi);
+    const n = count(target.shape);
+    for (let done = 0; done < n; ) {
+      const len = Math.min(STEP_PIECE, n - done);
+      target.kernel.fillRandom(target.ptr + done * 4, len, state, draw.kind, draw.p0, draw.p1, draw.p2);
+      done += len;
+      yield done / n;
+    }
   }
 
   override apply(shape: readonly number[]): Float32Array {

@@ -13,6 +13,11 @@ export type { TableHandle };
 export interface Initializer extends Serializable {
   /** Fills the table in place, in WebAssembly memory. */
   fill(target: TableHandle): void;
+  /**
+   * Optional: the same as `fill`, in steps that each do a bounded amount of work, yielding the
+   * fraction done after each (for `Embedding.create`, which yields to the event loop between steps).
+   */
+  fillInSteps?(target: TableHandle): Iterator<number, void, undefined>;
   /** A fresh row-major table of `shape`. */
   apply(shape: readonly number[]): Float32Array;
 }
@@ -71,4 +76,15 @@ export abstract class SeededInitializer implements Initializer {
   protected seedWords(): [number, number] {
     return seedWords(this.effectiveSeed);
   }
+}
+
+/** `init`'s fill as steps: its own `fillInSteps`, or the whole `fill` as one step. */
+export function* fillSteps(init: Initializer, target: TableHandle): Generator<number, void, undefined> {
+  if (typeof init.fillInSteps === "function") {
+    const steps = init.fillInSteps(target);
+    for (let step = steps.next(); !step.done; step = steps.next()) yield step.value;
+  } else {
+    init.fill(target);
+  }
+  yield 1;
 }

@@ -10,6 +10,9 @@ import { numberArg, SeededInitializer, type TableHandle } from "./initializer.ts
  * rows < cols. The normal matrix behind it is drawn from the seed as N(0, 1) float32 values filling
  * a max(rows, cols) × min(rows, cols) matrix column by column; Q is computed in float64 by Householder QR.
  */
+/** Multiply-adds per step of `fillInSteps`: about 5 to 10 ms of work. */
+const STEP_WORK = 1 << 23;
+
 export class Orthogonal extends SeededInitializer {
   readonly className = "Orthogonal";
   readonly gain: number;
@@ -21,6 +24,15 @@ export class Orthogonal extends SeededInitializer {
   }
 
   fill(target: TableHandle): void {
+    const steps = this.fillInSteps(target);
+    while (!steps.next().done);
+  }
+
+  /**
+   * The fill in steps of about STEP_WORK multiply-adds: the Householder QR column by column, then Q
+   * column by column, then the write-out. The same kernel work as one pass, so the same values.
+   */
+  *fillInSteps(target: TableHandle): Generator<number, void, undefined> {
     const { shape, kernel, ptr } = target;
     if (shape.length < 2) {
       throw new ValueError(
@@ -34,13 +46,34 @@ export class Orthogonal extends SeededInitializer {
     const n = Math.min(rows, cols);
     // float64 matrix, then the QR's work area (16n bytes), which first holds the generator state.
     const matrix = target.scratch(8 * m * n + Math.max(16 * n, RANDOM_STATE_BYTES));
+    const work = matrix + 8 * m * n;
     const [lo, hi] = this.seedWords();
-    const state = kernel.seedRandomState(matrix + 8 * m * n, lo, hi);
+    const state = kernel.seedRandomState(work, lo, hi);
     // The normals are drawn into the table region, widened into the float64 scratch, and the
     // orthogonal result written back over them.
     kernel.fillRandom(ptr, m * n, state, RandomKind.NORMAL, 0, 1, 0);
     kernel.widenToF64(ptr, m * n, matrix);
-    kernel.orthogonalFill(matrix, rows, cols, matrix + 8 * m * n, ptr, this.gain);
+    // Column k of either phase touches about (n - k) · (m - k) values.
+    const cost = (k: number) => (n - k) * (m - k);
+    let total = m * n;
+    for (let k = 0; k < n; k++) total += 2 * cost(k);
+    let done = m * n;
+    yield done / total;
+    for (let k = 0; k < n; ) {
+      let k1 = k;
+      for (let w = 0; k1 < n && w < STEP_WORK; k1++) w += cost(k1);
+      kernel.orthogonalFactor(matrix, rows, cols, work, k, k1);
+      for (; k < k1; k++) done += cost(k);
+      yield Math.min(done / total, 0.99);
+    }
+    for (let j = n; j > 0; ) {
+      let j0 = j;
+      for (let w = 0; j0 > 0 && w < STEP_WORK; j0--) w += cost(j0 - 1);
+      kernel.orthogonalFormQ(matrix, rows, cols, work, j, j0);
+      for (; j > j0; j--) done += cost(j - 1);
+      yield Math.min(done / total, 0.99);
+    }
+    kernel.orthogonalWrite(matrix, rows, cols, work, ptr, this.gain);
   }
 
   getConfig(): Config {

@@ -31,7 +31,7 @@ export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
     throw signal.reason instanceof Error && signal.reason.name === "AbortError"
       ? signal.reason
-      : new DOMException("The load was aborted.", "AbortError");
+      : new DOMException("The operation was aborted.", "AbortError");
   }
 }
 
