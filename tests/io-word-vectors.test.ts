@@ -402,6 +402,12 @@ write("from a loaded layer: the padding row is left out, the OOV row kept", asyn
   assert.is(text, "4 2\nthe 1 2\ncat 3 4\ndog 5 7\n[UNK] 3 4.3333335\n");
 });
 
+write("text values are the shortest decimals that read back to the float32", () => {
+  const values = [0.1, 1 / 3, 1e-45, 3e-45, -0, 16777217, 1e21, 3.4028234663852886e38, -2.5, NaN, -Infinity].map(Math.fround);
+  const text = new TextDecoder().decode(collect(writeWordVectors({ data: Float32Array.from(values), shape: [1, values.length] }, ["x"], { format: "glove" })));
+  assert.is(text, "x 0.1 0.33333334 1e-45 3e-45 -0 16777216 1e+21 3.4028235e+38 -2.5 nan -inf\n");
+});
+
 write("tokens that cannot be written are refused before any byte", () => {
   const t = { data: new Float32Array(2), shape: [2, 1] };
   assert.throws(() => [...writeWordVectors(t, ["a b", "c"], { format: "glove" })], /Token 0 "a b" cannot be written as glove: tokens must be non-empty and contain no whitespace\./);
