@@ -16,7 +16,7 @@ export class TableBuilder {
     readonly dim: number,
     capacity: number,
     reserved: number,
-    private readonly what: string,
+    readonly what: string,
   ) {
     this.rows = reserved;
     this.data = this.allocate(Math.max(capacity, reserved + 1));

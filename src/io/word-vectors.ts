@@ -103,35 +103,40 @@ export async function loadWordVectors(source: ByteSource, options: WordVectorOpt
   const reader = new ChunkReader(stream, options.onProgress, options.signal);
   const what = stream.name;
   const parse = { limit: o.limit, reserved: o.maskZero ? 1 : 0, what };
-  let parsed: ParsedVectors;
+  let result: WordVectors;
   try {
     await reader.fill();
+    let parsed: ParsedVectors;
     if (o.format === "glove") parsed = await parseTextVectors(reader, null, parse);
     else {
       const header = await readHeader(reader, what);
       parsed = o.format === "word2vec" ? await parseBinaryVectors(reader, header, parse) : await parseTextVectors(reader, header, parse);
     }
+    result = toLayer(parsed, o, options);
   } catch (error) {
+    // Close the source (a file stays open when reading stopped early) and report no completion.
     await reader.cancel();
     throw error;
   }
+  await reader.finish();
+  return result;
+}
+
+/** The layer and vocabulary of parsed vectors: padding row first, OOV row last when asked for. */
+function toLayer(parsed: ParsedVectors, o: ReturnType<typeof readOptions>, options: WordVectorOptions): WordVectors {
   const { builder, tokens } = parsed;
-  if (tokens.length === 0) {
-    await reader.cancel();
-    throw new ValueError(`${what}: the file holds no vectors.`);
-  }
+  if (tokens.length === 0) throw new ValueError(`${builder.what}: the file holds no vectors.`);
   const dim = builder.dim;
+  const reserved = o.maskZero ? 1 : 0;
   const appendOov = o.oovToken !== null && !parsed.index.has(o.oovToken);
+  const fileRows = builder.rows;
   const table = builder.finish(appendOov ? 1 : 0);
-  const fileRows = [parse.reserved, builder.rows] as const;
-  if (appendOov && o.oovVector === "mean") fillMeanRow(table, dim, fileRows[0], fileRows[1]);
+  if (appendOov && o.oovVector === "mean") fillMeanRow(table, dim, reserved, fileRows);
   const allTokens = o.maskZero ? ["", ...tokens] : tokens;
   if (appendOov) allTokens.push(o.oovToken!);
   const vocab = new Vocabulary(allTokens, { paddingToken: o.maskZero ? "" : null, oovToken: o.oovToken });
   const layerOptions: TableLayerOptions = { maskZero: o.maskZero };
   if (options.name !== undefined) layerOptions.name = options.name;
   if (options.trainable !== undefined) layerOptions.trainable = options.trainable;
-  const layer = layerFromTable(table, allTokens.length, dim, layerOptions);
-  await reader.finish();
-  return { layer, vocab };
+  return { layer: layerFromTable(table, allTokens.length, dim, layerOptions), vocab };
 }
