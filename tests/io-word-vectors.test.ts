@@ -253,8 +253,14 @@ errors("headers", async () => {
   await rejects(load("", { format: "word2vec-text" }), ValueError, 'source (bytes): line 1 should be the header "<count> <dimension>", but the file is empty.');
   await rejects(load("the 1 2\n", { format: "fasttext" }), ValueError, 'source (bytes): line 1 should be the header "<count> <dimension>" (two integers, dimension > 0). Received: "the 1 2"');
   await rejects(load("3 0\n", { format: "word2vec-text" }), ValueError, /line 1 should be the header .* Received: "3 0"/);
+  await rejects(loadWordVectors(chunked(encoder.encode("1 500000000\nx "), 4), { format: "word2vec" }), ValueError, "source (Response): line 1 declares vectors of 500000000 values, more than the 1048576 this loader accepts.");
   await rejects(load("999999999 300\nthe 1\n", { format: "word2vec-text" }), ValueError, "source (bytes): the header declares 999999999 vectors of 300 values, which need at least 600999999399 bytes, but the file has 20.");
   await rejects(loadWordVectors(encoder.encode("999999999 300\nthe "), { format: "word2vec" }), ValueError, /^source \(bytes\): the header declares 999999999 vectors of 300 values, which need at least 1201999998798 bytes, but the file has 18\.$/);
+});
+
+errors("a stream (size unknown) whose header lies is read until it ends, without allocating what the header claims", async () => {
+  const lying = encoder.encode("999999999 300\nthe " + Array(300).fill("1").join(" ") + "\n");
+  await rejects(loadWordVectors(chunked(lying, 50), { format: "word2vec-text" }), ValueError, "source (Response): the header declares 999999999 vectors, but the file ends after 1 (line 2): truncated?");
 });
 
 errors("text lines: non-numeric values, wrong counts, duplicates, blank lines, bad UTF-8", async () => {

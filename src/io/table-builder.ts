@@ -6,6 +6,15 @@ import { ValueError } from "../errors.ts";
 /** The most values a table may hold (4 GiB of float32, the WebAssembly memory limit). */
 export const MAX_TABLE_VALUES = 2 ** 30;
 
+/**
+ * Rows to allocate first when a header declares `declared` rows but the source's size is unknown
+ * (a stream): the header cannot be checked against the size, so trust it only up to 16 MiB of
+ * table and grow from there.
+ */
+export function initialRows(declared: number, dim: number): number {
+  return Math.min(declared, Math.max(1, Math.floor((1 << 24) / (4 * dim))));
+}
+
 export class TableBuilder {
   data: Float32Array;
   /** Rows written so far, reserved leading rows included. */

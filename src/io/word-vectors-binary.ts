@@ -3,7 +3,7 @@
 // The values are copied byte for byte into the table, so they are bit-exact (NaN payloads included).
 import { ValueError } from "../errors.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
-import { TableBuilder } from "./table-builder.ts";
+import { TableBuilder, initialRows } from "./table-builder.ts";
 import { decodeToken, previewBytes } from "./token-text.ts";
 import { expectOnlyWhitespace, type ParseOptions, type ParsedVectors } from "./word-vectors-text.ts";
 
@@ -33,7 +33,7 @@ export async function parseBinaryVectors(reader: ChunkReader, header: { count: n
     throw new ValueError(`${what}: the header declares ${count} vectors of ${dim} values, which need at least ${count * (2 + recordBytes)} bytes, but the file has ${size}.`);
   }
   const wanted = Math.min(count, limit);
-  const builder = new TableBuilder(dim, reserved + (size === undefined ? Math.min(wanted, 65536) : wanted), reserved, what);
+  const builder = new TableBuilder(dim, reserved + (size === undefined ? initialRows(wanted, dim) : wanted), reserved, what);
   const tokens: string[] = [];
   const index = new Map<string, number>();
   // A byte view of the table, renewed when the table grows.

@@ -4,7 +4,7 @@
 import { ValueError } from "../errors.ts";
 import type { ChunkReader } from "./chunk-reader.ts";
 import { NOT_A_NUMBER, TOO_MANY, isNumberField, parseFields, stopped } from "./decimal-fields.ts";
-import { TableBuilder } from "./table-builder.ts";
+import { TableBuilder, initialRows } from "./table-builder.ts";
 import { decodeToken, previewBytes } from "./token-text.ts";
 
 /** What the word-vector parsers produce. */
@@ -26,6 +26,9 @@ export interface ParseOptions {
 /** Lines longer than this are refused rather than buffered (a 300-value line is about 3 KB). */
 const MAX_LINE_BYTES = 64 * 1024 * 1024;
 
+/** The largest dimension a header may declare (word vectors have hundreds; this bounds what a lying header allocates). */
+const MAX_DIM = 1 << 20;
+
 /** Reads the "N D" header line of word2vec text, word2vec binary and fastText files. */
 export async function readHeader(reader: ChunkReader, what: string): Promise<{ count: number; dim: number; bytes: number }> {
   let nl = reader.buf.indexOf(10, reader.pos);
@@ -40,8 +43,10 @@ export async function readHeader(reader: ChunkReader, what: string): Promise<{ c
   if (match === null || Number(match[2]) === 0) {
     throw new ValueError(`${what}: line 1 should be the header "<count> <dimension>" (two integers, dimension > 0). Received: ${JSON.stringify(text.slice(0, 80))}`);
   }
+  const dim = Number(match[2]);
+  if (dim > MAX_DIM) throw new ValueError(`${what}: line 1 declares vectors of ${dim} values, more than the ${MAX_DIM} this loader accepts.`);
   reader.pos = Math.min(nl + 1, reader.end);
-  return { count: Number(match[1]), dim: Number(match[2]), bytes: reader.pos - start };
+  return { count: Number(match[1]), dim, bytes: reader.pos - start };
 }
 
 /**
@@ -81,7 +86,7 @@ export async function parseTextVectors(reader: ChunkReader, header: { count: num
     if (size !== undefined && header.count * (1 + 2 * dim) > size) {
       throw new ValueError(`${what}: the header declares ${header.count} vectors of ${dim} values, which need at least ${header.count * (1 + 2 * dim)} bytes, but the file has ${size}.`);
     }
-    builder = new TableBuilder(dim, reserved + (size === undefined ? Math.min(wanted, 65536) : wanted), reserved, what);
+    builder = new TableBuilder(dim, reserved + (size === undefined ? initialRows(wanted, dim) : wanted), reserved, what);
   }
   let lineStart = reader.pos;
   for (;;) {
