@@ -23,6 +23,8 @@ export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./op
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
 import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
+import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
+import type { Vocabulary } from "./io/vocabulary.ts";
 import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
 
 const OPTION_NAMES = [
@@ -702,6 +704,14 @@ export class Embedding {
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
     return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], options);
+  }
+
+  /**
+   * The two TSV files TensorBoard's Embedding Projector loads: `vectors` (one row per line, values
+   * tab-separated) and, with `vocab`, `metadata` (one token per row).
+   */
+  toProjectorTsv(vocab?: Vocabulary): ProjectorTsv {
+    return toProjectorTsv(this, vocab);
   }
 
   /**

@@ -69,4 +69,12 @@ test("paddingIdx (PyTorch): zero row at initialization, no gradient, masked, in 
   assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 1.5 }), ValueError, /^paddingIdx must be/);
 });
 
+test("layer.toProjectorTsv(vocab) is the Projector's two files", async () => {
+  const { Vocabulary } = await import("../src/index.ts");
+  const layer = Embedding.fromPretrained([[0.5, -1], [2, 0.25]]);
+  const vocab = new Vocabulary(["cat", "dog"]);
+  assert.equal(layer.toProjectorTsv(vocab), { vectors: "0.5\t-1\n2\t0.25\n", metadata: "cat\ndog\n" });
+  assert.equal(layer.toProjectorTsv().metadata, "");
+});
+
 test.run();

@@ -121,7 +121,9 @@ async function fetched(url: string | URL, signal: AbortSignal | undefined): Prom
 
 function fromResponse(response: Response, name: string): ByteStream {
   if (response.bodyUsed) throw new ValueError(`source is a Response whose body was already read (${name}).`);
-  const length = Number(response.headers.get("content-length"));
+  // No Content-Length header means unknown (Number(null) would read it as 0).
+  const header = response.headers.get("content-length");
+  const length = header === null || header.trim() === "" ? NaN : Number(header);
   const size = Number.isSafeInteger(length) && length >= 0 && !response.headers.get("content-encoding") ? length : undefined;
   return { size, name, chunks: response.body === null ? fromBytes(new Uint8Array(0)) : fromReadable(response.body) };
 }

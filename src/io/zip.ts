@@ -65,8 +65,11 @@ function findEndRecord(bytes: Uint8Array, what: string): number {
   throw new ValueError(`${what} is not a zip archive (or is truncated): no end-of-central-directory record found. It starts with bytes ${magic}.`);
 }
 
-/** The central directory's entries for `wanted` names; a name given twice is an error (which one would be meant?). */
-function readDirectory(bytes: Uint8Array, wanted: ReadonlySet<string>, what: string): Map<string, Entry> {
+/**
+ * The central directory's entries for `wanted` names (every name when `wanted` is null, with its
+ * declared size); a name given twice is an error (which one would be meant?).
+ */
+function readDirectory(bytes: Uint8Array, wanted: ReadonlySet<string> | null, what: string): Map<string, Entry> {
   const end = findEndRecord(bytes, what);
   const count = u16(bytes, end + 10);
   const directorySize = u32(bytes, end + 12);
@@ -88,7 +91,7 @@ function readDirectory(bytes: Uint8Array, wanted: ReadonlySet<string>, what: str
     const next = at + 46 + nameLength + u16(bytes, at + 30) + u16(bytes, at + 32);
     if (next > directoryOffset + directorySize) throw new ValueError(`${what} is corrupt: central directory entry ${i} runs past the directory.`);
     const name = decoder.decode(bytes.subarray(at + 46, at + 46 + nameLength));
-    if (wanted.has(name)) {
+    if (wanted === null || wanted.has(name)) {
       if (found.has(name)) throw new ValueError(`${what} holds two members named ${JSON.stringify(name)}; refusing to guess which one is meant.`);
       found.set(name, {
         flags: u16(bytes, at + 8),
@@ -174,6 +177,11 @@ export function readZipMembers(bytes: Uint8Array, limits: ZipLimits): Map<string
   const members = new Map<string, Uint8Array>();
   for (const [name, entry] of entries) members.set(name, readMember(bytes, name, entry, limits.maxBytes[name]!, limits.what));
   return members;
+}
+
+/** The names of an archive's members and the sizes they declare, from its central directory. */
+export function listZipMembers(bytes: Uint8Array, what: string): { name: string; size: number }[] {
+  return [...readDirectory(bytes, null, what)].map(([name, entry]) => ({ name, size: entry.size }));
 }
 
 /** A zip archive holding `members` (name → bytes), deflated, in the order given. */
