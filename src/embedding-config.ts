@@ -48,7 +48,7 @@ function hasClassMethods(value: object): boolean {
  * anywhere in one is refused without being called, so `fromConfig` never runs code a config
  * carries. (Other non-plain objects are refused, with the usual messages, where they are read.)
  */
-function checkData(value: unknown, path: string, depth: number, seen: Set<object>): void {
+export function checkData(value: unknown, path: string, depth: number, seen: Set<object>): void {
   if (typeof value === "function") throw new ValueError(`An Embedding config holds data only; ${path} is a function.`);
   if (value === null || typeof value !== "object" || seen.has(value)) return;
   if (depth > MAX_CONFIG_DEPTH) return;

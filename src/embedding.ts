@@ -29,19 +29,22 @@ function defaultName(): string {
   return layerCount++ === 0 ? "embedding" : `embedding_${layerCount - 1}`;
 }
 
-function checkMaxNorm(value: unknown): number {
+/** A PyTorch-style maxNorm: a finite number ≥ 0. */
+export function checkMaxNorm(value: unknown): number {
   const limit = finiteNumber("maxNorm", value);
   // A negative limit would flip (or overflow) every referenced row; a huge one never applies.
   if (limit < 0) invalidArgument("maxNorm", "a finite number ≥ 0", value);
   return limit;
 }
 
-function checkNormType(value: unknown): number {
+/** The p of a p-norm: a positive number (Infinity allowed). */
+export function checkNormType(value: unknown): number {
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
   return value;
 }
 
-function checkDtype(value: unknown): "float32" {
+/** The table dtype: only float32. */
+export function checkDtype(value: unknown): "float32" {
   if (value !== undefined && value !== "float32") invalidArgument("dtype", '"float32" (the only table dtype supported)', value);
   return "float32";
 }

@@ -46,3 +46,34 @@ export function readWeightTable(where: string, table: unknown): { shape: number[
     `${where} must be { data, shape } or a nested number[][]. Received: ${show(table)} (of type ${typeName(table)})`,
   );
 }
+
+/**
+ * A layer's weight list checked against the shapes it expects (one table, or a single table given
+ * bare when one is expected): the row-major values of each, in order. Keras' messages for a list of
+ * the wrong length or a table of the wrong shape.
+ */
+export function readLayerWeights(layer: string, weights: unknown, where: string, shapes: readonly (readonly number[])[]): ArrayLike<number>[] {
+  const list = isWeightTable(weights) ? [weights] : weights;
+  if (!Array.isArray(list)) {
+    invalidListArgument(where, shapes.length, weights);
+  }
+  if (list.length !== shapes.length) {
+    throw new ValueError(
+      `You called setWeights(weights) on layer "${layer}" with a weight list of length ${list.length}, but the layer was expecting ${shapes.length} weights.`,
+    );
+  }
+  return shapes.map((expected, i) => {
+    const { shape, data } = readWeightTable(`${where}[${i}]`, list[i]);
+    if (shape.length !== expected.length || shape.some((d, j) => d !== expected[j])) {
+      throw new ValueError(
+        `Layer "${layer}" weight shape [${expected.join(", ")}] is not compatible with provided weight shape [${shape.join(", ")}].`,
+      );
+    }
+    return data;
+  });
+}
+
+function invalidListArgument(where: string, count: number, value: unknown): never {
+  const what = count === 1 ? "a list holding one table ({ data, shape } or number[][])" : `a list of ${count} tables ({ data, shape } or number[][])`;
+  throw new ValueError(`${where} must be ${what}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
+}
