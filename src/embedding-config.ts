@@ -10,6 +10,7 @@ import { isPlainObject } from "./validate.ts";
 const LAYER_KEYS = new Set([
   "name", "trainable", "dtype", "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer",
   "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength", "maxNorm", "normType", "scaleGradByFreq",
+  "tieWeights", "logitSoftCap", "reverseDtype",
 ]);
 
 /** Keys Keras or TF.js write that carry nothing for this layer when neutral. */
@@ -80,7 +81,7 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
     // Both spellings may be present; every one given must say Embedding.
     for (const field of ["className", "class_name"]) {
       const name = own(raw, field);
-      if (name !== undefined && name !== "Embedding") {
+      if (name !== undefined && name !== "Embedding" && name !== "ReversibleEmbedding") {
         throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
       }
     }
@@ -100,6 +101,9 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
     const value = config[key];
     if (LAYER_KEYS.has(name)) {
       if (name === "dtype") readDtype(value);
+      else if (name === "reverseDtype") {
+        if (value !== null && value !== undefined) options[name] = readDtype(value);
+      }
       else if (value !== undefined && !(value === null && (name === "name" || name === "trainable" || name === "maskZero"))) options[name] = value;
     } else if (Object.hasOwn(NEUTRAL, name)) {
       if (!NEUTRAL[name]!(value)) {

@@ -17,11 +17,14 @@ import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./valida
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
+import { readLayerWeights, type WeightTable } from "./weights.ts";
+import { nearest, RowNorms, type NearestOptions, type Neighbours } from "./nearest.ts";
+import { reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
+  "tieWeights", "logitSoftCap", "reverseDtype",
 ] as const;
 
 let layerCount = 0;
@@ -47,6 +50,11 @@ export function checkNormType(value: unknown): number {
 export function checkDtype(value: unknown): "float32" {
   if (value !== undefined && value !== "float32") invalidArgument("dtype", '"float32" (the only table dtype supported)', value);
   return "float32";
+}
+
+function checkLogitSoftCap(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) invalidArgument("logitSoftCap", "a finite number > 0, or null", value);
+  return value;
 }
 
 /**
@@ -75,6 +83,19 @@ export class Embedding {
   readonly normType: number;
   /** PyTorch's scale_grad_by_freq for `backward`. */
   readonly scaleGradByFreq: boolean;
+  /**
+   * Keras Hub's ReversibleEmbedding: whether `reverse` multiplies by the table itself (true, the
+   * default) or by separate `reverseEmbeddings` of shape [outputDim, inputDim].
+   */
+  readonly tieWeights: boolean;
+  /** `reverse` caps its logits to `cap · tanh(logits / cap)`; null for no cap. */
+  readonly logitSoftCap: number | null;
+  /** Byte offset of the untied reverse embeddings in the layer's memory, or 0 when tied. */
+  private readonly reversePtr: number;
+  /** The table's row norms for `nearest`, dropped by `tableChanged`. */
+  private readonly rowNorms = new RowNorms();
+  /** The last `reverse` call's input (for `reverseBackward`), or null. */
+  private reversed: ReverseRecord | null = null;
   private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
@@ -110,13 +131,23 @@ export class Embedding {
     this.maxNorm = o.maxNorm === undefined || o.maxNorm === null ? null : checkMaxNorm(o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
+    this.tieWeights = o.tieWeights === undefined ? true : boolean("tieWeights", o.tieWeights);
+    this.logitSoftCap = o.logitSoftCap === undefined || o.logitSoftCap === null ? null : checkLogitSoftCap(o.logitSoftCap);
+    if (o.reverseDtype !== undefined && o.reverseDtype !== null && o.reverseDtype !== "float32") {
+      invalidArgument("reverseDtype", '"float32" or null (the reverse projection runs in float32)', o.reverseDtype);
+    }
     // Check the initial weights before allocating anything.
     const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
-    if (initial !== undefined) this.mem.table().set(initial);
-    else this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+    this.reversePtr = this.tieWeights ? 0 : this.mem.persistent(this.outputDim * this.inputDim * 4, "the reverse embeddings");
+    if (initial !== undefined) this.writeWeights(this.mem, initial);
+    else {
+      this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+      // Keras Hub builds the untied reverse embeddings with the same initializer.
+      if (!this.tieWeights) this.embeddingsInitializer.fill(this.reverseTarget(this.mem));
+    }
     this.trainer = new Trainer({
       name: this.name,
       inputDim: this.inputDim,
@@ -133,7 +164,29 @@ export class Embedding {
         this.bufferedIndices = 0;
       },
       tableTarget: (mem) => this.tableTarget(mem),
+      tableChanged: () => this.tableChanged(),
     });
+  }
+
+  /** The one hook every path that changes the table calls: drops what was derived from it (row norms). */
+  private tableChanged(): void {
+    this.rowNorms.invalidate();
+  }
+
+  private reverseHost(): ReverseHost {
+    return { inputDim: this.inputDim, outputDim: this.outputDim, logitSoftCap: this.logitSoftCap, reversePtr: this.reversePtr };
+  }
+
+  /** The untied reverse embeddings ([outputDim, inputDim]) as initializers address them. */
+  private reverseTarget(mem: KernelMemory): TableHandle {
+    return { kernel: mem.kernel, ptr: this.reversePtr, shape: [this.outputDim, this.inputDim], scratch: (bytes) => mem.scratch(bytes) };
+  }
+
+  /** Writes checked weights: the table, then the reverse embeddings when untied. */
+  private writeWeights(mem: KernelMemory, tables: ArrayLike<number>[]): void {
+    mem.table().set(tables[0]!);
+    if (!this.tieWeights) new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim).set(tables[1]!);
+    this.tableChanged();
   }
 
   /** The table as initializers, constraints and regularizers address it. */
@@ -239,7 +292,7 @@ export class Embedding {
         k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
-      k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
+      if (k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
     }
     if (activity === null) {
       k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
@@ -257,7 +310,10 @@ export class Embedding {
       try {
         penalty = activity.penaltyOf(output);
       } catch (error) {
-        if (before !== undefined) restoreRows(mem, idx, size, dim, before);
+        if (before !== undefined) {
+          restoreRows(mem, idx, size, dim, before);
+          this.tableChanged();
+        }
         throw error;
       }
     }
@@ -392,7 +448,14 @@ export class Embedding {
    * step). No-op without a constraint. Construction never applies it.
    */
   applyConstraint(): void {
-    this.transaction("applyConstraint", (mem) => this.embeddingsConstraint?.applyTo(this.tableTarget(mem)));
+    this.transaction("applyConstraint", (mem) => {
+      if (this.embeddingsConstraint === null) return;
+      try {
+        this.embeddingsConstraint.applyTo(this.tableTarget(mem));
+      } finally {
+        this.tableChanged();
+      }
+    });
   }
 
   /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
@@ -433,36 +496,76 @@ export class Embedding {
     return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
   }
 
-  private readWeights(weights: unknown, where: string): ArrayLike<number> {
-    const list = isWeightTable(weights) ? [weights] : weights;
-    if (!Array.isArray(list)) {
-      invalidArgument(where, "a list holding one table ({ data, shape } or number[][])", weights);
-    }
-    if (list.length !== 1) {
-      throw new ValueError(
-        `You called setWeights(weights) on layer "${this.name}" with a weight list of length ${list.length}, but the layer was expecting 1 weights.`,
-      );
-    }
-    const { shape, data } = readWeightTable(`${where}[0]`, list[0]);
-    if (shape.length !== 2 || shape[0] !== this.inputDim || shape[1] !== this.outputDim) {
-      throw new ValueError(
-        `Layer "${this.name}" weight shape [${this.inputDim}, ${this.outputDim}] is not compatible with provided weight shape [${shape.join(", ")}].`,
-      );
-    }
-    return data;
+  /** The weight list checked against [table] (tied) or [table, reverseEmbeddings] (untied). */
+  private readWeights(weights: unknown, where: string): ArrayLike<number>[] {
+    const shapes = this.tieWeights ? [[this.inputDim, this.outputDim]] : [[this.inputDim, this.outputDim], [this.outputDim, this.inputDim]];
+    return readLayerWeights(this.name, weights, where, shapes);
   }
 
-  /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
+  /**
+   * The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy); with
+   * `tieWeights: false`, `[table, reverseEmbeddings]` (the second of shape [outputDim, inputDim]), as Keras Hub orders them.
+   */
   getWeights(): Tensor<Float32Array>[] {
-    return this.transaction("getWeights", (mem) => [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }]);
+    return this.transaction("getWeights", (mem) => {
+      const table = { data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] };
+      if (this.tieWeights) return [table];
+      const reverse = freshCopy(new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim));
+      return [table, { data: reverse, shape: [this.outputDim, this.inputDim] }];
+    });
   }
 
-  /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */
+  /**
+   * Replaces the table. `weights` is `[table]` (or the table itself), or `[table, reverseEmbeddings]`
+   * with `tieWeights: false`; checked fully before anything is written.
+   */
   setWeights(weights: WeightTable | readonly WeightTable[]): void {
-    this.transaction("setWeights", (mem) => {
-      const data = this.readWeights(weights, "weights");
-      mem.table().set(data);
+    this.transaction("setWeights", (mem) => this.writeWeights(mem, this.readWeights(weights, "weights")));
+  }
+
+  /**
+   * The reverse projection (Keras Hub's `ReversibleEmbedding.call(x, reverse=True)`): logits
+   * `x · tableᵀ` (or `x · reverseEmbeddings` with `tieWeights: false`), capped to
+   * `logitSoftCap · tanh(logits / logitSoftCap)` when a cap is set. `x`: `[..., outputDim]` (a
+   * Float32Array / Float64Array of one vector, nested arrays, or `{ data, shape }`). Returns a fresh
+   * `{ data, shape: [..., inputDim] }`, from a blocked SIMD product in WebAssembly.
+   */
+  reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Tensor<Float32Array> {
+    return this.transaction("reverse", (mem) => {
+      const { logits, record } = reverseLogits(mem, this.reverseHost(), x);
+      this.reversed = record;
+      return logits;
     });
+  }
+
+  /**
+   * The backward pass of the last `reverse`, given the gradient of the loss with respect to its
+   * logits. Returns the gradient of its input, and of the weights: with tied weights a gradient of
+   * the table (every row), to which `options.gradient` (e.g. `backward()`'s gradient of a lookup of
+   * the same step) is added, so one `applyGradients` trains both uses of the table; untied, the
+   * gradient of `reverseEmbeddings` (no optimizer step applies it yet). Reads the weights as they are
+   * now: call it before an optimizer step changes them.
+   */
+  reverseBackward(
+    dLogits: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] },
+    options?: { gradient?: SparseGradient },
+  ): ReverseGradients {
+    return this.transaction("reverseBackward", (mem) => {
+      if (this.reversed === null) throw new ValueError("reverseBackward() differentiates the last reverse() call, and there is none: call reverse() first.");
+      return reverseBackward(mem, this.reverseHost(), this.reversed, dLogits, this.trainable, options?.gradient);
+    });
+  }
+
+  /**
+   * The `k` rows of the table nearest to `query`, best first, ties to the lower index: exact
+   * (brute force over every row, in WebAssembly SIMD). `query`: a row index (its own row is left
+   * out, as gensim's most_similar does), one vector of outputDim values, or a batch `[queries,
+   * outputDim]`. `options.metric`: `'cosine'` (default), `'dot'` or `'euclidean'` (distances,
+   * smallest first); `options.exclude`: rows never returned; `options.k`: default 10. Row norms are
+   * cached until the table changes.
+   */
+  nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Neighbours {
+    return this.transaction("nearest", (mem) => nearest(mem, this.rowNorms, query, options));
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
@@ -482,6 +585,7 @@ export class Embedding {
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
       ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
+      ...(this.isReversible ? { tieWeights: this.tieWeights, logitSoftCap: this.logitSoftCap } : {}),
     };
   }
 
@@ -510,7 +614,14 @@ export class Embedding {
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
     if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.normType });
     if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
+    // Keras Hub's ReversibleEmbedding keys, written when they differ from a plain Embedding.
+    if (this.isReversible) Object.assign(config, { tie_weights: this.tieWeights, reverse_dtype: null, logit_soft_cap: this.logitSoftCap });
     return config;
+  }
+
+  /** True when the reverse projection differs from a plain tied one (untied or soft-capped). */
+  private get isReversible(): boolean {
+    return !this.tieWeights || this.logitSoftCap !== null;
   }
 
   /** Rebuilds a layer from `getConfig()` or `toKerasConfig()` output (bare, or wrapped in `{ class_name, config }`). */

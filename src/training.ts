@@ -26,6 +26,8 @@ export interface TrainingHost {
   /** Called after the layout changed (the index region moved): earlier lookups cannot be differentiated. */
   forgetLookups(): void;
   tableTarget(mem: KernelMemory): TableHandle;
+  /** Called after every optimizer step (and its constraint) changed the table. */
+  tableChanged?(): void;
 }
 
 interface SlotState {
@@ -211,12 +213,17 @@ export class Trainer {
     });
     k.optimizerStep(args);
     state.iterations = t;
+    host.tableChanged?.();
     // Keras applies the constraint after every step. A lazy step changed only the listed rows, so a
     // per-row constraint needs only those; axis-0 (per-column) constraints see the whole table.
     const constraint = host.embeddingsConstraint;
     if (constraint !== null) {
       const target = host.tableTarget(mem);
-      if (!(lazy && constraint.applyToRows?.(target, ids, distinct))) constraint.applyTo(target);
+      try {
+        if (!(lazy && constraint.applyToRows?.(target, ids, distinct))) constraint.applyTo(target);
+      } finally {
+        host.tableChanged?.();
+      }
     }
   }
 
