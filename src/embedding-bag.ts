@@ -221,11 +221,19 @@ export class EmbeddingBag {
    * fresh `{ data, shape: [bags, outputDim] }`. Empty bags give zeros; positions holding `paddingIdx`
    * are skipped. `options.perSampleWeights` (mode `'sum'` only) multiplies each row by its weight.
    * Float indices are truncated as in `Embedding`. Any invalid argument or index throws before the
-   * table (maxNorm) or the layer's state changes.
+   * table (maxNorm) or the layer's state changes. PyTorch's positional form
+   * `call(input, offsets, perSampleWeights)` is accepted too.
    */
-  call(input: LookupInput, options?: BagCallOptions): Tensor<Float32Array> {
+  call(input: LookupInput, options?: BagCallOptions | BagCallOptions["offsets"], perSampleWeights?: BagCallOptions["perSampleWeights"]): Tensor<Float32Array> {
     return this.guard.run("call", () => this.live(), (mem) => {
-      const staged = stageBags(mem, input, options, this.mode, this.includeLastOffset);
+      const positional = Array.isArray(options) || ArrayBuffer.isView(options) || (options === undefined && perSampleWeights !== undefined);
+      const named = positional
+        ? { offsets: options as BagCallOptions["offsets"], perSampleWeights }
+        : (options as BagCallOptions | undefined);
+      if (!positional && perSampleWeights !== undefined) {
+        throw new ValueError("perSampleWeights was given both as the third argument and beside an options object; pass it in options.perSampleWeights.");
+      }
+      const staged = stageBags(mem, input, named, this.mode, this.includeLastOffset);
       const k = mem.kernel;
       if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, staged.idx, staged.n, this.maxNorm, this.normType, this.seenPtr);
       k.bagReduce(mem.tablePtr, this.outputDim, staged.idx, staged.bounds, staged.bags, staged.weights, BagMode[this.mode], this.paddingIdx ?? -1, staged.out, staged.argmax);

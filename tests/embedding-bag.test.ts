@@ -48,6 +48,12 @@ vectors("P1: sum, mean and max of bags [0, 2], [], [1, 3, 3]", () => {
     assertClose(y.data, flat(expected[mode]));
   }
 });
+vectors("PyTorch's positional form: call(input, offsets, perSampleWeights)", () => {
+  const bag = new EmbeddingBag({ inputDim: 4, outputDim: 3, mode: "sum", weights: W4 });
+  assertClose(bag.call(INPUT, OFFSETS).data, flat([[6, 8, 10], [0, 0, 0], [21, 24, 27]]));
+  assertClose(bag.call(INPUT, new Int32Array(OFFSETS), [1, 0.5, 2, 1, -1]).data, flat([[3, 4.5, 6], [0, 0, 0], [6, 8, 10]]));
+  assertClose(bag.call([[0, 2]], undefined, [[1, 2]]).data, [12, 15, 18]);
+});
 vectors("P2: includeLastOffset with offsets [0, 2, 2, 5] equals P1", () => {
   const bag = new EmbeddingBag({ inputDim: 4, outputDim: 3, mode: "sum", weights: W4, includeLastOffset: true });
   assertClose(bag.call(INPUT, { offsets: [0, 2, 2, 5] }).data, flat([[6, 8, 10], [0, 0, 0], [21, 24, 27]]));
