@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { EmbeddingBag, SGD, ValueError, MaxNorm, type BagReduction } from "../src/index.ts";
 import { assertClose, assertSameFloats, assertThrowsMessage, fixtureRandom, flat } from "./helpers.ts";
+import { brokenGuards, withGuardBands } from "../src/testing.ts";
 
 const W4 = [[0, 1, 2], [3, 4, 5], [6, 7, 8], [9, 10, 11]];
 const INPUT = [0, 2, 1, 3, 3];
@@ -276,6 +277,16 @@ args("config round trip (camelCase and snake_case), weights round trip, dispose"
   again.dispose();
   assert.ok(again.isDisposed);
   assertThrowsMessage(() => again.call([[0]]), Error, /disposed/);
+});
+
+args("guard bands around every region stay intact through calls, backward and steps (max mode, maxNorm)", () => {
+  const table = randomTable(50, 7, 21);
+  const bag = withGuardBands(256, () => new EmbeddingBag({ inputDim: 50, outputDim: 7, mode: "max", maxNorm: 1, weights: table }));
+  const asLayer = bag as unknown as Parameters<typeof brokenGuards>[0];
+  const idx = Array.from({ length: 300 }, (_, i) => (i * 17) % 50);
+  const y = bag.call(idx, { offsets: [0, 10, 10, 200] });
+  bag.applyGradients(bag.backward(new Float32Array(y.data.length).fill(1))!, new SGD({ learningRate: 0.1 }));
+  assert.equal(brokenGuards(asLayer), []);
 });
 
 vectors.run();

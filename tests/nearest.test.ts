@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, UnitNorm, ValueError } from "../src/index.ts";
 import { assertClose, assertThrowsMessage, fixtureRandom } from "./helpers.ts";
+import { brokenGuards, withGuardBands } from "../src/testing.ts";
 
 type Metric = "cosine" | "dot" | "euclidean";
 
@@ -131,6 +132,12 @@ cache("norms are cached: cosine answers stay right across repeated queries and a
   const after = layer.nearest(q, { k: 5 });
   assert.equal(Array.from(after.indices), ref.indices);
   assertClose(after.scores, ref.scores, 1e-5, 1e-4);
+});
+
+search("guard bands stay intact through every metric and a batch", () => {
+  const layer = withGuardBands(256, () => new Embedding({ inputDim: 41, outputDim: 13, weights: [{ data: randomTable(41, 13, 5), shape: [41, 13] }] }));
+  for (const metric of ["cosine", "dot", "euclidean"] as const) layer.nearest({ data: randomTable(6, 13, 6), shape: [6, 13] }, { k: 40, metric });
+  assert.equal(brokenGuards(layer), []);
 });
 
 search.run();

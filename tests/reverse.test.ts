@@ -5,6 +5,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError } from "../src/index.ts";
 import { assertClose, assertSameFloats, assertThrowsMessage, fixtureRandom, flat } from "./helpers.ts";
+import { brokenGuards, withGuardBands } from "../src/testing.ts";
 
 function random(n: number, seed: number, scale = 1): Float32Array {
   const rnd = fixtureRandom(seed);
@@ -155,6 +156,15 @@ backward("errors: no reverse yet, wrong dLogits shape, extra gradient when untie
   const g = frozen.reverseBackward([[1, 1, 1]]);
   assert.is(g.gradient, null);
   assertClose(g.dInput.data, [2, 2]);
+});
+
+backward("guard bands stay intact through reverse and its backward, tied and untied", () => {
+  for (const tieWeights of [true, false]) {
+    const layer = withGuardBands(256, () => new Embedding({ inputDim: 37, outputDim: 11, tieWeights, logitSoftCap: 3 }));
+    layer.reverse({ data: random(9 * 11, 1), shape: [9, 11] });
+    layer.reverseBackward(random(9 * 37, 2));
+    assert.equal(brokenGuards(layer), []);
+  }
 });
 
 forward.run();
