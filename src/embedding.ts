@@ -168,6 +168,9 @@ export class Embedding {
     });
   }
 
+  /** Optimizer steps on the untied reverse embeddings, made on first use. */
+  private reverseTrainer: Trainer | undefined;
+
   /** The one hook every path that changes the table calls: drops what was derived from it (row norms). */
   private tableChanged(): void {
     this.rowNorms.invalidate();
@@ -553,6 +556,46 @@ export class Embedding {
     return this.transaction("reverseBackward", (mem) => {
       if (this.reversed === null) throw new ValueError("reverseBackward() differentiates the last reverse() call, and there is none: call reverse() first.");
       return reverseBackward(mem, this.reverseHost(), this.reversed, dLogits, this.trainable, options?.gradient);
+    });
+  }
+
+  /**
+   * One optimizer step on the untied `reverseEmbeddings` ([outputDim, inputDim]) from the gradient
+   * `reverseBackward` returned as `reverseGradient` (every row updated; no regularizer or constraint,
+   * as Keras Hub gives them none). The reverse embeddings keep their own optimizer state, so the same
+   * optimizer may also step the table. With tied weights the reverse gradient is the table's: pass it
+   * to `applyGradients`.
+   */
+  applyReverseGradients(gradient: Tensor<Float32Array>, optimizer: Optimizer): void {
+    this.transaction("applyReverseGradients", () => {
+      if (this.tieWeights) {
+        throw new ValueError("applyReverseGradients() steps the untied reverse embeddings; with tieWeights: true the gradient of reverse() is the table's: pass reverseBackward()'s gradient to applyGradients().");
+      }
+      const size = this.outputDim * this.inputDim;
+      const data = (gradient as Tensor<Float32Array> | null)?.data;
+      if (!(data instanceof Float32Array) || data.length !== size) {
+        throw new ValueError(`gradient must be { data: Float32Array of ${size} values, shape: [${this.outputDim}, ${this.inputDim}] } as reverseBackward() returns in reverseGradient. Received: ${show(gradient)}`);
+      }
+      this.reverseTrainer ??= new Trainer({
+        name: `${this.name}/reverse_embeddings`,
+        inputDim: this.outputDim,
+        outputDim: this.inputDim,
+        trainable: this.trainable,
+        scaleGradByFreq: false,
+        embeddingsRegularizer: null,
+        activityRegularizer: null,
+        embeddingsConstraint: null,
+        live: () => this.live(),
+        lastLookup: () => null,
+        forgetLookups: () => {
+          this.lookedUp = null;
+          this.bufferedIndices = 0;
+        },
+        tableTarget: (mem) => this.reverseTarget(mem),
+      });
+      const indices = new Int32Array(this.outputDim);
+      for (let r = 0; r < this.outputDim; r++) indices[r] = r;
+      this.reverseTrainer.apply({ indices, values: data, shape: [this.outputDim, this.inputDim], denseShape: [this.outputDim, this.inputDim] }, optimizer);
     });
   }
 

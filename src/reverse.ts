@@ -34,7 +34,7 @@ export interface ReverseGradients {
    * given), ready for `applyGradients`. Null when untied or not trainable.
    */
   gradient: SparseGradient | null;
-  /** Untied weights: the gradient of `reverseEmbeddings`, `[outputDim, inputDim]`. Null when tied or not trainable. */
+  /** Untied weights: the gradient of `reverseEmbeddings`, `[outputDim, inputDim]`, for `applyReverseGradients`. Null when tied or not trainable. */
   reverseGradient: Tensor<Float32Array> | null;
 }
 

@@ -207,7 +207,7 @@ export class Trainer {
     const [l1, l2] = reg !== null && isSumsRegularizer(reg) ? reg.factors() : [0, 0];
     const t = state.iterations + 1;
     writeStepArgs(k.memory, args, {
-      kind: optimizer.kind, lazy, table: mem.tablePtr, rows, dim, slotA: state.ptrs[0] ?? 0, slotB: state.ptrs[1] ?? 0,
+      kind: optimizer.kind, lazy, table: host.tableTarget(mem).ptr, rows, dim, slotA: state.ptrs[0] ?? 0, slotB: state.ptrs[1] ?? 0,
       ids, grads, count: distinct, hash, hashCapacity: cap, extra, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false,
       ...optimizer.stepParameters(t), l1, l2, weightDecay: optimizer.weightDecay ?? 0,
     });

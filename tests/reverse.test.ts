@@ -141,6 +141,28 @@ backward("tied: the lookup's gradient is added, and one SGD step trains both use
   layer.applyGradients(gradient!, new SGD({ learningRate: 0.1 }));
   assertClose(layer.getWeights()[0]!.data, flat(w).map((v, i) => v - 0.1 * [3, 4, 0.5, -1, -3, -4][i]!), 1e-6, 1e-6);
 });
+backward("untied: applyReverseGradients steps the reverse embeddings by -lr * gradient, leaving the table alone", () => {
+  const w = { data: new Float32Array([1, 2, 3, 4, 5, 6]), shape: [3, 2] };
+  const r = { data: new Float32Array([1, 0, -1, 0, 1, 2]), shape: [2, 3] };
+  const layer = new Embedding({ inputDim: 3, outputDim: 2, tieWeights: false, weights: [w, r] });
+  layer.call([0, 2]);
+  layer.reverse([[2, -1]]);
+  const { reverseGradient } = layer.reverseBackward([[1, 0, 3]]);
+  // dR = xᵀ · dL = [2, -1]ᵀ · [1, 0, 3].
+  assertClose(reverseGradient!.data, [2, 0, 6, -1, 0, -3]);
+  const sgd = new SGD({ learningRate: 0.5 });
+  layer.applyReverseGradients(reverseGradient!, sgd);
+  const [table, reverse] = layer.getWeights();
+  assertSameFloats(table!.data, w.data);
+  assertClose(reverse!.data, [0, 0, -4, 0.5, 1, 3.5]);
+  // The table can still be stepped by the same optimizer, from a lookup's gradient.
+  layer.call([1]);
+  layer.applyGradients(layer.backward([[1, 1]])!, sgd);
+  assertClose(layer.getWeights()[0]!.data, [1, 2, 2.5, 3.5, 5, 6]);
+  const tied = new Embedding({ inputDim: 3, outputDim: 2 });
+  assertThrowsMessage(() => tied.applyReverseGradients(reverseGradient!, sgd), ValueError, /with tieWeights: true the gradient of reverse\(\) is the table's/);
+  assertThrowsMessage(() => layer.applyReverseGradients({ data: new Float32Array(2), shape: [1, 2] }, sgd), ValueError, /Float32Array of 6 values/);
+});
 backward("errors: no reverse yet, wrong dLogits shape, extra gradient when untied; null weight gradients when frozen", () => {
   const layer = new Embedding({ inputDim: 3, outputDim: 2 });
   assertThrowsMessage(() => layer.reverseBackward([[1, 2, 3]]), ValueError, /there is none: call reverse\(\) first/);
