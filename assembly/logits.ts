@@ -64,6 +64,34 @@ const QUERY_BLOCK: u32 = 32;
   store<f32>(out + 3 * rowStep, t03); store<f32>(out + 3 * rowStep, t13, 4);
 }
 
+/** Rows r0, r1 against one query q, two accumulators per row (independent add chains); results to out, out + 4. */
+// @ts-ignore: decorator
+@inline function block2x1(r0: usize, r1: usize, q: usize, k: u32, out: usize, squares: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), t0 = f32x4.splat(0), t1 = f32x4.splat(0);
+  const bytes = <usize>k << 2;
+  let c: usize = 0;
+  for (; c + 32 <= bytes; c += 32) {
+    const x0 = v128.load(q + c), x1 = v128.load(q + c, 16);
+    s0 = term(s0, x0, v128.load(r0 + c), squares);
+    t0 = term(t0, x0, v128.load(r1 + c), squares);
+    s1 = term(s1, x1, v128.load(r0 + c, 16), squares);
+    t1 = term(t1, x1, v128.load(r1 + c, 16), squares);
+  }
+  for (; c + 16 <= bytes; c += 16) {
+    const x = v128.load(q + c);
+    s0 = term(s0, x, v128.load(r0 + c), squares);
+    t0 = term(t0, x, v128.load(r1 + c), squares);
+  }
+  let a = hsum(f32x4.add(s0, s1)), b = hsum(f32x4.add(t0, t1));
+  for (; c < bytes; c += 4) {
+    const x = load<f32>(q + c);
+    a = termScalar(a, x, load<f32>(r0 + c), squares);
+    b = termScalar(b, x, load<f32>(r1 + c), squares);
+  }
+  store<f32>(out, a);
+  store<f32>(out, b, 4);
+}
+
 /** One row against one query. */
 // @ts-ignore: decorator
 @inline function block1x1(r: usize, q: usize, k: u32, squares: bool): f32 {
@@ -99,12 +127,7 @@ const QUERY_BLOCK: u32 = 32;
         const q0 = a + <usize>i * rowBytes;
         block2x4(r0, r1, q0, q0 + rowBytes, q0 + 2 * rowBytes, q0 + 3 * rowBytes, k, out + ((<usize>i * <usize>n + <usize>j) << 2), <usize>n, squares);
       }
-      for (; i < i1; i++) {
-        const q = a + <usize>i * rowBytes;
-        const o = out + ((<usize>i * <usize>n + <usize>j) << 2);
-        store<f32>(o, block1x1(r0, q, k, squares));
-        store<f32>(o, block1x1(r1, q, k, squares), 4);
-      }
+      for (; i < i1; i++) block2x1(r0, r1, a + <usize>i * rowBytes, k, out + ((<usize>i * <usize>n + <usize>j) << 2), squares);
     }
     for (; j < n; j++) {
       const r = b + <usize>j * rowBytes;

@@ -1,7 +1,7 @@
 // Scores of every table row against query vectors, for exact (brute-force) nearest-neighbour search.
 // The products are logits.ts' blocked kernel; the metric is applied in a second pass over the
 // scores (q x rows floats, small beside the table).
-import { productNT } from "./logits";
+import { matmulNT, productNT } from "./logits";
 import { sumSquares } from "./norms";
 
 export const METRIC_DOT: u32 = 0;
@@ -29,7 +29,7 @@ export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: 
     for (let i: usize = 0; i < n; i++) store<f32>(out + (i << 2), Mathf.sqrt(load<f32>(out + (i << 2))));
     return out;
   }
-  productNT(queries, q, dim, table, rows, out, false);
+  matmulNT(queries, q, dim, table, rows, out);
   if (metric == METRIC_COSINE) {
     rowNormsF32(queries, q, dim, queryNorms);
     for (let i: u32 = 0; i < q; i++) {
