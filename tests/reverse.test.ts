@@ -86,6 +86,22 @@ forward("configs as Keras Hub writes them round-trip; a plain tied layer writes 
   assert.equal([tf.tieWeights, tf.logitSoftCap], [false, 30]);
 });
 
+forward("a Keras Hub ReversibleEmbedding config with tied weights and no cap reads as a plain tied layer", () => {
+  const layer = Embedding.fromConfig({
+    module: "keras_hub.layers",
+    class_name: "ReversibleEmbedding",
+    config: {
+      name: "token_embedding", trainable: true, dtype: { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null },
+      input_dim: 5, output_dim: 3, embeddings_initializer: { module: "keras.initializers", class_name: "RandomUniform", config: { minval: -0.05, maxval: 0.05, seed: null }, registered_name: null },
+      embeddings_regularizer: null, activity_regularizer: null, embeddings_constraint: null, mask_zero: false,
+      tie_weights: true, reverse_dtype: null, logit_soft_cap: null,
+    },
+    registered_name: "keras_hub>ReversibleEmbedding",
+  });
+  assert.equal([layer.name, layer.inputDim, layer.outputDim, layer.tieWeights, layer.logitSoftCap], ["token_embedding", 5, 3, true, null]);
+  assert.equal(layer.getWeights().length, 1);
+});
+
 const backward = suite("reverse: backward");
 /** Loss = Σ c ⊙ logits for fixed c: its gradients by central differences in float64 through the reference. */
 function numericGradient(f: (v: Float64Array) => number, at: Float64Array): Float64Array {
