@@ -96,6 +96,8 @@ export class Embedding {
   private readonly rowNorms = new RowNorms();
   /** The last `reverse` call's input (for `reverseBackward`), or null. */
   private reversed: ReverseRecord | null = null;
+  /** Optimizer steps on the untied reverse embeddings, made on first use. */
+  private reverseTrainer: Trainer | undefined;
   private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
@@ -167,9 +169,6 @@ export class Embedding {
       tableChanged: () => this.tableChanged(),
     });
   }
-
-  /** Optimizer steps on the untied reverse embeddings, made on first use. */
-  private reverseTrainer: Trainer | undefined;
 
   /** The one hook every path that changes the table calls: drops what was derived from it (row norms). */
   private tableChanged(): void {
