@@ -2,7 +2,7 @@
 // 32 (and 8, 128) over a 100,000-row table. Checks the three agree before timing.
 // Run: npm run build && node bench/bag.mjs
 import { Embedding, EmbeddingBag } from "../dist/index.js";
-import { fmt, median, randomFloats, randomIndices, tfjsWasm } from "./kernel-timing.mjs";
+import { fmt, interleaved, randomFloats, randomIndices, tfjsWasm } from "./kernel-timing.mjs";
 
 const ROWS = 100_000;
 const tf = await tfjsWasm();
@@ -35,9 +35,7 @@ for (const [dim, bags, size] of [[64, 512, 32], [128, 512, 32], [300, 256, 32], 
   for (let i = 0; i < ours.length; i++) {
     if (Math.abs(ours[i] - viaLookup[i]) > 1e-4 || Math.abs(ours[i] - viaTf[i]) > 1e-4) throw new Error(`bench check failed at ${i}: ${ours[i]} ${viaLookup[i]} ${viaTf[i]}`);
   }
-  const a = median(() => bag.call(input));
-  const b = median(lookupSum);
-  const c = median(tfBag);
+  const [a, b, c] = interleaved([() => bag.call(input), lookupSum, tfBag]);
   console.log(`${ROWS}x${dim}, ${bags} bags of ${size}  |  ${fmt(a)}  |  ${fmt(b)}  |  ${fmt(c)}  |  ${(b / a).toFixed(2)}x  |  ${(c / a).toFixed(2)}x`);
   tTable.dispose();
   tIdx.dispose();

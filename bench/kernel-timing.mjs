@@ -16,6 +16,23 @@ export function median(fn, { runs = 15, warmup = 3 } = {}) {
   return times[Math.floor(times.length / 2)];
 }
 
+/**
+ * Median milliseconds of each of `fns`, timed in alternation (one call of each per round, after
+ * `warmup` rounds), so load that comes and goes on a shared machine falls on all of them alike.
+ */
+export function interleaved(fns, { runs = 15, warmup = 2 } = {}) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    fns.forEach((fn, j) => {
+      const start = performance.now();
+      fn();
+      times[j].push(performance.now() - start);
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
 /** TF.js with the wasm backend ready (XNNPACK; single-threaded in Node unless threads are enabled). */
 export async function tfjsWasm() {
   const tf = await import("@tensorflow/tfjs");

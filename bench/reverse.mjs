@@ -3,7 +3,7 @@
 // call) and GFLOP/s, and the time of one read-only pass over the table in our kernel (the L2 penalty's
 // sum of squares) as the bound "one read of the table". Run: npm run build && node bench/reverse.mjs
 import { Embedding } from "../dist/index.js";
-import { fmt, median, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
+import { fmt, interleaved, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
 
 const tf = await tfjsWasm();
 for (const [rows, dim, q] of [[30522, 768, 8], [30522, 768, 1], [30522, 768, 32], [50000, 300, 8]]) {
@@ -17,10 +17,7 @@ for (const [rows, dim, q] of [[30522, 768, 8], [30522, 768, 1], [30522, 768, 32]
   const ours = layer.reverse(input).data;
   const theirs = tfLogits();
   for (let i = 0; i < ours.length; i++) if (Math.abs(ours[i] - theirs[i]) > 1e-3 * (1 + Math.abs(theirs[i]))) throw new Error(`bench check failed at ${i}: ${ours[i]} vs ${theirs[i]}`);
-  const runs = { runs: 11, warmup: 2 };
-  const a = median(() => layer.reverse(input), runs);
-  const read = median(() => layer.regularizationLoss(), runs);
-  const b = median(tfLogits, runs);
+  const [a, read, b] = interleaved([() => layer.reverse(input), () => layer.regularizationLoss(), tfLogits], { runs: 9, warmup: 1 });
   const bytes = rows * dim * 4;
   const flops = 2 * q * rows * dim;
   console.log(
