@@ -23,3 +23,6 @@ export {
   STEP_HASH_CAPACITY, STEP_EXTRA, STEP_NESTEROV, STEP_LEARNING_RATE, STEP_MOMENTUM, STEP_EPSILON, STEP_ALPHA, STEP_BETA_1, STEP_BETA_2,
   STEP_L1, STEP_L2, STEP_WEIGHT_DECAY, STEP_ARGS_BYTES,
 } from "./training";
+export { bagReduce, bagGradientRows, BAG_SUM, BAG_MEAN, BAG_MAX } from "./bag";
+export { matmulNT, matmulNN, matmulTN, softCap, softCapBackward } from "./logits";
+export { rowNormsF32, scoreRows, METRIC_DOT, METRIC_COSINE, METRIC_EUCLIDEAN } from "./nearest";

@@ -10,6 +10,7 @@ import { isPlainObject } from "./validate.ts";
 const LAYER_KEYS = new Set([
   "name", "trainable", "dtype", "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer",
   "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
+  "tieWeights", "logitSoftCap", "reverseDtype",
 ]);
 
 /** Keys Keras or TF.js write that carry nothing for this layer when neutral. */
@@ -57,7 +58,7 @@ function declaredClass(value: object): string | undefined {
  * refused at every level, including levels this layer otherwise ignores (a wrapper, the dtype
  * policy, `build_config`), naming the class whose config holds them.
  */
-function checkData(value: unknown, path: string, depth: number, seen: Set<object>, what: string): void {
+export function checkData(value: unknown, path: string, depth: number, seen: Set<object>, what: string): void {
   if (typeof value === "function") throw new ValueError(`An Embedding config holds data only; ${path} is a function.`);
   if (value === null || typeof value !== "object" || seen.has(value)) return;
   if (depth > MAX_CONFIG_DEPTH) return;
@@ -90,7 +91,7 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
   const field = classNameKey("This Embedding config", raw);
   if (field !== undefined) {
     const name = own(raw, field);
-    if (name !== "Embedding") throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
+    if (name !== "Embedding" && name !== "ReversibleEmbedding") throw new ValueError(`Expected a config of class "Embedding". Received: ${field}=${show(name)}`);
     body = own(raw, "config");
   }
   const config: Config = mapKeys("Embedding", body, (k) => k);
@@ -109,6 +110,9 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
       if (name === "dtype") readDtype(value);
       // JSON has no Infinity: configs write the max norm's p as "inf".
       else if (name === "normType" && value === INFINITE_NORM) options[name] = Infinity;
+      else if (name === "reverseDtype") {
+        if (value !== null && value !== undefined) options[name] = readDtype(value);
+      }
       else if (value !== undefined && !(value === null && (name === "name" || name === "trainable" || name === "maskZero"))) options[name] = value;
     } else if (Object.hasOwn(NEUTRAL, name)) {
       if (!NEUTRAL[name]!(value)) {

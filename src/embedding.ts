@@ -21,7 +21,9 @@ import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } 
 export type { SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
+import { readLayerWeights, readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
+import { nearest, RowNorms, type NearestOptions, type Neighbours } from "./nearest.ts";
+import { reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
 import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
 import type { Vocabulary } from "./io/vocabulary.ts";
@@ -30,6 +32,7 @@ import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource }
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
+  "tieWeights", "logitSoftCap", "reverseDtype",
 ] as const;
 
 /** Set by `Embedding.create` around its `new Embedding`: the constructor leaves the fill's steps here. */
@@ -43,14 +46,16 @@ function defaultName(): string {
   return layerCount++ === 0 ? "embedding" : `embedding_${layerCount - 1}`;
 }
 
-function checkMaxNorm(value: unknown): number {
+/** A PyTorch-style maxNorm: a finite number ≥ 0. */
+export function checkMaxNorm(value: unknown): number {
   const limit = finiteNumber("maxNorm", value);
   // A negative limit would flip (or overflow) every referenced row; a huge one never applies.
   if (limit < 0) invalidArgument("maxNorm", "a finite number ≥ 0", value);
   return limit;
 }
 
-function checkNormType(value: unknown): number {
+/** The p of a p-norm: a positive number (Infinity, or "inf" as configs write it). */
+export function checkNormType(value: unknown): number {
   // "inf" is how configs write Infinity (JSON has none), accepted here too.
   if (value === INFINITE_NORM) return Infinity;
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
@@ -70,9 +75,15 @@ function* zeroingPadding(steps: Iterator<number, void, undefined>, mem: KernelMe
   if (paddingIdx !== null) mem.table().fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
 }
 
-function checkDtype(value: unknown): "float32" {
+/** The table dtype: only float32. */
+export function checkDtype(value: unknown): "float32" {
   if (value !== undefined && value !== "float32") invalidArgument("dtype", '"float32" (the only table dtype supported)', value);
   return "float32";
+}
+
+function checkLogitSoftCap(value: unknown): number {
+  if (typeof value !== "number" || !Number.isFinite(value) || value <= 0) invalidArgument("logitSoftCap", "a finite number > 0, or null", value);
+  return value;
 }
 
 /**
@@ -103,6 +114,21 @@ export class Embedding {
   readonly scaleGradByFreq: boolean;
   /** PyTorch's padding_idx (normalized to [0, inputDim)), or null. */
   readonly paddingIdx: number | null;
+  /**
+   * Keras Hub's ReversibleEmbedding: whether `reverse` multiplies by the table itself (true, the
+   * default) or by separate `reverseEmbeddings` of shape [outputDim, inputDim].
+   */
+  readonly tieWeights: boolean;
+  /** `reverse` caps its logits to `cap · tanh(logits / cap)`; null for no cap. */
+  readonly logitSoftCap: number | null;
+  /** Byte offset of the untied reverse embeddings in the layer's memory, or 0 when tied. */
+  private readonly reversePtr: number;
+  /** The table's row norms for `nearest`, dropped by `tableChanged`. */
+  private readonly rowNorms = new RowNorms();
+  /** The last `reverse` call's input (for `reverseBackward`), or null. */
+  private reversed: ReverseRecord | null = null;
+  /** Optimizer steps on the untied reverse embeddings, made on first use. */
+  private reverseTrainer: Trainer | undefined;
   private mem: KernelMemory | undefined;
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
@@ -139,18 +165,26 @@ export class Embedding {
     this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
     this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : checkPaddingIdx(o.paddingIdx, this.inputDim);
+    this.tieWeights = o.tieWeights === undefined ? true : boolean("tieWeights", o.tieWeights);
+    this.logitSoftCap = o.logitSoftCap === undefined || o.logitSoftCap === null ? null : checkLogitSoftCap(o.logitSoftCap);
+    if (o.reverseDtype !== undefined && o.reverseDtype !== null && o.reverseDtype !== "float32") {
+      invalidArgument("reverseDtype", '"float32" or null (the reverse projection runs in float32)', o.reverseDtype);
+    }
     // Check the initial weights before allocating anything.
     const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim);
     // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
     this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
+    this.reversePtr = this.tieWeights ? 0 : this.mem.persistent(this.outputDim * this.inputDim * 4, "the reverse embeddings");
     try {
       if (initial !== undefined) {
-        this.mem.table().set(initial);
+        this.writeWeights(this.mem, initial);
       } else {
         const steps = zeroingPadding(fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem)), this.mem, this.paddingIdx, this.outputDim);
         if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
         else while (!steps.next().done);
+        // Keras Hub builds the untied reverse embeddings with the same initializer.
+        if (!this.tieWeights) this.embeddingsInitializer.fill(this.reverseTarget(this.mem));
       }
     } catch (error) {
       this.mem.release();
@@ -173,7 +207,29 @@ export class Embedding {
         this.bufferedIndices = 0;
       },
       tableTarget: (mem) => this.tableTarget(mem),
+      tableChanged: () => this.tableChanged(),
     });
+  }
+
+  /** The one hook every path that changes the table calls: drops what was derived from it (row norms). */
+  private tableChanged(): void {
+    this.rowNorms.invalidate();
+  }
+
+  private reverseHost(): ReverseHost {
+    return { inputDim: this.inputDim, outputDim: this.outputDim, logitSoftCap: this.logitSoftCap, reversePtr: this.reversePtr };
+  }
+
+  /** The untied reverse embeddings ([outputDim, inputDim]) as initializers address them. */
+  private reverseTarget(mem: KernelMemory): TableHandle {
+    return { kernel: mem.kernel, ptr: this.reversePtr, shape: [this.outputDim, this.inputDim], scratch: (bytes) => mem.scratch(bytes) };
+  }
+
+  /** Writes checked weights: the table, then the reverse embeddings when untied. */
+  private writeWeights(mem: KernelMemory, tables: ArrayLike<number>[]): void {
+    mem.table().set(tables[0]!);
+    if (!this.tieWeights) new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim).set(tables[1]!);
+    this.tableChanged();
   }
 
   /** The table as initializers, constraints and regularizers address it. */
@@ -279,7 +335,7 @@ export class Embedding {
         k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
-      k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
+      if (k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
     }
     if (activity === null) {
       k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
@@ -297,7 +353,10 @@ export class Embedding {
       try {
         penalty = activity.penaltyOf(output);
       } catch (error) {
-        if (before !== undefined) restoreRows(mem, idx, size, dim, before);
+        if (before !== undefined) {
+          restoreRows(mem, idx, size, dim, before);
+          this.tableChanged();
+        }
         throw error;
       }
     }
@@ -436,7 +495,14 @@ export class Embedding {
    * step). No-op without a constraint. Construction never applies it.
    */
   applyConstraint(): void {
-    this.transaction("applyConstraint", (mem) => this.embeddingsConstraint?.applyTo(this.tableTarget(mem)));
+    this.transaction("applyConstraint", (mem) => {
+      if (this.embeddingsConstraint === null) return;
+      try {
+        this.embeddingsConstraint.applyTo(this.tableTarget(mem));
+      } finally {
+        this.tableChanged();
+      }
+    });
   }
 
   /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
@@ -482,26 +548,121 @@ export class Embedding {
     return outputShape(checkShapeArgument(inputShape), this.outputDim, this.inputLength);
   }
 
-  private readWeights(weights: unknown, where: string): Float32Array {
-    return readWeightList(where, weights, this);
+  /** The weight list checked against [table] (tied) or [table, reverseEmbeddings] (untied). */
+  private readWeights(weights: unknown, where: string): ArrayLike<number>[] {
+    if (this.tieWeights) return [readWeightList(where, weights, this)];
+    return readLayerWeights(this.name, weights, where, [[this.inputDim, this.outputDim], [this.outputDim, this.inputDim]]);
   }
 
-  /** The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy). */
+  /**
+   * The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy); with
+   * `tieWeights: false`, `[table, reverseEmbeddings]` (the second of shape [outputDim, inputDim]), as Keras Hub orders them.
+   */
   getWeights(): Tensor<Float32Array>[] {
-    return this.transaction("getWeights", (mem) => [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }]);
+    return this.transaction("getWeights", (mem) => {
+      const table = { data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] };
+      if (this.tieWeights) return [table];
+      const reverse = freshCopy(new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim));
+      return [table, { data: reverse, shape: [this.outputDim, this.inputDim] }];
+    });
   }
 
-  /** Replaces the table. `weights` is `[table]` (or the table itself); checked fully before anything is written. */
+  /**
+   * Replaces the table. `weights` is `[table]` (or the table itself), or `[table, reverseEmbeddings]`
+   * with `tieWeights: false`; checked fully before anything is written.
+   */
   setWeights(weights: WeightTable | readonly WeightTable[]): void {
-    this.transaction("setWeights", (mem) => {
-      const data = this.readWeights(weights, "weights");
-      mem.table().set(data);
+    this.transaction("setWeights", (mem) => this.writeWeights(mem, this.readWeights(weights, "weights")));
+  }
+
+  /**
+   * The reverse projection (Keras Hub's `ReversibleEmbedding.call(x, reverse=True)`): logits
+   * `x · tableᵀ` (or `x · reverseEmbeddings` with `tieWeights: false`), capped to
+   * `logitSoftCap · tanh(logits / logitSoftCap)` when a cap is set. `x`: `[..., outputDim]` (a
+   * Float32Array / Float64Array of one vector, nested arrays, or `{ data, shape }`). Returns a fresh
+   * `{ data, shape: [..., inputDim] }`, from a blocked SIMD product in WebAssembly.
+   */
+  reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Tensor<Float32Array> {
+    return this.transaction("reverse", (mem) => {
+      const { logits, record } = reverseLogits(mem, this.reverseHost(), x);
+      this.reversed = record;
+      return logits;
     });
   }
 
   /** `normType` as configs write it: JSON has no Infinity, so the max norm's p is the string "inf". */
   private configNormType(): number | typeof INFINITE_NORM {
     return this.normType === Infinity ? INFINITE_NORM : this.normType;
+  }
+
+  /**
+   * The backward pass of the last `reverse`, given the gradient of the loss with respect to its
+   * logits. Returns the gradient of its input, and of the weights: with tied weights a gradient of
+   * the table (every row), to which `options.gradient` (e.g. `backward()`'s gradient of a lookup of
+   * the same step) is added, so one `applyGradients` trains both uses of the table; untied, the
+   * gradient of `reverseEmbeddings` (no optimizer step applies it yet). Reads the weights as they are
+   * now: call it before an optimizer step changes them.
+   */
+  reverseBackward(
+    dLogits: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] },
+    options?: { gradient?: SparseGradient },
+  ): ReverseGradients {
+    return this.transaction("reverseBackward", (mem) => {
+      if (this.reversed === null) throw new ValueError("reverseBackward() differentiates the last reverse() call, and there is none: call reverse() first.");
+      return reverseBackward(mem, this.reverseHost(), this.reversed, dLogits, this.trainable, options?.gradient);
+    });
+  }
+
+  /**
+   * One optimizer step on the untied `reverseEmbeddings` ([outputDim, inputDim]) from the gradient
+   * `reverseBackward` returned as `reverseGradient` (every row updated; no regularizer or constraint,
+   * as Keras Hub gives them none). The reverse embeddings keep their own optimizer state, so the same
+   * optimizer may also step the table. With tied weights the reverse gradient is the table's: pass it
+   * to `applyGradients`.
+   */
+  applyReverseGradients(gradient: Tensor<Float32Array>, optimizer: Optimizer): void {
+    this.transaction("applyReverseGradients", () => {
+      if (this.tieWeights) {
+        throw new ValueError("applyReverseGradients() steps the untied reverse embeddings; with tieWeights: true the gradient of reverse() is the table's: pass reverseBackward()'s gradient to applyGradients().");
+      }
+      const size = this.outputDim * this.inputDim;
+      const data = (gradient as Tensor<Float32Array> | null)?.data;
+      if (!(data instanceof Float32Array) || data.length !== size) {
+        throw new ValueError(`gradient must be { data: Float32Array of ${size} values, shape: [${this.outputDim}, ${this.inputDim}] } as reverseBackward() returns in reverseGradient. Received: ${show(gradient)}`);
+      }
+      this.reverseTrainer ??= new Trainer({
+        name: `${this.name}/reverse_embeddings`,
+        inputDim: this.outputDim,
+        outputDim: this.inputDim,
+        trainable: this.trainable,
+        scaleGradByFreq: false,
+        embeddingsRegularizer: null,
+        activityRegularizer: null,
+        embeddingsConstraint: null,
+        live: () => this.live(),
+        lastLookup: () => null,
+        forgetLookups: () => {
+          this.lookedUp = null;
+          this.bufferedIndices = 0;
+        },
+        tableTarget: (mem) => this.reverseTarget(mem),
+      });
+      const indices = new Int32Array(this.outputDim);
+      for (let r = 0; r < this.outputDim; r++) indices[r] = r;
+      this.reverseTrainer.apply({ indices, values: data, shape: [this.outputDim, this.inputDim], denseShape: [this.outputDim, this.inputDim] }, optimizer);
+    });
+  }
+
+  /**
+   * The `k` rows of the table nearest to `query`, best first, ties to the lower index: exact
+   * (brute force over every row, in WebAssembly SIMD). `query`: a row index (its own row is left
+   * out, as gensim's most_similar does), one vector of outputDim values, or a batch `[queries,
+   * outputDim]`. `options.metric`: `'cosine'` (default), `'dot'` or `'euclidean'` (distances,
+   * smallest first); `options.exclude`: rows never returned; `options.k`: default 10. Row norms are
+   * cached until the table changes.
+   */
+  nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Neighbours {
+    return this.transaction("nearest", (mem) => nearest(mem, this.rowNorms, query, options));
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */
@@ -522,6 +683,7 @@ export class Embedding {
       ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.configNormType() }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
       ...(this.paddingIdx === null ? {} : { paddingIdx: this.paddingIdx }),
+      ...(this.isReversible ? { tieWeights: this.tieWeights, logitSoftCap: this.logitSoftCap } : {}),
     };
   }
 
@@ -551,8 +713,16 @@ export class Embedding {
     if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.configNormType() });
     if (this.scaleGradByFreq) config["scale_grad_by_freq"] = true;
     if (this.paddingIdx !== null) config["padding_idx"] = this.paddingIdx;
+    // Keras Hub's ReversibleEmbedding keys, written when they differ from a plain Embedding.
+    if (this.isReversible) Object.assign(config, { tie_weights: this.tieWeights, reverse_dtype: null, logit_soft_cap: this.logitSoftCap });
     return config;
   }
+
+  /** True when the reverse projection differs from a plain tied one (untied or soft-capped). */
+  private get isReversible(): boolean {
+    return !this.tieWeights || this.logitSoftCap !== null;
+  }
+
 
   /**
    * The same layer as `new Embedding(options)`, built without blocking: the initializer fills the table

@@ -3,6 +3,11 @@
  * @packageDocumentation
  */
 export { Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier, type SparseGradient } from "./embedding.ts";
+export {
+  EmbeddingBag, type EmbeddingBagOptions, type EmbeddingBagConfig, type BagReduction, type BagCallOptions,
+} from "./embedding-bag.ts";
+export type { NearestOptions, NearestMetric, Neighbours } from "./nearest.ts";
+export type { ReverseGradients } from "./reverse.ts";
 export { Optimizer, SGD, Adagrad, Adam, AdamW, type UpdateMode, type OptimizerState } from "./optimizers.ts";
 export {
   getInitializer, computeFans, FunctionInitializer, Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal,

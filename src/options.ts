@@ -88,6 +88,16 @@ export interface EmbeddingOptions {
   trainable?: boolean;
   /** The table's dtype: only `'float32'`. */
   dtype?: "float32";
+  /**
+   * Keras Hub's ReversibleEmbedding: `reverse` multiplies by the table itself (true, default) or by
+   * separate trainable `reverseEmbeddings` of shape [outputDim, inputDim] (false), made with the
+   * same initializer and listed second by `getWeights`.
+   */
+  tieWeights?: boolean;
+  /** `reverse` returns `logitSoftCap · tanh(logits / logitSoftCap)`; a number > 0, or null (default) for none. */
+  logitSoftCap?: number | null;
+  /** Keras Hub's reverse_dtype: only null or `'float32'` (the reverse projection runs in float32). */
+  reverseDtype?: "float32" | null;
 }
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
@@ -109,5 +119,8 @@ export interface EmbeddingConfig {
   normType?: number | "inf";
   scaleGradByFreq?: boolean;
   paddingIdx?: number;
+  /** Present only when the reverse projection is untied or soft-capped. */
+  tieWeights?: boolean;
+  logitSoftCap?: number | null;
 }
 

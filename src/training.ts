@@ -26,8 +26,8 @@ export interface TrainingHost {
   readonly outputDim: number;
   readonly trainable: boolean;
   readonly scaleGradByFreq: boolean;
-  /** PyTorch's padding_idx: this row gets no gradient. */
-  readonly paddingIdx: number | null;
+  /** PyTorch's padding_idx: this row gets no gradient (absent or null: none). */
+  readonly paddingIdx?: number | null;
   readonly embeddingsRegularizer: Regularizer | null;
   readonly activityRegularizer: Regularizer | null;
   readonly embeddingsConstraint: Constraint | null;
@@ -37,6 +37,8 @@ export interface TrainingHost {
   /** Called after the layout changed (the index region moved): earlier lookups cannot be differentiated. */
   forgetLookups(): void;
   tableTarget(mem: KernelMemory): TableHandle;
+  /** Called after every optimizer step (and its constraint) changed the table. */
+  tableChanged?(): void;
 }
 
 interface SlotState {
@@ -209,7 +211,7 @@ export class Trainer {
     let indices = new Int32Array(buffer, ids, u).slice();
     let values = new Float32Array(buffer, grads, u * dim).slice();
     // PyTorch's padding_idx: the padding row's gradient is zero, so it is left out of the sparse gradient.
-    const padding = host.paddingIdx === null ? -1 : indices.indexOf(host.paddingIdx);
+    const padding = host.paddingIdx === undefined || host.paddingIdx === null ? -1 : indices.indexOf(host.paddingIdx);
     if (padding >= 0) {
       values.copyWithin(padding * dim, (padding + 1) * dim);
       indices.copyWithin(padding, padding + 1);
@@ -351,21 +353,24 @@ export class Trainer {
     // 5. Mutate.
     const ptrs = region !== undefined ? this.slotPointers(region, plan.slots.length) : state!.ptrs;
     if (region !== undefined) this.initializeSlots(mem, plan, ptrs, fresh);
+    // The table this trainer steps: the layer's own, or (untied reverse embeddings) another region.
+    const tablePtr = host.tableTarget(mem).ptr;
     const snapshot = userConstraint ? this.snapshot(mem, first ? [] : ptrs) : undefined;
     // Merges duplicate ids (a hand-made gradient may repeat rows) and builds the row → slot hash.
     const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
     if (orthogonal !== null) {
       const list = lazy ? ids : 0;
       const m = lazy ? distinct : rows;
-      if (orthogonal.mode === "rows") k.orthogonalRowsGradient(mem.tablePtr, rows, dim, list, m, orthogonal.coef, work, extra);
-      else k.orthogonalColumnsGradient(mem.tablePtr, rows, dim, list, m, orthogonal.coef, work, work + dim * dim * 8, extra);
+      if (orthogonal.mode === "rows") k.orthogonalRowsGradient(tablePtr, rows, dim, list, m, orthogonal.coef, work, extra);
+      else k.orthogonalColumnsGradient(tablePtr, rows, dim, list, m, orthogonal.coef, work, work + dim * dim * 8, extra);
     }
     writeStepArgs(k.memory, args, {
-      kind: plan.kind, lazy, table: mem.tablePtr, rows, dim, slotA: ptrs[0] ?? 0, slotB: ptrs[1] ?? 0,
+      kind: plan.kind, lazy, table: tablePtr, rows, dim, slotA: ptrs[0] ?? 0, slotB: ptrs[1] ?? 0,
       ids, grads, count: distinct, hash, hashCapacity: cap, extra, ...plan.parameters,
       l1: penalty.l1, l2: penalty.l2, weightDecay: plan.weightDecay,
     });
     k.optimizerStep(args);
+    host.tableChanged?.();
     // Keras applies the constraint after every step. A lazy step changed only the listed rows, so a
     // per-row constraint needs only those; axis-0 (per-column) constraints see the whole table.
     if (constraint !== null) {
@@ -379,6 +384,8 @@ export class Trainer {
           if (saved !== undefined) this.restoreLookupRegions(mem, saved);
         }
         throw error;
+      } finally {
+        host.tableChanged?.();
       }
     }
     // 6. Commit.
@@ -409,13 +416,14 @@ export class Trainer {
   private snapshot(mem: KernelMemory, slotPtrs: readonly number[]): Snapshot {
     const count = this.host.inputDim * this.host.outputDim;
     const buffer = mem.kernel.memory.buffer;
-    return { table: mem.table().slice(), slots: slotPtrs.map((p) => new Float32Array(buffer, p, count).slice()) };
+    const table = new Float32Array(buffer, this.host.tableTarget(mem).ptr, count);
+    return { table: table.slice(), slots: slotPtrs.map((p) => new Float32Array(buffer, p, count).slice()) };
   }
 
   private restore(mem: KernelMemory, snapshot: Snapshot | undefined, slotPtrs: readonly number[]): void {
     if (snapshot === undefined) return;
     const count = this.host.inputDim * this.host.outputDim;
-    mem.table().set(snapshot.table);
+    new Float32Array(mem.kernel.memory.buffer, this.host.tableTarget(mem).ptr, count).set(snapshot.table);
     slotPtrs.forEach((p, i) => new Float32Array(mem.kernel.memory.buffer, p, count).set(snapshot.slots[i]!));
   }
 

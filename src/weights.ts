@@ -133,3 +133,34 @@ export function readWeightList(where: string, weights: unknown, layer: WeightTar
   };
   return readWeightTable(tableWhere, table, checkShape, reader).data;
 }
+
+/**
+ * A layer's weight list checked against the shapes it expects (one table, or a single table given
+ * bare when one is expected): the row-major values of each, in order. Keras' messages for a list of
+ * the wrong length or a table of the wrong shape.
+ */
+export function readLayerWeights(layer: string, weights: unknown, where: string, shapes: readonly (readonly number[])[]): ArrayLike<number>[] {
+  // One table may also be given bare (not in a list).
+  if (shapes.length === 1 && shapes[0]!.length === 2) return [readWeightList(where, weights, { name: layer, inputDim: shapes[0]![0]!, outputDim: shapes[0]![1]! })];
+  const reader = new OnceReader();
+  if (!Array.isArray(weights)) invalidListArgument(where, shapes.length, weights);
+  const items = reader.elements(where, weights);
+  if (items.length !== shapes.length) {
+    throw new ValueError(
+      `You called setWeights(weights) on layer "${layer}" with a weight list of length ${items.length}, but the layer was expecting ${shapes.length} weights.`,
+    );
+  }
+  return shapes.map((expected, i) => {
+    const checkShape = (shape: number[]) => {
+      if (shape.length !== expected.length || shape.some((d, j) => d !== expected[j])) {
+        throw new ValueError(`Layer "${layer}" weight shape [${expected.join(", ")}] is not compatible with provided weight shape [${shape.join(", ")}].`);
+      }
+    };
+    return readWeightTable(`${where}[${i}]`, items[i], checkShape, reader).data;
+  });
+}
+
+function invalidListArgument(where: string, count: number, value: unknown): never {
+  const what = count === 1 ? "a list holding one table ({ data, shape } or number[][])" : `a list of ${count} tables ({ data, shape } or number[][])`;
+  throw new ValueError(`${where} must be ${what}. Received: ${where}=${show(value)} (of type ${typeName(value)})`);
+}

@@ -51,7 +51,28 @@ export interface KernelExports {
   fillF32(p: number, n: number, value: number): number;
   orthogonalRowsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, norms: number, out: number): number;
   orthogonalColumnsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, gram: number, aux: number, out: number): number;
+  /** mode: BagMode; weights and argmax 0 for none; padding -1 for none. */
+  bagReduce(table: number, dim: number, idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, out: number, argmax: number): number;
+  /** Returns the number of gradient rows written (non-padding positions). */
+  bagGradientRows(idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, dim: number, dOut: number, argmax: number, ids: number, rows: number): number;
+  /** out (m x n) = a (m x k) · bᵀ (b: n x k). */
+  matmulNT(a: number, m: number, k: number, b: number, n: number, out: number): number;
+  /** out (m x n) = a (m x k) · b (k x n). */
+  matmulNN(a: number, m: number, k: number, b: number, n: number, out: number): number;
+  /** out (m x n) = aᵀ · b (a: k x m, b: k x n). */
+  matmulTN(a: number, k: number, m: number, b: number, n: number, out: number): number;
+  softCap(p: number, n: number, cap: number): number;
+  softCapBackward(g: number, capped: number, n: number, cap: number): number;
+  rowNormsF32(table: number, rows: number, dim: number, out: number): number;
+  /** metric: Metric. */
+  scoreRows(queries: number, q: number, table: number, rows: number, dim: number, metric: number, rowNorms: number, queryNorms: number, out: number): number;
 }
+
+/** Reductions of `bagReduce` (the kernel's BAG_* constants). */
+export const BagMode = { sum: 0, mean: 1, max: 2 } as const;
+
+/** Scores of `scoreRows` (the kernel's METRIC_* constants). */
+export const Metric = { dot: 0, cosine: 1, euclidean: 2 } as const;
 
 /** Distributions of `fillRandom` (the kernel's RANDOM_* constants). */
 export const RandomKind = { UNIFORM: 0, NORMAL: 1, TRUNCATED_NORMAL: 2, SYMMETRIC_UNIFORM: 3 } as const;
@@ -122,6 +143,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
+  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */
@@ -135,6 +157,12 @@ export const KERNEL_CONSTANTS: Readonly<Record<string, number>> = {
   OPTIMIZER_ADAGRAD: OptimizerKind.ADAGRAD,
   OPTIMIZER_ADAM: OptimizerKind.ADAM,
   STEP_ARGS_BYTES,
+  BAG_SUM: BagMode.sum,
+  BAG_MEAN: BagMode.mean,
+  BAG_MAX: BagMode.max,
+  METRIC_DOT: Metric.dot,
+  METRIC_COSINE: Metric.cosine,
+  METRIC_EUCLIDEAN: Metric.euclidean,
   ...Object.fromEntries(
     Object.entries(STEP_LAYOUT).map(([key, [offset]]) => [`STEP_${key.replace(/([A-Z])/g, "_$1").toUpperCase().replace("BETA1", "BETA_1").replace("BETA2", "BETA_2")}`, offset]),
   ),

@@ -1,0 +1,69 @@
+// Timing for the standalone kernel benches (bag.mjs, reverse.mjs, nearest.mjs): the median of
+// repeated runs after warm-up, and TF.js 4.22 on its wasm backend from the top-level devDependencies.
+import { createRequire } from "node:module";
+import { dirname, join, sep } from "node:path";
+
+/** Median milliseconds of `fn` over `runs` runs, after `warmup` unmeasured ones. */
+export function median(fn, { runs = 15, warmup = 3 } = {}) {
+  for (let i = 0; i < warmup; i++) fn();
+  const times = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)];
+}
+
+/**
+ * Median milliseconds of each of `fns`, timed in alternation (one call of each per round, after
+ * `warmup` rounds), so load that comes and goes on a shared machine falls on all of them alike.
+ */
+export function interleaved(fns, { runs = 15, warmup = 2 } = {}) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    fns.forEach((fn, j) => {
+      const start = performance.now();
+      fn();
+      times[j].push(performance.now() - start);
+    });
+  }
+  return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
+}
+
+/** TF.js with the wasm backend ready (XNNPACK; single-threaded in Node unless threads are enabled). */
+export async function tfjsWasm() {
+  const tf = await import("@tensorflow/tfjs");
+  const { setWasmPaths } = await import("@tensorflow/tfjs-backend-wasm");
+  const require = createRequire(import.meta.url);
+  setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + sep);
+  const warn = console.warn;
+  console.warn = () => {};
+  await tf.setBackend("wasm");
+  await tf.ready();
+  console.warn = warn;
+  return tf;
+}
+
+/** A deterministic Float32Array of n values in [-1, 1). */
+export function randomFloats(n, seed = 1) {
+  let a = seed >>> 0;
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+  }
+  return out;
+}
+
+/** n random row indices in [0, rows). */
+export function randomIndices(n, rows, seed = 2) {
+  const f = randomFloats(n, seed);
+  return Int32Array.from(f, (v) => Math.min(rows - 1, Math.floor(((v + 1) / 2) * rows)));
+}
+
+export const fmt = (ms) => `${ms.toFixed(3)} ms`;

@@ -1,0 +1,31 @@
+// The reverse projection (logits = x · Wᵀ) for 8 queries of 768 against a 30,522 × 768 table (BERT's
+// vocabulary), against TF.js wasm matMul(x, W, false, true); with the achieved GB/s (table bytes per
+// call) and GFLOP/s, and the time of one read-only pass over the table in our kernel (the L2 penalty's
+// sum of squares) as the bound "one read of the table". Run: npm run build && node bench/reverse.mjs
+import { Embedding } from "../dist/index.js";
+import { fmt, interleaved, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
+
+const tf = await tfjsWasm();
+for (const [rows, dim, q] of [[50000, 300, 8], [30522, 768, 8], [30522, 768, 1], [30522, 768, 32]]) {
+  const table = randomFloats(rows * dim, 5);
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }], embeddingsRegularizer: "l2" });
+  const x = randomFloats(q * dim, 6);
+  const input = { data: x, shape: [q, dim] };
+  const tW = tf.tensor2d(table, [rows, dim]);
+  const tX = tf.tensor2d(x, [q, dim]);
+  const tfLogits = () => tf.tidy(() => tf.matMul(tX, tW, false, true).dataSync());
+  const ours = layer.reverse(input).data;
+  const theirs = tfLogits();
+  for (let i = 0; i < ours.length; i++) if (Math.abs(ours[i] - theirs[i]) > 1e-3 * (1 + Math.abs(theirs[i]))) throw new Error(`bench check failed at ${i}: ${ours[i]} vs ${theirs[i]}`);
+  const [a, read, b] = interleaved([() => layer.reverse(input), () => layer.regularizationLoss(), tfLogits], { runs: 9, warmup: 3 });
+  const bytes = rows * dim * 4;
+  const flops = 2 * q * rows * dim;
+  console.log(
+    `${q} x ${dim} against ${rows} x ${dim}: reverse ${fmt(a)} (${(bytes / a / 1e6).toFixed(1)} GB/s, ${(flops / a / 1e6).toFixed(1)} GFLOP/s); ` +
+      `one read of the table ${fmt(read)} (${(bytes / read / 1e6).toFixed(1)} GB/s) → ${(a / read).toFixed(2)}x one read; ` +
+      `TF.js wasm matMul ${fmt(b)} (${(flops / b / 1e6).toFixed(1)} GFLOP/s) → ours ${(b / a).toFixed(2)}x faster`,
+  );
+  tW.dispose();
+  tX.dispose();
+  layer.dispose();
+}

@@ -1,0 +1,162 @@
+// Exact nearest neighbours over an embedding table (gensim's most_similar, in the layer): every row
+// is scored against the query in the kernel (scoreRows), then the best k are selected here, ties
+// going to the lower index. Row norms (for cosine) are cached and dropped whenever the table changes.
+import { Metric } from "./core/kernel.ts";
+import type { KernelMemory } from "./core/memory.ts";
+import { ValueError, invalidArgument, show } from "./errors.ts";
+import { flatten } from "./input.ts";
+
+/** A similarity or distance for {@link NearestOptions.metric}. */
+export type NearestMetric = "cosine" | "dot" | "euclidean";
+
+/** Options of `Embedding.nearest`. */
+export interface NearestOptions {
+  /** How many neighbours per query (a positive integer; default 10, gensim's topn). */
+  k?: number;
+  /**
+   * `'cosine'` (default; 0 for a zero vector), `'dot'` (both highest first) or `'euclidean'` (the
+   * distance, lowest first).
+   */
+  metric?: NearestMetric;
+  /** Row indices never returned (e.g. the words of an analogy). A row-index query also excludes its own row. */
+  exclude?: number | readonly number[] | Int32Array;
+}
+
+/** The k best rows per query, best first: row `indices[i * k + j]` with score `scores[i * k + j]`. */
+export interface Neighbours {
+  indices: Int32Array;
+  scores: Float32Array;
+  /** `[k]` for one query (a row index or one vector), `[queries, k]` for a batch. */
+  shape: number[];
+}
+
+/** The table's row norms, computed once and kept until the table changes. */
+export class RowNorms {
+  private norms: Float32Array | undefined;
+
+  /** Drops the cached norms: called by every path that changes the table. */
+  invalidate(): void {
+    this.norms = undefined;
+  }
+
+  /** The cached norms, computing them (in scratch, then copied out) when the table changed. */
+  get(mem: KernelMemory): Float32Array {
+    if (this.norms === undefined) {
+      const out = mem.scratch(mem.rows * 4);
+      mem.kernel.rowNormsF32(mem.tablePtr, mem.rows, mem.dim, out);
+      this.norms = new Float32Array(mem.memory.buffer, out, mem.rows).slice();
+    }
+    return this.norms;
+  }
+}
+
+/** Above this k, top-k selection sorts the candidates instead of inserting into a sorted list. */
+const SORT_ABOVE_K = 256;
+
+/** Scores per chunk of queries kept below this many floats of scratch (64 MiB). */
+const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
+
+/** The k best rows of the table for each query; see `Embedding.nearest`. */
+export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, options: NearestOptions | undefined): Neighbours {
+  const rows = mem.rows, dim = mem.dim;
+  if (options !== undefined && (options === null || typeof options !== "object")) invalidArgument("options", "an object { k?, metric?, exclude? }", options);
+  const k = options?.k ?? 10;
+  if (typeof k !== "number" || !Number.isSafeInteger(k) || k <= 0) invalidArgument("k", "a positive integer", k);
+  const metricName = options?.metric ?? "cosine";
+  if (metricName !== "cosine" && metricName !== "dot" && metricName !== "euclidean") invalidArgument("metric", '"cosine", "dot" or "euclidean"', metricName);
+  const excluded = new Uint8Array(rows);
+  let excludedCount = 0;
+  const excludeRow = (r: number, what: string) => {
+    if (!Number.isSafeInteger(r) || r < 0 || r >= rows) throw new RangeError(`${what} = ${show(r)} is not a row index in [0, ${rows})`);
+    if (excluded[r] === 0) excludedCount++;
+    excluded[r] = 1;
+  };
+  const exclude = options?.exclude;
+  if (exclude !== undefined) {
+    if (typeof exclude === "number") excludeRow(exclude, "exclude");
+    else if (Array.isArray(exclude) || exclude instanceof Int32Array) for (let i = 0; i < exclude.length; i++) excludeRow(exclude[i]!, `exclude[${i}]`);
+    else invalidArgument("exclude", "a row index or an array of row indices", exclude);
+  }
+  // The queries: a row index (its row, excluded from its own answer), one vector, or a batch.
+  let data: ArrayLike<number>;
+  let single: boolean;
+  if (typeof query === "number") {
+    excludeRow(query, "query");
+    data = mem.table().slice(query * dim, (query + 1) * dim);
+    single = true;
+  } else {
+    const flat = flatten(query);
+    if (flat.data instanceof BigInt64Array || flat.data instanceof BigUint64Array) invalidArgument("query", "a row index, a vector or a batch of vectors", query);
+    const rank = flat.shape.length;
+    if ((rank !== 1 && rank !== 2) || flat.shape[rank - 1] !== dim) {
+      throw new ValueError(`query must be a row index, a vector of ${dim} values or a batch [queries, ${dim}]. Received: shape [${flat.shape.join(", ")}]`);
+    }
+    data = flat.data as ArrayLike<number>;
+    single = rank === 1;
+  }
+  if (k > rows - excludedCount) {
+    throw new ValueError(`k must be at most the number of rows that can be returned, ${rows - excludedCount} (${rows} rows, ${excludedCount} excluded). Received: k=${k}`);
+  }
+  const q = data.length / dim;
+  const metric = Metric[metricName];
+  const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
+  const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
+  const align = (b: number) => Math.ceil(b / 64) * 64;
+  // One scratch block for every chunk, reserved before the first kernel runs.
+  const base = mem.scratch(align(chunk * dim * 4) + align(rows * 4) + align(chunk * 4) + chunk * rows * 4);
+  const queries = base, normsPtr = queries + align(chunk * dim * 4), queryNorms = normsPtr + align(rows * 4), scores = queryNorms + align(chunk * 4);
+  const buffer = mem.memory.buffer;
+  if (rowNorms !== undefined) new Float32Array(buffer, normsPtr, rows).set(rowNorms);
+  const indices = new Int32Array(q * k);
+  const values = new Float32Array(q * k);
+  const ascending = metric === Metric.euclidean;
+  for (let start = 0; start < q; start += chunk) {
+    const m = Math.min(chunk, q - start);
+    const view = new Float32Array(buffer, queries, m * dim);
+    for (let i = 0; i < m * dim; i++) view[i] = data[start * dim + i]!;
+    mem.kernel.scoreRows(queries, m, mem.tablePtr, rows, dim, metric, normsPtr, queryNorms, scores);
+    for (let i = 0; i < m; i++) {
+      const s = new Float32Array(buffer, scores + i * rows * 4, rows);
+      selectTop(s, excluded, k, ascending, indices.subarray((start + i) * k, (start + i + 1) * k), values.subarray((start + i) * k, (start + i + 1) * k));
+    }
+  }
+  return { indices, scores: values, shape: single ? [k] : [q, k] };
+}
+
+/**
+ * The k best entries of `scores` (highest first, or lowest with `ascending`) not marked in
+ * `excluded`, into idx and val; NaN ranks last; ties go to the lower index (scores are visited in
+ * index order and only a strictly better score moves ahead of a kept one).
+ */
+function selectTop(scores: Float32Array, excluded: Uint8Array, k: number, ascending: boolean, idx: Int32Array, val: Float32Array): void {
+  // NaN is worse than every number.
+  const better = ascending
+    ? (a: number, b: number) => a < b || (b !== b && a === a)
+    : (a: number, b: number) => a > b || (b !== b && a === a);
+  const n = scores.length;
+  if (k > SORT_ABOVE_K) {
+    // Insertion costs O(k) per kept entry: for a large k, one sort of the candidates is cheaper.
+    const order: number[] = [];
+    for (let r = 0; r < n; r++) if (excluded[r] !== 1) order.push(r);
+    order.sort((a, b) => (better(scores[a]!, scores[b]!) ? -1 : better(scores[b]!, scores[a]!) ? 1 : a - b));
+    for (let j = 0; j < k; j++) {
+      idx[j] = order[j]!;
+      val[j] = scores[order[j]!]!;
+    }
+    return;
+  }
+  let count = 0;
+  for (let r = 0; r < n; r++) {
+    if (excluded[r] === 1) continue;
+    const v = scores[r]!;
+    if (count === k && !better(v, val[k - 1]!)) continue;
+    let j = count < k ? count++ : k - 1;
+    while (j > 0 && better(v, val[j - 1]!)) {
+      val[j] = val[j - 1]!;
+      idx[j] = idx[j - 1]!;
+      j--;
+    }
+    val[j] = v;
+    idx[j] = r;
+  }
+}
