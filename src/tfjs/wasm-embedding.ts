@@ -60,7 +60,16 @@ export class WasmEmbedding extends layers.Layer {
     }
   }
 
-  override build(): void {
+  /**
+   * Rebuilds a layer from `getConfig()` output, as `tf.loadLayersModel` does (TF.js adds its
+   * `customObjects` to the config it passes; this layer has none to read).
+   */
+  static override fromConfig<T extends serialization.Serializable>(cls: serialization.SerializableConstructor<T>, config: ConfigDict): T {
+    const { customObjects: _, ...options } = config;
+    return new cls(options);
+  }
+
+  override build(_inputShape?: Shape | Shape[]): void {
     const table = (): Tensor => {
       const [weights] = this.kernel.getWeights();
       return tensor(weights!.data, weights!.shape, "float32");
