@@ -20,7 +20,7 @@ export interface WasmEmbeddingOptions {
   inputLength?: EmbeddingOptions["inputLength"];
   /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]` (instead of the initializer). */
   weights?: EmbeddingOptions["weights"];
-  /** Layer name; default `wasm_embedding_1`, `wasm_embedding_2`, … (TF.js numbering). */
+  /** Layer name; default as TF.js names layers (`wasm_embedding_WasmEmbedding1`, …). */
   name?: string;
   /** Whether the optimizer updates the table. Default true. */
   trainable?: boolean;
