@@ -25,7 +25,9 @@ type ConfigDict = serialization.ConfigDict;
  *
  * Same inputs, outputs, weight (`embeddings`, `[inputDim, outputDim]`), mask and config keys as
  * `tf.layers.embedding`. Indices are read to the CPU for the lookup (`dataSync`), as the kernel runs
- * in WebAssembly; the output is a new float32 tensor on the active backend.
+ * in WebAssembly; the output is a new float32 tensor on the active backend. The table is held twice:
+ * as the TF.js variable the optimizer updates and in WebAssembly memory, copied there before the
+ * first lookup after each update.
  */
 export class WasmEmbedding extends layers.Layer {
   /** The name TF.js serialization knows this class by. */
