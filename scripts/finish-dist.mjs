@@ -6,6 +6,9 @@
 //   version `engines` allows (no require(esm) needed). Optional file-format libraries stay dynamic
 //   imports, which CommonJS can make.
 // - The browser bundle: dist/embedding-wasm.js (ESM, one file, no Node built-ins).
+// - embedding-wasm/tfjs: dist/tfjs/index.js (ESM, from tsc) and dist/tfjs/index.cjs, bundled with
+//   TF.js left to the consumer and the main entry required from ../index.cjs, so both entries share
+//   one Embedding and one ValueError class. Neither the main entry nor the browser bundle includes it.
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -31,6 +34,24 @@ await build({
   target: "node20",
   outfile: join(DIST, "index.cjs"),
   external,
+  logLevel: "warning",
+});
+/** Resolves the tfjs entry's imports of the main entry to the main CommonJS file, unbundled. */
+const mainEntryExternal = {
+  name: "main-entry-external",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.\/index\.js$/ }, () => ({ path: "../index.cjs", external: true }));
+  },
+};
+await build({
+  entryPoints: [join(DIST, "tfjs", "index.js")],
+  bundle: true,
+  format: "cjs",
+  platform: "node",
+  target: "node20",
+  outfile: join(DIST, "tfjs", "index.cjs"),
+  external: [...external, "@tensorflow/*"],
+  plugins: [mainEntryExternal],
   logLevel: "warning",
 });
 await build({
