@@ -92,6 +92,7 @@ export async function prepareNoBundler(dir) {
     imports: {
       "embedding-wasm": "./node_modules/embedding-wasm/dist/index.js",
       "@assemblyscript/loader": "./node_modules/@assemblyscript/loader/index.js",
+      fflate: "./node_modules/fflate/esm/browser.js",
     },
   };
   writeFileSync(
