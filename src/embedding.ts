@@ -308,6 +308,8 @@ export class Embedding {
     const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
     const result = finish(mem.output().subarray(0, input.size * this.outputDim));
     new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
+    // The index region now holds this lookup's indices, not what indexBuffer() handed out.
+    this.bufferedIndices = 0;
     this.record(input.shape, losses);
     return result;
   }
@@ -315,7 +317,6 @@ export class Embedding {
   /** Records a finished lookup: what backward differentiates and what `losses` reports. */
   private record(shape: readonly number[], activityLosses: number[]): void {
     this.lookedUp = [...shape];
-    this.bufferedIndices = 0;
     this.activityLosses = activityLosses;
   }
 

@@ -133,4 +133,13 @@ test("a typed-array subclass lying about its length cannot make out look longer"
   assertThrowsMessage(() => layer.callInto([0, 1], new Liar(2)), ValueError, /out must have 4 elements .* Received: out.length=2/);
 });
 
+test("lookupBuffer runs again on the same index buffer (hot loops write the indices once); a call in between spends it", () => {
+  const layer = layerWith();
+  layer.indexBuffer(2).set([3, 1]);
+  assertSameFloats(layer.lookupBuffer(2), [1.5, 1.5, 2, 0.25]);
+  assertSameFloats(layer.lookupBuffer(2), [1.5, 1.5, 2, 0.25]);
+  layer.call([0]);
+  assertThrowsMessage(() => layer.lookupBuffer(2), ValueError, /no index slots were handed out since the last lookup/);
+});
+
 test.run();
