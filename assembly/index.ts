@@ -23,3 +23,6 @@ export {
   STEP_HASH_CAPACITY, STEP_EXTRA, STEP_NESTEROV, STEP_LEARNING_RATE, STEP_MOMENTUM, STEP_EPSILON, STEP_ALPHA, STEP_BETA_1, STEP_BETA_2,
   STEP_L1, STEP_L2, STEP_WEIGHT_DECAY, STEP_ARGS_BYTES,
 } from "./training";
+export { gatherInt8, gatherInt4, gatherInt4Grouped } from "./quantized";
+export { gatherFloat16, gatherBfloat16 } from "./half";
+export { addLoraRows, mergeLoraTable, loraGradients } from "./lora";

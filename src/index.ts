@@ -2,7 +2,10 @@
  * embedding-wasm: a Keras-style Embedding layer whose lookup runs in a WebAssembly SIMD kernel.
  * @packageDocumentation
  */
-export { Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier, type SparseGradient } from "./embedding.ts";
+export {
+  Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier, type SparseGradient, type LoraGradient,
+  type WeightArray, type VariableInput, type QuantizationMode, type TableDtype,
+} from "./embedding.ts";
 export { Optimizer, SGD, Adagrad, Adam, AdamW, type UpdateMode, type OptimizerState } from "./optimizers.ts";
 export {
   getInitializer, computeFans, FunctionInitializer, Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal,

@@ -73,15 +73,37 @@ export interface EmbeddingOptions {
   name?: string;
   /** Whether the table is trainable (kept in the config). Default true. */
   trainable?: boolean;
-  /** The table's dtype: only `'float32'`. */
-  dtype?: "float32";
+  /**
+   * How the table is stored, as a Keras dtype policy name: `'float32'` (default), `'float16'` or
+   * `'bfloat16'` (half the memory; lookups return the stored values widened to float32, as Keras'
+   * lookup of a 16-bit table gives them), or a quantized policy as Keras writes it for a quantized
+   * layer (`'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_float32'`), which makes
+   * the layer quantized from the start with Keras' initial variables (zeros, scales of one), to be
+   * filled by `weights` / `setWeights` in `getWeights()` form. To quantize a trained float table,
+   * use `layer.quantize()`.
+   */
+  dtype?: string;
+  /**
+   * LoRA rank: the layer starts with LoRA on (see `enableLora`). As in Keras, building the layer
+   * turns LoRA on with alpha = rank, so a `loraAlpha` given here is checked but not used (Keras'
+   * config then says `lora_alpha: lora_rank`); use `enableLora(rank, { alpha })` for another alpha.
+   */
+  loraRank?: number | null;
+  /** LoRA alpha (see `loraRank`). */
+  loraAlpha?: number | null;
+  /**
+   * int4 layers made from a config: the `block_size` of Keras' Int4QuantizationConfig, which must
+   * agree with the policy's (-1 or null: one scale per row). Kept to write the config back as read.
+   */
+  quantizationBlockSize?: number | null;
 }
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
 export interface EmbeddingConfig {
   name: string;
   trainable: boolean;
-  dtype: "float32";
+  /** The dtype policy name (see `EmbeddingOptions.dtype`). */
+  dtype: string;
   inputDim: number;
   outputDim: number;
   embeddingsInitializer: { className: string; config: Config };
@@ -94,5 +116,10 @@ export interface EmbeddingConfig {
   maxNorm?: number;
   normType?: number;
   scaleGradByFreq?: boolean;
+  /** Present only for int4 layers whose config block size is written differently from the policy's (null vs -1). */
+  quantizationBlockSize?: number | null;
+  /** Present only when LoRA is on. */
+  loraRank?: number;
+  loraAlpha?: number;
 }
 

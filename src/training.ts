@@ -7,7 +7,8 @@ import { flatten } from "./input.ts";
 import { STEP_ARGS_BYTES, writeStepArgs } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
-import type { SparseGradient } from "./sparse-gradient.ts";
+import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
+import type { LoraAdapters } from "./lora.ts";
 import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 
 /** What the trainer needs from its layer. */
@@ -26,6 +27,10 @@ export interface TrainingHost {
   /** Called after the layout changed (the index region moved): earlier lookups cannot be differentiated. */
   forgetLookups(): void;
   tableTarget(mem: KernelMemory): TableHandle;
+  /** The LoRA adapters when LoRA is on (then only they train), else null. */
+  lora(): LoraAdapters | null;
+  /** Why the table cannot take optimizer steps (a quantized or 16-bit table), or null when it can. */
+  frozenTable(): string | null;
 }
 
 interface SlotState {
@@ -49,8 +54,16 @@ const carvedSize = (...bytes: number[]) => bytes.reduce((a, b) => a + Math.ceil(
 
 export class Trainer {
   private state: SlotState | undefined;
+  /** The adapters' optimizer slots (LoRA): one state for A, one for B, stepped together. */
+  private loraState: { a: SlotState; b: SlotState } | undefined;
 
   constructor(private readonly host: TrainingHost) {}
+
+  /** Drops the optimizer state (the layer moved to a new memory, or its trainable variables changed). */
+  reset(): void {
+    this.state = undefined;
+    this.loraState = undefined;
+  }
 
   /** The upstream gradient as flat float values of the last lookup's output shape. */
   private readUpstream(dOutput: unknown, outputShape: number[]): ArrayLike<number> {
@@ -100,7 +113,7 @@ export class Trainer {
     throw new ValueError(`backward() cannot differentiate the activity regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
   }
 
-  backward(dOutput: unknown): SparseGradient | null {
+  backward(dOutput: unknown): SparseGradient | LoraGradient | null {
     const host = this.host;
     const mem = host.live();
     const shape = host.lastLookup();
@@ -114,6 +127,9 @@ export class Trainer {
     const n = shape.reduce((a, b) => a * b, 1);
     const upstream = this.readUpstream(dOutput, [...shape, dim]);
     if (!host.trainable) return null;
+    const lora = host.lora();
+    // Keras' quantized variables are not trainable: without adapters nothing has a gradient.
+    if (lora === null && host.frozenTable()?.startsWith("quantized")) return null;
     const activity = this.activityGradient(mem, shape, n);
     // The upstream gradient goes where the output was (the lookup's output view is spent).
     const staged = mem.output();
@@ -123,6 +139,21 @@ export class Trainer {
     const take = carve(mem.scratch(carvedSize(cap * 8, n * 4, n * dim * 4, n * 4)));
     const hash = take(cap * 8), ids = take(n * 4), grads = take(n * dim * 4), counts = take(n * 4);
     const u = mem.kernel.sparseGradient(mem.indexPtr, n, dim, mem.outputPtr, hash, cap, ids, grads, counts, host.scaleGradByFreq ? 1 : 0);
+    if (lora !== null) {
+      const rank = lora.rank;
+      const adapters = carve(mem.scratch(carvedSize(cap * 8, n * 4, n * dim * 4, n * 4, u * rank * 4, rank * dim * 4)));
+      adapters(cap * 8), adapters(n * 4), adapters(n * dim * 4), adapters(n * 4);
+      const gradA = adapters(u * rank * 4), gradB = adapters(rank * dim * 4);
+      mem.kernel.loraGradients(ids, u, grads, dim, lora.aPtr, lora.bPtr, rank, lora.factor, gradA, gradB);
+      const buf = mem.kernel.memory.buffer;
+      return {
+        indices: new Int32Array(buf, ids, u).slice(),
+        values: new Float32Array(buf, gradA, u * rank).slice(),
+        shape: [u, rank],
+        denseShape: [host.inputDim, rank],
+        loraB: { data: new Float32Array(buf, gradB, rank * dim).slice(), shape: [rank, dim] },
+      };
+    }
     const buffer = mem.kernel.memory.buffer;
     return {
       indices: new Int32Array(buffer, ids, u).slice(),
@@ -173,6 +204,10 @@ export class Trainer {
     const host = this.host;
     const mem = host.live();
     if (!host.trainable) throw new ValueError(`Layer "${host.name}" is not trainable (trainable: false); its table cannot be updated.`);
+    const lora = host.lora();
+    if (lora !== null) return this.applyLora(gradient as LoraGradient, optimizer, mem, lora);
+    const frozen = host.frozenTable();
+    if (frozen !== null) throw new ValueError(`Layer "${host.name}" has ${frozen}, which optimizers do not update; enableLora(rank) fine-tunes it through adapters.`);
     const u = this.checkGradient(gradient);
     const reg = host.embeddingsRegularizer;
     if (reg !== null && !isSumsRegularizer(reg) && !(reg instanceof OrthogonalRegularizer)) {
@@ -220,8 +255,78 @@ export class Trainer {
     }
   }
 
+  private refuseLoraState(): void {
+    if (this.host.lora() !== null) {
+      throw new ValueError(`Layer "${this.host.name}" has LoRA on; saving and restoring the optimizer state of its adapters is not supported.`);
+    }
+  }
+
+  /** One optimizer step on the adapters: A's rows in the gradient (or all, in dense mode), and all of B. */
+  private applyLora(gradient: LoraGradient, optimizer: Optimizer, mem: KernelMemory, lora: LoraAdapters): void {
+    const { inputDim, outputDim: dim, name } = this.host;
+    const rank = lora.rank;
+    const ok = gradient !== null && typeof gradient === "object" && gradient.indices instanceof Int32Array && gradient.values instanceof Float32Array &&
+      gradient.loraB !== null && typeof gradient.loraB === "object" && gradient.loraB.data instanceof Float32Array;
+    if (!ok) {
+      throw new ValueError(
+        `Layer "${name}" has LoRA on: its gradient must be { indices: Int32Array, values: Float32Array, loraB: { data: Float32Array } } as backward() returns it. Received: ${show(gradient)}`,
+      );
+    }
+    const u = gradient.indices.length;
+    if (gradient.values.length !== u * rank) {
+      throw new ValueError(`gradient.values must have indices.length × rank = ${u} × ${rank} = ${u * rank} values (LoRA's lora_embeddings_a rows). Received: ${gradient.values.length}`);
+    }
+    if (gradient.loraB.data.length !== rank * dim) {
+      throw new ValueError(`gradient.loraB.data must have rank × outputDim = ${rank} × ${dim} = ${rank * dim} values. Received: ${gradient.loraB.data.length}`);
+    }
+    for (let k = 0; k < u; k++) {
+      const r = gradient.indices[k]!;
+      if (r < 0 || r >= inputDim) throw new RangeError(`gradient.indices[${k}] = ${r} is not in [0, ${inputDim})`);
+    }
+    if (this.loraState !== undefined && this.loraState.a.optimizer !== optimizer) {
+      throw new ValueError(`Layer "${name}" is already trained by another optimizer (${this.loraState.a.optimizer.className}); use one optimizer per layer.`);
+    }
+    if (this.loraState === undefined) {
+      const slots = (count: number, what: string) =>
+        optimizer.slots.map((slot) => {
+          const ptr = mem.persistent(count * 4, `${optimizer.className}'s ${slot.name} slot for ${what}`);
+          if (slot.initial !== 0) mem.kernel.fillF32(ptr, count, slot.initial);
+          return ptr;
+        });
+      const a = { optimizer, ptrs: slots(inputDim * rank, "lora_embeddings_a"), iterations: 0 };
+      const b = { optimizer, ptrs: slots(rank * dim, "lora_embeddings_b"), iterations: 0 };
+      this.host.forgetLookups();
+      this.loraState = { a, b };
+    }
+    const t = this.loraState.a.iterations + 1;
+    const allRows = Int32Array.from({ length: rank }, (_, k) => k);
+    this.step(mem, optimizer, t, lora.aPtr, inputDim, rank, this.loraState.a.ptrs, gradient.indices, gradient.values);
+    this.step(mem, optimizer, t, lora.bPtr, rank, dim, this.loraState.b.ptrs, allRows, gradient.loraB.data);
+    this.loraState.a.iterations = this.loraState.b.iterations = t;
+  }
+
+  /** One optimizer step (no regularizer, no constraint) on a rows × dim float32 table at `table`. */
+  private step(mem: KernelMemory, optimizer: Optimizer, t: number, table: number, rows: number, dim: number, slots: number[], indices: Int32Array, values: Float32Array): void {
+    const u = indices.length;
+    const cap = nextPowerOfTwo(2 * u);
+    const take = carve(mem.scratch(carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4)));
+    const args = take(STEP_ARGS_BYTES);
+    const inIds = take(u * 4), inValues = take(u * dim * 4), hash = take(cap * 8), ids = take(u * 4), grads = take(u * dim * 4);
+    const k = mem.kernel;
+    new Int32Array(k.memory.buffer, inIds, u).set(indices);
+    new Float32Array(k.memory.buffer, inValues, u * dim).set(values);
+    const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
+    writeStepArgs(k.memory, args, {
+      kind: optimizer.kind, lazy: optimizer.mode === "lazy", table, rows, dim, slotA: slots[0] ?? 0, slotB: slots[1] ?? 0,
+      ids, grads, count: distinct, hash, hashCapacity: cap, extra: 0, momentum: 0, epsilon: 0, alpha: 0, beta1: 0, beta2: 0, nesterov: false,
+      ...optimizer.stepParameters(t), l1: 0, l2: 0, weightDecay: optimizer.weightDecay ?? 0,
+    });
+    k.optimizerStep(args);
+  }
+
   getState(optimizer: Optimizer): OptimizerState | null {
     const mem = this.host.live();
+    this.refuseLoraState();
     if (this.state === undefined || this.state.optimizer !== optimizer) return null;
     const count = this.host.inputDim * this.host.outputDim;
     const slots: Record<string, Float32Array> = {};
@@ -233,6 +338,7 @@ export class Trainer {
 
   setState(optimizer: Optimizer, saved: OptimizerState): void {
     const mem = this.host.live();
+    this.refuseLoraState();
     const count = this.host.inputDim * this.host.outputDim;
     if (saved === null || typeof saved !== "object" || saved.className !== optimizer.className) {
       throw new ValueError(`This state was saved by ${show((saved as OptimizerState | null)?.className)}, not ${optimizer.className}.`);

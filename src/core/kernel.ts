@@ -45,6 +45,20 @@ export interface KernelExports {
   fillF32(p: number, n: number, value: number): number;
   orthogonalRowsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, norms: number, out: number): number;
   orthogonalColumnsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, gram: number, aux: number, out: number): number;
+  /** int8 table (dim bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
+  gatherInt8(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  /** Packed int4 table (ceil(dim / 2) bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
+  gatherInt4(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  /** Packed int4 table, float32 step and int8 zero point per (row, group of `block` columns): out = (q − zero) · step. */
+  gatherInt4Grouped(table: number, steps: number, zeros: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
+  gatherFloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  gatherBfloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  /** Adds factor · (A[idx[i]] @ B) to each gathered row of `out`. */
+  addLoraRows(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number): number;
+  /** W ← W + factor · (A @ B) over a whole float32 table. */
+  mergeLoraTable(table: number, rows: number, dim: number, a: number, b: number, rank: number, factor: number): number;
+  /** The adapters' gradients (u × rank rows of A, dense rank × dim of B) from the table's sparse gradient. */
+  loraGradients(ids: number, u: number, grads: number, dim: number, a: number, b: number, rank: number, factor: number, gradA: number, gradB: number): number;
 }
 
 /** Distributions of `fillRandom` (the kernel's RANDOM_* constants). */
@@ -116,6 +130,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
+  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

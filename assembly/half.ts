@@ -1,0 +1,70 @@
+// Gathers from 16-bit float tables (IEEE binary16 "float16", and bfloat16), widening each value
+// to float32 exactly. Keras' Embedding gathers the variable in its own dtype and casts it to the
+// compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
+// float32 image, lossless. Indices must already be checked (see indices.ts).
+import { touchRowAhead } from "./gather-ahead";
+
+/** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
+const REBIAS: f32 = 5.192296858534828e33;
+
+/**
+ * Four binary16 values (in the low 16 bits of each lane) as float32 bit patterns. Normal and
+ * subnormal halves become exact float32 values through one exact multiply by 2^112; infinities and
+ * NaNs keep an all-ones exponent.
+ */
+// @ts-ignore: decorator
+@inline function halfToSingle(h: v128): v128 {
+  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
+  const magnitude = v128.and(h, i32x4.splat(0x7fff));
+  const shifted = i32x4.shl(magnitude, 13);
+  const finite = f32x4.mul(shifted, f32x4.splat(REBIAS));
+  const special = i32x4.gt_s(magnitude, i32x4.splat(0x7bff));
+  return v128.or(v128.bitselect(v128.or(shifted, i32x4.splat(0x7f800000)), finite, special), sign);
+}
+
+/** One binary16 value as float32, the scalar form of halfToSingle. */
+// @ts-ignore: decorator
+@inline function halfToSingleScalar(h: u32): f32 {
+  const magnitude = h & 0x7fff;
+  const shifted = magnitude << 13;
+  const bits = magnitude > 0x7bff ? shifted | 0x7f800000 : reinterpret<u32>(reinterpret<f32>(shifted) * REBIAS);
+  return reinterpret<f32>(bits | ((h & 0x8000) << 16));
+}
+
+/** out[i, :] = table[idx[i], :] widened from float16 (2 bytes a value) to float32. Returns `out`. */
+export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * (rowBytes << 1);
+    let j: u32 = 0;
+    for (; j + 8 <= dim; j += 8) {
+      const v = v128.load(src + (<usize>j << 1));
+      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_low_i16x8_u(v)));
+      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_high_i16x8_u(v)), 16);
+    }
+    for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), halfToSingleScalar(<u32>load<u16>(src + (<usize>j << 1))));
+  }
+  return out;
+}
+
+/** out[i, :] = table[idx[i], :] widened from bfloat16 (the top half of a float32) to float32. Returns `out`. */
+export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * (rowBytes << 1);
+    let j: u32 = 0;
+    for (; j + 8 <= dim; j += 8) {
+      const v = v128.load(src + (<usize>j << 1));
+      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_low_i16x8_u(v), 16));
+      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_high_i16x8_u(v), 16), 16);
+    }
+    for (; j < dim; j++) store<u32>(dst + (<usize>j << 2), <u32>load<u16>(src + (<usize>j << 1)) << 16);
+  }
+  return out;
+}
