@@ -680,7 +680,7 @@ export class Embedding {
   quantize(mode: QuantizationMode, options: { blockSize?: number | null } = {}): void {
     this.transaction("quantize", (mem) => {
       if (isQuantized(this.format)) {
-        throw new ValueError(`Layer '${this.name}' is already quantized with dtype_policy='${policyName(this.format)}'. Received: mode=${show(mode)}`);
+        throw new ValueError(`Layer '${this.name}' is already quantized with dtype_policy='${policyName(this.format)}'. Received: mode=${String(mode)}`);
       }
       if (mode !== "int8" && mode !== "int4") invalidArgument("mode", '"int8" or "int4"', mode);
       if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { blockSize: 128 }", options);
@@ -788,7 +788,7 @@ export class Embedding {
       inputLength: this.inputLength === null || typeof this.inputLength === "number" ? this.inputLength : [...this.inputLength],
       ...(this.maxNorm === null ? {} : { maxNorm: this.maxNorm, normType: this.normType }),
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
-      ...(this.format.kind === "int4" && this.configBlockSize !== this.format.blockSize ? { quantizationBlockSize: this.configBlockSize } : {}),
+      ...(this.format.kind === "int4" ? { quantizationBlockSize: this.configBlockSize } : {}),
       ...(this.lora === null ? {} : { loraRank: this.lora.rank, loraAlpha: this.lora.alpha }),
     };
   }

@@ -116,7 +116,7 @@ export interface EmbeddingConfig {
   maxNorm?: number;
   normType?: number;
   scaleGradByFreq?: boolean;
-  /** Present only for int4 layers whose config block size is written differently from the policy's (null vs -1). */
+  /** int4 layers only: the block size as Keras' quantization config writes it (-1 and null both mean one scale per row). */
   quantizationBlockSize?: number | null;
   /** Present only when LoRA is on. */
   loraRank?: number;
