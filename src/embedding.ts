@@ -149,12 +149,14 @@ export class Embedding {
     this.checkFormatSupported(this.format, loraRank !== null);
     if (loraRank !== null && this.embeddingsConstraint !== null) throw new ValueError(LORA_WITH_CONSTRAINT);
     // Check the initial weights before allocating anything (a quantized layer takes Keras' variables).
-    const floatInitial = o.weights === undefined || isQuantized(this.format) ? undefined : this.readWeights(o.weights, "weights");
+    const floatInitial = o.weights === undefined || this.format.kind !== "float32" ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim) });
     this.stored = new StoredTable(this.format, this.mem);
-    if (isQuantized(this.format)) {
-      // Keras builds a quantized layer's variables directly (zeros, scales of one); weights are its variables.
-      if (o.weights !== undefined) this.stored.prepareWrite(this.weightList(o.weights), "weights", this.name)();
+    if (this.format.kind !== "float32" && o.weights !== undefined) {
+      // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables).
+      this.stored.prepareWrite(this.weightList(o.weights), "weights", this.name)();
+    } else if (isQuantized(this.format)) {
+      // Keras builds a quantized layer's variables directly: zero tables, scales of one.
     } else if (floatInitial !== undefined) this.stored.storeFloat32(floatInitial);
     else if (this.format.kind === "float32") this.embeddingsInitializer.fill(this.tableTarget(this.mem));
     else {
