@@ -20,6 +20,17 @@ import { touchRowAhead } from "./gather-ahead";
   v128.store(dst, f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), bias), mul), 48);
 }
 
+/** Sixteen signed bytes as floats times `mul`, stored at `dst` (no zero point: per-row scales). */
+// @ts-ignore: decorator
+@inline function storeScaledBytesNoBias(bytes: v128, mul: v128, dst: usize): void {
+  const lo = i16x8.extend_low_i8x16_s(bytes);
+  const hi = i16x8.extend_high_i8x16_s(bytes);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), mul));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), mul), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), mul), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), mul), 48);
+}
+
 /** Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order. */
 // @ts-ignore: decorator
 @inline function unpackNibbles(src: usize): v128 {
@@ -43,7 +54,6 @@ import { touchRowAhead } from "./gather-ahead";
 export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim;
   const last = <usize>n - 1;
-  const zero = f32x4.splat(0);
   for (let i: usize = 0; i < <usize>n; i++) {
     touchRowAhead(table, rowBytes, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
@@ -52,7 +62,7 @@ export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n:
     const src = table + row * rowBytes;
     const dst = out + i * (rowBytes << 2);
     let j: u32 = 0;
-    for (; j + 16 <= dim; j += 16) storeScaledBytes(v128.load(src + j), zero, mul, dst + (<usize>j << 2));
+    for (; j + 16 <= dim; j += 16) storeScaledBytesNoBias(v128.load(src + j), mul, dst + (<usize>j << 2));
     for (; j + 4 <= dim; j += 4) {
       const q = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(src + j)));
       v128.store(dst + (<usize>j << 2), f32x4.mul(f32x4.convert_i32x4_s(q), mul));
@@ -69,7 +79,6 @@ export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n:
 export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
-  const zero = f32x4.splat(0);
   for (let i: usize = 0; i < <usize>n; i++) {
     touchRowAhead(table, rowBytes, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
@@ -78,7 +87,7 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
     let j: u32 = 0;
-    for (; j + 16 <= dim; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), zero, mul, dst + (<usize>j << 2));
+    for (; j + 16 <= dim; j += 16) storeScaledBytesNoBias(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
     for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), <f32>nibble(src, j) * inverse);
   }
   return out;
