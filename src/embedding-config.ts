@@ -78,14 +78,14 @@ function readDtype(value: unknown): string | undefined {
       if (typeof mode === "string" && typeof source === "string") return `${mode}_from_${source}`;
     }
   }
-  throw new ValueError(`dtype must be a dtype policy name or a Keras dtype policy object. Received: dtype=${show(value)}`);
+  throw new ValueError(`dtype must be a dtype policy name: "float32", "float16", "bfloat16", a quantized policy, or a Keras dtype policy object holding one. Received: dtype=${show(value)}`);
 }
 
 /**
  * The block size of a Keras `quantization_config` (`Int8QuantizationConfig`: none;
  * `Int4QuantizationConfig`: `config.block_size`), or undefined when there is none to check.
  */
-function readQuantizationConfig(value: unknown): { blockSize?: number | null } {
+function readQuantizationConfig(key: string, value: unknown): { blockSize?: number | null } {
   if (value === undefined || value === null) return {};
   const className = isPlainObject(value) ? own(value, "class_name") ?? own(value, "className") : undefined;
   const inner = isPlainObject(value) ? own(value, "config") : undefined;
@@ -94,7 +94,7 @@ function readQuantizationConfig(value: unknown): { blockSize?: number | null } {
     const block = own(inner, "block_size") ?? (Object.hasOwn(inner, "block_size") ? null : own(inner, "blockSize"));
     return { blockSize: block === undefined ? null : (block as number | null) };
   }
-  throw new ValueError(`This Embedding config's quantization_config is not an Int8QuantizationConfig or Int4QuantizationConfig. Received: ${show(value)}`);
+  throw new ValueError(`This Embedding config sets ${key}=${show(value)}, which is not a Keras Int8QuantizationConfig or Int4QuantizationConfig.`);
 }
 
 export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
@@ -124,7 +124,7 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
     written.set(name, key);
     const value = config[key];
     if (name === "quantizationConfig") {
-      const { blockSize } = readQuantizationConfig(value);
+      const { blockSize } = readQuantizationConfig(key, value);
       if (blockSize !== undefined) options["quantizationBlockSize"] = blockSize;
     } else if (LAYER_KEYS.has(name)) {
       if (name === "dtype") {

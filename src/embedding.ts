@@ -25,19 +25,14 @@ export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./op
 export type { WeightArray } from "./stored-table.ts";
 export type { QuantizationMode, TableDtype } from "./table-format.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { isWeightTable, readWeightTable, type WeightTable } from "./weights.ts";
+import { isWeightTable, readWeightTable, type VariableInput, type WeightTable } from "./weights.ts";
+export type { VariableInput } from "./weights.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq",
   "loraRank", "loraAlpha", "quantizationBlockSize",
 ] as const;
-
-/** One variable for `setWeights`: row-major values of its shape, as a typed array or numbers. */
-export interface VariableInput {
-  readonly data: Float32Array | Float64Array | Int8Array | Uint8Array | Uint16Array | readonly number[];
-  readonly shape: readonly number[];
-}
 
 let layerCount = 0;
 function defaultName(): string {
@@ -58,7 +53,7 @@ function checkNormType(value: unknown): number {
 
 function checkDtype(value: unknown): TableFormat {
   if (value === undefined || value === null) return FLOAT32;
-  if (typeof value !== "string") invalidArgument("dtype", 'a dtype policy name ("float32", "float16", "bfloat16", "int8_from_float32", "int4/128_from_float32", …)', value);
+  if (typeof value !== "string") invalidArgument("dtype", 'a dtype policy name: "float32", "float16", "bfloat16", "int8_from_float32", "int4/128_from_float32", …', value);
   return parsePolicyName(value, "dtype");
 }
 
@@ -85,7 +80,8 @@ export class Embedding {
   readonly trainable: boolean;
   /** How the table is stored and read: float32, float16, bfloat16, or quantized (int8 / int4). */
   private format: TableFormat;
-  private stored!: StoredTable;
+  /** The table's regions in `mem` (dropped with it on dispose, so the memory can be collected). */
+  private storedTable: StoredTable | undefined;
   private lora: LoraAdapters | null = null;
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | null;
@@ -151,10 +147,16 @@ export class Embedding {
     // Check the initial weights before allocating anything (a quantized layer takes Keras' variables).
     const floatInitial = o.weights === undefined || this.format.kind !== "float32" ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim) });
-    this.stored = new StoredTable(this.format, this.mem);
+    this.storedTable = new StoredTable(this.format, this.mem);
     if (this.format.kind !== "float32" && o.weights !== undefined) {
-      // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables).
-      this.stored.prepareWrite(this.weightList(o.weights), "weights", this.name)();
+      // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables);
+      // checked against the memory's layout, which is released again when they are refused.
+      try {
+        this.stored.prepareWrite(this.weightList(o.weights), "weights", this.name)();
+      } catch (error) {
+        this.mem.release();
+        throw error;
+      }
     } else if (isQuantized(this.format)) {
       // Keras builds a quantized layer's variables directly: zero tables, scales of one.
     } else if (floatInitial !== undefined) this.stored.storeFloat32(floatInitial);
@@ -192,6 +194,11 @@ export class Embedding {
   /** The table as initializers, constraints and regularizers address it. */
   private tableTarget(mem: KernelMemory): TableHandle {
     return tableHandle(mem, [this.inputDim, this.outputDim]);
+  }
+
+  private get stored(): StoredTable {
+    this.live();
+    return this.storedTable!;
   }
 
   private live(): KernelMemory {
@@ -717,7 +724,7 @@ export class Embedding {
       }
       this.seenPtr = this.maxNorm === null ? -1 : mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
       this.mem = mem;
-      this.stored = stored;
+      this.storedTable = stored;
       this.format = format;
       this.lora = lora;
     } catch (error) {
@@ -837,6 +844,8 @@ export class Embedding {
     if (this.mem !== undefined) this.checkNotRunning("dispose");
     this.mem?.release();
     this.mem = undefined;
+    this.storedTable = undefined;
+    this.lora = null;
   }
 }
 

@@ -5,7 +5,7 @@ import type { Initializer } from "./initializers/index.ts";
 import type { Regularizer } from "./regularizers.ts";
 import type { Config } from "./serialization.ts";
 import type { InputLength } from "./shapes.ts";
-import type { WeightTable } from "./weights.ts";
+import type { VariableInput, WeightTable } from "./weights.ts";
 
 /** A dense result: row-major `data` with its `shape`. */
 export interface Tensor<T> {
@@ -67,8 +67,11 @@ export interface EmbeddingOptions {
    * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
    */
   inputLength?: InputLength | null;
-  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
-  weights?: WeightTable | readonly WeightTable[];
+  /**
+   * Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a
+   * one-element list; for a quantized or 16-bit `dtype`, the variables as `getWeights()` lists them.
+   */
+  weights?: WeightTable | readonly (WeightTable | VariableInput)[];
   /** Layer name; default `embedding`, `embedding_1`, … */
   name?: string;
   /** Whether the table is trainable (kept in the config). Default true. */

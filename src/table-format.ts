@@ -105,7 +105,7 @@ export function parsePolicyName(name: string, where: string): TableFormat {
     return { kind: "int4", blockSize: match[2] === undefined ? null : readBlockSize(`${where} block size`, Number(match[2])) };
   }
   throw new ValueError(
-    `${where} must be "float32", "float16", "bfloat16" or a quantized policy from float32 ("int8_from_float32", ` +
-      `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: ${show(name)}`,
+    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
+      `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: ${where}=${show(name)}`,
   );
 }

@@ -7,6 +7,16 @@ export type WeightTable =
   | { readonly data: Float32Array | Float64Array | readonly number[]; readonly shape: readonly number[] }
   | readonly (readonly number[])[];
 
+/**
+ * One variable for `setWeights` / the `weights` option of a quantized, 16-bit or LoRA layer:
+ * row-major values of its shape, as a typed array (int8 variables: Int8Array or Uint8Array;
+ * float16 / bfloat16: Uint16Array bit patterns or float values) or numbers.
+ */
+export interface VariableInput {
+  readonly data: Float32Array | Float64Array | Int8Array | Uint8Array | Uint16Array | readonly number[];
+  readonly shape: readonly number[];
+}
+
 const isNumberRows = (v: unknown): v is number[][] =>
   Array.isArray(v) && v.length > 0 && v.every((row) => Array.isArray(row) && row.every((x) => typeof x === "number"));
 
