@@ -68,3 +68,43 @@ export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: 
   }
   return out;
 }
+
+/** The float16 pattern nearest the float32 `x` (bits), ties to even, overflow to infinity, subnormals kept. */
+function singleToHalf(x: u32): u32 {
+  const sign = (x >> 16) & 0x8000;
+  const exponent = <i32>((x >> 23) & 0xff);
+  const mantissa = x & 0x7fffff;
+  if (exponent == 0xff) return sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >> 13) : 0);
+  const unbiased = exponent - 127;
+  if (unbiased > 15) return sign | 0x7c00;
+  if (unbiased >= -14) {
+    let half = (<u32>(unbiased + 15) << 10) | (mantissa >> 13);
+    const rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) half++;
+    return sign | half;
+  }
+  if (unbiased < -25) return sign;
+  const significand = mantissa | 0x800000;
+  const shift = <u32>(-unbiased - 1);
+  let half = significand >> shift;
+  const rest = significand & ((<u32>1 << shift) - 1);
+  const tie = <u32>1 << (shift - 1);
+  if (rest > tie || (rest == tie && (half & 1) != 0)) half++;
+  return sign | half;
+}
+
+/** dst[i] = the float16 nearest src[i] (n float32s), as NumPy's astype(float16) rounds. Returns `dst`. */
+export function roundToFloat16(src: usize, n: u32, dst: usize): usize {
+  for (let i: usize = 0; i < <usize>n; i++) store<u16>(dst + (i << 1), <u16>singleToHalf(load<u32>(src + (i << 2))));
+  return dst;
+}
+
+/** dst[i] = the bfloat16 nearest src[i] (n float32s): top 16 bits rounded to nearest even, NaN kept quiet. Returns `dst`. */
+export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const x = load<u32>(src + (i << 2));
+    const b = (x & 0x7fffffff) > 0x7f800000 ? (x >> 16) | 0x40 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
+    store<u16>(dst + (i << 1), <u16>b);
+  }
+  return dst;
+}

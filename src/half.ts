@@ -1,6 +1,7 @@
-// float32 ↔ float16 / bfloat16 conversions for 16-bit table storage, as NumPy and ml_dtypes cast
-// (what Keras' variable assignment does): round to nearest, ties to even, overflow to ±Infinity,
-// subnormals kept, NaN stays NaN.
+// float32 ↔ float16 / bfloat16 conversions in plain TypeScript, as NumPy and ml_dtypes cast (what
+// Keras' variable assignment does): round to nearest, ties to even, overflow to ±Infinity,
+// subnormals kept, NaN stays NaN. The layer rounds in the kernel (assembly/half.ts); these are the
+// scalar reference and the widening used outside lookups.
 
 const scratch = new Float32Array(1);
 const bits = new Uint32Array(scratch.buffer);
@@ -8,7 +9,11 @@ const bits = new Uint32Array(scratch.buffer);
 /** The float16 bit pattern nearest `value` (rounded first to float32, as the table is float32). */
 export function toFloat16Bits(value: number): number {
   scratch[0] = value;
-  const x = bits[0]!;
+  return float16FromSingleBits(bits[0]!);
+}
+
+/** The float16 bit pattern nearest the float32 whose bits are `x`. */
+function float16FromSingleBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   const mantissa = x & 0x7fffff;
@@ -37,7 +42,10 @@ export function toFloat16Bits(value: number): number {
 /** The bfloat16 bit pattern nearest `value`: the float32's top 16 bits, rounded to nearest even. */
 export function toBfloat16Bits(value: number): number {
   scratch[0] = value;
-  const x = bits[0]!;
+  return bfloat16FromSingleBits(bits[0]!);
+}
+
+function bfloat16FromSingleBits(x: number): number {
   if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
@@ -58,3 +66,4 @@ export function fromBfloat16Bits(h: number): number {
   bits[0] = (h & 0xffff) << 16;
   return scratch[0]!;
 }
+

@@ -2,7 +2,7 @@
 // format, plus the scale (and zero point) regions of a quantized table. Gathers rows through the
 // kernel that widens or dequantizes them, and reads and writes the Keras variables.
 import { ValueError, show, typeName } from "./errors.ts";
-import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "./half.ts";
+import { fromBfloat16Bits, fromFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, groupedQuantizeRows, packInt4 } from "./quantizers.ts";
 import { groupCount, isGrouped, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
@@ -14,6 +14,9 @@ export interface WeightArray {
   data: Float32Array | Int8Array | Uint16Array;
   shape: number[];
 }
+
+/** float32 values converted to 16 bits per kernel call (a 256 KiB scratch block). */
+const HALF_CHUNK = 65536;
 
 /** The memory layout a format needs for its table rows. */
 export function rowStorage(format: TableFormat, dim: number): RowStorage {
@@ -94,9 +97,16 @@ export class StoredTable {
         return;
       case "float16":
       case "bfloat16": {
-        const round = format.kind === "float16" ? toFloat16Bits : toBfloat16Bits;
-        const out = new Uint16Array(mem.memory.buffer, mem.tablePtr, rows * dim);
-        for (let i = 0; i < out.length; i++) out[i] = round(values[i]!);
+        // In the kernel, through a bounded scratch block: the float32 table is never held whole in this memory.
+        const total = rows * dim;
+        const chunk = Math.min(total, HALF_CHUNK);
+        const round = format.kind === "float16" ? mem.kernel.roundToFloat16 : mem.kernel.roundToBfloat16;
+        for (let at = 0; at < total; at += chunk) {
+          const n = Math.min(chunk, total - at);
+          const src = mem.scratch(n * 4);
+          new Float32Array(mem.memory.buffer, src, n).set(values.subarray(at, at + n));
+          round(src, n, mem.tablePtr + at * 2);
+        }
         return;
       }
       case "int8": {
@@ -170,7 +180,8 @@ export class StoredTable {
         if (spec.name === "embeddings") {
           if (spec.dtype === "float32") mem.table().set(v);
           else if (spec.dtype === "int8") new Int8Array(mem.memory.buffer, mem.tablePtr, v.length).set(v);
-          else new Uint16Array(mem.memory.buffer, mem.tablePtr, v.length).set(v);
+          else if (v instanceof Uint16Array) new Uint16Array(mem.memory.buffer, mem.tablePtr, v.length).set(v);
+          else this.storeFloat32(v);
         } else if (spec.name === "embeddings_scale") this.scales().set(v);
         else if (spec.name === "embeddings_zero") this.zeros().set(v);
       });
@@ -220,9 +231,8 @@ function readVariable(where: string, value: unknown, spec: VariableSpec, layerNa
     return out;
   }
   if (spec.dtype === "float16" || spec.dtype === "bfloat16") {
-    if (values instanceof Uint16Array) return values.slice();
-    const round = spec.dtype === "float16" ? toFloat16Bits : toBfloat16Bits;
-    return Uint16Array.from(values, (v) => round(v));
+    // Bit patterns are stored as given; float values are rounded by the kernel when written.
+    return values instanceof Uint16Array ? values.slice() : Float32Array.from(values);
   }
   return Float32Array.from(values);
 }

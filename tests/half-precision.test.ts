@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { Embedding, ValueError } from "../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "./helpers.ts";
 import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "./keras-quantized-fixtures.ts";
-import { fromBfloat16Bits, fromFloat16Bits } from "../src/half.ts";
+import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "../src/half.ts";
 
 interface HalfCase {
   case: string;
@@ -85,7 +85,9 @@ test("random float32 tables round to the nearest 16-bit value, ties to even (che
     const layer = new Embedding({ inputDim: 2000, outputDim: 1, dtype, weights: [{ data: values, shape: [2000, 1] }] });
     const stored = layer.getWeights<Uint16Array>()[0]!.data;
     const widen = dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
+    const reference = dtype === "float16" ? toFloat16Bits : toBfloat16Bits;
     values.forEach((v, i) => {
+      assert.is(stored[i], reference(v), `${dtype} ${v}: the kernel's rounding and the TypeScript one`);
       const mine = widen(stored[i]!);
       // No other pattern of the same sign is closer (neighbours of the stored one).
       for (const other of [stored[i]! - 1, stored[i]! + 1]) {

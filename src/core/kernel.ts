@@ -53,6 +53,9 @@ export interface KernelExports {
   gatherInt4Grouped(table: number, steps: number, zeros: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
   gatherFloat16(table: number, dim: number, idx: number, n: number, out: number): number;
   gatherBfloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  /** n float32s at `src` rounded to float16 / bfloat16 (nearest even) at `dst`. */
+  roundToFloat16(src: number, n: number, dst: number): number;
+  roundToBfloat16(src: number, n: number, dst: number): number;
   /** Adds factor · (A[idx[i]] @ B) to each gathered row of `out`. */
   addLoraRows(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number): number;
   /** W ← W + factor · (A @ B) over a whole float32 table. */
@@ -130,7 +133,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */
