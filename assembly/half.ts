@@ -10,16 +10,15 @@ const REBIAS: f32 = 5.192296858534828e33;
 /**
  * Four binary16 values (in the low 16 bits of each lane) as float32 bit patterns. Normal and
  * subnormal halves become exact float32 values through one exact multiply by 2^112; infinities and
- * NaNs keep an all-ones exponent.
+ * NaNs (which that multiply leaves with exponent 143) get their exponent field filled with ones.
  */
 // @ts-ignore: decorator
 @inline function halfToSingle(h: v128): v128 {
-  const sign = i32x4.shl(v128.and(h, i32x4.splat(0x8000)), 16);
   const magnitude = v128.and(h, i32x4.splat(0x7fff));
-  const shifted = i32x4.shl(magnitude, 13);
-  const finite = f32x4.mul(shifted, f32x4.splat(REBIAS));
-  const special = i32x4.gt_s(magnitude, i32x4.splat(0x7bff));
-  return v128.or(v128.bitselect(v128.or(shifted, i32x4.splat(0x7f800000)), finite, special), sign);
+  const sign = i32x4.shl(v128.xor(h, magnitude), 16);
+  const finite = f32x4.mul(i32x4.shl(magnitude, 13), f32x4.splat(REBIAS));
+  const special = v128.and(i32x4.gt_s(magnitude, i32x4.splat(0x7bff)), i32x4.splat(0x7f800000));
+  return v128.or(finite, v128.or(sign, special));
 }
 
 /** One binary16 value as float32, the scalar form of halfToSingle. */

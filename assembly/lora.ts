@@ -9,6 +9,26 @@ function addLoraRow(arow: usize, b: usize, rank: u32, dim: u32, factor: f32, dst
   const f = f32x4.splat(factor);
   const bRowBytes = <usize>dim << 2;
   let j: u32 = 0;
+  // Four vectors of columns at a time: each A value is splatted once per 16 columns.
+  for (; j + 16 <= dim; j += 16) {
+    const col = b + (<usize>j << 2);
+    let a0 = f32x4.splat(load<f32>(arow));
+    let acc0 = f32x4.mul(a0, v128.load(col)), acc1 = f32x4.mul(a0, v128.load(col, 16));
+    let acc2 = f32x4.mul(a0, v128.load(col, 32)), acc3 = f32x4.mul(a0, v128.load(col, 48));
+    for (let k: u32 = 1; k < rank; k++) {
+      const ak = f32x4.splat(load<f32>(arow + (<usize>k << 2)));
+      const row = col + <usize>k * bRowBytes;
+      acc0 = f32x4.add(acc0, f32x4.mul(ak, v128.load(row)));
+      acc1 = f32x4.add(acc1, f32x4.mul(ak, v128.load(row, 16)));
+      acc2 = f32x4.add(acc2, f32x4.mul(ak, v128.load(row, 32)));
+      acc3 = f32x4.add(acc3, f32x4.mul(ak, v128.load(row, 48)));
+    }
+    const at = dst + (<usize>j << 2);
+    v128.store(at, f32x4.add(v128.load(at), f32x4.mul(f, acc0)));
+    v128.store(at, f32x4.add(v128.load(at, 16), f32x4.mul(f, acc1)), 16);
+    v128.store(at, f32x4.add(v128.load(at, 32), f32x4.mul(f, acc2)), 32);
+    v128.store(at, f32x4.add(v128.load(at, 48), f32x4.mul(f, acc3)), 48);
+  }
   for (; j + 4 <= dim; j += 4) {
     const col = b + (<usize>j << 2);
     let acc = f32x4.mul(f32x4.splat(load<f32>(arow)), v128.load(col));

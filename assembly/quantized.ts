@@ -9,20 +9,9 @@
 // Grouped int4 holds the step and a zero point per (row, group): value = (f32(q) - f32(zero)) * step.
 import { touchRowAhead } from "./gather-ahead";
 
-/** Sixteen signed bytes at `src` as floats times `mul`, stored at `dst` (64 bytes). */
+/** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes). */
 // @ts-ignore: decorator
-@inline function storeScaledBytes(bytes: v128, bias: v128, mul: v128, dst: usize): void {
-  const lo = i16x8.extend_low_i8x16_s(bytes);
-  const hi = i16x8.extend_high_i8x16_s(bytes);
-  v128.store(dst, f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), bias), mul));
-  v128.store(dst, f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), bias), mul), 16);
-  v128.store(dst, f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), bias), mul), 32);
-  v128.store(dst, f32x4.mul(f32x4.sub(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), bias), mul), 48);
-}
-
-/** Sixteen signed bytes as floats times `mul`, stored at `dst` (no zero point: per-row scales). */
-// @ts-ignore: decorator
-@inline function storeScaledBytesNoBias(bytes: v128, mul: v128, dst: usize): void {
+@inline function storeScaledBytes(bytes: v128, mul: v128, dst: usize): void {
   const lo = i16x8.extend_low_i8x16_s(bytes);
   const hi = i16x8.extend_high_i8x16_s(bytes);
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), mul));
@@ -31,13 +20,20 @@ import { touchRowAhead } from "./gather-ahead";
   v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), mul), 48);
 }
 
-/** Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order. */
+/**
+ * Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order. Byte shifts are
+ * emulated on x64, so the nibbles are masked out with 16-bit shifts and sign-extended as
+ * (n ^ 8) - 8.
+ */
 // @ts-ignore: decorator
 @inline function unpackNibbles(src: usize): v128 {
   const packed = v128.load64_zero(src);
-  const low = i8x16.shr_s(i8x16.shl(packed, 4), 4);
-  const high = i8x16.shr_s(packed, 4);
-  return i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const mask = i8x16.splat(0x0f);
+  const low = v128.and(packed, mask);
+  const high = v128.and(i16x8.shr_u(packed, 4), mask);
+  const nibbles = i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const eight = i8x16.splat(8);
+  return i8x16.sub(v128.xor(nibbles, eight), eight);
 }
 
 /** Column `j` of a packed int4 row at `src`, sign-extended. */
@@ -62,7 +58,7 @@ export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n:
     const src = table + row * rowBytes;
     const dst = out + i * (rowBytes << 2);
     let j: u32 = 0;
-    for (; j + 16 <= dim; j += 16) storeScaledBytesNoBias(v128.load(src + j), mul, dst + (<usize>j << 2));
+    for (; j + 16 <= dim; j += 16) storeScaledBytes(v128.load(src + j), mul, dst + (<usize>j << 2));
     for (; j + 4 <= dim; j += 4) {
       const q = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(src + j)));
       v128.store(dst + (<usize>j << 2), f32x4.mul(f32x4.convert_i32x4_s(q), mul));
@@ -87,7 +83,7 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
     let j: u32 = 0;
-    for (; j + 16 <= dim; j += 16) storeScaledBytesNoBias(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
+    for (; j + 16 <= dim; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
     for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), <f32>nibble(src, j) * inverse);
   }
   return out;
@@ -113,13 +109,14 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
       const step = load<f32>(steps + ((groupBase + g) << 2));
       const zero = <f32>load<i8>(zeros + groupBase + g);
       const mul = f32x4.splat(step);
-      const bias = f32x4.splat(zero);
+      // q − zero is in [−15, 15]: subtracted exactly as bytes, before the conversion.
+      const zeroBytes = i8x16.splat(<i8>zero);
       // A group may start on an odd column (odd block sizes): the vector loop needs whole bytes.
       if ((j & 1) != 0 && j < end) {
         store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
         j++;
       }
-      for (; j + 16 <= end; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), bias, mul, dst + (<usize>j << 2));
+      for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
       for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
     }
   }
