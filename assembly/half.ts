@@ -101,9 +101,31 @@ export function roundToFloat16(src: usize, n: u32, dst: usize): usize {
 /** dst[i] = the bfloat16 nearest src[i] (n float32s): top 16 bits rounded to nearest even, NaN kept quiet. Returns `dst`. */
 export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
   for (let i: usize = 0; i < <usize>n; i++) {
-    const x = load<u32>(src + (i << 2));
-    const b = (x & 0x7fffffff) > 0x7f800000 ? (x >> 16) | 0x40 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
-    store<u16>(dst + (i << 1), <u16>b);
+    store<u16>(dst + (i << 1), <u16>singleToBfloat(load<u32>(src + (i << 2))));
   }
   return dst;
+}
+
+/** The bfloat16 pattern nearest the float32 `x` (bits): top half rounded to nearest even, NaN kept quiet. */
+// @ts-ignore: decorator
+@inline function singleToBfloat(x: u32): u32 {
+  return (x & 0x7fffffff) > 0x7f800000 ? (x >> 16) | 0x40 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
+}
+
+/** p[i] = the float16 value nearest p[i], as a float32 (n values, in place). Returns `p`. */
+export function narrowToFloat16(p: usize, n: u32): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const at = p + (i << 2);
+    store<f32>(at, halfToSingleScalar(singleToHalf(load<u32>(at))));
+  }
+  return p;
+}
+
+/** p[i] = the bfloat16 value nearest p[i], as a float32 (n values, in place). Returns `p`. */
+export function narrowToBfloat16(p: usize, n: u32): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const at = p + (i << 2);
+    store<u32>(at, singleToBfloat(load<u32>(at)) << 16);
+  }
+  return p;
 }

@@ -24,5 +24,5 @@ export {
   STEP_L1, STEP_L2, STEP_WEIGHT_DECAY, STEP_ARGS_BYTES,
 } from "./training";
 export { gatherInt8, gatherInt4, gatherInt4Grouped } from "./quantized";
-export { gatherFloat16, gatherBfloat16, roundToFloat16, roundToBfloat16 } from "./half";
+export { gatherFloat16, gatherBfloat16, roundToFloat16, roundToBfloat16, narrowToFloat16, narrowToBfloat16 } from "./half";
 export { addLoraRows, mergeLoraTable, loraGradients } from "./lora";

@@ -9,7 +9,7 @@ import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./
 import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
 import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
 import {
-  FLOAT32, isQuantized, parsePolicyName, policyName, readBlockSize, variableSpecs,
+  FLOAT32, isFloat32Stored, isQuantized, parsePolicyName, policyName, readBlockSize, variableSpecs,
   type QuantizationMode, type TableDtype, type TableFormat,
 } from "./table-format.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
@@ -145,10 +145,10 @@ export class Embedding {
     this.checkFormatSupported(this.format, loraRank !== null);
     if (loraRank !== null && this.embeddingsConstraint !== null) throw new ValueError(LORA_WITH_CONSTRAINT);
     // Check the initial weights before allocating anything (a quantized layer takes Keras' variables).
-    const floatInitial = o.weights === undefined || this.format.kind !== "float32" ? undefined : this.readWeights(o.weights, "weights");
+    const floatInitial = o.weights === undefined || !isFloat32Stored(this.format) ? undefined : this.readWeights(o.weights, "weights");
     this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim) });
     this.storedTable = new StoredTable(this.format, this.mem);
-    if (this.format.kind !== "float32" && o.weights !== undefined) {
+    if (!isFloat32Stored(this.format) && o.weights !== undefined) {
       // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables);
       // checked against the memory's layout, which is released again when they are refused.
       try {
@@ -160,7 +160,7 @@ export class Embedding {
     } else if (isQuantized(this.format)) {
       // Keras builds a quantized layer's variables directly: zero tables, scales of one.
     } else if (floatInitial !== undefined) this.stored.storeFloat32(floatInitial);
-    else if (this.format.kind === "float32") this.embeddingsInitializer.fill(this.tableTarget(this.mem));
+    else if (isFloat32Stored(this.format)) this.embeddingsInitializer.fill(this.tableTarget(this.mem));
     else {
       const scratch = standaloneTable([this.inputDim, this.outputDim]);
       this.embeddingsInitializer.fill(scratch);
@@ -187,7 +187,7 @@ export class Embedding {
       },
       tableTarget: (mem) => this.tableTarget(mem),
       lora: () => this.lora,
-      frozenTable: () => (this.format.kind === "float32" ? null : isQuantized(this.format) ? `quantized table (${policyName(this.format)})` : `${this.format.kind} table`),
+      frozenTable: () => (isFloat32Stored(this.format) ? null : isQuantized(this.format) ? `quantized table (${policyName(this.format)})` : `${this.format.kind} table`),
     });
   }
 
@@ -217,9 +217,15 @@ export class Embedding {
     return this.variableSpecs().reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
   }
 
-  /** The table's storage dtype: `'float32'` (also for quantized layers, whose source is float32), `'float16'` or `'bfloat16'`. */
+  /** The table's storage dtype: `'float32'` (also for quantized layers, whose source is float32, and the mixed policies), `'float16'` or `'bfloat16'`. */
   get dtype(): TableDtype {
     return this.format.kind === "float16" || this.format.kind === "bfloat16" ? this.format.kind : "float32";
+  }
+
+  /** The dtype lookups are computed in (Keras' compute dtype): `'float16'` / `'bfloat16'` for 16-bit and mixed policies, else `'float32'`. Outputs are float32 arrays holding values of this dtype. */
+  get computeDtype(): "float32" | "float16" | "bfloat16" {
+    const kind = this.format.kind;
+    return kind === "float16" || kind === "mixed_float16" ? "float16" : kind === "bfloat16" || kind === "mixed_bfloat16" ? "bfloat16" : "float32";
   }
 
   /** Keras' dtype policy name: `'float32'`, `'float16'`, `'bfloat16'`, `'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_float32'`. */
@@ -253,7 +259,7 @@ export class Embedding {
     if (format.kind !== "float32" && this.maxNorm !== null) {
       throw new ValueError(`maxNorm rescales table rows in place, which ${what} cannot hold; use a float32 table (dtype "float32") or no maxNorm.`);
     }
-    if (format.kind !== "float32" && !isQuantized(format) && this.embeddingsRegularizer !== null) {
+    if (!isFloat32Stored(format) && !isQuantized(format) && this.embeddingsRegularizer !== null) {
       throw new ValueError(`embeddingsRegularizer is supported on float32 tables only; ${what} was asked for.`);
     }
     if (withLora && this.maxNorm !== null) throw new ValueError("maxNorm cannot be combined with LoRA (loraRank): it would rescale the frozen table.");
@@ -396,6 +402,7 @@ export class Embedding {
     const mem = this.live();
     this.stored.gather(idx, n, mem.outputPtr);
     this.lora?.addTo(idx, n, mem.outputPtr);
+    this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
   }
 
   /**
@@ -534,7 +541,7 @@ export class Embedding {
   }
 
   private requireFloat32(method: string): void {
-    if (this.format.kind !== "float32") {
+    if (!isFloat32Stored(this.format)) {
       throw new ValueError(`${method}() works on float32 tables; layer "${this.name}" stores its table as ${policyName(this.format)}.`);
     }
   }
@@ -617,7 +624,7 @@ export class Embedding {
 
   private readVariables(mem: KernelMemory): (Tensor<Float32Array> | WeightArray)[] {
     {
-      if (this.format.kind === "float32" && this.lora === null) return [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }];
+      if (isFloat32Stored(this.format) && this.lora === null) return [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }];
       const base = this.stored.read();
       if (this.lora === null) return base;
       return isQuantized(this.format) ? [...this.lora.read(), ...base] : [...base, ...this.lora.read()];
@@ -632,7 +639,7 @@ export class Embedding {
    */
   setWeights(weights: WeightTable | readonly (WeightTable | VariableInput)[]): void {
     this.transaction("setWeights", (mem) => {
-      if (this.format.kind === "float32" && this.lora === null) {
+      if (isFloat32Stored(this.format) && this.lora === null) {
         const data = this.readWeights(weights, "weights");
         mem.table().set(data);
         return;

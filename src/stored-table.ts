@@ -5,7 +5,7 @@ import { ValueError, show, typeName } from "./errors.ts";
 import { fromBfloat16Bits, fromFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, groupedQuantizeRows, packInt4 } from "./quantizers.ts";
-import { groupCount, isGrouped, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
+import { groupCount, isFloat32Stored, isGrouped, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
 
 /** One Keras variable's value: Int8Array for int8, Uint16Array bit patterns for float16 / bfloat16, else Float32Array. */
 export interface WeightArray {
@@ -20,7 +20,7 @@ const HALF_CHUNK = 65536;
 
 /** The memory layout a format needs for its table rows. */
 export function rowStorage(format: TableFormat, dim: number): RowStorage {
-  return { name: format.kind, rowBytes: rowBytes(format, dim) };
+  return { name: isFloat32Stored(format) ? "float32" : format.kind, rowBytes: rowBytes(format, dim) };
 }
 
 export class StoredTable {
@@ -59,6 +59,8 @@ export class StoredTable {
     const k = mem.kernel;
     switch (format.kind) {
       case "float32":
+      case "mixed_float16":
+      case "mixed_bfloat16":
         k.gatherRows(mem.tablePtr, dim, idx, n, out);
         return;
       case "float16":
@@ -77,10 +79,19 @@ export class StoredTable {
     }
   }
 
+  /**
+   * Mixed policies compute in 16 bits: Keras casts the gathered float32 rows (plus LoRA) to the
+   * compute dtype. Rounds `n` output floats at `out` to it, in place, as float32 values.
+   */
+  narrowOutput(out: number, n: number): void {
+    if (this.format.kind === "mixed_float16") this.mem.kernel.narrowToFloat16(out, n);
+    else if (this.format.kind === "mixed_bfloat16") this.mem.kernel.narrowToBfloat16(out, n);
+  }
+
   /** The whole table as float32, as lookups read it (rows × dim). */
   toFloat32(): Float32Array {
     const { mem, rows, dim } = this;
-    if (this.format.kind === "float32") return mem.table().slice();
+    if (isFloat32Stored(this.format)) return mem.table().slice();
     const base = mem.scratch(rows * 4 + rows * dim * 4);
     new Int32Array(mem.memory.buffer, base, rows).forEach((_, r, ids) => (ids[r] = r));
     this.gather(base, rows, base + rows * 4);
@@ -93,6 +104,8 @@ export class StoredTable {
     const values = table instanceof Float32Array ? table : Float32Array.from(table);
     switch (format.kind) {
       case "float32":
+      case "mixed_float16":
+      case "mixed_bfloat16":
         mem.table().set(values);
         return;
       case "float16":

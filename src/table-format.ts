@@ -5,8 +5,11 @@
 import { ValueError, show } from "./errors.ts";
 import { packedRowBytes } from "./quantizers.ts";
 
-/** Storage dtypes of a float table (Keras dtype policy names). */
-export type TableDtype = "float32" | "float16" | "bfloat16";
+/**
+ * Dtype policies of a float table (Keras names): stored as float32, float16 or bfloat16; the
+ * mixed policies store float32 and compute in float16 / bfloat16, so their lookups are rounded.
+ */
+export type TableDtype = "float32" | "float16" | "bfloat16" | "mixed_float16" | "mixed_bfloat16";
 /** Quantization modes of `quantize()` (Keras' `layer.quantize(mode)`). */
 export type QuantizationMode = "int8" | "int4";
 /** Keras' default int4 block size (Int4QuantizationConfig.block_size). */
@@ -31,6 +34,8 @@ export interface VariableSpec {
 }
 
 export const isQuantized = (format: TableFormat) => format.kind === "int8" || format.kind === "int4";
+/** True when the table is held as float32 (float32 and the mixed policies). */
+export const isFloat32Stored = (format: TableFormat) => format.kind === "float32" || format.kind === "mixed_float16" || format.kind === "mixed_bfloat16";
 export const isGrouped = (format: TableFormat) => format.kind === "int4" && format.blockSize !== null;
 export const groupCount = (format: TableFormat, dim: number) => (format.blockSize === null ? 1 : Math.ceil(dim / format.blockSize));
 
@@ -38,6 +43,8 @@ export const groupCount = (format: TableFormat, dim: number) => (format.blockSiz
 export function rowBytes(format: TableFormat, dim: number): number {
   switch (format.kind) {
     case "float32":
+    case "mixed_float16":
+    case "mixed_bfloat16":
       return dim * 4;
     case "float16":
     case "bfloat16":
@@ -56,6 +63,9 @@ export function variableSpecs(format: TableFormat, rows: number, dim: number): V
     case "float16":
     case "bfloat16":
       return [{ name: "embeddings", dtype: format.kind, shape: [rows, dim] }];
+    case "mixed_float16":
+    case "mixed_bfloat16":
+      return [{ name: "embeddings", dtype: "float32", shape: [rows, dim] }];
     case "int8":
       return [
         { name: "embeddings", dtype: "int8", shape: [rows, dim] },
@@ -98,14 +108,14 @@ export function readBlockSize(name: string, value: unknown): number | null {
  * `int4/<block>_from_float32`).
  */
 export function parsePolicyName(name: string, where: string): TableFormat {
-  if (name === "float32" || name === "float16" || name === "bfloat16") return { kind: name, blockSize: null };
+  if (name === "float32" || name === "float16" || name === "bfloat16" || name === "mixed_float16" || name === "mixed_bfloat16") return { kind: name, blockSize: null };
   const match = /^(int8|int4)(?:\/(-?\d+))?_from_(.+)$/.exec(name);
   if (match !== null && match[3] === "float32" && (match[1] === "int4" || match[2] === undefined)) {
     if (match[1] === "int8") return { kind: "int8", blockSize: null };
     return { kind: "int4", blockSize: match[2] === undefined ? null : readBlockSize(`${where} block size`, Number(match[2])) };
   }
   throw new ValueError(
-    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
+    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
       `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: ${where}=${show(name)}`,
   );
 }

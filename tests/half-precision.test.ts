@@ -3,14 +3,14 @@
 // gives the 16-bit patterns, lookups are the stored values widened to float32 exactly.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Embedding, ValueError } from "../src/index.ts";
+import { Embedding, SGD, ValueError } from "../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "./helpers.ts";
 import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "./keras-quantized-fixtures.ts";
 import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "../src/half.ts";
 
 interface HalfCase {
   case: string;
-  policy: "float16" | "bfloat16";
+  policy: "float16" | "bfloat16" | "mixed_float16" | "mixed_bfloat16";
   table: FixtureArray;
   config: Record<string, unknown>;
   weights: { name: string; value: FixtureArray }[];
@@ -19,36 +19,54 @@ interface HalfCase {
 
 const cases = fixtureCases<HalfCase[]>("half");
 
+/** The float32 value of each 16-bit output of Keras (its compute dtype). */
+function widenOutput(output: FixtureArray): number[] {
+  const bits = tensorOf(output).data as Uint16Array;
+  const widen = output.dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
+  return Array.from(bits, (b) => Math.fround(widen(b)));
+}
+
 for (const c of cases) {
   const [rows, dim] = c.table.shape as [number, number];
+  const mixed = c.policy.startsWith("mixed_");
   const make = () => new Embedding({ inputDim: rows, outputDim: dim, dtype: c.policy, name: c.case, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
 
-  test(`${c.case}: the stored table is Keras' ${c.policy} variable bit for bit`, () => {
-    const [w] = make().getWeights<Uint16Array>();
-    assert.ok(w!.data instanceof Uint16Array);
-    assert.is(w!.dtype, c.policy);
+  test(`${c.case}: the stored table is Keras' ${c.weights[0]!.value.dtype} variable bit for bit`, () => {
+    const [w] = make().getWeights<Uint16Array | Float32Array>();
+    assert.ok(mixed ? w!.data instanceof Float32Array : w!.data instanceof Uint16Array);
+    if (!mixed) assert.is(w!.dtype, c.policy);
     assert.equal(w!.shape, [rows, dim]);
     assertSameBits(w!.data, c.weights[0]!.value, c.case);
   });
 
-  test(`${c.case}: lookups are Keras' ${c.policy} outputs widened to float32 exactly`, () => {
-    const out = make().call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
-    const expected = tensorOf(c.lookup.output).data as Uint16Array;
-    const widen = c.policy === "float16" ? fromFloat16Bits : fromBfloat16Bits;
+  test(`${c.case}: lookups are Keras' ${c.lookup.output.dtype} outputs as float32 values, exactly`, () => {
+    const layer = make();
+    assert.is(layer.computeDtype, c.lookup.output.dtype);
+    const out = layer.call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
+    const expected = widenOutput(c.lookup.output);
     assert.is(out.length, expected.length);
-    for (let i = 0; i < out.length; i++) assert.ok(Object.is(out[i], Math.fround(widen(expected[i]!))), `element ${i}: ${out[i]} vs ${widen(expected[i]!)}`);
+    for (let i = 0; i < out.length; i++) assert.ok(Object.is(out[i], expected[i]), `element ${i}: ${out[i]} vs ${expected[i]}`);
   });
 
-  test(`${c.case}: config as Keras writes it; fromConfig + setWeights(Keras' bits) gives the same lookups`, () => {
+  test(`${c.case}: config as Keras writes it; fromConfig + setWeights(Keras' variable) gives the same lookups`, () => {
     const layer = make();
     assert.equal(layer.toKerasConfig(), c.config);
-    assert.is(layer.dtype, c.policy);
+    assert.is(layer.dtypePolicy, c.policy);
     const loaded = Embedding.fromConfig(c.config);
-    loaded.setWeights([tensorOf(c.weights[0]!.value) as { data: Uint16Array; shape: number[] }]);
+    loaded.setWeights([tensorOf(c.weights[0]!.value) as { data: Uint16Array | Float32Array; shape: number[] }]);
     const ids = { data: int32s(c.lookup.indices), shape: c.lookup.indices.shape };
     assert.equal(Array.from(loaded.call(ids).data), Array.from(layer.call(ids).data));
   });
 }
+
+test("mixed policies keep a float32 table that trains; lookups round the result", () => {
+  const layer = new Embedding({ inputDim: 3, outputDim: 2, dtype: "mixed_bfloat16", weights: [[[1, 2], [3, 4], [5, 6]]] });
+  layer.call([1]);
+  layer.applyGradients(layer.backward([[2 ** -10, 0]])!, new SGD({ learningRate: 1 }));
+  // The float32 table moved by 2^-10; a bfloat16 output (8 significant bits) cannot show it at 3.
+  assert.equal(Array.from(layer.getWeights()[0]!.data), [1, 2, 3 - 2 ** -10, 4, 5, 6]);
+  assert.equal(Array.from(layer.call([1]).data), [3, 4]);
+});
 
 test("16-bit tables take half the memory of float32", () => {
   const f32 = new Embedding({ inputDim: 30000, outputDim: 64 });

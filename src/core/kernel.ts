@@ -56,6 +56,9 @@ export interface KernelExports {
   /** n float32s at `src` rounded to float16 / bfloat16 (nearest even) at `dst`. */
   roundToFloat16(src: number, n: number, dst: number): number;
   roundToBfloat16(src: number, n: number, dst: number): number;
+  /** Rounds n float32s at `p` in place to the nearest float16 / bfloat16 value (mixed policies' outputs). */
+  narrowToFloat16(p: number, n: number): number;
+  narrowToBfloat16(p: number, n: number): number;
   /** Adds factor · (A[idx[i]] @ B) to each gathered row of `out`. */
   addLoraRows(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number): number;
   /** W ← W + factor · (A @ B) over a whole float32 table. */
@@ -133,7 +136,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */
