@@ -623,12 +623,10 @@ export class Embedding {
   }
 
   private readVariables(mem: KernelMemory): (Tensor<Float32Array> | WeightArray)[] {
-    {
-      if (isFloat32Stored(this.format) && this.lora === null) return [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }];
-      const base = this.stored.read();
-      if (this.lora === null) return base;
-      return isQuantized(this.format) ? [...this.lora.read(), ...base] : [...base, ...this.lora.read()];
-    }
+    if (isFloat32Stored(this.format) && this.lora === null) return [{ data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] }];
+    const base = this.stored.read();
+    if (this.lora === null) return base;
+    return isQuantized(this.format) ? [...this.lora.read(), ...base] : [...base, ...this.lora.read()];
   }
 
   /**

@@ -178,7 +178,7 @@ export class StoredTable {
     const g = specs.findIndex((s) => s.name === "g_idx");
     if (g >= 0) {
       const block = this.format.blockSize!;
-      const bad = (values[g] as ArrayLike<number>) && Array.from(values[g] as ArrayLike<number>).findIndex((v, j) => v !== Math.floor(j / block));
+      const bad = Array.from(values[g]!).findIndex((v, j) => v !== Math.floor(j / block));
       if (bad >= 0) {
         throw new ValueError(
           `${where}[${g}] (g_idx) must be floor(j / ${block}) for column j, as Keras builds it for block size ${block}. ` +

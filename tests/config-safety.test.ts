@@ -212,7 +212,7 @@ types("every option with a value of the wrong type: a ValueError naming it, in b
     ["inputLength", "input_length", ["5", 0, -1, 1.5, [], [0], ["5"], [1, 0], {}, true, NaN], /^inputLength must be a positive integer, or a non-empty array of positive integers and nulls\. Received: inputLength=/],
     ["maxNorm", "max_norm", ["1", NaN, Infinity, -Infinity, {}, [], true], /^maxNorm must be a finite number\. Received: maxNorm=/],
     ["normType", "norm_type", [0, -1, "2", NaN, null, {}, -Infinity], /^normType must be a positive number \(Infinity for the max norm\)\. Received: normType=/],
-    ["dtype", "dtype", ["float64", "int32", "float8", 5, true, [], { class_name: "DTypePolicy", config: { name: "mixed_float16" } }], /^dtype must be a dtype policy name: "float32", "float16", "bfloat16".*Received: dtype=/],
+    ["dtype", "dtype", ["float64", "int32", "float8", 5, true, [], { class_name: "DTypePolicy", config: { name: "mixed_float64" } }], /^dtype must be a dtype policy name: "float32", "float16", "bfloat16".*Received: dtype=/],
     ["embeddingsInitializer", "embeddings_initializer", [42, true, [], {}, { className: 3 }, { config: {} }, { class_name: ["Zeros"] }], /^Could not interpret initializer identifier: /],
     ["embeddingsRegularizer", "embeddings_regularizer", [42, true, [], {}, { className: 3 }], /^Could not interpret regularizer identifier: /],
     ["activityRegularizer", "activity_regularizer", [42, true, [], {}, { className: null }], /^Could not interpret regularizer identifier: /],

@@ -396,11 +396,11 @@ refusals("a dtype that is not a supported policy", () => {
     ValueError,
     /^dtype must be a dtype policy name: .*Received: dtype="float64"$/,
   );
-  const mixed = { module: "keras", class_name: "DTypePolicy", config: { name: "mixed_float16" }, registered_name: null };
+  const mixed = { module: "keras", class_name: "DTypePolicy", config: { name: "mixed_float64" }, registered_name: null };
   assertThrowsMessage(
     () => Embedding.fromConfig({ input_dim: 3, output_dim: 2, dtype: mixed }),
     ValueError,
-    /^dtype must be a dtype policy name: .*Received: dtype="mixed_float16"$/,
+    /^dtype must be a dtype policy name: .*Received: dtype="mixed_float64"$/,
   );
   assertThrowsMessage(
     () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, dtype: "int32" }),
