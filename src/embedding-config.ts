@@ -11,13 +11,11 @@ const LAYER_KEYS = new Set([
   "name", "trainable", "dtype", "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer",
   "activityRegularizer", "embeddingsConstraint", "maskZero", "inputLength", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
   "tieWeights", "logitSoftCap", "reverseDtype",
+  "loraRank", "loraAlpha", "quantizationBlockSize",
 ]);
 
 /** Keys Keras or TF.js write that carry nothing for this layer when neutral. */
 const NEUTRAL: Record<string, (v: unknown) => boolean> = {
-  quantizationConfig: (v) => v === null || v === undefined,
-  loraRank: (v) => v === null || v === undefined,
-  loraAlpha: (v) => v === null || v === undefined,
   sparse: (v) => v === false || v === undefined,
   batchInputShape: (v) => v === null || v === undefined || Array.isArray(v),
   batchSize: (v) => v === null || v === undefined,
@@ -75,13 +73,40 @@ export function checkData(value: unknown, path: string, depth: number, seen: Set
   }
 }
 
-function readDtype(value: unknown): "float32" {
-  if (value === undefined || value === null || value === "float32") return "float32";
+/**
+ * The dtype policy name of a config's `dtype`: a name, Keras' `DTypePolicy` object
+ * (`{ config: { name } }`), or its quantized policies (`QuantizedDTypePolicy` / `Int4DTypePolicy`,
+ * `{ config: { mode, source_name } }`). The name itself is checked by the layer.
+ */
+function readDtype(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
   if (isPlainObject(value)) {
     const inner = own(value, "config");
-    if (isPlainObject(inner) && own(inner, "name") === "float32") return "float32";
+    if (isPlainObject(inner)) {
+      const name = own(inner, "name");
+      if (typeof name === "string") return name;
+      const mode = own(inner, "mode"), source = own(inner, "sourceName") ?? own(inner, "source_name");
+      if (typeof mode === "string" && typeof source === "string") return `${mode}_from_${source}`;
+    }
   }
-  throw new ValueError(`dtype must be "float32" (the only table dtype supported). Received: dtype=${show(value)}`);
+  throw new ValueError(`dtype must be a dtype policy name: "float32", "float16", "bfloat16", a quantized policy, or a Keras dtype policy object holding one. Received: dtype=${show(value)}`);
+}
+
+/**
+ * The block size of a Keras `quantization_config` (`Int8QuantizationConfig`: none;
+ * `Int4QuantizationConfig`: `config.block_size`), or undefined when there is none to check.
+ */
+function readQuantizationConfig(key: string, value: unknown): { blockSize?: number | null } {
+  if (value === undefined || value === null) return {};
+  const className = isPlainObject(value) ? own(value, "class_name") ?? own(value, "className") : undefined;
+  const inner = isPlainObject(value) ? own(value, "config") : undefined;
+  if (className === "Int8QuantizationConfig") return {};
+  if (className === "Int4QuantizationConfig" && isPlainObject(inner)) {
+    const block = own(inner, "block_size") ?? (Object.hasOwn(inner, "block_size") ? null : own(inner, "blockSize"));
+    return { blockSize: block === undefined ? null : (block as number | null) };
+  }
+  throw new ValueError(`This Embedding config sets ${key}=${show(value)}, which is not a Keras Int8QuantizationConfig or Int4QuantizationConfig.`);
 }
 
 export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
@@ -106,8 +131,14 @@ export function readEmbeddingConfig(raw: unknown): EmbeddingOptions {
     }
     written.set(name, key);
     const value = config[key];
-    if (LAYER_KEYS.has(name)) {
-      if (name === "dtype") readDtype(value);
+    if (name === "quantizationConfig") {
+      const { blockSize } = readQuantizationConfig(key, value);
+      if (blockSize !== undefined) options["quantizationBlockSize"] = blockSize;
+    } else if (LAYER_KEYS.has(name)) {
+      if (name === "dtype") {
+        const dtype = readDtype(value);
+        if (dtype !== undefined) options["dtype"] = dtype;
+      }
       // JSON has no Infinity: configs write the max norm's p as "inf".
       else if (name === "normType" && value === INFINITE_NORM) options[name] = Infinity;
       else if (name === "reverseDtype") {

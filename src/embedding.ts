@@ -5,23 +5,32 @@ import { ValueError, invalidArgument, show } from "./errors.ts";
 import { freshCopy } from "./core/fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
-import { KernelMemory, tableHandle, type TableHandle } from "./core/memory.ts";
+import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
+import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
+import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
+import {
+  FLOAT32, isFloat32Stored, isQuantized, parsePolicyName, policyName, readBlockSize, variableSpecs,
+  type QuantizationMode, type TableDtype, type TableFormat,
+} from "./table-format.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 import { INFINITE_NORM, toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
-import type { SparseGradient } from "./sparse-gradient.ts";
+import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
 import { addDispose } from "./disposable.ts";
 import { typedArrayInfo } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
 import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } from "./io/source.ts";
 
-export type { SparseGradient } from "./sparse-gradient.ts";
+export type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
+export type { WeightArray } from "./stored-table.ts";
+export type { QuantizationMode, TableDtype } from "./table-format.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
-import { readLayerWeights, readWeightList, readWeightTable, type WeightTable } from "./weights.ts";
+import { isWeightTable, readLayerWeights, readWeightList, readWeightTable, type VariableInput, type WeightTable } from "./weights.ts";
+export type { VariableInput } from "./weights.ts";
 import { nearest, RowNorms, type NearestOptions, type Neighbours } from "./nearest.ts";
 import { reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
 import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
@@ -32,7 +41,7 @@ import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource }
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
-  "tieWeights", "logitSoftCap", "reverseDtype",
+  "tieWeights", "logitSoftCap", "reverseDtype", "loraRank", "loraAlpha", "quantizationBlockSize",
 ] as const;
 
 /** Set by `Embedding.create` around its `new Embedding`: the constructor leaves the fill's steps here. */
@@ -86,6 +95,18 @@ function checkLogitSoftCap(value: unknown): number {
   return value;
 }
 
+/** The table's storage, from a Keras dtype policy name. */
+function checkTableFormat(value: unknown): TableFormat {
+  if (value === undefined || value === null) return FLOAT32;
+  if (typeof value !== "string") invalidArgument("dtype", 'a dtype policy name: "float32", "float16", "bfloat16", "int8_from_float32", "int4/128_from_float32", …', value);
+  return parsePolicyName(value, "dtype");
+}
+
+/** Keras' texts for enable_lora's refusals (keras/src/layers/core/embedding.py). */
+const LORA_WITH_CONSTRAINT =
+  "Lora is incompatible with embedding constraints. In order to enable lora on this layer, remove the `embeddings_constraint` argument.";
+const LORA_TWICE = "lora is already enabled. This can only be done once per layer.";
+
 /**
  * Turns non-negative integer indices into dense vectors: an input of shape `[...s]` gives an
  * output of shape `[...s, outputDim]`, row `table[index]` at each position. Keras' `Embedding`
@@ -102,7 +123,11 @@ export class Embedding {
   readonly inputLength: InputLength | null;
   readonly name: string;
   readonly trainable: boolean;
-  readonly dtype = "float32" as const;
+  /** How the table is stored and read: float32, float16, bfloat16, or quantized (int8 / int4). */
+  private format: TableFormat;
+  /** The table's regions in `mem` (dropped with it on dispose, so the memory can be collected). */
+  private storedTable: StoredTable | undefined;
+  private lora: LoraAdapters | null = null;
   readonly embeddingsInitializer: Initializer;
   readonly embeddingsRegularizer: Regularizer | null;
   readonly activityRegularizer: Regularizer | null;
@@ -133,7 +158,9 @@ export class Embedding {
   private readonly trainer: Trainer;
   /** Shape of the last lookup whose indices are still in the index region (for `backward`), or null. */
   private lookedUp: number[] | null = null;
-  private readonly seenPtr: number;
+  private seenPtr: number;
+  /** int4: the block size as the quantization config wrote it (-1 and null both mean one scale per row). */
+  private configBlockSize: number | null = null;
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
@@ -155,7 +182,18 @@ export class Embedding {
     this.maskZero = o.maskZero === undefined ? false : boolean("maskZero", o.maskZero);
     this.trainable = o.trainable === undefined ? true : boolean("trainable", o.trainable);
     this.name = o.name === undefined ? defaultName() : nonEmptyString("name", o.name);
-    checkDtype(o.dtype);
+    this.format = checkTableFormat(o.dtype);
+    if (o.quantizationBlockSize !== undefined) {
+      // The block size a quantization config gives must be the one the int4 policy names (-1 and null both mean per row).
+      const given = readBlockSize("quantizationBlockSize", o.quantizationBlockSize);
+      if (this.format.kind !== "int4" || given !== this.format.blockSize) {
+        throw new ValueError(
+          `quantizationBlockSize=${show(o.quantizationBlockSize)} does not match dtype ${show(policyName(this.format))}: ` +
+            `give the block size of an int4 policy ("int4/<block size>_from_float32", -1 or null for one scale per row).`,
+        );
+      }
+      this.configBlockSize = o.quantizationBlockSize;
+    } else if (this.format.kind === "int4") this.configBlockSize = this.format.blockSize ?? -1;
     this.inputLength = checkInputLength(o.inputLength);
     this.embeddingsInitializer = getInitializer(o.embeddingsInitializer);
     this.embeddingsRegularizer = getRegularizer(o.embeddingsRegularizer);
@@ -170,22 +208,42 @@ export class Embedding {
     if (o.reverseDtype !== undefined && o.reverseDtype !== null && o.reverseDtype !== "float32") {
       invalidArgument("reverseDtype", '"float32" or null (the reverse projection runs in float32)', o.reverseDtype);
     }
-    // Check the initial weights before allocating anything.
-    const initial = o.weights === undefined ? undefined : this.readWeights(o.weights, "weights");
-    this.mem = new KernelMemory(this.inputDim, this.outputDim);
-    // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
-    this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
-    this.reversePtr = this.tieWeights ? 0 : this.mem.persistent(this.outputDim * this.inputDim * 4, "the reverse embeddings");
+    const loraRank = o.loraRank === undefined || o.loraRank === null ? null : checkLoraRank("loraRank", o.loraRank);
+    if (o.loraAlpha !== undefined && o.loraAlpha !== null) checkLoraAlpha("loraAlpha", o.loraAlpha);
+    this.checkFormatSupported(this.format, loraRank !== null);
+    if (loraRank !== null && this.embeddingsConstraint !== null) throw new ValueError(LORA_WITH_CONSTRAINT);
+    if (!this.tieWeights && (loraRank !== null || !isFloat32Stored(this.format))) {
+      throw new ValueError(`tieWeights: false (separate reverse embeddings) needs a float32 table without LoRA; layer "${this.name}" has dtype ${policyName(this.format)}${loraRank !== null ? " and LoRA" : ""}.`);
+    }
+    // Check the initial weights before allocating anything (a quantized layer takes Keras' variables).
+    const floatInitial = o.weights === undefined || !isFloat32Stored(this.format) ? undefined : this.readWeights(o.weights, "weights");
+    this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim) });
+    this.storedTable = new StoredTable(this.format, this.mem);
     try {
-      if (initial !== undefined) {
-        this.writeWeights(this.mem, initial);
-      } else {
+      // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
+      this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
+      this.reversePtr = this.tieWeights ? 0 : this.mem.persistent(this.outputDim * this.inputDim * 4, "the reverse embeddings");
+      if (!isFloat32Stored(this.format) && o.weights !== undefined) {
+        // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables).
+        this.stored.prepareWrite(this.weightList(o.weights), "weights", this.name)();
+      } else if (isQuantized(this.format)) {
+        // Keras builds a quantized layer's variables directly: zero tables, scales of one.
+      } else if (floatInitial !== undefined) {
+        this.writeWeights(this.mem, floatInitial);
+      } else if (isFloat32Stored(this.format)) {
         const steps = zeroingPadding(fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem)), this.mem, this.paddingIdx, this.outputDim);
         if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
         else while (!steps.next().done);
         // Keras Hub builds the untied reverse embeddings with the same initializer.
         if (!this.tieWeights) this.embeddingsInitializer.fill(this.reverseTarget(this.mem));
+      } else {
+        const scratch = standaloneTable([this.inputDim, this.outputDim]);
+        this.embeddingsInitializer.fill(scratch);
+        if (this.paddingIdx !== null) scratch.view().fill(0, this.paddingIdx * this.outputDim, (this.paddingIdx + 1) * this.outputDim);
+        this.stored.storeFloat32(scratch.view());
       }
+      // Keras' build() calls enable_lora(lora_rank) without lora_alpha: alpha becomes the rank.
+      if (loraRank !== null) this.lora = new LoraAdapters(this.mem, loraRank, loraRank);
     } catch (error) {
       this.mem.release();
       throw error;
@@ -208,6 +266,8 @@ export class Embedding {
       },
       tableTarget: (mem) => this.tableTarget(mem),
       tableChanged: () => this.tableChanged(),
+      lora: () => this.lora,
+      frozenTable: () => (isFloat32Stored(this.format) ? null : isQuantized(this.format) ? `quantized table (${policyName(this.format)})` : `${this.format.kind} table`),
     });
   }
 
@@ -237,6 +297,11 @@ export class Embedding {
     return tableHandle(mem, [this.inputDim, this.outputDim]);
   }
 
+  private get stored(): StoredTable {
+    this.live();
+    return this.storedTable!;
+  }
+
   private live(): KernelMemory {
     if (this.mem === undefined) throw new Error(`Embedding layer "${this.name}" has been disposed and cannot be used any more.`);
     return this.mem;
@@ -247,10 +312,75 @@ export class Embedding {
     return this.mem === undefined;
   }
 
-  /** Number of weights (inputDim × outputDim). */
+  /** Number of weights: the elements of every variable `getWeights()` lists (Keras' count_params). */
   countParams(): number {
     this.live();
-    return this.inputDim * this.outputDim;
+    return this.variableSpecs().reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
+  }
+
+  /** The table's storage dtype: `'float32'` (also for quantized layers, whose source is float32, and the mixed policies), `'float16'` or `'bfloat16'`. */
+  get dtype(): TableDtype {
+    return this.format.kind === "float16" || this.format.kind === "bfloat16" ? this.format.kind : "float32";
+  }
+
+  /** The dtype lookups are computed in (Keras' compute dtype): `'float16'` / `'bfloat16'` for 16-bit and mixed policies, else `'float32'`. Outputs are float32 arrays holding values of this dtype. */
+  get computeDtype(): "float32" | "float16" | "bfloat16" {
+    const kind = this.format.kind;
+    return kind === "float16" || kind === "mixed_float16" ? "float16" : kind === "bfloat16" || kind === "mixed_bfloat16" ? "bfloat16" : "float32";
+  }
+
+  /** Keras' dtype policy name: `'float32'`, `'float16'`, `'bfloat16'`, `'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_float32'`. */
+  get dtypePolicy(): string {
+    return policyName(this.format);
+  }
+
+  /** `'int8'` or `'int4'` after `quantize()` (or for a layer made quantized), else null. */
+  get quantizationMode(): QuantizationMode | null {
+    return this.format.kind === "int8" || this.format.kind === "int4" ? this.format.kind : null;
+  }
+
+  /** int4 only: columns per quantization group, or null for one scale per row (also null when not int4). */
+  get quantizationBlockSize(): number | null {
+    return this.format.kind === "int4" ? this.format.blockSize : null;
+  }
+
+  /** The LoRA rank, or null when LoRA is off. */
+  get loraRank(): number | null {
+    return this.lora?.rank ?? null;
+  }
+
+  /** The LoRA alpha (lookups add (loraAlpha / loraRank) · A @ B), or null when LoRA is off. */
+  get loraAlpha(): number | null {
+    return this.lora?.alpha ?? null;
+  }
+
+  /** Refuses combinations of storage, LoRA and PyTorch options that the layer does not support, before anything is allocated. */
+  private checkFormatSupported(format: TableFormat, withLora: boolean): void {
+    const what = isQuantized(format) ? `a quantized (${policyName(format)}) table` : `a ${format.kind} table`;
+    if (format.kind !== "float32" && this.maxNorm !== null) {
+      throw new ValueError(`maxNorm rescales table rows in place, which ${what} cannot hold; use a float32 table (dtype "float32") or no maxNorm.`);
+    }
+    if (!isFloat32Stored(format) && !isQuantized(format) && this.embeddingsRegularizer !== null) {
+      throw new ValueError(`embeddingsRegularizer is supported on float32 tables only; ${what} was asked for.`);
+    }
+    if (withLora && this.maxNorm !== null) throw new ValueError("maxNorm cannot be combined with LoRA (loraRank): it would rescale the frozen table.");
+    if (withLora && this.embeddingsRegularizer !== null) {
+      throw new ValueError("embeddingsRegularizer cannot be combined with LoRA (loraRank) here: Keras regularizes the adapters too, which embedding-wasm does not implement.");
+    }
+    if (withLora && (format.kind === "float16" || format.kind === "bfloat16")) {
+      throw new ValueError(`LoRA (loraRank) is supported on float32 and quantized tables, not on ${what}.`);
+    }
+  }
+
+  /** The layer's variables, in Keras' get_weights() order: trainable ones first (the LoRA adapters, or a float table they were added to). */
+  private variableSpecs() {
+    const base = variableSpecs(this.format, this.inputDim, this.outputDim);
+    if (this.lora === null) return base;
+    const adapters = [
+      { name: "lora_embeddings_a", dtype: "float32" as const, shape: [this.inputDim, this.lora.rank] },
+      { name: "lora_embeddings_b", dtype: "float32" as const, shape: [this.lora.rank, this.outputDim] },
+    ];
+    return isQuantized(this.format) ? [...adapters, ...base] : [...base, ...adapters];
   }
 
   /** Bytes of WebAssembly memory the layer holds (table and lookup scratch). */
@@ -338,18 +468,24 @@ export class Embedding {
       }
       if (k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
     }
+    const plain = this.format.kind === "float32" && this.lora === null;
     if (activity === null) {
-      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      this.gatherRows(idx, size);
       return [];
     }
     let penalty: number;
     if (isSumsRegularizer(activity)) {
-      // L1 / L2 / L1L2: the sums are accumulated while the rows are copied (one pass).
-      k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
+      // L1 / L2 / L1L2: the sums are accumulated while the rows are copied (one pass) from a plain
+      // float32 table, or over the output once it is dequantized / widened / adapted.
+      if (plain) k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
+      else {
+        this.gatherRows(idx, size);
+        k.absAndSquareSums(mem.outputPtr, size * dim, mem.statsPtr, 1, 1);
+      }
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);
     } else {
-      k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+      this.gatherRows(idx, size);
       const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
       try {
         penalty = activity.penaltyOf(output);
@@ -364,6 +500,14 @@ export class Embedding {
     // Keras divides by the output's first dimension, with divide_no_nan (0 for an empty batch).
     const batch = shape.length > 0 ? shape[0]! : dim;
     return [batch === 0 ? 0 : penalty / batch];
+  }
+
+  /** Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus LoRA. */
+  private gatherRows(idx: number, n: number): void {
+    const mem = this.live();
+    this.stored.gather(idx, n, mem.outputPtr);
+    this.lora?.addTo(idx, n, mem.outputPtr);
+    this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
   }
 
   /**
@@ -459,12 +603,15 @@ export class Embedding {
    * Float64Array of its size, nested arrays, or `{ data, shape }` of its shape). Sparse: the distinct
    * rows looked up and their summed gradients (duplicates accumulate; positions masked by maskZero
    * still contribute, as in Keras). Adds the activity regularizer's gradient when one is set, and
-   * divides by row frequency with `scaleGradByFreq`. Returns null for a layer with `trainable: false`.
+   * divides by row frequency with `scaleGradByFreq`. Returns null for a layer with `trainable: false`,
+   * and for a quantized layer without LoRA (Keras' quantized variables are not trainable). With LoRA
+   * on, returns the adapters' gradient instead (`LoraGradient`: rows of `lora_embeddings_a` and, in
+   * `loraB`, all of `lora_embeddings_b`); the table itself is frozen.
    * Repeatable: the lookup's output region is only read, so a `lookupBuffer` view still shows the
    * output afterwards unless the call had to grow memory (which detaches it). Throws, changing nothing,
    * for a `dOutput` of another size or element type (BigInt, integer) or on a detached buffer.
    */
-  backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] } | TfjsTensorLike | OnnxTensorLike): SparseGradient | null {
+  backward(dOutput: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] } | TfjsTensorLike | OnnxTensorLike): SparseGradient | LoraGradient | null {
     return this.transaction("backward", () => this.trainer.backward(dOutput));
   }
 
@@ -498,6 +645,7 @@ export class Embedding {
   applyConstraint(): void {
     this.transaction("applyConstraint", (mem) => {
       if (this.embeddingsConstraint === null) return;
+      this.requireFloat32("applyConstraint");
       try {
         this.embeddingsConstraint.applyTo(this.tableTarget(mem));
       } finally {
@@ -506,13 +654,21 @@ export class Embedding {
     });
   }
 
+  private requireFloat32(method: string): void {
+    if (!isFloat32Stored(this.format)) {
+      throw new ValueError(`${method}() works on float32 tables; layer "${this.name}" stores its table as ${policyName(this.format)}.`);
+    }
+  }
+
   /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
   regularizationLoss(): number {
     return this.transaction("regularizationLoss", (mem) => this.tablePenalty(mem));
   }
 
   private tablePenalty(mem: KernelMemory): number {
-    return this.embeddingsRegularizer === null ? 0 : this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
+    // Keras builds a quantized layer's variables without the regularizer.
+    if (this.embeddingsRegularizer === null || isQuantized(this.format)) return 0;
+    return this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
   }
 
   /**
@@ -522,7 +678,7 @@ export class Embedding {
    */
   get losses(): number[] {
     return this.transaction("losses", (mem) =>
-      this.embeddingsRegularizer === null ? [...this.activityLosses] : [...this.activityLosses, this.tablePenalty(mem)],
+      this.embeddingsRegularizer === null || isQuantized(this.format) ? [...this.activityLosses] : [...this.activityLosses, this.tablePenalty(mem)],
     );
   }
 
@@ -556,24 +712,190 @@ export class Embedding {
   }
 
   /**
-   * The table, as a one-element list `[{ data, shape: [inputDim, outputDim] }]` (a copy); with
-   * `tieWeights: false`, `[table, reverseEmbeddings]` (the second of shape [outputDim, inputDim]), as Keras Hub orders them.
+   * The layer's variables (copies), in the order, shapes and dtypes of Keras' `get_weights()`:
+   * - float32 table: `[{ data: Float32Array, shape: [inputDim, outputDim] }]`, and with `tieWeights: false`
+   *   the reverse embeddings second (shape [outputDim, inputDim]), as Keras Hub orders them;
+   * - float16 / bfloat16: the table as `Uint16Array` bit patterns;
+   * - int8: `embeddings` (Int8Array, inputDim × outputDim), `embeddings_scale` (Float32Array, inputDim);
+   * - int4 with one scale per row: `embeddings` packed two per byte (Int8Array, inputDim × ceil(outputDim / 2)), `embeddings_scale`;
+   * - int4 in groups: `embeddings`, `embeddings_scale` and `embeddings_zero` (inputDim × groups), `g_idx` (outputDim);
+   * - with LoRA: `lora_embeddings_a` (inputDim × rank) and `lora_embeddings_b` (rank × outputDim), after a
+   *   float table, before a quantized one (Keras lists trainable variables first).
+   * Every entry but a plain float32 table's also carries Keras' variable `name` and `dtype`. The
+   * type parameter names the array type expected for `data` (default Float32Array, which a float32
+   * layer without LoRA always gives); it is not checked, so read `dtype` when it may vary.
    */
-  getWeights(): Tensor<Float32Array>[] {
-    return this.transaction("getWeights", (mem) => {
+  getWeights<T extends WeightArray["data"] = Float32Array>(): (Tensor<T> & Partial<Pick<WeightArray, "name" | "dtype">>)[] {
+    return this.transaction("getWeights", (mem): (Tensor<T> & Partial<Pick<WeightArray, "name" | "dtype">>)[] => this.readVariables(mem) as never);
+  }
+
+  private readVariables(mem: KernelMemory): (Tensor<Float32Array> | WeightArray)[] {
+    if (isFloat32Stored(this.format) && this.lora === null) {
       const table = { data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] };
       if (this.tieWeights) return [table];
       const reverse = freshCopy(new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim));
       return [table, { data: reverse, shape: [this.outputDim, this.inputDim] }];
+    }
+    const base = this.stored.read();
+    if (this.lora === null) return base;
+    return isQuantized(this.format) ? [...this.lora.read(), ...base] : [...base, ...this.lora.read()];
+  }
+
+  /**
+   * Replaces the variables, given in `getWeights()`'s order and form (a float32 table alone may be
+   * passed bare). float16 / bfloat16 tables take bit patterns (Uint16Array) or float values, rounded
+   * to nearest even as Keras' assignment rounds them; int8 variables take Int8Array, Uint8Array or
+   * integers. Checked fully before anything is written.
+   */
+  setWeights(weights: WeightTable | readonly (WeightTable | VariableInput)[]): void {
+    this.transaction("setWeights", (mem) => {
+      if (isFloat32Stored(this.format) && this.lora === null) {
+        this.writeWeights(mem, this.readWeights(weights, "weights"));
+        return;
+      }
+      const list = this.weightList(weights);
+      const specs = this.variableSpecs();
+      if (list.length !== specs.length) {
+        throw new ValueError(
+          `You called setWeights(weights) on layer "${this.name}" with a weight list of length ${list.length}, but the layer was expecting ${specs.length} weights ` +
+            `(${specs.map((v) => v.name).join(", ")}).`,
+        );
+      }
+      const lora = this.lora;
+      const loraAt = lora === null ? -1 : isQuantized(this.format) ? 0 : 1;
+      const baseList = lora === null ? list : loraAt === 0 ? list.slice(2) : list.slice(0, 1);
+      const writeBase = this.stored.prepareWrite(baseList, "weights", this.name);
+      let adapters: [ArrayLike<number>, ArrayLike<number>] | null = null;
+      if (lora !== null) {
+        const a = readWeightTable(`weights[${loraAt}]`, list[loraAt]);
+        const b = readWeightTable(`weights[${loraAt + 1}]`, list[loraAt + 1]);
+        const expectA = [this.inputDim, lora.rank], expectB = [lora.rank, this.outputDim];
+        for (const [name, got, want] of [["lora_embeddings_a", a.shape, expectA], ["lora_embeddings_b", b.shape, expectB]] as const) {
+          if (got.length !== 2 || got[0] !== want[0] || got[1] !== want[1]) {
+            throw new ValueError(`Layer "${this.name}" weight ${name} has shape [${want.join(", ")}], not compatible with provided weight shape [${got.join(", ")}].`);
+          }
+        }
+        adapters = [a.data, b.data];
+      }
+      writeBase();
+      if (lora !== null && adapters !== null) {
+        lora.a().set(adapters[0]);
+        lora.b().set(adapters[1]);
+      }
+    });
+  }
+
+  /** `weights` as a list (a bare table is a list of one). */
+  private weightList(weights: unknown): readonly unknown[] {
+    if (isWeightTable(weights)) return [weights];
+    if (!Array.isArray(weights)) invalidArgument("weights", "a list of the layer's variables, as getWeights() returns them", weights);
+    return weights;
+  }
+
+  /**
+   * Quantizes the table in place, as Keras 3's `layer.quantize(mode)`: `'int8'` stores an int8 table
+   * and a float32 scale per row (per-row abs-max, scale = 127 / (max|row| + 1e-7), rounded half to
+   * even); `'int4'` stores values in [-8, 7] packed two per byte, by default in groups of
+   * `blockSize` = 128 columns with a step and zero point per group (Keras' Int4QuantizationConfig
+   * default), or with one scale per row when `blockSize` is -1 or null. The float32 table is
+   * released: `memoryBytes` drops to the quantized table and its scales. Lookups then dequantize in
+   * the kernel and equal Keras' (JAX) lookups bit for bit. The table is frozen (no optimizer
+   * updates; with LoRA the adapters still train). Forgets the last lookup and any optimizer state.
+   */
+  quantize(mode: QuantizationMode, options: { blockSize?: number | null } = {}): void {
+    this.transaction("quantize", (mem) => {
+      if (!this.tieWeights) throw new ValueError(`quantize() needs tied weights; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
+      if (isQuantized(this.format)) {
+        throw new ValueError(`Layer '${this.name}' is already quantized with dtype_policy='${policyName(this.format)}'. Received: mode=${String(mode)}`);
+      }
+      if (mode !== "int8" && mode !== "int4") invalidArgument("mode", '"int8" or "int4"', mode);
+      if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { blockSize: 128 }", options);
+      if (mode === "int8" && options.blockSize !== undefined) invalidArgument("options.blockSize", "no block size for int8 (Keras quantizes int8 per row)", options.blockSize);
+      const format: TableFormat = { kind: mode, blockSize: mode === "int4" ? readBlockSize("blockSize", options.blockSize) : null };
+      if (this.format.kind !== "float32") {
+        throw new ValueError(`quantize() quantizes a float32 table; layer "${this.name}" stores its table as ${this.format.kind}.`);
+      }
+      this.checkFormatSupported(format, this.lora !== null);
+      this.rebuild(format, mem.table());
+      if (mode === "int4") this.configBlockSize = options.blockSize === undefined ? format.blockSize : options.blockSize;
     });
   }
 
   /**
-   * Replaces the table. `weights` is `[table]` (or the table itself), or `[table, reverseEmbeddings]`
-   * with `tieWeights: false`; checked fully before anything is written.
+   * Moves the layer to a fresh memory whose table is `table` (float32, rows × dim) stored as
+   * `format`, keeping the LoRA adapters unless `keepLora` is false. The old memory is released only
+   * when the new one is complete, so a failure leaves the layer as it was.
    */
-  setWeights(weights: WeightTable | readonly WeightTable[]): void {
-    this.transaction("setWeights", (mem) => this.writeWeights(mem, this.readWeights(weights, "weights")));
+  private rebuild(format: TableFormat, table: Float32Array, keepLora = true): void {
+    const old = this.live();
+    const mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(format, this.outputDim) });
+    try {
+      const stored = new StoredTable(format, mem);
+      stored.storeFloat32(table);
+      let lora: LoraAdapters | null = null;
+      if (keepLora && this.lora !== null) {
+        const [a, b] = [this.lora.a().slice(), this.lora.b().slice()];
+        lora = new LoraAdapters(mem, this.lora.rank, this.lora.alpha);
+        lora.a().set(a);
+        lora.b().set(b);
+      }
+      this.seenPtr = this.maxNorm === null ? -1 : mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
+      this.mem = mem;
+      this.storedTable = stored;
+      this.format = format;
+      this.lora = lora;
+    } catch (error) {
+      mem.release();
+      throw error;
+    }
+    old.release();
+    this.lookedUp = null;
+    this.bufferedIndices = 0;
+    this.activityLosses = [];
+    this.trainer.reset();
+  }
+
+  /**
+   * Turns LoRA on, as Keras' `enable_lora(rank, lora_alpha)`: adds float32 adapters
+   * `lora_embeddings_a` (inputDim × rank, He-uniform) and `lora_embeddings_b` (rank × outputDim,
+   * zeros), so lookups read table + (alpha / rank) · A @ B (alpha defaults to rank), computed per
+   * looked-up row in the kernel. From then on `backward` and the optimizers train only A and B; the
+   * table is frozen. Refused, with Keras' messages, on a layer with an `embeddingsConstraint` or with
+   * LoRA already on. Forgets the last lookup.
+   */
+  enableLora(rank: number, options: { alpha?: number | null } = {}): void {
+    this.transaction("enableLora", (mem) => {
+      if (!this.tieWeights) throw new ValueError(`enableLora() needs tied weights; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
+      if (this.embeddingsConstraint !== null) throw new ValueError(LORA_WITH_CONSTRAINT);
+      if (this.lora !== null) throw new ValueError(LORA_TWICE);
+      checkLoraRank("rank", rank);
+      if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { alpha: 16 }", options);
+      const alpha = options.alpha === undefined || options.alpha === null ? rank : checkLoraAlpha("alpha", options.alpha);
+      this.checkFormatSupported(this.format, true);
+      this.lora = new LoraAdapters(mem, rank, alpha);
+      this.lookedUp = null;
+      this.bufferedIndices = 0;
+      this.trainer.reset();
+    });
+  }
+
+  /**
+   * Folds the LoRA adapters into the table (table ← table + (alpha / rank) · A @ B, rounded as a
+   * lookup rounds it) and turns LoRA off; the adapters' memory is released. A quantized table is
+   * dequantized, merged and quantized again with the same mode and block size, as Keras does when
+   * it saves a LoRA layer. Lookups afterwards read the merged table alone.
+   */
+  mergeLora(): void {
+    this.transaction("mergeLora", () => {
+      const lora = this.lora;
+      if (lora === null) throw new ValueError(`mergeLora() needs LoRA on; layer "${this.name}" has none (enableLora(rank) turns it on).`);
+      const mem = this.live();
+      const dense = this.stored.toFloat32();
+      const at = mem.scratch(dense.byteLength);
+      new Float32Array(mem.memory.buffer, at, dense.length).set(dense);
+      lora.mergeInto(at);
+      this.rebuild(this.format, new Float32Array(mem.memory.buffer, at, dense.length).slice(), false);
+    });
   }
 
   /**
@@ -585,6 +907,8 @@ export class Embedding {
    */
   reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Tensor<Float32Array> {
     return this.transaction("reverse", (mem) => {
+      this.requireFloat32("reverse");
+      if (this.lora !== null) throw new ValueError(`reverse() reads the table alone; layer "${this.name}" has LoRA on: mergeLora() first.`);
       const { logits, record } = reverseLogits(mem, this.reverseHost(), x);
       this.reversed = record;
       return logits;
@@ -672,7 +996,7 @@ export class Embedding {
     return {
       name: this.name,
       trainable: this.trainable,
-      dtype: this.dtype,
+      dtype: this.dtypePolicy,
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       embeddingsInitializer: toTfjs(this.embeddingsInitializer),
@@ -685,6 +1009,8 @@ export class Embedding {
       ...(this.scaleGradByFreq ? { scaleGradByFreq: true } : {}),
       ...(this.paddingIdx === null ? {} : { paddingIdx: this.paddingIdx }),
       ...(this.isReversible ? { tieWeights: this.tieWeights, logitSoftCap: this.logitSoftCap } : {}),
+      ...(this.format.kind === "int4" ? { quantizationBlockSize: this.configBlockSize } : {}),
+      ...(this.lora === null ? {} : { loraRank: this.lora.rank, loraAlpha: this.lora.alpha }),
     };
   }
 
@@ -700,7 +1026,7 @@ export class Embedding {
     const config: Record<string, unknown> = {
       name: this.name,
       trainable: this.trainable,
-      dtype: { module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null },
+      dtype: kerasDtypePolicy(this.format),
       input_dim: this.inputDim,
       output_dim: this.outputDim,
       embeddings_initializer: init,
@@ -708,7 +1034,7 @@ export class Embedding {
       activity_regularizer: sub(this.activityRegularizer, "keras.regularizers"),
       embeddings_constraint: sub(this.embeddingsConstraint, "keras.constraints"),
       mask_zero: this.maskZero,
-      quantization_config: null,
+      quantization_config: kerasQuantizationConfig(this.format, this.configBlockSize),
     };
     if (this.inputLength !== null) config["input_length"] = this.getConfig().inputLength;
     if (this.maxNorm !== null) Object.assign(config, { max_norm: this.maxNorm, norm_type: this.configNormType() });
@@ -716,6 +1042,7 @@ export class Embedding {
     if (this.paddingIdx !== null) config["padding_idx"] = this.paddingIdx;
     // Keras Hub's ReversibleEmbedding keys, written when they differ from a plain Embedding.
     if (this.isReversible) Object.assign(config, { tie_weights: this.tieWeights, reverse_dtype: null, logit_soft_cap: this.logitSoftCap });
+    if (this.lora !== null) Object.assign(config, { lora_rank: this.lora.rank, lora_alpha: this.lora.alpha });
     return config;
   }
 
@@ -893,6 +1220,8 @@ export class Embedding {
     if (this.mem !== undefined) this.checkNotRunning("dispose");
     this.mem?.release();
     this.mem = undefined;
+    this.storedTable = undefined;
+    this.lora = null;
   }
 }
 
@@ -939,4 +1268,27 @@ function nextTurn(): Promise<void> {
     });
   }
   return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** The dtype policy object Keras 3 writes in a layer config (keras/src/dtype_policies/dtype_policy.py). */
+function kerasDtypePolicy(format: TableFormat): KerasObjectConfig {
+  if (format.kind === "int8") {
+    return { module: "keras.dtype_policies", class_name: "QuantizedDTypePolicy", config: { mode: "int8", source_name: "float32" }, registered_name: null };
+  }
+  if (format.kind === "int4") {
+    return { module: "keras.dtype_policies", class_name: "Int4DTypePolicy", config: { mode: `int4/${format.blockSize ?? -1}`, source_name: "float32" }, registered_name: null };
+  }
+  return { module: "keras", class_name: "DTypePolicy", config: { name: format.kind }, registered_name: null };
+}
+
+/** The `quantization_config` Keras 3 writes for a quantized Embedding (keras/src/quantizers/quantization_config.py), or null. */
+function kerasQuantizationConfig(format: TableFormat, configBlockSize: number | null): KerasObjectConfig | null {
+  if (format.kind === "int8") {
+    const activation = { module: "keras.quantizers", class_name: "AbsMaxQuantizer", config: { value_range: [-127, 127], epsilon: 1e-7, output_dtype: "int8" }, registered_name: null };
+    return { module: "keras.quantizers", class_name: "Int8QuantizationConfig", config: { weight_quantizer: null, activation_quantizer: activation }, registered_name: null };
+  }
+  if (format.kind === "int4") {
+    return { module: "keras.quantizers", class_name: "Int4QuantizationConfig", config: { weight_quantizer: null, activation_quantizer: null, block_size: configBlockSize }, registered_name: null };
+  }
+  return null;
 }

@@ -2,7 +2,10 @@
  * embedding-wasm: a Keras-style Embedding layer whose lookup runs in a WebAssembly SIMD kernel.
  * @packageDocumentation
  */
-export { Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier, type SparseGradient } from "./embedding.ts";
+export {
+  Embedding, type EmbeddingOptions, type EmbeddingConfig, type Tensor, type Identifier, type SparseGradient, type LoraGradient,
+  type WeightArray, type VariableInput, type QuantizationMode, type TableDtype,
+} from "./embedding.ts";
 export {
   EmbeddingBag, type EmbeddingBagOptions, type EmbeddingBagConfig, type BagReduction, type BagCallOptions,
 } from "./embedding-bag.ts";

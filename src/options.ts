@@ -5,7 +5,7 @@ import type { Initializer, InitializerName } from "./initializers/index.ts";
 import type { Regularizer, RegularizerName } from "./regularizers.ts";
 import type { Config } from "./serialization.ts";
 import type { InputLength } from "./shapes.ts";
-import type { WeightTable } from "./weights.ts";
+import type { VariableInput, WeightTable } from "./weights.ts";
 
 /** A dense result: row-major `data` with its `shape`. */
 export interface Tensor<T> {
@@ -80,14 +80,15 @@ export interface EmbeddingOptions {
    * non-batch dimensions). A number, or one entry per non-batch dimension with `null` for any.
    */
   inputLength?: InputLength | null;
-  /** Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a one-element list. */
-  weights?: WeightTable | readonly WeightTable[];
+  /**
+   * Initial table, `{ data, shape: [inputDim, outputDim] }` or `number[][]`, optionally in a
+   * one-element list; for a quantized or 16-bit `dtype`, the variables as `getWeights()` lists them.
+   */
+  weights?: WeightTable | readonly (WeightTable | VariableInput)[];
   /** Layer name; default `embedding`, `embedding_1`, … */
   name?: string;
   /** Whether the table is trainable (kept in the config). Default true. */
   trainable?: boolean;
-  /** The table's dtype: only `'float32'`. */
-  dtype?: "float32";
   /**
    * Keras Hub's ReversibleEmbedding: `reverse` multiplies by the table itself (true, default) or by
    * separate trainable `reverseEmbeddings` of shape [outputDim, inputDim] (false), made with the
@@ -98,13 +99,37 @@ export interface EmbeddingOptions {
   logitSoftCap?: number | null;
   /** Keras Hub's reverse_dtype: only null or `'float32'` (the reverse projection runs in float32). */
   reverseDtype?: "float32" | null;
+  /**
+   * How the table is stored, as a Keras dtype policy name: `'float32'` (default), `'float16'` or
+   * `'bfloat16'` (half the memory; lookups return the stored values widened to float32, as Keras'
+   * lookup of a 16-bit table gives them), or a quantized policy as Keras writes it for a quantized
+   * layer (`'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_float32'`), which makes
+   * the layer quantized from the start with Keras' initial variables (zeros, scales of one), to be
+   * filled by `weights` / `setWeights` in `getWeights()` form. To quantize a trained float table,
+   * use `layer.quantize()`.
+   */
+  dtype?: string;
+  /**
+   * LoRA rank: the layer starts with LoRA on (see `enableLora`). As in Keras, building the layer
+   * turns LoRA on with alpha = rank, so a `loraAlpha` given here is checked but not used (Keras'
+   * config then says `lora_alpha: lora_rank`); use `enableLora(rank, { alpha })` for another alpha.
+   */
+  loraRank?: number | null;
+  /** LoRA alpha (see `loraRank`). */
+  loraAlpha?: number | null;
+  /**
+   * int4 layers made from a config: the `block_size` of Keras' Int4QuantizationConfig, which must
+   * agree with the policy's (-1 or null: one scale per row). Kept to write the config back as read.
+   */
+  quantizationBlockSize?: number | null;
 }
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */
 export interface EmbeddingConfig {
   name: string;
   trainable: boolean;
-  dtype: "float32";
+  /** The dtype policy name (see `EmbeddingOptions.dtype`). */
+  dtype: string;
   inputDim: number;
   outputDim: number;
   embeddingsInitializer: { className: string; config: Config };
@@ -122,5 +147,10 @@ export interface EmbeddingConfig {
   /** Present only when the reverse projection is untied or soft-capped. */
   tieWeights?: boolean;
   logitSoftCap?: number | null;
+  /** int4 layers only: the block size as Keras' quantization config writes it (-1 and null both mean one scale per row). */
+  quantizationBlockSize?: number | null;
+  /** Present only when LoRA is on. */
+  loraRank?: number;
+  loraAlpha?: number;
 }
 

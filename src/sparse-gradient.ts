@@ -14,3 +14,13 @@ export interface SparseGradient {
   /** [inputDim, outputDim]: the table's shape. */
   denseShape: [number, number];
 }
+
+/**
+ * The gradient `backward()` returns for a layer with LoRA on: the table is frozen and only the
+ * adapters train. `indices` / `values` are the sparse gradient of `lora_embeddings_a` (the rows
+ * looked up, `rank` values each; shape [indices.length, rank], denseShape [inputDim, rank]) and
+ * `loraB` the dense gradient of `lora_embeddings_b` (rank × outputDim).
+ */
+export interface LoraGradient extends SparseGradient {
+  loraB: { data: Float32Array; shape: [number, number] };
+}

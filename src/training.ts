@@ -16,7 +16,8 @@ import { ownView, typedArrayName } from "./typed-arrays.ts";
 import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { planStep, type Optimizer, type OptimizerState, type StepPlan } from "./optimizers.ts";
-import type { SparseGradient } from "./sparse-gradient.ts";
+import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
+import type { LoraAdapters } from "./lora.ts";
 import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
 
 /** What the trainer needs from its layer. */
@@ -39,6 +40,10 @@ export interface TrainingHost {
   tableTarget(mem: KernelMemory): TableHandle;
   /** Called after every optimizer step (and its constraint) changed the table. */
   tableChanged?(): void;
+  /** The LoRA adapters when LoRA is on (then only they train), else null. */
+  lora?(): LoraAdapters | null;
+  /** Why the table cannot take optimizer steps (a quantized or 16-bit table), or null when it can. */
+  frozenTable?(): string | null;
 }
 
 interface SlotState {
@@ -109,7 +114,17 @@ export class Trainer {
   /** The call in progress, while it may run user code (re-entering the trainer then is refused). */
   private busy: string | null = null;
 
+  /** The adapters' optimizer slots (LoRA): one state for A, one for B, stepped together. */
+  private loraState: { a: { optimizer: Optimizer; ptrs: number[]; iterations: number }; b: { optimizer: Optimizer; ptrs: number[]; iterations: number } } | undefined;
+
   constructor(private readonly host: TrainingHost) {}
+
+  /** Drops the optimizer state (the layer moved to a new memory, or its trainable variables changed). */
+  reset(): void {
+    this.state = undefined;
+    this.loraState = undefined;
+    this.spare = undefined;
+  }
 
   private enter<T>(what: string, run: () => T): T {
     if (this.busy !== null) {
@@ -150,11 +165,11 @@ export class Trainer {
     throw new ValueError(`backward() cannot differentiate the activity regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
   }
 
-  backward(dOutput: unknown): SparseGradient | null {
+  backward(dOutput: unknown): SparseGradient | LoraGradient | null {
     return this.enter("backward()", () => this.differentiate(dOutput));
   }
 
-  private differentiate(dOutput: unknown): SparseGradient | null {
+  private differentiate(dOutput: unknown): SparseGradient | LoraGradient | null {
     const host = this.host;
     const mem = host.live();
     const shape = host.lastLookup();
@@ -173,6 +188,9 @@ export class Trainer {
       throw new ValueError("backward(): the layer was used while dOutput was being read (by a getter of dOutput); the lookup to differentiate changed.");
     }
     if (!host.trainable) return null;
+    const lora = host.lora?.() ?? null;
+    // Keras' quantized variables are not trainable: without adapters nothing has a gradient.
+    if (lora === null && host.frozenTable?.()?.startsWith("quantized")) return null;
     const activity = this.activityPlan(shape, n);
     // A view of this layer's own memory would be detached when the scratch below grows it.
     if (upstream.buffer === mem.memory.buffer) upstream = upstream.slice();
@@ -182,7 +200,8 @@ export class Trainer {
     // The upstream gradient is staged in scratch, never in the output region: the lookup's output
     // (which the activity gradient reads, and a lookupBuffer view shows) stays as it was, so
     // backward can be repeated.
-    const take = carve(mem.scratch(carvedSize(size * 4, cap * 8, n * 4, size * 4, n * 4, ...activityBytes)));
+    const used = carvedSize(size * 4, cap * 8, n * 4, size * 4, n * 4, ...activityBytes);
+    const take = carve(mem.scratch(used));
     const staged = take(size * 4), hash = take(cap * 8), ids = take(n * 4), grads = take(size * 4), counts = take(n * 4);
     const k = mem.kernel;
     const stagedView = new Float32Array(k.memory.buffer, staged, size);
@@ -207,6 +226,21 @@ export class Trainer {
       for (let i = 0; i < size; i++) stagedView[i]! += extra[i]!;
     }
     const u = k.sparseGradient(mem.indexPtr, n, dim, staged, hash, cap, ids, grads, counts, host.scaleGradByFreq ? 1 : 0);
+    if (lora !== null) {
+      // With LoRA on only the adapters train: A's rows (those looked up) and all of B.
+      const rank = lora.rank;
+      const adapters = carve(mem.scratch(used + carvedSize(u * rank * 4, rank * dim * 4)) + used);
+      const gradA = adapters(u * rank * 4), gradB = adapters(rank * dim * 4);
+      k.loraGradients(ids, u, grads, dim, lora.aPtr, lora.bPtr, rank, lora.factor, gradA, gradB);
+      const buf = k.memory.buffer;
+      return {
+        indices: new Int32Array(buf, ids, u).slice(),
+        values: new Float32Array(buf, gradA, u * rank).slice(),
+        shape: [u, rank],
+        denseShape: [host.inputDim, rank],
+        loraB: { data: new Float32Array(buf, gradB, rank * dim).slice(), shape: [rank, dim] },
+      };
+    }
     const buffer = k.memory.buffer;
     let indices = new Int32Array(buffer, ids, u).slice();
     let values = new Float32Array(buffer, grads, u * dim).slice();
@@ -293,6 +327,10 @@ export class Trainer {
     const host = this.host;
     const mem = host.live();
     if (!host.trainable) throw new ValueError(`Layer "${host.name}" is not trainable (trainable: false); its table cannot be updated.`);
+    const lora = host.lora?.() ?? null;
+    if (lora !== null) return this.applyLora(gradient as LoraGradient, optimizer, mem, lora);
+    const frozen = host.frozenTable?.() ?? null;
+    if (frozen !== null) throw new ValueError(`Layer "${host.name}" has ${frozen}, which optimizers do not update; enableLora(rank) fine-tunes it through adapters.`);
     this.checkOwner(optimizer);
     const state = this.state;
     const first = state === undefined;
@@ -427,7 +465,84 @@ export class Trainer {
     slotPtrs.forEach((p, i) => new Float32Array(mem.kernel.memory.buffer, p, count).set(snapshot.slots[i]!));
   }
 
+  private refuseLoraState(): void {
+    if (this.host.lora?.()) {
+      throw new ValueError(`Layer "${this.host.name}" has LoRA on; saving and restoring the optimizer state of its adapters is not supported.`);
+    }
+  }
+
+  /**
+   * One optimizer step on the adapters: A's rows in the gradient (or all, in dense mode), and all of
+   * B. The gradient is read once and checked before anything is allocated or written.
+   */
+  private applyLora(gradient: LoraGradient, optimizer: Optimizer, mem: KernelMemory, lora: LoraAdapters): void {
+    const { inputDim, outputDim: dim, name } = this.host;
+    const rank = lora.rank;
+    const g = gradient as Partial<LoraGradient> | null;
+    const indices = g?.indices, values = g?.values, loraB = g?.loraB?.data;
+    if (!(indices instanceof Int32Array) || !(values instanceof Float32Array) || !(loraB instanceof Float32Array)) {
+      throw new ValueError(
+        `Layer "${name}" has LoRA on: its gradient must be { indices: Int32Array, values: Float32Array, loraB: { data: Float32Array } } as backward() returns it. Received: ${show(gradient)}`,
+      );
+    }
+    const ids = indices.slice(), rowsA = values.slice(), rowsB = loraB.slice();
+    const u = ids.length;
+    if (rowsA.length !== u * rank) {
+      throw new ValueError(`gradient.values must have indices.length × rank = ${u} × ${rank} = ${u * rank} values (LoRA's lora_embeddings_a rows). Received: ${rowsA.length}`);
+    }
+    if (rowsB.length !== rank * dim) {
+      throw new ValueError(`gradient.loraB.data must have rank × outputDim = ${rank} × ${dim} = ${rank * dim} values. Received: ${rowsB.length}`);
+    }
+    for (let k = 0; k < u; k++) {
+      const r = ids[k]!;
+      if (r < 0 || r >= inputDim) throw new RangeError(`gradient.indices[${k}] = ${r} is not in [0, ${inputDim})`);
+    }
+    if (this.loraState !== undefined && this.loraState.a.optimizer !== optimizer) {
+      throw new ValueError(`Layer "${name}" is already trained by another optimizer (${this.loraState.a.optimizer.className}); use one optimizer per layer.`);
+    }
+    const plan = planStep(optimizer, (this.loraState?.a.iterations ?? 0) + 1);
+    if (this.loraState === undefined) {
+      // Both adapters' slots in one region: all or nothing.
+      const countA = inputDim * rank, countB = rank * dim, n = plan.slots.length;
+      const base = mem.persistent((countA + countB) * 4 * n, `${plan.className}'s slots for the LoRA adapters`);
+      const a = plan.slots.map((_, i) => base + i * countA * 4);
+      const b = plan.slots.map((_, i) => base + n * countA * 4 + i * countB * 4);
+      plan.slots.forEach((slot, i) => {
+        if (slot.initial !== 0) {
+          mem.kernel.fillF32(a[i]!, countA, slot.initial);
+          mem.kernel.fillF32(b[i]!, countB, slot.initial);
+        }
+      });
+      this.host.forgetLookups();
+      this.loraState = { a: { optimizer, ptrs: a, iterations: 0 }, b: { optimizer, ptrs: b, iterations: 0 } };
+    }
+    const t = this.loraState.a.iterations + 1;
+    const allRows = Int32Array.from({ length: rank }, (_, k) => k);
+    this.adapterStep(mem, planStep(optimizer, t), lora.aPtr, inputDim, rank, this.loraState.a.ptrs, ids, rowsA);
+    this.adapterStep(mem, planStep(optimizer, t), lora.bPtr, rank, dim, this.loraState.b.ptrs, allRows, rowsB);
+    this.loraState.a.iterations = this.loraState.b.iterations = t;
+  }
+
+  /** One optimizer step (no regularizer, no constraint) on a rows × dim float32 table at `table`. */
+  private adapterStep(mem: KernelMemory, plan: StepPlan, table: number, rows: number, dim: number, slots: number[], indices: Int32Array, values: Float32Array): void {
+    const u = indices.length;
+    const cap = nextPowerOfTwo(2 * u);
+    const take = carve(mem.scratch(carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4)));
+    const args = take(STEP_ARGS_BYTES);
+    const inIds = take(u * 4), inValues = take(u * dim * 4), hash = take(cap * 8), ids = take(u * 4), grads = take(u * dim * 4);
+    const k = mem.kernel;
+    new Int32Array(k.memory.buffer, inIds, u).set(indices);
+    new Float32Array(k.memory.buffer, inValues, u * dim).set(values);
+    const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
+    writeStepArgs(k.memory, args, {
+      kind: plan.kind, lazy: plan.lazy, table, rows, dim, slotA: slots[0] ?? 0, slotB: slots[1] ?? 0,
+      ids, grads, count: distinct, hash, hashCapacity: cap, extra: 0, ...plan.parameters, l1: 0, l2: 0, weightDecay: plan.weightDecay,
+    });
+    k.optimizerStep(args);
+  }
+
   getState(optimizer: Optimizer): OptimizerState | null {
+    this.refuseLoraState();
     const mem = this.host.live();
     const state = this.state;
     if (state === undefined || state.optimizer !== optimizer) return null;
@@ -440,6 +555,7 @@ export class Trainer {
   }
 
   setState(optimizer: Optimizer, saved: OptimizerState): void {
+    this.refuseLoraState();
     this.enter("setOptimizerState()", () => this.restoreState(optimizer, saved));
   }
 

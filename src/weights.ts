@@ -17,6 +17,24 @@ export interface ReadTable {
   data: Float32Array;
 }
 
+/**
+ * One variable for `setWeights` / the `weights` option of a quantized, 16-bit or LoRA layer:
+ * row-major values of its shape, as a typed array (int8 variables: Int8Array or Uint8Array;
+ * float16 / bfloat16: Uint16Array bit patterns or float values) or numbers.
+ */
+export interface VariableInput {
+  readonly data: Float32Array | Float64Array | Int8Array | Uint8Array | Uint16Array | readonly number[];
+  readonly shape: readonly number[];
+}
+
+const isNumberRows = (v: unknown): v is number[][] =>
+  Array.isArray(v) && v.length > 0 && v.every((row) => Array.isArray(row) && row.every((x) => typeof x === "number"));
+
+/** True for one table (as opposed to a list of tables). */
+export function isWeightTable(v: unknown): v is WeightTable {
+  return (isPlainObject(v) && "data" in v && "shape" in v) || isNumberRows(v);
+}
+
 const isDataShape = (v: unknown): v is Record<string, unknown> => isPlainObject(v) && "data" in v && "shape" in v;
 
 function notATable(where: string, table: unknown): never {

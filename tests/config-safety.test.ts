@@ -212,7 +212,7 @@ types("every option with a value of the wrong type: a ValueError naming it, in b
     ["inputLength", "input_length", ["5", 0, -1, 1.5, [], [0], ["5"], [1, 0], {}, true, NaN], /^inputLength must be a positive integer, or a non-empty array of positive integers and nulls\. Received: inputLength=/],
     ["maxNorm", "max_norm", ["1", NaN, Infinity, -Infinity, {}, [], true], /^maxNorm must be a finite number\. Received: maxNorm=/],
     ["normType", "norm_type", [0, -1, "2", NaN, null, {}, -Infinity], /^normType must be a positive number \(Infinity for the max norm\)\. Received: normType=/],
-    ["dtype", "dtype", ["float64", "int32", "float16", 5, true, [], { class_name: "DTypePolicy", config: { name: "mixed_float16" } }], /^dtype must be "float32" \(the only table dtype supported\)\. Received: dtype=/],
+    ["dtype", "dtype", ["float64", "int32", "float8", 5, true, [], { class_name: "DTypePolicy", config: { name: "mixed_float64" } }], /^dtype must be a dtype policy name: "float32", "float16", "bfloat16".*Received: dtype=/],
     ["embeddingsInitializer", "embeddings_initializer", [42, true, [], {}, { className: 3 }, { config: {} }, { class_name: ["Zeros"] }], /^Could not interpret initializer identifier: /],
     ["embeddingsRegularizer", "embeddings_regularizer", [42, true, [], {}, { className: 3 }], /^Could not interpret regularizer identifier: /],
     ["activityRegularizer", "activity_regularizer", [42, true, [], {}, { className: null }], /^Could not interpret regularizer identifier: /],
@@ -247,8 +247,8 @@ types("unknown keys and unsupported settings are refused, naming them", () => {
   assertThrowsMessage(() => Embedding.fromConfig({ ...base, weights: [[[1, 2, 3]]] }), ValueError, 'Unrecognized key in Embedding config: "weights"');
   assertThrowsMessage(() => Embedding.fromConfig({ ...base, inputDIM: 4 }), ValueError, 'Unrecognized key in Embedding config: "inputDIM"');
   assertThrowsMessage(() => Embedding.fromConfig({ ...base, quantization_config: { mode: "int8" } }), ValueError,
-    'This Embedding config sets quantization_config={"mode":"int8"}, which embedding-wasm does not support.');
-  assertThrowsMessage(() => Embedding.fromConfig({ ...base, lora_rank: 4 }), ValueError, "This Embedding config sets lora_rank=4, which embedding-wasm does not support.");
+    'This Embedding config sets quantization_config={"mode":"int8"}, which is not a Keras Int8QuantizationConfig or Int4QuantizationConfig.');
+  assertThrowsMessage(() => Embedding.fromConfig({ ...base, lora_rank: 0 }), ValueError, "loraRank must be a positive integer. Received: loraRank=0");
   assertThrowsMessage(() => Embedding.fromConfig({ ...base, embeddingsInitializer: "stft" }), ValueError, "Keras' STFT initializer does not apply to embedding tables and is not supported.");
 });
 
@@ -384,7 +384,7 @@ shapes("cyclic values: a ValueError at once, no hang", () => {
     [selfConfig, /^inputLength must be a positive integer/],
     [{ ...base, embeddingsInitializer: { className: "RandomUniform", config: { seed: cyclicObject } } }, /^`seed` argument should be an integer/],
     [{ ...base, foo: cyclicObject }, /^Unrecognized key in Embedding config: "foo"/],
-    [{ ...base, dtype: cyclicObject }, /^dtype must be "float32"/],
+    [{ ...base, dtype: cyclicObject }, /^dtype must be a dtype policy name/],
   ];
   for (const [config, message] of cases) {
     const t0 = performance.now();

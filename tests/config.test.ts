@@ -392,35 +392,35 @@ refusals("a class other than Embedding", () => {
   );
 });
 
-refusals("a dtype other than float32", () => {
+refusals("a dtype that is not a supported policy", () => {
   assertThrowsMessage(
     () => Embedding.fromConfig({ input_dim: 3, output_dim: 2, dtype: "float64" }),
     ValueError,
-    'dtype must be "float32" (the only table dtype supported). Received: dtype="float64"',
+    /^dtype must be a dtype policy name: .*Received: dtype="float64"$/,
   );
-  const mixed = { module: "keras", class_name: "DTypePolicy", config: { name: "mixed_float16" }, registered_name: null };
+  const mixed = { module: "keras", class_name: "DTypePolicy", config: { name: "mixed_float64" }, registered_name: null };
   assertThrowsMessage(
     () => Embedding.fromConfig({ input_dim: 3, output_dim: 2, dtype: mixed }),
     ValueError,
-    `dtype must be "float32" (the only table dtype supported). Received: dtype=${JSON.stringify(mixed)}`,
+    /^dtype must be a dtype policy name: .*Received: dtype="mixed_float64"$/,
   );
   assertThrowsMessage(
     () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, dtype: "int32" }),
     ValueError,
-    'dtype must be "float32" (the only table dtype supported). Received: dtype="int32"',
+    /^dtype must be a dtype policy name: .*Received: dtype="int32"$/,
   );
 });
 
-refusals("a non-null quantization_config, lora_rank or sparse: true", () => {
+refusals("a malformed quantization_config, a bad lora_rank, or sparse: true", () => {
   assertThrowsMessage(
     () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, quantizationConfig: { mode: "int8" } }),
     ValueError,
-    'This Embedding config sets quantizationConfig={"mode":"int8"}, which embedding-wasm does not support.',
+    'This Embedding config sets quantizationConfig={"mode":"int8"}, which is not a Keras Int8QuantizationConfig or Int4QuantizationConfig.',
   );
   assertThrowsMessage(
-    () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, loraRank: 4 }),
+    () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, loraRank: 1.5 }),
     ValueError,
-    "This Embedding config sets loraRank=4, which embedding-wasm does not support.",
+    "loraRank must be a positive integer. Received: loraRank=1.5",
   );
   assertThrowsMessage(
     () => Embedding.fromConfig({ inputDim: 3, outputDim: 2, sparse: true }),
@@ -433,7 +433,7 @@ refusals("a Keras-form unsupported key is named as written in the config", () =>
   assertThrowsMessage(
     () => Embedding.fromConfig({ ...KERAS_DEFAULT, quantization_config: { mode: "int8" } }),
     ValueError,
-    'This Embedding config sets quantization_config={"mode":"int8"}, which embedding-wasm does not support.',
+    'This Embedding config sets quantization_config={"mode":"int8"}, which is not a Keras Int8QuantizationConfig or Int4QuantizationConfig.',
   );
 });
 

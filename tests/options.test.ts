@@ -176,13 +176,15 @@ others("trainable: false is kept in the layer and its configs", () => {
   assert.is(l.toKerasConfig()["trainable"], false);
 });
 
-others("dtype: only 'float32'", () => {
+others("dtype: a supported policy name", () => {
   assert.is(new Embedding({ inputDim: 2, outputDim: 2, dtype: "float32" }).dtype, "float32");
-  for (const [value, shown] of [["float64", '"float64" (of type string)'], ["int32", '"int32" (of type string)'], [null, "null (of type null)"], ["float16", '"float16" (of type string)']] as const) {
+  assert.is(new Embedding({ inputDim: 2, outputDim: 2, dtype: "float16" }).dtype, "float16");
+  for (const [value, shown] of [["float64", '"float64"'], ["int32", '"int32"'], ["mixed_float64", '"mixed_float64"'], ["int8_from_bfloat16", '"int8_from_bfloat16"']] as const) {
     assertThrowsMessage(
       () => build({ inputDim: 2, outputDim: 2, dtype: value }),
       ValueError,
-      `dtype must be "float32" (the only table dtype supported). Received: dtype=${shown}`,
+      `dtype must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
+        `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: dtype=${shown}`,
     );
   }
 });

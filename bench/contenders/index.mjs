@@ -3,6 +3,7 @@
 // prepared = { setup: { label: ms }, step(), async?, output(), dispose() }: `step` does one
 // lookup of the workload's indices, `output` returns the last result for the correctness check.
 import { call, zeroCopy, callInto } from "./embedding-wasm.mjs";
+import { storedContenders } from "./embedding-wasm-stored.mjs";
 import { jsLoop } from "./plain-js.mjs";
 import { boundJs, boundWasm, boundFresh } from "./bound.mjs";
 import { tfjsLayersCpu, tfGatherCpu, tfjsLayersWasm, tfGatherWasm } from "./tfjs.mjs";
@@ -10,6 +11,7 @@ import { ortNode, ortWeb } from "./onnxruntime.mjs";
 
 export const CONTENDERS = [
   call, zeroCopy, callInto,
+  ...storedContenders,
   boundJs, boundWasm, boundFresh,
   jsLoop,
   tfjsLayersCpu, tfGatherCpu, tfjsLayersWasm, tfGatherWasm,

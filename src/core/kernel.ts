@@ -66,6 +66,26 @@ export interface KernelExports {
   rowNormsF32(table: number, rows: number, dim: number, out: number): number;
   /** metric: Metric. */
   scoreRows(queries: number, q: number, table: number, rows: number, dim: number, metric: number, rowNorms: number, queryNorms: number, out: number): number;
+  /** int8 table (dim bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
+  gatherInt8(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  /** Packed int4 table (ceil(dim / 2) bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
+  gatherInt4(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  /** Packed int4 table, float32 step and int8 zero point per (row, group of `block` columns): out = (q − zero) · step. */
+  gatherInt4Grouped(table: number, steps: number, zeros: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
+  gatherFloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  gatherBfloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  /** n float32s at `src` rounded to float16 / bfloat16 (nearest even) at `dst`. */
+  roundToFloat16(src: number, n: number, dst: number): number;
+  roundToBfloat16(src: number, n: number, dst: number): number;
+  /** Rounds n float32s at `p` in place to the nearest float16 / bfloat16 value (mixed policies' outputs). */
+  narrowToFloat16(p: number, n: number): number;
+  narrowToBfloat16(p: number, n: number): number;
+  /** Adds factor · (A[idx[i]] @ B) to each gathered row of `out`. */
+  addLoraRows(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number): number;
+  /** W ← W + factor · (A @ B) over a whole float32 table. */
+  mergeLoraTable(table: number, rows: number, dim: number, a: number, b: number, rank: number, factor: number): number;
+  /** The adapters' gradients (u × rank rows of A, dense rank × dim of B) from the table's sparse gradient. */
+  loraGradients(ids: number, u: number, grads: number, dim: number, a: number, b: number, rank: number, factor: number, gradA: number, gradB: number): number;
 }
 
 /** Reductions of `bagReduce` (the kernel's BAG_* constants). */
@@ -144,6 +164,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9,
+  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

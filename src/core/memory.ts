@@ -10,8 +10,11 @@
  *
  *       [0, heapBase)          kernel static data (the software pow's tables)
  *       stats                  64 bytes: small kernel results (e.g. the activity penalty's sums)
- *       table                  rows * dim float32, fixed for the layer's life
- *       persistent regions     allocated by `persistent()` and kept for the layer's life: the maxNorm
+ *       table                  rows * rowBytes, fixed for the layer's life: dim float32s a row, or as
+ *                              stored (float16 / bfloat16: dim * 2 bytes; int8: dim; packed int4:
+ *                              ceil(dim / 2)), so a quantized layer holds no float32 table at all
+ *       persistent regions     allocated by `persistent()` and kept for the layer's life: the
+ *                              quantization scales and zero points, the LoRA adapters, the maxNorm
  *                              bitmap, the backward pass's row map, optimizer slots. Zeroed when made.
  *       index region           capacity * 8 bytes: float64 / int64 input is staged here and converted
  *                              in place to int32 indices at the same start
@@ -81,6 +84,12 @@ function createMemory(pages: number, what: string): WebAssembly.Memory {
   }
 }
 
+/** How a table's rows are stored: the name used in messages, and the bytes one row takes. */
+export interface RowStorage {
+  readonly name: string;
+  readonly rowBytes: number;
+}
+
 export class KernelMemory {
   readonly memory: WebAssembly.Memory;
   readonly kernel: KernelExports;
@@ -88,6 +97,8 @@ export class KernelMemory {
   readonly dim: number;
   readonly statsPtr: number;
   readonly tablePtr: number;
+  /** How the table's rows are stored (float32 unless the layer said otherwise). */
+  readonly storage: RowStorage;
   /** Start of the index region (moves when a persistent region is added). */
   indexPtr = 0;
   /** Positions the transient regions hold now. */
@@ -107,12 +118,14 @@ export class KernelMemory {
   private outputView!: Float32Array;
 
   /**
-   * A memory holding a `rows × dim` float32 table. `capacity`: lookup positions to start with;
-   * `lookups: false` for a table worked on outside a layer (no index or output region).
+   * A memory holding a `rows × dim` table, float32 or stored as `options.storage` says. `capacity`:
+   * lookup positions to start with; `lookups: false` for a table worked on outside a layer (no
+   * index or output region).
    */
-  constructor(rows: number, dim: number, options: { capacity?: number; lookups?: boolean } = {}) {
+  constructor(rows: number, dim: number, options: { capacity?: number; lookups?: boolean; storage?: RowStorage } = {}) {
     const guard = defaultGuardBytes;
-    const tableBytes = rows * dim * 4;
+    const storage = options.storage ?? { name: "float32", rowBytes: dim * 4 };
+    const tableBytes = rows * storage.rowBytes;
     const statsPtr = kernelDataEnd() + guard;
     const tablePtr = statsPtr + ALIGN + guard;
     const tableEnd = alignUp(tablePtr + tableBytes);
@@ -120,7 +133,7 @@ export class KernelMemory {
     const oneLookup = this.transientBytes(dim, minCapacity, guard);
     if (tableEnd + oneLookup > MAX_MEMORY_BYTES) {
       throw new ValueError(
-        `An embedding table of inputDim × outputDim = ${rows} × ${dim} float32 values needs ${tableBytes} bytes ` +
+        `An embedding table of inputDim × outputDim = ${rows} × ${dim} ${storage.name} values needs ${tableBytes} bytes ` +
           `(${formatBytes(tableBytes)}), more than one WebAssembly memory can hold: ${MAX_MEMORY_BYTES} bytes (4 GiB), ` +
           `less ${tablePtr} bytes for the kernel's data and ${oneLookup} bytes for one lookup.`,
       );
@@ -135,6 +148,7 @@ export class KernelMemory {
     if (this.kernel.heapBase() > statsPtr) throw new Error("kernel static data overlaps the table: rebuild the kernel");
     this.rows = rows;
     this.dim = dim;
+    this.storage = storage;
     this.guard = guard;
     this.statsPtr = statsPtr;
     this.tablePtr = tablePtr;
@@ -286,15 +300,21 @@ export class KernelMemory {
     const buffer = this.memory.buffer;
     if (this.viewBuffer === buffer) return;
     this.viewBuffer = buffer;
-    this.tableView = new Float32Array(buffer, this.tablePtr, this.rows * this.dim);
+    this.tableView = new Float32Array(buffer, this.tablePtr, this.storage.rowBytes === this.dim * 4 ? this.rows * this.dim : 0);
     this.indexView = new Int32Array(buffer, this.indexPtr, this.capacity);
     this.outputView = new Float32Array(buffer, this.outputPtr, this.capacity * this.dim);
   }
 
-  /** The table, row-major (rows × dim). Valid until the next call that can grow. */
+  /** The float32 table, row-major (rows × dim). Valid until the next call that can grow. */
   table(): Float32Array {
+    if (this.storage.name !== "float32") throw new Error(`this table is stored as ${this.storage.name}, not float32`);
     this.refreshViews();
     return this.tableView;
+  }
+
+  /** The table's bytes as stored (rows × rowBytes), whatever the storage. Valid until the next call that can grow. */
+  tableBytes(): Uint8Array {
+    return new Uint8Array(this.memory.buffer, this.tablePtr, this.rows * this.storage.rowBytes);
   }
 
   /** The int32 index slots (`capacity` of them). Valid until the next call that can grow. */

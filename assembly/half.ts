@@ -1,0 +1,131 @@
+// Gathers from 16-bit float tables (IEEE binary16 "float16", and bfloat16), widening each value
+// to float32 exactly. Keras' Embedding gathers the variable in its own dtype and casts it to the
+// compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
+// float32 image, lossless. Indices must already be checked (see indices.ts).
+import { touchRowAhead } from "./gather-ahead";
+
+/** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
+const REBIAS: f32 = 5.192296858534828e33;
+
+/**
+ * Four binary16 values (in the low 16 bits of each lane) as float32 bit patterns. Normal and
+ * subnormal halves become exact float32 values through one exact multiply by 2^112; infinities and
+ * NaNs (which that multiply leaves with exponent 143) get their exponent field filled with ones.
+ */
+// @ts-ignore: decorator
+@inline function halfToSingle(h: v128): v128 {
+  const magnitude = v128.and(h, i32x4.splat(0x7fff));
+  const sign = i32x4.shl(v128.xor(h, magnitude), 16);
+  const finite = f32x4.mul(i32x4.shl(magnitude, 13), f32x4.splat(REBIAS));
+  const special = v128.and(i32x4.gt_s(magnitude, i32x4.splat(0x7bff)), i32x4.splat(0x7f800000));
+  return v128.or(finite, v128.or(sign, special));
+}
+
+/** One binary16 value as float32, the scalar form of halfToSingle. */
+// @ts-ignore: decorator
+@inline function halfToSingleScalar(h: u32): f32 {
+  const magnitude = h & 0x7fff;
+  const shifted = magnitude << 13;
+  const bits = magnitude > 0x7bff ? shifted | 0x7f800000 : reinterpret<u32>(reinterpret<f32>(shifted) * REBIAS);
+  return reinterpret<f32>(bits | ((h & 0x8000) << 16));
+}
+
+/** out[i, :] = table[idx[i], :] widened from float16 (2 bytes a value) to float32. Returns `out`. */
+export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * (rowBytes << 1);
+    let j: u32 = 0;
+    for (; j + 8 <= dim; j += 8) {
+      const v = v128.load(src + (<usize>j << 1));
+      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_low_i16x8_u(v)));
+      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_high_i16x8_u(v)), 16);
+    }
+    for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), halfToSingleScalar(<u32>load<u16>(src + (<usize>j << 1))));
+  }
+  return out;
+}
+
+/** out[i, :] = table[idx[i], :] widened from bfloat16 (the top half of a float32) to float32. Returns `out`. */
+export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    const dst = out + i * (rowBytes << 1);
+    let j: u32 = 0;
+    for (; j + 8 <= dim; j += 8) {
+      const v = v128.load(src + (<usize>j << 1));
+      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_low_i16x8_u(v), 16));
+      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_high_i16x8_u(v), 16), 16);
+    }
+    for (; j < dim; j++) store<u32>(dst + (<usize>j << 2), <u32>load<u16>(src + (<usize>j << 1)) << 16);
+  }
+  return out;
+}
+
+/** The float16 pattern nearest the float32 `x` (bits), ties to even, overflow to infinity, subnormals kept. */
+function singleToHalf(x: u32): u32 {
+  const sign = (x >> 16) & 0x8000;
+  const exponent = <i32>((x >> 23) & 0xff);
+  const mantissa = x & 0x7fffff;
+  if (exponent == 0xff) return sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >> 13) : 0);
+  const unbiased = exponent - 127;
+  if (unbiased > 15) return sign | 0x7c00;
+  if (unbiased >= -14) {
+    let half = (<u32>(unbiased + 15) << 10) | (mantissa >> 13);
+    const rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (half & 1) != 0)) half++;
+    return sign | half;
+  }
+  if (unbiased < -25) return sign;
+  const significand = mantissa | 0x800000;
+  const shift = <u32>(-unbiased - 1);
+  let half = significand >> shift;
+  const rest = significand & ((<u32>1 << shift) - 1);
+  const tie = <u32>1 << (shift - 1);
+  if (rest > tie || (rest == tie && (half & 1) != 0)) half++;
+  return sign | half;
+}
+
+/** dst[i] = the float16 nearest src[i] (n float32s), as NumPy's astype(float16) rounds. Returns `dst`. */
+export function roundToFloat16(src: usize, n: u32, dst: usize): usize {
+  for (let i: usize = 0; i < <usize>n; i++) store<u16>(dst + (i << 1), <u16>singleToHalf(load<u32>(src + (i << 2))));
+  return dst;
+}
+
+/** dst[i] = the bfloat16 nearest src[i] (n float32s): top 16 bits rounded to nearest even, NaN kept quiet. Returns `dst`. */
+export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    store<u16>(dst + (i << 1), <u16>singleToBfloat(load<u32>(src + (i << 2))));
+  }
+  return dst;
+}
+
+/** The bfloat16 pattern nearest the float32 `x` (bits): top half rounded to nearest even, NaN kept quiet. */
+// @ts-ignore: decorator
+@inline function singleToBfloat(x: u32): u32 {
+  return (x & 0x7fffffff) > 0x7f800000 ? (x >> 16) | 0x40 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
+}
+
+/** p[i] = the float16 value nearest p[i], as a float32 (n values, in place). Returns `p`. */
+export function narrowToFloat16(p: usize, n: u32): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const at = p + (i << 2);
+    store<f32>(at, halfToSingleScalar(singleToHalf(load<u32>(at))));
+  }
+  return p;
+}
+
+/** p[i] = the bfloat16 value nearest p[i], as a float32 (n values, in place). Returns `p`. */
+export function narrowToBfloat16(p: usize, n: u32): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const at = p + (i << 2);
+    store<u32>(at, singleToBfloat(load<u32>(at)) << 16);
+  }
+  return p;
+}

@@ -1,0 +1,124 @@
+// Gathers that dequantize quantized tables row by row, as Keras 3's Embedding lookups do
+// (keras/src/layers/core/embedding.py, _int8_call and _int4_call; packing in
+// keras/src/quantizers/quantizers.py, pack_int4: column 2k in the low nibble of byte k, 2k + 1 in
+// the high one, two's complement). Indices must already be checked (see indices.ts).
+//
+// Per-row (int8, per-channel int4) tables hold Keras' scale, the multiplier from float to integer
+// (127 / amax); Keras divides by it, and on its JAX backend XLA turns that division into a multiply
+// by the float32 reciprocal: value = f32(q) * f32(1 / scale). That is what is computed here.
+// Grouped int4 holds the step and a zero point per (row, group): value = (f32(q) - f32(zero)) * step.
+import { touchRowAhead } from "./gather-ahead";
+
+/** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes). */
+// @ts-ignore: decorator
+@inline function storeScaledBytes(bytes: v128, mul: v128, dst: usize): void {
+  const lo = i16x8.extend_low_i8x16_s(bytes);
+  const hi = i16x8.extend_high_i8x16_s(bytes);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), mul));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), mul), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), mul), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), mul), 48);
+}
+
+/**
+ * Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order. Byte shifts are
+ * emulated on x64, so the nibbles are masked out with 16-bit shifts and sign-extended as
+ * (n ^ 8) - 8.
+ */
+// @ts-ignore: decorator
+@inline function unpackNibbles(src: usize): v128 {
+  const packed = v128.load64_zero(src);
+  const mask = i8x16.splat(0x0f);
+  const low = v128.and(packed, mask);
+  const high = v128.and(i16x8.shr_u(packed, 4), mask);
+  const nibbles = i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const eight = i8x16.splat(8);
+  return i8x16.sub(v128.xor(nibbles, eight), eight);
+}
+
+/** Column `j` of a packed int4 row at `src`, sign-extended. */
+// @ts-ignore: decorator
+@inline function nibble(src: usize, j: u32): i32 {
+  const byte = <i32>load<i8>(src + (<usize>j >> 1));
+  return (j & 1) != 0 ? byte >> 4 : (byte << 28) >> 28;
+}
+
+/**
+ * out[i, :] = f32(table[idx[i], :]) * f32(1 / scales[idx[i]]) for an int8 table of `dim` columns
+ * (one byte each) and a float32 scale per row. Returns `out`.
+ */
+export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim;
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const row = <usize>load<u32>(idx + (i << 2));
+    const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
+    const mul = f32x4.splat(inverse);
+    const src = table + row * rowBytes;
+    const dst = out + i * (rowBytes << 2);
+    let j: u32 = 0;
+    for (; j + 16 <= dim; j += 16) storeScaledBytes(v128.load(src + j), mul, dst + (<usize>j << 2));
+    for (; j + 4 <= dim; j += 4) {
+      const q = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(src + j)));
+      v128.store(dst + (<usize>j << 2), f32x4.mul(f32x4.convert_i32x4_s(q), mul));
+    }
+    for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), <f32>load<i8>(src + j) * inverse);
+  }
+  return out;
+}
+
+/**
+ * out[i, :] = f32(q) * f32(1 / scales[idx[i]]) for a packed int4 table (ceil(dim / 2) bytes a
+ * row) with one float32 scale per row (Keras' per-channel int4). Returns `out`.
+ */
+export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const row = <usize>load<u32>(idx + (i << 2));
+    const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
+    const mul = f32x4.splat(inverse);
+    const src = table + row * rowBytes;
+    const dst = out + i * (<usize>dim << 2);
+    let j: u32 = 0;
+    for (; j + 16 <= dim; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
+    for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), <f32>nibble(src, j) * inverse);
+  }
+  return out;
+}
+
+/**
+ * out[i, j] = (f32(q[r, j]) - f32(zeros[r, g])) * steps[r, g], r = idx[i], g = floor(j / block),
+ * for a packed int4 table with `groups` = ceil(dim / block) float32 steps and int8 zero points a
+ * row (Keras' sub-channel int4, dequantize_with_sz_map). Returns `out`.
+ */
+export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim: u32, block: u32, groups: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const row = <usize>load<u32>(idx + (i << 2));
+    const src = table + row * rowBytes;
+    const dst = out + i * (<usize>dim << 2);
+    const groupBase = row * <usize>groups;
+    let j: u32 = 0;
+    for (let g: u32 = 0; g < groups; g++) {
+      const end = j + block < dim ? j + block : dim;
+      const step = load<f32>(steps + ((groupBase + g) << 2));
+      const zero = <f32>load<i8>(zeros + groupBase + g);
+      const mul = f32x4.splat(step);
+      // q − zero is in [−15, 15]: subtracted exactly as bytes, before the conversion.
+      const zeroBytes = i8x16.splat(<i8>zero);
+      // A group may start on an odd column (odd block sizes): the vector loop needs whole bytes.
+      if ((j & 1) != 0 && j < end) {
+        store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+        j++;
+      }
+      for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
+      for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,69 @@
+// float32 ↔ float16 / bfloat16 conversions in plain TypeScript, as NumPy and ml_dtypes cast (what
+// Keras' variable assignment does): round to nearest, ties to even, overflow to ±Infinity,
+// subnormals kept, NaN stays NaN. The layer rounds in the kernel (assembly/half.ts); these are the
+// scalar reference and the widening used outside lookups.
+
+const scratch = new Float32Array(1);
+const bits = new Uint32Array(scratch.buffer);
+
+/** The float16 bit pattern nearest `value` (rounded first to float32, as the table is float32). */
+export function toFloat16Bits(value: number): number {
+  scratch[0] = value;
+  return float16FromSingleBits(bits[0]!);
+}
+
+/** The float16 bit pattern nearest the float32 whose bits are `x`. */
+function float16FromSingleBits(x: number): number {
+  const sign = (x >>> 16) & 0x8000;
+  const exponent = (x >>> 23) & 0xff;
+  const mantissa = x & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 | (mantissa >>> 13) : 0);
+  const unbiased = exponent - 127;
+  if (unbiased > 15) return sign | 0x7c00;
+  if (unbiased >= -14) {
+    // Normal: keep 10 mantissa bits, round the 13 dropped ones to nearest even (a carry may
+    // overflow into the exponent, to infinity at the top, which is the right answer).
+    let half = ((unbiased + 15) << 10) | (mantissa >>> 13);
+    const rest = mantissa & 0x1fff;
+    if (rest > 0x1000 || (rest === 0x1000 && (half & 1) !== 0)) half++;
+    return sign | half;
+  }
+  if (unbiased < -25) return sign;
+  // Subnormal half: value = m · 2^-24 with m < 1024; the float32's 24-bit significand shifted.
+  const significand = mantissa | 0x800000;
+  const shift = -unbiased - 14 + 13;
+  let half = significand >>> shift;
+  const rest = significand & ((1 << shift) - 1);
+  const tie = 1 << (shift - 1);
+  if (rest > tie || (rest === tie && (half & 1) !== 0)) half++;
+  return sign | half;
+}
+
+/** The bfloat16 bit pattern nearest `value`: the float32's top 16 bits, rounded to nearest even. */
+export function toBfloat16Bits(value: number): number {
+  scratch[0] = value;
+  return bfloat16FromSingleBits(bits[0]!);
+}
+
+function bfloat16FromSingleBits(x: number): number {
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
+  const rounded = x + 0x7fff + ((x >>> 16) & 1);
+  return (rounded >>> 16) & 0xffff;
+}
+
+/** The float32 value of a float16 bit pattern (exact). */
+export function fromFloat16Bits(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >>> 10) & 0x1f;
+  const mantissa = h & 0x3ff;
+  if (exponent === 0x1f) return mantissa !== 0 ? NaN : sign * Infinity;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  return sign * (1024 + mantissa) * 2 ** (exponent - 25);
+}
+
+/** The float32 value of a bfloat16 bit pattern (exact). */
+export function fromBfloat16Bits(h: number): number {
+  bits[0] = (h & 0xffff) << 16;
+  return scratch[0]!;
+}
+
