@@ -18,14 +18,14 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { CONTENDERS } from "./contenders/index.mjs";
-import { oneTimeCosts } from "./clock.mjs";
-import { renderMarkdown } from "./report.mjs";
-import { runContender } from "./run-contender.mjs";
-import { evaluateTargets } from "./targets.mjs";
-import { runOpsSuites } from "./ops/run.mjs";
-import { SUITES } from "./ops/suites.mjs";
-import { QUICK_WORKLOADS, WORKLOADS, makeData } from "./workloads.mjs";
+import { CONTENDERS } from "./lookup/contenders/index.mjs";
+import { oneTimeCosts } from "./shared/clock.mjs";
+import { renderMarkdown } from "./lookup/report.mjs";
+import { runContender } from "./lookup/run-contender.mjs";
+import { evaluateTargets } from "./lookup/targets.mjs";
+import { runOpsSuites } from "./kernels/run.mjs";
+import { SUITES } from "./kernels/suites.mjs";
+import { QUICK_WORKLOADS, WORKLOADS, makeData } from "./lookup/workloads.mjs";
 
 // In-process mode: a full collection between contenders returns the previous one's buffers (up to
 // ~1 GB for the largest tables) before the next allocates its own.
@@ -60,7 +60,7 @@ const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 /** Runs one contender on some workloads, in turn, in a fresh Node process; resolves with one result per workload. */
 function inChild(workloads, contender, timing) {
   return new Promise((resolve) => {
-    const child = fork(new URL("./child.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = fork(new URL("./lookup/child.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
     let results;
     child.on("message", (message) => (results = message));
     child.on("exit", (code, signal) => {

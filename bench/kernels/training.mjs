@@ -8,8 +8,8 @@
 // through `tf.layers.embedding`, so the upstream gradient is dY exactly, as on our side. TF.js has
 // no sparse gradients: the gather's gradient is a dense unsortedSegmentSum over the whole table,
 // and Adam then updates every row.
-import { generator } from "../workloads.mjs";
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { generator } from "../shared/random.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 

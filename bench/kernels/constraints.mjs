@@ -7,8 +7,8 @@
 // Ours: `layer.applyConstraint()` (in place, as Keras applies a constraint after each step) and
 // `layer.regularizationLoss()`. TF.js: `v.assign(constraint.apply(v))` on a tf.Variable holding the
 // table (what tfjs-layers does after a step), and `regularizer.apply(v)` read with dataSync().
-import { generator } from "../workloads.mjs";
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { generator } from "../shared/random.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 

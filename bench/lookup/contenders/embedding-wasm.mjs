@@ -1,6 +1,6 @@
 // This package's three lookup paths, measured on the built package (dist/, through the
 // "embedding-wasm": "file:.." dependency), each on one layer holding the workload's table.
-import { since, onceEver } from "../clock.mjs";
+import { since, onceEver } from "../../shared/clock.mjs";
 
 let Embedding;
 async function load() {

@@ -4,7 +4,7 @@
 // leave large JS heaps and WebAssembly memories (which never shrink) behind, and a bigger heap
 // makes every later allocation-heavy contender (any that returns a fresh array) pay for slower GCs.
 import { CONTENDERS } from "./contenders/index.mjs";
-import { oneTimeCosts } from "./clock.mjs";
+import { oneTimeCosts } from "../shared/clock.mjs";
 import { runContender } from "./run-contender.mjs";
 import { WORKLOADS, makeData } from "./workloads.mjs";
 

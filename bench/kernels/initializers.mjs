@@ -9,7 +9,7 @@
 //          (`fill(target)`); a wrapper keeps that target so each timed call refills the same table.
 //   apply  `initializer.apply(shape)` → a fresh Float32Array: a memory of its own is allocated,
 //          filled, and copied out. Like TF.js, which returns a fresh tensor: the peer ratios use it.
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { moments, orthogonalityError, short } from "./checks.mjs";
 
 const SEED = 1234;
