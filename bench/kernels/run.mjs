@@ -1,17 +1,18 @@
-// Parent side of the kernel suites (init, constraints, training): runs every contender on every
-// case in child processes (child.mjs), stops calls that run past the cap, then works out the
-// ratios, the bounds and the targets and writes bench/results/ops-latest.{md,json}.
+// Parent side of the kernel suites (init, constraints, training, and any other listed in
+// suites.mjs): runs every contender on every case in child processes (child.mjs), stops calls that
+// run past the cap, prints a progress line per finished run, then works out the ratios, the bounds
+// (and the targets under --targets) and writes bench/results/kernels.{md,json}.
 //
 // Isolation: a fresh process per contender and case (full runs), so no library's heap or
 // WebAssembly memory is alive while another is timed. --quick runs each contender's cases of a
 // suite in one process (small tables; saves ~30 process starts and TF.js imports).
-import { fork } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
-import { renderOpsMarkdown } from "./report.mjs";
+import { medianCosts } from "../shared/clock.mjs";
+import { startChild } from "../shared/child-process.mjs";
+import { writeResults } from "../shared/results.mjs";
+import { duration } from "../shared/terminal.mjs";
+import { renderKernelsMarkdown, renderKernelsSummary } from "./report.mjs";
 import { SUITES } from "./suites.mjs";
-
-const log = (...parts) => process.stderr.write(parts.join(" ") + "\n");
 
 /** Timing settings: full runs take ≥ 3 samples of slow steps; --quick takes one more call after the checked one. */
 export function opsTiming(quick, maxTime) {
@@ -21,48 +22,55 @@ export function opsTiming(quick, maxTime) {
 }
 
 /**
- * Runs `contender` on `cases` in one child; resolves with { results: { case: result }, oneTime }.
+ * Runs `contender` on `cases` in one child; calls `onResult(case, result)` as each result arrives
+ * and resolves with { results: { case: result }, oneTime }.
  * A first call still running after capSeconds is stopped: that case gets { timedOut, lowerBound },
  * and the child is not reused.
  */
-function inChild(suite, contender, cases, timing) {
+function inChild(suite, contender, cases, timing, onResult) {
   return new Promise((resolve) => {
-    const child = fork(new URL("./child.mjs", import.meta.url), [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+    const child = startChild(new URL("./child.mjs", import.meta.url), { suite: suite.name, contender: contender.name, cases, timing });
     const results = {};
+    const settle = (name, result) => {
+      results[name] = result;
+      onResult(name, result);
+    };
     let oneTime, current, timer, started;
     child.on("message", (m) => {
       if (m.type === "first-call") {
         current = m.case;
         started = performance.now();
         timer = setTimeout(() => {
-          results[current] = { contender: contender.name, group: contender.group, timedOut: true, lowerBound: (performance.now() - started) / 1000 };
+          settle(current, { contender: contender.name, group: contender.group, timedOut: true, lowerBound: (performance.now() - started) / 1000 });
           child.kill();
         }, timing.capSeconds * 1000);
       } else if (m.type === "first-call-done") clearTimeout(timer);
-      else if (m.type === "result") results[m.case] = m.result;
+      else if (m.type === "result") settle(m.case, m.result);
       else if (m.type === "done") oneTime = m.oneTime;
     });
     child.on("exit", (code, signal) => {
       clearTimeout(timer);
-      if (current && !results[current]) results[current] = { contender: contender.name, group: contender.group, error: `child process exited with ${signal ?? `code ${code}`}` };
+      if (current && !results[current]) settle(current, { contender: contender.name, group: contender.group, error: `child process exited with ${signal ?? `code ${code}`}` });
       resolve({ results, oneTime });
     });
-    child.send({ suite: suite.name, contender: contender.name, cases, timing });
   });
 }
 
 /** Runs one contender on its cases: one child per case, or (grouped) one for all, restarted after a stopped call. */
-async function runContender(suite, contender, cases, timing, grouped, costs) {
+async function runContender(suite, contender, cases, timing, grouped, costs, onResult) {
   const results = {};
   let pending = cases.map((c) => c.name);
   while (pending.length) {
     const batch = grouped ? pending : pending.slice(0, 1);
-    const r = await inChild(suite, contender, batch, timing);
+    const r = await inChild(suite, contender, batch, timing, onResult);
     if (r.oneTime) costs.push(r.oneTime);
     Object.assign(results, r.results);
     pending = pending.filter((name) => !results[name]);
     if (r.results && batch.every((name) => !r.results[name])) {
-      for (const name of batch) results[name] = { contender: contender.name, group: contender.group, error: "child process produced no result" };
+      for (const name of batch) {
+        results[name] = { contender: contender.name, group: contender.group, error: "child process produced no result" };
+        onResult(name, results[name]);
+      }
       pending = pending.filter((name) => !results[name]);
     }
   }
@@ -107,59 +115,61 @@ function helpers(entries) {
   };
 }
 
-/** Median per label of the one-time costs each child paid. */
-function medianCosts(perProcess) {
-  const byLabel = new Map();
-  for (const costs of perProcess) for (const [label, ms] of Object.entries(costs)) byLabel.set(label, [...(byLabel.get(label) ?? []), ms]);
-  return Object.fromEntries([...byLabel].map(([label, v]) => [label, v.sort((a, b) => a - b)[v.length >> 1]]));
-}
+/** The cases of `suite` that `contender` runs on. */
+const casesFor = (suite, contender, quick) => suite.cases(quick).filter((c) => !contender.applies || contender.applies(c));
 
-/** Runs the named suites; returns the report and writes it to bench/results/ops-latest.{md,json}. */
-export async function runOpsSuites({ names, quick, maxTime }) {
-  const timing = opsTiming(quick, maxTime);
-  const costs = [];
-  const report = {
-    meta: {
-      date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
-      quick, isolation: quick ? "one child process per contender and suite" : "one child process per contender and case", timing,
-    },
-    suites: [],
-  };
-  let failures = 0;
-  for (const suite of SUITES.filter((s) => names.includes(s.name))) {
-    const cases = suite.cases(quick);
-    log(`\n${suite.title}: ${cases.length} cases${quick ? " (--quick sizes)" : ""}`);
-    const entries = cases.map((c) => ({ ...c, results: [], bounds: {} }));
-    for (const contender of suite.contenders) {
-      const mine = cases.filter((c) => !contender.applies || contender.applies(c));
-      if (!mine.length) continue;
-      const results = await runContender(suite, contender, mine, timing, quick, costs);
-      for (const c of mine) {
-        const r = results[c.name];
-        entries.find((e) => e.name === c.name).results.push(r);
-        if (r.error) failures += r.group === "peer" ? 0 : 1;
-        const what = r.error ? `FAILED: ${r.error}` : r.timedOut ? `stopped after ${r.lowerBound.toFixed(1)} s (one call)` : `${(r.median * 1e3).toFixed(3)} ms  ${r.samples} samples (${r.method})  ${r.check ?? ""}`;
-        log(`  ${c.name.padEnd(30)} ${contender.name.padEnd(18)} ${what}`);
+export const kernelsRunner = {
+  names: SUITES.map((s) => s.name),
+
+  count(args, names) {
+    const suites = SUITES.filter((s) => names.includes(s.name));
+    return suites.reduce((sum, suite) => sum + suite.contenders.reduce((n, c) => n + casesFor(suite, c, args.quick).length, 0), 0);
+  },
+
+  /** Runs the named suites; returns { failures, summary, targets?, files }. */
+  async run(args, names, progress) {
+    const { quick } = args;
+    const timing = opsTiming(quick, args.maxTime);
+    const costs = [];
+    const report = {
+      meta: {
+        date: new Date().toISOString(), node: process.version, v8: process.versions.v8, cpu: `${cpus()[0]?.model ?? "unknown"} × ${cpus().length}`,
+        quick, isolation: quick ? "one child process per contender and suite" : "one child process per contender and case", timing,
+      },
+      suites: [],
+    };
+    let failures = 0;
+    for (const suite of SUITES.filter((s) => names.includes(s.name))) {
+      const cases = suite.cases(quick);
+      const entries = cases.map((c) => ({ ...c, results: [], bounds: {} }));
+      for (const contender of suite.contenders) {
+        const mine = casesFor(suite, contender, quick);
+        if (!mine.length) continue;
+        const onResult = (name, r) => {
+          const what = r.error ? `FAILED: ${r.error.split("\n")[0]}` : r.timedOut ? `> ${r.lowerBound.toFixed(1)} s (stopped)` : duration(r.median);
+          progress.step([suite.name, name, contender.name, what]);
+        };
+        const results = await runContender(suite, contender, mine, timing, quick, costs, onResult);
+        for (const c of mine) {
+          const r = results[c.name];
+          entries.find((e) => e.name === c.name).results.push(r);
+          if (r.error) failures += r.group === "peer" ? 0 : 1;
+        }
       }
-    }
-    for (const e of entries) {
-      for (const b of suite.bounds) {
-        const fastest = e.results.filter((r) => b.contenders.includes(r.contender) && !r.error && !r.timedOut).sort((x, y) => x.median - y.median)[0];
-        if (fastest) e.bounds[b.key] = fastest.contender;
+      for (const e of entries) {
+        for (const b of suite.bounds) {
+          const fastest = e.results.filter((r) => b.contenders.includes(r.contender) && !r.error && !r.timedOut).sort((x, y) => x.median - y.median)[0];
+          if (fastest) e.bounds[b.key] = fastest.contender;
+        }
       }
+      const entry = { name: suite.name, title: suite.title, throughputLabel: suite.throughput.label, peers: suite.peers, bounds: suite.bounds, cases: entries };
+      for (const e of entries) e.throughputUnits = suite.throughput.per(e);
+      if (args.targets) entry.targets = suite.targets(entry, helpers(entries));
+      report.suites.push(entry);
     }
-    const entry = { name: suite.name, title: suite.title, throughputLabel: suite.throughput.label, peers: suite.peers, bounds: suite.bounds, cases: entries };
-    for (const e of entries) e.throughputUnits = suite.throughput.per(e);
-    entry.targets = suite.targets(entry, helpers(entries));
-    report.suites.push(entry);
-  }
-  report.oneTime = medianCosts(costs);
-  const dir = new URL("../results/", import.meta.url);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(new URL("ops-latest.json", dir), JSON.stringify(report, null, 2) + "\n");
-  const markdown = renderOpsMarkdown(report);
-  writeFileSync(new URL("ops-latest.md", dir), markdown);
-  console.log(markdown);
-  log("written: bench/results/ops-latest.md, bench/results/ops-latest.json");
-  return { report, failures };
-}
+    report.oneTime = medianCosts(costs);
+    const files = writeResults("kernels", renderKernelsMarkdown(report), report);
+    const targets = args.targets ? report.suites.flatMap((s) => s.targets.map((t) => ({ ...t, target: `${s.name}: ${t.target}` }))) : undefined;
+    return { failures, summary: renderKernelsSummary(report), targets, files };
+  },
+};

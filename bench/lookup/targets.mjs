@@ -1,4 +1,4 @@
-// The performance targets of issue 3, checked against one run's medians. They are reported (PASS /
+// The lookup performance targets, checked against one run's medians. They are reported (PASS /
 // MISS), never asserted: timings on a shared 2-core machine are too noisy for a test to fail on.
 // Each target names the path it is measured on; a MISS carries the reason noted for it.
 
