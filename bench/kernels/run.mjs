@@ -169,7 +169,7 @@ export const kernelsRunner = {
     }
     report.oneTime = medianCosts(costs);
     const files = writeResults("kernels", renderKernelsMarkdown(report), report);
-    const targets = args.targets ? report.suites.flatMap((s) => s.targets.map((t) => ({ ...t, target: `${s.name}: ${t.target}` }))) : undefined;
+    const targets = args.targets ? report.suites.flatMap((s) => s.targets) : undefined;
     return { failures, summary: renderKernelsSummary(report), targets, files };
   },
 };
