@@ -88,16 +88,21 @@ export function textTable(head, rows, width = WIDTH) {
   return out.join("\n").trimEnd();
 }
 
+/** Widths the first parts of a progress line are padded to (suite, case, contender), so runs line up. */
+const PROGRESS_COLUMNS = [11, 20, 16];
+
 /**
- * The progress of a run: `step(parts)` prints one line per finished contender run,
- * e.g. "lookup  10000×64 32×128  callInto  58.6 µs  (3/24)", cut to WIDTH before the counter.
+ * The progress of a run: `step([suite, case, contender, result])` prints one line per finished
+ * contender run, e.g. "lookup       10000×64 32×128       callInto          58.6 µs  (3/24)",
+ * cut to WIDTH before the counter.
  */
 export function progress(total) {
   let done = 0;
   return {
     step(parts) {
       const counter = `  (${++done}/${total})`;
-      say(fit(parts.filter(Boolean).join("  "), WIDTH - counter.length) + counter);
+      const padded = parts.map((part, i) => (i < PROGRESS_COLUMNS.length ? padEnd(part, PROGRESS_COLUMNS[i]) : part));
+      say(fit(padded.join("  "), WIDTH - counter.length) + counter);
     },
   };
 }
