@@ -15,8 +15,10 @@ import { kernelsRunner } from "./kernels/run.mjs";
 import { QUICK_WORKLOADS, WORKLOADS } from "./lookup/workloads.mjs";
 import { CONTENDERS } from "./lookup/contenders/index.mjs";
 import { progress, say, targetLines, wrap } from "./shared/terminal.mjs";
+import { UsageError } from "./shared/usage-error.mjs";
 
 const RUNNERS = [lookupRunner, kernelsRunner];
+
 const SUITE_NAMES = RUNNERS.flatMap((r) => r.names);
 
 function parseArgs(argv) {
@@ -32,9 +34,9 @@ function parseArgs(argv) {
     else if (key === "--max-time") args.maxTime = Number(value);
     else if (key === "--in-process") args.inProcess = true;
     else if (key === "--help" || key === "-h") args.help = true;
-    else throw new Error(`Unknown argument ${JSON.stringify(arg)}. Try --help.`);
+    else throw new UsageError(`Unknown argument ${JSON.stringify(arg)}.`);
   }
-  if (args.maxTime !== undefined && !(args.maxTime > 0)) throw new Error(`--max-time must be a positive number of seconds. Received: ${JSON.stringify(argv.find((a) => a.startsWith("--max-time")))}`);
+  if (args.maxTime !== undefined && !(args.maxTime > 0)) throw new UsageError(`--max-time must be a positive number of seconds. Received: ${JSON.stringify(argv.find((a) => a.startsWith("--max-time")))}.`);
   return args;
 }
 
@@ -58,7 +60,7 @@ async function main() {
   if (args.help) return help();
   const suites = args.suites ?? SUITE_NAMES;
   const unknown = suites.filter((n) => !SUITE_NAMES.includes(n));
-  if (unknown.length) throw new Error(`Unknown suite: ${unknown.join(", ")}. Known: ${SUITE_NAMES.join(", ")}`);
+  if (unknown.length) throw new UsageError(`Unknown suite: ${unknown.join(", ")}. Known: ${SUITE_NAMES.join(", ")}.`);
   const planned = RUNNERS.map((runner) => ({ runner, names: runner.names.filter((n) => suites.includes(n)) })).filter((p) => p.names.length);
   const total = planned.reduce((sum, p) => sum + p.runner.count(args, p.names), 0);
   say(`embedding-wasm bench${args.quick ? " --quick" : ""}: ${planned.flatMap((p) => p.names).join(", ")}; ${total} contender runs`);
@@ -90,4 +92,10 @@ async function main() {
   }
 }
 
-await main();
+try {
+  await main();
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  process.stderr.write(wrap(`${error.message} Try --help.`, 100).join("\n") + "\n");
+  process.exitCode = 2;
+}

@@ -9,6 +9,7 @@ import { medianCosts, oneTimeCosts } from "../shared/clock.mjs";
 import { startChild } from "../shared/child-process.mjs";
 import { writeResults } from "../shared/results.mjs";
 import { duration } from "../shared/terminal.mjs";
+import { UsageError } from "../shared/usage-error.mjs";
 import { renderMarkdown, renderSummary, workloadLabel } from "./report.mjs";
 import { runContender } from "./run-contender.mjs";
 import { evaluateTargets } from "./targets.mjs";
@@ -17,7 +18,7 @@ import { QUICK_WORKLOADS, WORKLOADS, makeData } from "./workloads.mjs";
 function select(kind, all, names) {
   if (names === undefined) return all;
   const unknown = names.filter((n) => !all.some((x) => x.name === n));
-  if (unknown.length) throw new Error(`Unknown ${kind}: ${unknown.join(", ")}. Known: ${all.map((x) => x.name).join(", ")}`);
+  if (unknown.length) throw new UsageError(`Unknown ${kind}: ${unknown.join(", ")}. Known: ${all.map((x) => x.name).join(", ")}.`);
   return all.filter((x) => names.includes(x.name));
 }
 
