@@ -78,7 +78,7 @@ async function main() {
     const targets = outcomes.flatMap((o) => o.targets ?? []);
     const counts = ["PASS", "MISS", "n/a"].map((s) => `${targets.filter((t) => t.status === s).length} ${s}`).join(", ");
     say();
-    say(`Targets (${counts}; what limits each MISS: the reports below)`);
+    say(`Targets (${counts}; what limits each MISS: the reports named at the end)`);
     say();
     say(targetLines(targets).join("\n"));
   }
