@@ -1,4 +1,4 @@
-// Suite "init" (issue 4): filling a table with an initializer, in floats per second, against
+// Suite "init": filling a table with an initializer, in floats per second, against
 // TF.js' `tf.initializers.*` (tfjs-layers) on the cpu and wasm backends and against the plainest
 // fill there is, Float32Array.prototype.fill over as many floats.
 //
@@ -9,7 +9,7 @@
 //          (`fill(target)`); a wrapper keeps that target so each timed call refills the same table.
 //   apply  `initializer.apply(shape)` → a fresh Float32Array: a memory of its own is allocated,
 //          filled, and copied out. Like TF.js, which returns a fresh tensor: the peer ratios use it.
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { moments, orthogonalityError, short } from "./checks.mjs";
 
 const SEED = 1234;
@@ -157,7 +157,7 @@ function check(c, data, output, contender) {
 
 export const initializersSuite = {
   name: "init",
-  title: "Initializers (issue 4)",
+  title: "Initializers",
   throughput: { label: "Mfloats/s", per: (c) => c.floats / 1e6 },
   cases: (quick) => (quick ? QUICK : FULL).map(named),
   makeData: () => ({}),
@@ -179,7 +179,7 @@ export const initializersSuite = {
     const applyOfFresh = boundRatio(c, "apply", "fresh");
     const freshVsTfjs = ratio(c, "fresh Float32Array.fill", "tfjs-cpu");
     return [
-      // The layer's initializer writes straight into its table (issue 4: "apply(shape) → Float32Array
+      // The layer's initializer writes straight into its table (the target allows "apply(shape) → Float32Array
       // (or writes straight into the layer's table in WASM memory)"): that in-place fill is the path
       // measured against TF.js; apply's fresh 512 MB result is shown beside it, with its floor.
       target(`init: ${c.name}: \`fill\` (in place, a layer's own initialization) ≥ 20× faster than TF.js cpu`, viaFill, (x) => x >= 20, "×",

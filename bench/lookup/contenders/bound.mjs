@@ -72,7 +72,7 @@ export const boundFresh = {
   group: "fresh-bound",
   expected,
   async prepare(data) {
-    const { freshCopy } = await import("../../dist/fresh.js");
+    const { freshCopy } = await import("../../../dist/core/fresh.js");
     const src = expected(data);
     let last;
     return {

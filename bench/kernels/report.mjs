@@ -1,5 +1,7 @@
-// Renders the kernel suites' report (results/ops-latest.json) as Markdown: per suite, a results
-// table and the targets; then the one-time costs. Column meanings are in bench/README.md.
+// Renders the kernel suites' report: as Markdown (results/kernels.md: per suite, a results table
+// and, under --targets, the targets; then the one-time costs), and as the compact terminal
+// summary. Column meanings are in bench/README.md.
+import { duration as short, textTable } from "../shared/terminal.mjs";
 
 function duration(s) {
   if (s < 1e-3) return `${(s * 1e6).toFixed(1)} µs`;
@@ -46,10 +48,10 @@ function targetsTable(targets) {
   return lines.join("\n");
 }
 
-export function renderOpsMarkdown(report) {
+export function renderKernelsMarkdown(report) {
   const m = report.meta;
   const t = m.timing;
-  const all = report.suites.flatMap((s) => s.targets);
+  const all = report.suites.flatMap((s) => s.targets ?? []);
   const counts = ["PASS", "MISS", "n/a"].map((s) => `${all.filter((x) => x.status === s).length} ${s}`).join(", ");
   return `# embedding-wasm kernel benchmarks (initializers, constraints, training)
 
@@ -63,11 +65,26 @@ fast as the bound; the targets ask for ≤ 2 or ≤ 1.5), each timed in its own 
 ${t.paired.rounds} rounds in which this contender and the bound's loop ran in turn in one process (the targets use it where
 present; bench/README.md, "Paired bounds"). Every contender's output is checked before it is timed (last column).
 
-${report.suites.map((s) => `## ${s.title}\n\n${suiteTable(s)}\n\n### Targets\n\n${targetsTable(s.targets)}\n`).join("\n")}
-All targets: ${counts}.
-
+${report.suites.map((s) => `## ${s.title}\n\n${suiteTable(s)}\n${s.targets ? `\n### Targets\n\n${targetsTable(s.targets)}\n` : ""}`).join("\n")}
+${all.length ? `All targets: ${counts}.\n` : ""}
 ## One-time costs (median over the processes that paid them)
 
 ${Object.entries(report.oneTime).map(([label, ms]) => `- ${label}: ${ms.toFixed(1)} ms`).join("\n") || "- (none)"}
 `;
+}
+
+/** The terminal's summary: per suite, one row per contender and one column per case, each cell the median. */
+export function renderKernelsSummary(report) {
+  return report.suites.map((suite) => {
+    const names = [...new Set(suite.cases.flatMap((c) => c.results.map((r) => r.contender)))];
+    const rows = names.map((name) => [
+      name,
+      ...suite.cases.map((c) => {
+        const r = c.results.find((x) => x.contender === name);
+        if (!r) return "";
+        return r.error ? "FAILED" : r.timedOut ? `> ${short(r.lowerBound)}` : short(r.median);
+      }),
+    ]);
+    return `${suite.title}: median per call\n\n${textTable(["contender", ...suite.cases.map((c) => c.name)], rows)}`;
+  }).join("\n\n");
 }

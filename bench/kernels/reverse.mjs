@@ -2,7 +2,7 @@
 // vocabulary), against TF.js wasm matMul(x, W, false, true); with the achieved GB/s (table bytes per
 // call) and GFLOP/s, and the time of one read-only pass over the table in our kernel (the L2 penalty's
 // sum of squares) as the bound "one read of the table". Run: npm run build && node bench/reverse.mjs
-import { Embedding } from "../dist/index.js";
+import { Embedding } from "../../dist/index.js";
 import { fmt, interleaved, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
 
 const tf = await tfjsWasm();

@@ -1,8 +1,8 @@
-// The performance targets of issue 3, checked against one run's medians. They are reported (PASS /
+// The lookup performance targets, checked against one run's medians. They are reported (PASS /
 // MISS), never asserted: timings on a shared 2-core machine are too noisy for a test to fail on.
 // Each target names the path it is measured on; a MISS carries the reason noted for it.
 
-/** Why a target can be missed: what bounds each measured quantity (see README.md, "Targets"). */
+/** Why a target can be missed: what bounds each measured quantity (see bench/README.md, "Targets"). */
 const LIMITS = {
   overhead:
     "fixed per-call work in JS around a ~20 ns kernel: input form checks (flatten), shape checks, staging the " +

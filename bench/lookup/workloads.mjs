@@ -1,6 +1,7 @@
-// The workloads of issue 3 and the data every contender gets: one seeded table, one seeded index
+// The lookup workloads and the data every contender gets: one seeded table, one seeded index
 // batch and the plain-JS reference output. Seeds are fixed so every run (and every contender)
 // measures the same lookups.
+import { generator } from "../shared/random.mjs";
 
 /** inputDim × outputDim (the table), batch × sequence (the indices). The name is what --workloads takes. */
 export const WORKLOADS = [
@@ -19,18 +20,6 @@ export const WORKLOADS = [
  * full run's time.
  */
 export const QUICK_WORKLOADS = ["1000x16", "1000x64", "10000x64"];
-
-/** mulberry32: a small, fast, seeded 32-bit generator; returns floats in [0, 1). */
-export function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * The data of one workload: `table` (Float32Array, inputDim × outputDim, values in [-1, 1) so a

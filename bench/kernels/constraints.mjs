@@ -1,4 +1,4 @@
-// Suite "constraints" (issue 5): MaxNorm (axis 0 and 1), UnitNorm (axis 0 and 1) and the L2
+// Suite "constraints": MaxNorm (axis 0 and 1), UnitNorm (axis 0 and 1) and the L2
 // penalty on a 100,000 × 128 table, against TF.js' `tf.constraints.*` / `tf.regularizers.l2`
 // (tfjs-layers) on the cpu and wasm backends, and against the bounds: one read-and-write pass over
 // the table's bytes (a JS loop and a v128 loop), and for the penalty, which only reads, one
@@ -7,8 +7,8 @@
 // Ours: `layer.applyConstraint()` (in place, as Keras applies a constraint after each step) and
 // `layer.regularizationLoss()`. TF.js: `v.assign(constraint.apply(v))` on a tf.Variable holding the
 // table (what tfjs-layers does after a step), and `regularizer.apply(v)` read with dataSync().
-import { generator } from "../workloads.mjs";
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { generator } from "../shared/random.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
@@ -186,7 +186,7 @@ function check(c, data, output, contender) {
 
 export const constraintsSuite = {
   name: "constraints",
-  title: "Constraints and the L2 penalty (issue 5)",
+  title: "Constraints and the L2 penalty",
   throughput: { label: "GB/s (table bytes)", per: (c) => c.bytes / 1e9 },
   cases: (quick) => cases(quick ? 20000 : 100000, quick),
   makeData,
@@ -206,7 +206,7 @@ export const constraintsSuite = {
       const ofRead = pairedRatio(c, "ours", "read") ?? boundRatio(c, "ours", "read");
       const apart = boundRatio(c, "ours", "rw");
       // Axis 0 cannot scale anything before every column's norm is known, so its floor is a
-      // read-only pass followed by a read+write pass: both bounds, measured in this run.
+      // read-only pass followed by a read+write pass: both bounds, measured in the same run.
       const twoPasses = c.axis === 0 && ofRw && ofRead ? 1 + ofRw.value / ofRead.value : undefined;
       const also = [
         twoPasses !== undefined

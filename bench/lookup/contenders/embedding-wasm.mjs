@@ -1,6 +1,6 @@
 // This package's three lookup paths, measured on the built package (dist/, through the
 // "embedding-wasm": "file:.." dependency), each on one layer holding the workload's table.
-import { since, onceEver } from "../clock.mjs";
+import { since, onceEver } from "../../shared/clock.mjs";
 
 let Embedding;
 async function load() {
@@ -40,21 +40,20 @@ export const call = {
 };
 
 /**
- * Zero-copy: the index view is taken once (as an application reusing one batch size would), and
- * every call writes the batch's indices into it (timed: it is the input copy `call` also does)
- * and reads the result as a view into WASM memory, with no copy out.
+ * Zero-copy: every call asks for the index slots (`indexBuffer(n)`, which hands out the same region
+ * while the batch size stays the same), writes the batch's indices into them (timed: it is the input
+ * copy `call` also does) and reads the result as a view into WASM memory, with no copy out.
  */
 export const zeroCopy = {
   name: "zero-copy",
   group: "ours",
   async prepare(data) {
     const { layer, setup } = await construct(data);
-    const idx = layer.indexBuffer(data.n);
     let last;
     return {
       setup,
       step: () => {
-        idx.set(data.indices);
+        layer.indexBuffer(data.n).set(data.indices);
         last = layer.lookupBuffer(data.shape);
       },
       output: () => last,

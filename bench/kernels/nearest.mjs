@@ -2,7 +2,7 @@
 // precomputed, as ours are cached) and TF.js wasm (matMul + topk on normalized rows), for batches of
 // 1, 8 and 64 queries; with the time of one read-only pass over the table in our kernel as the bound.
 // Run: npm run build && node bench/nearest.mjs
-import { Embedding } from "../dist/index.js";
+import { Embedding } from "../../dist/index.js";
 import { fmt, interleaved, median, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
 
 const ROWS = 100_000, DIM = 300, K = 10;

@@ -13,3 +13,10 @@ export function onceEver(label, ms) {
 
 /** The one-time costs recorded so far, as { label: ms }. */
 export const oneTimeCosts = () => Object.fromEntries(once);
+
+/** The median per label of the one-time costs several processes paid (each pays them again). */
+export function medianCosts(perProcess) {
+  const byLabel = new Map();
+  for (const costs of perProcess) for (const [label, ms] of Object.entries(costs)) byLabel.set(label, [...(byLabel.get(label) ?? []), ms]);
+  return Object.fromEntries([...byLabel].map(([label, values]) => [label, values.sort((a, b) => a - b)[values.length >> 1]]));
+}

@@ -5,7 +5,7 @@
 // `session.run` returns a promise, so these are timed as deferred benchmarks; the promise
 // round-trip is part of what a caller pays. The output tensor's data is a fresh Float32Array.
 import { gatherModel } from "../onnx-model.mjs";
-import { since, onceEver } from "../clock.mjs";
+import { since, onceEver } from "../../shared/clock.mjs";
 
 const runtimes = {};
 async function load(runtime) {

@@ -59,7 +59,7 @@ export async function measure(name, prepared, { maxTime, minSamples, warmup }) {
 
 /**
  * Calls at or above this many seconds are timed one call per sample without benchmark.js (used by
- * the kernel suites, ops/): benchmark.js would spend several calls calibrating and warming up a
+ * the kernel suites, kernels/): benchmark.js would spend several calls calibrating and warming up a
  * step that takes seconds (TF.js drawing 128M random numbers, say) to no benefit.
  */
 export const SLOW_CALL_SECONDS = 0.1;

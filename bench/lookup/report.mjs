@@ -1,5 +1,7 @@
-// Renders one run (the object written to results/latest.json) as Markdown: the results table,
-// setup times, one-time costs and the targets. Column meanings are in README.md.
+// Renders one run of the lookup suite: as Markdown (results/lookup.md: the results table, setup
+// times, one-time costs, and the targets under --targets), and as the compact terminal summary.
+// Column meanings are in bench/README.md.
+import { duration as short, textTable } from "../shared/terminal.mjs";
 
 /** Peers whose speedup gets a column, in table order; a column appears only if that peer ran. */
 const PEERS = ["js-loop", "tfjs-layers-cpu", "tf.gather-cpu", "tfjs-layers-wasm", "tf.gather-wasm", "ort-node", "ort-web"];
@@ -15,9 +17,8 @@ const fixed = (x) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFix
 const ms = (x) => `${x < 10 ? x.toFixed(2) : x.toFixed(0)} ms`;
 const row = (cells) => `| ${cells.join(" | ")} |`;
 
-function workloadLabel(w) {
-  return `${w.inputDim}×${w.outputDim}, ${w.batch}×${w.sequence}`;
-}
+/** "10000×64 32×128": the table, then the indices. */
+export const workloadLabel = (w) => `${w.inputDim}×${w.outputDim} ${w.batch}×${w.sequence}`;
 
 function resultsTable(report) {
   const ran = new Set(report.workloads.flatMap((w) => w.results.filter((r) => !r.error).map((r) => r.contender)));
@@ -28,7 +29,7 @@ function resultsTable(report) {
   ];
   for (const w of report.workloads) {
     w.results.forEach((r, i) => {
-      const label = i === 0 ? `**${w.name}** (${workloadLabel(w)})` : "";
+      const label = i === 0 ? `**${w.name}** (${w.inputDim}×${w.outputDim}, ${w.batch}×${w.sequence})` : "";
       const name = r.contender === w.bound ? `${r.contender} (the bound)` : r.contender;
       if (r.error) {
         lines.push(row([label, name, `FAILED: ${r.error.split("\n")[0].replaceAll("|", "\\|")}`, ...Array(3 + peers.length).fill("")]));
@@ -82,11 +83,7 @@ contender does per call.
 
 ${resultsTable(report)}
 
-## Targets
-
-${targetsTable(report)}
-
-## Setup and instantiation
+${report.targets ? `## Targets\n\n${targetsTable(report)}\n\n` : ""}## Setup and instantiation
 
 One-time costs (first use in a process; the median over the processes that paid them):
 
@@ -96,4 +93,25 @@ Per workload:
 
 ${setupTable(report)}
 `;
+}
+
+const percent = (x) => (x >= 9.95 ? x.toFixed(0) : x >= 0.995 ? x.toFixed(1) : x.toFixed(2));
+
+/**
+ * The terminal's summary: one row per contender, one column per workload (split into several
+ * tables when they do not fit), each cell the median per call and the % of the bound.
+ */
+export function renderSummary(report) {
+  const names = [...new Set(report.workloads.flatMap((w) => w.results.map((r) => r.contender)))];
+  const rows = names.map((name) => [
+    name,
+    ...report.workloads.map((w) => {
+      const r = w.results.find((x) => x.contender === name);
+      if (!r) return "";
+      if (r.error) return "FAILED";
+      const pct = r.percentOfBound === undefined ? "" : `${percent(r.percentOfBound)}%`;
+      return `${short(r.median).padStart(7)} ${pct.padStart(5)}`;
+    }),
+  ]);
+  return `lookup: median per call, and % of the bound (the faster contiguous copy)\n\n${textTable(["contender", ...report.workloads.map(workloadLabel)], rows)}`;
 }

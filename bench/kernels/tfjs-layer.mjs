@@ -18,7 +18,7 @@ const WORKLOADS = (args.workloads ?? "100x64,1000x64").split(",").map((w) => w.s
 const BATCH = Number(args.batch ?? 64);
 const LENGTH = Number(args.length ?? 10);
 
-const fromDist = createRequire(new URL("../dist/tfjs/index.cjs", import.meta.url));
+const fromDist = createRequire(new URL("../../dist/tfjs/index.cjs", import.meta.url));
 const tf = fromDist("@tensorflow/tfjs");
 const { wasmEmbedding } = fromDist("./index.cjs");
 

@@ -1,4 +1,4 @@
-// Suite "training" (issue 8): one training step of the embedding table, a 32 × 128 batch of ids on
+// Suite "training": one training step of the embedding table, a 32 × 128 batch of ids on
 // a 100,000 × 64 table, with Adam (lr 0.001, β 0.9 / 0.999, ε 1e-7 set explicitly on both sides).
 //
 // Ours, one step: `layer.callInto(ids, out)` (forward), `layer.backward(dY)` (sparse gradient),
@@ -8,8 +8,8 @@
 // through `tf.layers.embedding`, so the upstream gradient is dY exactly, as on our side. TF.js has
 // no sparse gradients: the gather's gradient is a dense unsortedSegmentSum over the whole table,
 // and Adam then updates every row.
-import { generator } from "../workloads.mjs";
-import { quietly, tfjsPeer } from "../tfjs-loader.mjs";
+import { generator } from "../shared/random.mjs";
+import { quietly, tfjsPeer } from "../shared/tfjs-loader.mjs";
 import { maxAbsDifference, short } from "./checks.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
@@ -18,7 +18,7 @@ const BATCH = [32, 128];
 const DIM = 64;
 
 /**
- * The issue's case, and (full runs) the same batch on a 200-row table: TF.js' cpu gradient costs
+ * The target's case, and (full runs) the same batch on a 200-row table: TF.js' cpu gradient costs
  * one pass over the batch per table row, so it finishes a step there and shows the scaling.
  */
 const cases = (quick) => (quick ? [100000] : [100000, 200]).map((rows) => ({ name: `adam ${rows}x${DIM}, batch ${BATCH.join("x")}`, rows, dim: DIM, n: BATCH[0] * BATCH[1] }));
@@ -156,7 +156,7 @@ function check(c, data, output, contender, prepared) {
 
 export const trainingSuite = {
   name: "training",
-  title: "Training: forward + backward + Adam (issue 8)",
+  title: "Training: forward + backward + Adam",
   throughput: { label: "steps/s", per: () => 1 },
   cases,
   makeData,

@@ -1,6 +1,6 @@
 // TensorFlow.js 4.22, loaded once per process for every bench that runs a TF.js contender (the
-// lookup contenders in contenders/tfjs.mjs and the kernel suites in ops/): core, layers and the
-// cpu and wasm backends. Nothing of TF.js is imported until a TF.js contender runs.
+// lookup contenders in lookup/contenders/tfjs.mjs and the kernel suites in kernels/): core,
+// layers and the cpu and wasm backends. Nothing of TF.js is imported until a TF.js contender runs.
 import { createRequire } from "node:module";
 import { dirname, join, sep } from "node:path";
 import { since, onceEver } from "./clock.mjs";

@@ -1,8 +1,8 @@
 // Child-process entry for the kernel suites: runs one contender on one or more cases of one suite
 // and reports to the parent (run.mjs) as it goes. Before the first (checked) call of each case it
 // says so, so the parent can stop a call that runs past the cap and record a lower bound instead.
-import { oneTimeCosts } from "../clock.mjs";
-import { measureAdaptive, measurePaired } from "../timing.mjs";
+import { oneTimeCosts } from "../shared/clock.mjs";
+import { measureAdaptive, measurePaired } from "../shared/timing.mjs";
 import { SUITES } from "./suites.mjs";
 
 const send = (message) => new Promise((resolve) => process.send(message, resolve));

@@ -3,8 +3,8 @@
 // what a caller must do to get a lookup's numbers out: wrap the indices in a tensor, run, read the
 // data with dataSync(), dispose both tensors. All TF.js code is imported only when a TF.js
 // contender runs (tfjs-loader.mjs).
-import { since } from "../clock.mjs";
-import { loadTfjs, quietly, useBackend } from "../tfjs-loader.mjs";
+import { since } from "../../shared/clock.mjs";
+import { loadTfjs, quietly, useBackend } from "../../shared/tfjs-loader.mjs";
 
 let tf, tfl;
 

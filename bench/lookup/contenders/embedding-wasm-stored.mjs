@@ -3,7 +3,7 @@
 // steps on a float32 table. Each output is
 // float32 of the same size as the float32 lookup's, so GB/s compare directly with "zero-copy".
 // The correctness check compares with a plain-JS dequantization of the layer's own variables.
-import { since } from "../clock.mjs";
+import { since } from "../../shared/clock.mjs";
 
 let Embedding;
 async function load() {

@@ -1,7 +1,7 @@
 // One contender on one workload: set up (timed apart), check the output against the reference
 // (twice: the second call catches paths that only work once, e.g. stale views), time, dispose.
 // Called in a fresh child process per contender (child.mjs), or in-process with --in-process.
-import { measure } from "./timing.mjs";
+import { measure } from "../shared/timing.mjs";
 
 /** Exact comparison: a gather copies bits, so anything but identical output is a bug. */
 function check(actual, expected) {

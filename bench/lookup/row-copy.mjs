@@ -15,7 +15,7 @@
 import asc from "assemblyscript/asc";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
-const ASSEMBLY = new URL("../assembly/", import.meta.url);
+const ASSEMBLY = new URL("../../assembly/", import.meta.url);
 const THRESHOLD = /(const BULK_COPY_MIN_ROW_BYTES: usize = )(\d+)(;)/;
 const FIXED_WIDTHS = "gatherFixedWidth(table, dim, idx, n, out)";
 /** Compiler options of asconfig.json's release target (plus the shared options). */
@@ -126,6 +126,6 @@ Node ${process.version}. Variants: ${names.join(", ")} (v128 = the kernel's code
 copies where gather-widths.ts has the width, the loop otherwise). A ratio above 1 means v128 is faster at that width.
 ${lines.join("\n")}
 `;
-mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
-writeFileSync(new URL("./results/row-copy.md", import.meta.url), text);
+mkdirSync(new URL("../results/", import.meta.url), { recursive: true });
+writeFileSync(new URL("../results/row-copy.md", import.meta.url), text);
 console.log(text);
