@@ -4,7 +4,7 @@ import { touchRowAhead } from "./gather-ahead";
 
 /** Rows at least this many bytes wide are copied with `memory.copy` (one bulk-memory call per row);
  *  narrower rows with straight-line v128 copies for common widths (gather-widths.ts) or an inline,
- *  4x-unrolled v128 loop, which avoid memory.copy's per-call overhead. Measured in bench/row-copy.mjs:
+ *  4x-unrolled v128 loop, which avoid memory.copy's per-call overhead. Measured in bench/lookup/row-copy.mjs:
  *  the v128 loop is 1.2-1.9x faster up to 512-byte rows, memory.copy on par from 768 bytes. */
 const BULK_COPY_MIN_ROW_BYTES: usize = 1024;
 

@@ -1,6 +1,6 @@
 // Writes assembly/gather-widths.ts: straight-line row copies for common embedding widths. A loop
 // over a row's vectors, even one binaryen knows the trip count of, costs ~25% against straight-line
-// loads and stores (measured with bench/row-copy.mjs-style runs at 64 floats); so the widths most
+// loads and stores (measured with bench/lookup/row-copy.mjs-style runs at 64 floats); so the widths most
 // tables use get a kernel each, and gather.ts dispatches on the width.
 import { writeFileSync } from "node:fs";
 

@@ -1,6 +1,6 @@
 // EmbeddingBag against our own lookup + a JS sum, and against TF.js wasm gather + sum, on bags of
 // 32 (and 8, 128) over a 100,000-row table. Checks the three agree before timing.
-// Run: npm run build && node bench/bag.mjs
+// Run: npm run build && node bench/kernels/bag.mjs
 import { Embedding, EmbeddingBag } from "../../dist/index.js";
 import { fmt, interleaved, randomFloats, randomIndices, tfjsWasm } from "./kernel-timing.mjs";
 

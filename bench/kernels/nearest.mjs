@@ -1,7 +1,7 @@
 // Exact top-10 nearest rows (cosine) of a 100,000 × 300 table: ours against a plain JS loop (norms
 // precomputed, as ours are cached) and TF.js wasm (matMul + topk on normalized rows), for batches of
 // 1, 8 and 64 queries; with the time of one read-only pass over the table in our kernel as the bound.
-// Run: npm run build && node bench/nearest.mjs
+// Run: npm run build && node bench/kernels/nearest.mjs
 import { Embedding } from "../../dist/index.js";
 import { fmt, interleaved, median, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
 

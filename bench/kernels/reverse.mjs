@@ -1,7 +1,7 @@
 // The reverse projection (logits = x · Wᵀ) for 8 queries of 768 against a 30,522 × 768 table (BERT's
 // vocabulary), against TF.js wasm matMul(x, W, false, true); with the achieved GB/s (table bytes per
 // call) and GFLOP/s, and the time of one read-only pass over the table in our kernel (the L2 penalty's
-// sum of squares) as the bound "one read of the table". Run: npm run build && node bench/reverse.mjs
+// sum of squares) as the bound "one read of the table". Run: npm run build && node bench/kernels/reverse.mjs
 import { Embedding } from "../../dist/index.js";
 import { fmt, interleaved, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
 

@@ -1,7 +1,7 @@
 // One training step (model.trainOnBatch: forward, backward, Adam update) of the same TF.js model with
 // tf.layers.embedding and with embedding-wasm/tfjs's wasmEmbedding, on TF.js's cpu backend.
 //
-//   npm run build && node bench/tfjs-layer.mjs [--steps=10] [--workloads=100x64,1000x64] [--batch=64] [--length=10]
+//   npm run build && node bench/kernels/tfjs-layer.mjs [--steps=10] [--workloads=100x64,1000x64] [--batch=64] [--length=10]
 //
 // Model: embedding → globalAveragePooling1d → dense(1, sigmoid), batch × length indices, binary
 // cross-entropy. The defaults are small because tf.layers.embedding's gradient on the cpu backend

@@ -9,7 +9,7 @@
 // indices and prints ns per row for each width, for a cache-resident table and for one far larger
 // than the caches.
 //
-//   node bench/row-copy.mjs [--reps=N]       (after `npm install` at the top level: uses its assemblyscript)
+//   node bench/lookup/row-copy.mjs [--reps=N]       (after `npm install` at the top level: uses its assemblyscript)
 //
 // The result goes to stdout and bench/results/row-copy.md. The kernel itself is not changed.
 import asc from "assemblyscript/asc";
