@@ -1,6 +1,7 @@
 // Timing for the standalone kernel benches (bag.mjs, reverse.mjs, nearest.mjs): the median of
 // repeated runs after warm-up, and TF.js 4.22 on its wasm backend from the top-level devDependencies.
 import { createRequire } from "node:module";
+import { generator } from "../shared/random.mjs";
 import { dirname, join, sep } from "node:path";
 
 /** Median milliseconds of `fn` over `runs` runs, after `warmup` unmeasured ones. */
@@ -49,14 +50,9 @@ export async function tfjsWasm() {
 
 /** A deterministic Float32Array of n values in [-1, 1). */
 export function randomFloats(n, seed = 1) {
-  let a = seed >>> 0;
+  const random = generator(seed);
   const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    out[i] = (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  }
+  for (let i = 0; i < n; i++) out[i] = random() * 2 - 1;
   return out;
 }
 

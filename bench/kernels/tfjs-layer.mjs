@@ -11,6 +11,7 @@
 // after 3 warm-up steps. TF.js is loaded from where the built layer resolves it, so both share one
 // TF.js instance.
 import { createRequire } from "node:module";
+import { generator } from "../shared/random.mjs";
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, "").split("=")));
 const STEPS = Number(args.steps ?? 10);
@@ -26,16 +27,8 @@ await tf.setBackend("cpu");
 await tf.ready();
 tf.dispose(tf.zeros([1])); // the cpu backend's banner suggesting tfjs-node is printed here, before the table
 
-/** mulberry32, for reproducible tables and batches. */
-function random(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, for reproducible tables and batches (the bench's shared generator). */
+const random = generator;
 
 function buildModel(embedding, table, rows, dim) {
   const model = tf.sequential({

@@ -19,12 +19,12 @@ const TESTS = join(ROOT, "tests");
  */
 export const BROWSER_SKIPS = [
   {
-    file: "memory.test.ts",
+    file: "robustness/memory.test.ts",
     test: "a table past 2 GiB",
     why: "allocates a 2.25 GB WebAssembly memory (a 1,100,000 × 512 table); the Node run covers tables past 2 GiB",
   },
   {
-    file: "training-transactions.test.ts",
+    file: "robustness/training-transactions.test.ts",
     test: "a first Adam step whose second slot does not fit in 4 GiB",
     why: "allocates a 1.5 GB WebAssembly memory (a 1,500,000 × 256 table); the Node run covers the all-or-nothing slot allocation",
   },

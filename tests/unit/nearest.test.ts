@@ -1,0 +1,144 @@
+// Nearest neighbours over the table: cosine, dot and Euclidean top-k against a float64 brute force,
+// ties to the lower index, exclusions, batches, and the row-norm cache dropped by every path that
+// changes the table (setWeights, optimizer steps, constraints, maxNorm lookups).
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Embedding, SGD, UnitNorm, ValueError } from "../../src/index.ts";
+import { assertClose, assertThrowsMessage, fixtureRandom } from "../support/helpers.ts";
+import { brokenGuards, withGuardBands } from "../../src/testing.ts";
+
+type Metric = "cosine" | "dot" | "euclidean";
+
+function randomTable(rows: number, dim: number, seed: number): Float32Array {
+  const rnd = fixtureRandom(seed);
+  return Float32Array.from({ length: rows * dim }, () => rnd() * 2 - 1);
+}
+
+/** Float64 brute force: every row's score, sorted best first, ties to the lower index. */
+function referenceNearest(table: Float32Array, dim: number, q: ArrayLike<number>, k: number, metric: Metric, exclude: number[] = []): { indices: number[]; scores: number[] } {
+  const rows = table.length / dim;
+  let qn = 0;
+  for (let d = 0; d < dim; d++) qn += q[d]! * q[d]!;
+  const scored: [number, number][] = [];
+  for (let r = 0; r < rows; r++) {
+    if (exclude.includes(r)) continue;
+    let dot = 0, rn = 0, sq = 0;
+    for (let d = 0; d < dim; d++) {
+      const v = table[r * dim + d]!;
+      dot += q[d]! * v;
+      rn += v * v;
+      sq += (q[d]! - v) ** 2;
+    }
+    const s = metric === "dot" ? dot : metric === "euclidean" ? Math.sqrt(sq) : qn * rn > 0 ? dot / Math.sqrt(qn * rn) : 0;
+    scored.push([r, s]);
+  }
+  const sign = metric === "euclidean" ? 1 : -1;
+  scored.sort((a, b) => sign * (a[1] - b[1]) || a[0] - b[0]);
+  return { indices: scored.slice(0, k).map((s) => s[0]), scores: scored.slice(0, k).map((s) => s[1]) };
+}
+
+const search = suite("nearest: against a float64 brute force");
+search("every metric, single vectors, row queries and batches, several widths", () => {
+  for (const [rows, dim] of [[50, 3], [203, 16], [97, 33], [9, 1]] as const) {
+    const table = randomTable(rows, dim, rows * dim);
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+    const rnd = fixtureRandom(rows);
+    const queries = Float32Array.from({ length: 5 * dim }, () => rnd() * 2 - 1);
+    for (const metric of ["cosine", "dot", "euclidean"] as const) {
+      const k = Math.min(7, rows - 1);
+      const batch = layer.nearest({ data: queries, shape: [5, dim] }, { k, metric });
+      assert.equal(batch.shape, [5, k]);
+      for (let i = 0; i < 5; i++) {
+        const ref = referenceNearest(table, dim, queries.subarray(i * dim, (i + 1) * dim), k, metric);
+        assert.equal(Array.from(batch.indices.subarray(i * k, (i + 1) * k)), ref.indices, `${metric} ${rows}x${dim} query ${i}`);
+        assertClose(batch.scores.subarray(i * k, (i + 1) * k), ref.scores, 1e-5, 1e-4);
+      }
+      const one = layer.nearest(Array.from(queries.subarray(0, dim)), { k, metric });
+      assert.equal(one.shape, [k]);
+      assert.equal(Array.from(one.indices), Array.from(batch.indices.subarray(0, k)));
+      // A row index: its own row is left out (gensim's most_similar).
+      const byRow = layer.nearest(4, { k, metric });
+      const ref = referenceNearest(table, dim, table.subarray(4 * dim, 5 * dim), k, metric, [4]);
+      assert.equal(Array.from(byRow.indices), ref.indices);
+      assertClose(byRow.scores, ref.scores, 1e-5, 1e-4);
+    }
+  }
+});
+search("ties go to the lower index; exclude; k = every row (the sorting path); zero vectors score 0 in cosine", () => {
+  const table = new Float32Array([1, 0, 0, 1, 1, 0, 0, 0, 2, 0, 1, 0]);
+  const layer = new Embedding({ inputDim: 6, outputDim: 2, weights: [{ data: table, shape: [6, 2] }] });
+  const cos = layer.nearest([1, 0], { k: 6, metric: "cosine" });
+  assert.equal(Array.from(cos.indices), [0, 2, 4, 5, 1, 3]);
+  assertClose(cos.scores, [1, 1, 1, 1, 0, 0]);
+  const excluded = layer.nearest([1, 0], { k: 2, exclude: [0, 4] });
+  assert.equal(Array.from(excluded.indices), [2, 5]);
+  const big = 600;
+  const wide = new Embedding({ inputDim: big, outputDim: 1, weights: [{ data: Float32Array.from({ length: big }, (_, i) => i % 7), shape: [big, 1] }] });
+  const all = wide.nearest([1], { k: big - 1, metric: "dot", exclude: 3 });
+  const ref = referenceNearest(new Float32Array(Float32Array.from({ length: big }, (_, i) => i % 7)), 1, [1], big - 1, "dot", [3]);
+  assert.equal(Array.from(all.indices), ref.indices);
+});
+search("argument errors", () => {
+  const layer = new Embedding({ inputDim: 5, outputDim: 2 });
+  assertThrowsMessage(() => layer.nearest([1, 2], { k: 0 }), ValueError, /k must be a positive integer\. Received: k=0/);
+  assertThrowsMessage(() => layer.nearest([1, 2], { k: 6 }), ValueError, /k must be at most the number of rows that can be returned, 5/);
+  assertThrowsMessage(() => layer.nearest(1, { k: 5 }), ValueError, /at most .* 4 \(5 rows, 1 excluded\)/);
+  assertThrowsMessage(() => layer.nearest([1, 2], { metric: "l1" as never }), ValueError, /metric must be "cosine", "dot" or "euclidean"/);
+  assertThrowsMessage(() => layer.nearest([1, 2, 3]), ValueError, /query must be a row index, a vector of 2 values/);
+  assertThrowsMessage(() => layer.nearest(5), RangeError, /query = 5 is not a row index in \[0, 5\)/);
+  assertThrowsMessage(() => layer.nearest([1, 2], { exclude: [1, -1] }), RangeError, /exclude\[1\] = -1/);
+});
+
+const cache = suite("nearest: the row-norm cache follows the table");
+function cosineTop(layer: Embedding): number {
+  return layer.nearest([1, 0], { k: 1, metric: "cosine" }).scores[0]!;
+}
+cache("setWeights, optimizer steps, constraints and maxNorm lookups all refresh the norms", () => {
+  // Row 0 = [1, 1] (cosine with [1, 0] = 0.7071); the others point away.
+  const w = () => ({ data: new Float32Array([1, 1, -1, 0, 0, -1]), shape: [3, 2] });
+  const layer = new Embedding({ inputDim: 3, outputDim: 2, weights: [w()], embeddingsConstraint: new UnitNorm({ axis: 1 }), maxNorm: 0.5 });
+  assertClose([cosineTop(layer)], [Math.SQRT1_2], 1e-6);
+  // setWeights: row 0 = [3, 0].
+  layer.setWeights({ data: new Float32Array([3, 0, -1, 0, 0, -1]), shape: [3, 2] });
+  assertClose([cosineTop(layer)], [1], 1e-6);
+  // The lookup rescales row 0 to [0.5, 0] (maxNorm); an SGD step with gradient [0, -3] makes it
+  // [0.5, 3], and the UnitNorm constraint keeps its direction: cosine 0.5 / |[0.5, 3]|.
+  layer.call([0]);
+  assertClose([cosineTop(layer)], [1], 1e-6);
+  const g = layer.backward([[0, -3]])!;
+  layer.applyGradients(g, new SGD({ learningRate: 1 }));
+  const stepped = 0.5 / Math.hypot(0.5, 3);
+  assertClose([cosineTop(layer)], [stepped], 1e-5);
+  // Euclidean distance from [1, 0] sees the rescaled table after a maxNorm lookup (row 0 → norm 0.5).
+  const before = layer.nearest([0, 0], { k: 1, metric: "euclidean" }).scores[0]!;
+  assertClose([before], [1], 1e-5);
+  layer.call([0, 1, 2]);
+  assertClose([layer.nearest([0, 0], { k: 1, metric: "euclidean" }).scores[0]!], [0.5], 1e-5);
+  // applyConstraint: back to unit rows.
+  layer.applyConstraint();
+  assertClose([layer.nearest([0, 0], { k: 1, metric: "euclidean" }).scores[0]!], [1], 1e-5);
+  // Cosine (the cached norms) after the table changed under maxNorm and the constraint: same direction.
+  assertClose([cosineTop(layer)], [stepped], 1e-5);
+});
+cache("norms are cached: cosine answers stay right across repeated queries and after a rescaling lookup", () => {
+  const table = randomTable(40, 8, 3);
+  const layer = new Embedding({ inputDim: 40, outputDim: 8, weights: [{ data: table, shape: [40, 8] }], maxNorm: 0.3 });
+  const q = Array.from(table.subarray(0, 8));
+  const first = layer.nearest(q, { k: 5 });
+  assert.equal(Array.from(layer.nearest(q, { k: 5 }).indices), Array.from(first.indices));
+  layer.call(Array.from({ length: 40 }, (_, i) => i));
+  const now = layer.getWeights()[0]!.data;
+  const ref = referenceNearest(now, 8, q, 5, "cosine");
+  const after = layer.nearest(q, { k: 5 });
+  assert.equal(Array.from(after.indices), ref.indices);
+  assertClose(after.scores, ref.scores, 1e-5, 1e-4);
+});
+
+search("guard bands stay intact through every metric and a batch", () => {
+  const layer = withGuardBands(256, () => new Embedding({ inputDim: 41, outputDim: 13, weights: [{ data: randomTable(41, 13, 5), shape: [41, 13] }] }));
+  for (const metric of ["cosine", "dot", "euclidean"] as const) layer.nearest({ data: randomTable(6, 13, 6), shape: [6, 13] }, { k: 40, metric });
+  assert.equal(brokenGuards(layer), []);
+});
+
+search.run();
+cache.run();
