@@ -18,7 +18,7 @@ import { getRegularizer, type Regularizer } from "./regularizers.ts";
 import { toTfjs, type Config } from "./serialization.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { Trainer } from "./training.ts";
-import { boolean, nonEmptyString, positiveInteger } from "./validate.ts";
+import { boolean, nonEmptyString, ownOptions, positiveInteger } from "./validate.ts";
 import { readLayerWeights, type WeightTable } from "./weights.ts";
 
 export type { BagCallOptions } from "./bag-input.ts";
@@ -138,14 +138,7 @@ export class EmbeddingBag {
   private last: BagRecord | null = null;
 
   constructor(options: EmbeddingBagOptions) {
-    if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
-    const o: EmbeddingBagOptions = Object.create(null);
-    for (const key of Object.keys(options)) {
-      if (!(OPTION_NAMES as readonly string[]).includes(key)) {
-        throw new ValueError(`Unrecognized option passed to EmbeddingBag: ${JSON.stringify(key)}. Expected only: ${OPTION_NAMES.join(", ")}`);
-      }
-      (o as unknown as Record<string, unknown>)[key] = (options as unknown as Record<string, unknown>)[key];
-    }
+    const o = ownOptions<EmbeddingBagOptions>("EmbeddingBag", options, OPTION_NAMES);
     this.inputDim = positiveInteger("inputDim", o.inputDim);
     this.outputDim = positiveInteger("outputDim", o.outputDim);
     this.mode = o.mode === undefined ? "mean" : checkMode(o.mode);

@@ -18,7 +18,7 @@ import { checkInputLength, checkShapeArgument, outputShape, type Dim, type Input
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
-import { boolean, finiteNumber, nonEmptyString, positiveInteger } from "./validate.ts";
+import { boolean, finiteNumber, nonEmptyString, ownOptions, positiveInteger } from "./validate.ts";
 import { addDispose } from "./disposable.ts";
 import { typedArrayInfo } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
@@ -168,15 +168,7 @@ export class Embedding {
   private running: string | null = null;
 
   constructor(options: EmbeddingOptions) {
-    if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
-    // Own properties only: a polluted Object.prototype must not fill in o.
-    const o: EmbeddingOptions = Object.create(null);
-    for (const key of Object.keys(options)) {
-      if (!(OPTION_NAMES as readonly string[]).includes(key)) {
-        throw new ValueError(`Unrecognized option passed to Embedding: ${JSON.stringify(key)}. Expected only: ${OPTION_NAMES.join(", ")}`);
-      }
-      (o as unknown as Record<string, unknown>)[key] = (options as unknown as Record<string, unknown>)[key];
-    }
+    const o = ownOptions<EmbeddingOptions>("Embedding", options, OPTION_NAMES);
     this.inputDim = positiveInteger("inputDim", o.inputDim);
     this.outputDim = positiveInteger("outputDim", o.outputDim);
     this.maskZero = o.maskZero === undefined ? false : boolean("maskZero", o.maskZero);

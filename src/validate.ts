@@ -61,3 +61,20 @@ export function fitsFloat32(what: string, value: number): void {
     throw new ValueError(`${what} = ${value} does not fit in a float32 (|value| ≤ 3.4e38), so the table would hold ±Infinity.`);
   }
 }
+
+/**
+ * The caller's constructor options as a prototype-less copy of their own properties (a polluted
+ * Object.prototype cannot fill any in), refusing any name not in `names` with the message Keras
+ * gives for an unknown argument.
+ */
+export function ownOptions<T>(className: string, options: unknown, names: readonly string[]): T {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object with inputDim and outputDim", options);
+  const o = Object.create(null) as Record<string, unknown>;
+  for (const key of Object.keys(options as object)) {
+    if (!names.includes(key)) {
+      throw new ValueError(`Unrecognized option passed to ${className}: ${JSON.stringify(key)}. Expected only: ${names.join(", ")}`);
+    }
+    o[key] = (options as Record<string, unknown>)[key];
+  }
+  return o as T;
+}

@@ -66,3 +66,16 @@ export function assertThrowsMessage(fn: () => unknown, type: abstract new (...ar
 export function flat(x: unknown): number[] {
   return Array.isArray(x) ? x.flatMap(flat) : [x as number];
 }
+
+/** Awaits `promise`, asserting it rejects with an error of `type` whose message matches `message`; returns the error. */
+export async function assertRejects(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: RegExp): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.instance(error, type, `expected ${type.name}, got ${(error as Error)?.name}: ${(error as Error)?.message}`);
+    assert.match((error as Error).message, message);
+    return error as Error;
+  }
+  assert.unreachable(`expected a ${type.name} matching ${message}`);
+  throw new Error("unreachable");
+}

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { assertRejects } from "../support/helpers.ts";
 import { unzipSync, zipSync } from "fflate";
 import { Embedding, ValueError } from "../../src/index.ts";
 import { kerasSequentialConfig } from "../../src/io/keras.ts";
@@ -23,17 +24,7 @@ function assertSameBits(actual: Float32Array, expected: readonly number[], what:
   for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) assert.unreachable(`${what}[${i}] = ${actual[i]}, Keras gave ${expected[i]}`);
 }
 
-async function rejects(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: RegExp): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, type, `expected ${type.name}, got ${(error as Error)?.name}: ${(error as Error)?.message}`);
-    assert.match((error as Error).message, message);
-    return error as Error;
-  }
-  assert.unreachable(`expected a ${type.name} matching ${message}`);
-  throw new Error("unreachable");
-}
+const rejects = assertRejects;
 
 /** Splits Keras' functional output [batch, 5, 3] into the 3 "words" positions and the 2 "tags" positions. */
 function splitFunctional(output: number[], batch: number): { words: number[]; tags: number[] } {

@@ -7,6 +7,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { assertRejects } from "../support/helpers.ts";
 import * as tf from "@tensorflow/tfjs";
 import { Embedding, ValueError, type TfjsModel } from "../../src/index.ts";
 import { float16ToFloat32Bits } from "../../src/io/tfjs-weights.ts";
@@ -25,17 +26,7 @@ function assertSameBits(actual: Float32Array, expected: ArrayLike<number>, what:
   for (let i = 0; i < want.length; i++) if (got[i] !== want[i]) assert.unreachable(`${what}[${i}] = ${actual[i]}, TF.js gave ${expected[i]}`);
 }
 
-async function rejects(promise: Promise<unknown>, type: abstract new (...args: never[]) => Error, message: RegExp): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.instance(error, type, `expected ${type.name}, got ${(error as Error)?.name}: ${(error as Error)?.message}`);
-    assert.match((error as Error).message, message);
-    return error as Error;
-  }
-  assert.unreachable(`expected a ${type.name} matching ${message}`);
-  throw new Error("unreachable");
-}
+const rejects = assertRejects;
 
 // ---------------------------------------------------------------------------------------------
 const load = suite("fromTfjs: models saved by TF.js 4.22");
