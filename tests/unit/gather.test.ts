@@ -4,7 +4,7 @@ import * as assert from "uvu/assert";
 import { Embedding, type IndexArray } from "../../src/index.ts";
 import { assertSameFloats, fixtureRandom, referenceGather } from "../support/helpers.ts";
 
-// The widths, every width with a straight-line kernel (multiples of 4 up to 64, 96, 128,
+// The widths users meet, every width with a straight-line kernel (multiples of 4 up to 64, 96, 128,
 // 192: assembly/gather-widths.ts), the generic loop's odd widths, and memory.copy's wide rows.
 const DIMS = [1, 3, 4, 13, 64, 300, 768, ...Array.from({ length: 15 }, (_, i) => 8 + 4 * i).filter((d) => d !== 64), 96, 128, 192, 100, 255, 256, 1024];
 
