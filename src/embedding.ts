@@ -646,6 +646,13 @@ export class Embedding {
     });
   }
 
+  /** The file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
+  private requireSavableTable(method: string): void {
+    this.requireFloat32(method);
+    if (this.lora !== null) throw new ValueError(`${method}() writes one float32 table; layer "${this.name}" has LoRA on: mergeLora() first.`);
+    if (!this.tieWeights) throw new ValueError(`${method}() writes one table; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
+  }
+
   private requireFloat32(method: string): void {
     if (!isFloat32Stored(this.format)) {
       throw new ValueError(`${method}() works on float32 tables; layer "${this.name}" stores its table as ${policyName(this.format)}.`);
@@ -1150,7 +1157,7 @@ export class Embedding {
   static async fromKeras(source: KerasSource, options: KerasLoadOptions = {}): Promise<Embedding> {
     // Loaded on demand: file formats (and h5wasm behind them) cost nothing until used.
     const { readKerasEmbedding } = await import("./io/keras.ts");
-    const { options: config, table } = await readKerasEmbedding(source, options, readEmbeddingConfig);
+    const { options: config, table } = await readKerasEmbedding(source, options, readFloat32LayerConfig);
     return new Embedding({ ...config, weights: table });
   }
 
@@ -1160,6 +1167,7 @@ export class Embedding {
    * scaleGradByFreq (PyTorch options Keras lacks) cannot be saved this way.
    */
   async toKeras(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+    this.requireSavableTable("toKeras");
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
     const { writeKerasArchive } = await import("./io/keras.ts");
@@ -1168,6 +1176,7 @@ export class Embedding {
 
   /** The table as a `.weights.h5` file, which Keras' `model.load_weights` reads into the model `toKeras()` describes. */
   async toKerasWeights(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+    this.requireSavableTable("toKerasWeights");
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
     const { writeKerasWeights } = await import("./io/keras.ts");
@@ -1181,7 +1190,7 @@ export class Embedding {
    */
   static async fromTfjs(source: TfjsSource, options: TfjsLoadOptions = {}): Promise<Embedding> {
     const { readTfjsEmbedding } = await import("./io/tfjs.ts");
-    const { options: config, table } = await readTfjsEmbedding(source, options, readEmbeddingConfig);
+    const { options: config, table } = await readTfjsEmbedding(source, options, readFloat32LayerConfig);
     return new Embedding({ ...config, weights: table });
   }
 
@@ -1191,6 +1200,7 @@ export class Embedding {
    * `tf.loadLayersModel(tf.io.fromMemory({ modelTopology: modelJson.modelTopology, weightSpecs, weightData }))`.
    */
   toTfjs(options: { inputShape?: readonly (number | null)[] } = {}): TfjsModel {
+    this.requireSavableTable("toTfjs");
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
     return writeTfjsModel(config, table!.data, [this.inputDim, this.outputDim], options);
@@ -1244,6 +1254,24 @@ export interface Embedding {
   [Symbol.dispose](): void;
 }
 addDispose(Embedding);
+
+/**
+ * A layer config from a model file, refused (before any weights are read) when its table is not
+ * one float32 variable: the file readers read exactly that. Quantized, 16-bit and LoRA layers load
+ * through `Embedding.fromConfig(config)` and `setWeights(variables)`.
+ */
+function readFloat32LayerConfig(raw: unknown): EmbeddingOptions {
+  const options = readEmbeddingConfig(raw);
+  const dtype = options.dtype === undefined ? "float32" : policyName(checkTableFormat(options.dtype));
+  const lora = options.loraRank !== undefined && options.loraRank !== null;
+  if (!(dtype === "float32" || dtype.startsWith("mixed_")) || lora) {
+    throw new ValueError(
+      `This file's Embedding layer has dtype ${JSON.stringify(dtype)}${lora ? " and LoRA" : ""}; the file readers read a float32 table. ` +
+        `Build the layer with Embedding.fromConfig(config) and pass its variables to setWeights() in Keras' get_weights() order.`,
+    );
+  }
+  return options;
+}
 
 /** Resolves on a later turn of the event loop (a macrotask, so rendering and I/O can run). */
 function nextTurn(): Promise<void> {

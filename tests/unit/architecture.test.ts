@@ -6,7 +6,7 @@ import { fileURLToPath } from "node:url";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 
-const SRC = join(dirname(fileURLToPath(import.meta.url)), "..", "src");
+const SRC = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "src");
 
 function sourceFiles(): string[] {
   return (readdirSync(SRC, { recursive: true }) as string[])

@@ -10,7 +10,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { readNpy } from "../../src/index.ts";
 
-const root = fileURLToPath(new URL("..", import.meta.url));
+const root = fileURLToPath(new URL("../..", import.meta.url));
 const bin = join(root, "bin", "embedding-wasm.mjs");
 // The command line imports ../dist: build it when missing or older than the io sources.
 if (!existsSync(join(root, "dist", "io", "word-vectors.js")) || !readFileSync(join(root, "dist", "index.js"), "utf8").includes("loadWordVectors")) {

@@ -11,7 +11,7 @@ import { Embedding, ValueError } from "../../src/index.ts";
 import { kerasSequentialConfig } from "../../src/io/keras.ts";
 import { crc32 } from "../../src/io/zip.ts";
 
-const FIXTURES = join(import.meta.dirname, "fixtures", "keras");
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "keras");
 const fixture = (name: string) => join(FIXTURES, name);
 const bytesOf = (name: string) => new Uint8Array(readFileSync(fixture(name)));
 const expectedOf = (name: string) => JSON.parse(readFileSync(fixture(`${name}.expected.json`), "utf8"));
@@ -373,10 +373,15 @@ hostile("a table larger than maxBytes is refused from the config, before the wei
   await rejects(Embedding.fromKeras(fixture("sequential.keras"), { maxBytes: -1 }), ValueError, /maxBytes must be a positive integer.*maxBytes=-1/);
 });
 
-hostile("a config Embedding cannot honour (a quantized Keras layer)", async () => {
+hostile("a quantized Keras layer is refused before its weights are read, pointing to fromConfig + setWeights", async () => {
   const config = JSON.parse(readFileSync(fixture("sequential.config.json"), "utf8"));
-  config.config.layers[1].config.quantization_config = { class_name: "Int8QuantizationConfig", config: {} };
-  await rejects(Embedding.fromKeras({ weights: fixture("sequential.weights.h5"), config }), ValueError, /quantization_config=.*does not support/);
+  config.config.layers[1].config.dtype = { module: "keras.dtype_policies", class_name: "QuantizedDTypePolicy", config: { mode: "int8", source_name: "float32" }, registered_name: null };
+  await rejects(Embedding.fromKeras({ weights: fixture("sequential.weights.h5"), config }), ValueError, /dtype "int8_from_float32"; the file readers read a float32 table\. Build the layer with Embedding\.fromConfig/);
+  // A quantization_config beside a float32 policy is what Keras itself ignores until quantize(): loaded as float32.
+  const plain = JSON.parse(readFileSync(fixture("sequential.config.json"), "utf8"));
+  plain.config.layers[1].config.quantization_config = { class_name: "Int8QuantizationConfig", config: {} };
+  const layer = await Embedding.fromKeras({ weights: fixture("sequential.weights.h5"), config: plain });
+  assert.is(layer.dtypePolicy, "float32");
 });
 
 hostile("bad source and option types", async () => {

@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Embedding, ValueError, type TfjsModel } from "../../src/index.ts";
 import { float16ToFloat32Bits } from "../../src/io/tfjs-weights.ts";
 
-const FIXTURES = join(import.meta.dirname, "fixtures", "tfjs");
+const FIXTURES = join(import.meta.dirname, "..", "fixtures", "tfjs");
 const modelPath = (name: string) => join(FIXTURES, name, "model.json");
 const expectedOf = (name: string) => JSON.parse(readFileSync(join(FIXTURES, name, "expected.json"), "utf8"));
 const modelJsonOf = (name: string) => JSON.parse(readFileSync(modelPath(name), "utf8"));

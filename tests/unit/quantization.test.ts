@@ -159,4 +159,20 @@ test("a quantized layer is frozen: backward gives null, optimizers refuse; setWe
   assert.equal(layer.getWeights<Int8Array | Float32Array>().map((w) => Array.from(w.data)), before.map((w) => Array.from(w.data)));
 });
 
+
+
+test("the file writers refuse a quantized table instead of writing its bytes as float32", async () => {
+  const layer = new Embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: "ones" });
+  layer.quantize("int8");
+  for (const write of [() => layer.toTfjs(), () => layer.toKeras(), () => layer.toKerasWeights()]) {
+    let message = "";
+    try {
+      await write();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    assert.match(message, /works on float32 tables; layer "[^"]+" stores its table as int8_from_float32/);
+  }
+});
+
 test.run();
