@@ -13,7 +13,7 @@ export async function startDemoServer({ port = 0 } = {}) {
   if (!existsSync(resolve(ROOT, "dist/index.js"))) throw new Error("dist/index.js is missing: run `npm run build` first");
   const server = await serveStatic(ROOT, {
     port,
-    allow: ["/web/", "/dist/", "/build/", "/node_modules/@assemblyscript/loader/", "/node_modules/@tensorflow/"],
+    allow: ["/web/", "/dist/", "/build/", "/node_modules/@assemblyscript/loader/", "/node_modules/fflate/", "/node_modules/@tensorflow/"],
     redirects: { "/": "/web/", "/web": "/web/" },
   });
   return { ...server, url: `${server.url}web/` };

@@ -2,7 +2,7 @@
 // caller value is read once (see caller-data.ts) into a private float32 copy; the layer writes
 // that copy, so a getter that throws or changes its answer can never leave a half-written table.
 import { OnceReader, arrayLength, element } from "./caller-data.ts";
-import { typedArrayInfo, typedArrayName } from "./typed-arrays.ts";
+import { ownView, typedArrayInfo, typedArrayName } from "./typed-arrays.ts";
 import { ValueError, invalidArgument, show, typeName } from "./errors.ts";
 import { isPlainObject } from "./validate.ts";
 
@@ -14,7 +14,13 @@ export type WeightTable =
 /** A table's shape and a private row-major float32 copy of its values. */
 export interface ReadTable {
   shape: number[];
-  data: Float32Array;
+  /**
+   * The values: a private float32 copy, or, for a Float32Array / Float64Array given by the caller, a
+   * fixed-length view of the engine's own class on the caller's memory. Copying that view (once, with
+   * `TypedArray.prototype.set`) runs no caller code and cannot fail midway, so it is the one read of
+   * the caller's data; no value needs checking first.
+   */
+  data: Float32Array | Float64Array;
 }
 
 /**
@@ -84,9 +90,8 @@ function readDataShape(where: string, table: Record<string, unknown>, reader: On
     const { length } = typedArrayInfo(`${where}.data`, data as ArrayBufferView)!;
     if (length !== size) throw mismatch(length);
     checkShape?.(shape);
-    const copy = new Float32Array(size);
-    copy.set(data as Float32Array | Float64Array);
-    return { shape, data: copy };
+    // No private copy: the table is written straight from this view (one pass over a large table).
+    return { shape, data: ownView(`${where}.data`, data, kind) };
   }
   if (Array.isArray(data)) {
     const n = arrayLength(`${where}.data`, data);
@@ -120,7 +125,7 @@ export interface WeightTarget {
  * Reads `weights` for `setWeights` or the `weights` option: `[table]` or the table itself, checked
  * against the layer's shape. Returns a private float32 copy of the values.
  */
-export function readWeightList(where: string, weights: unknown, layer: WeightTarget): Float32Array {
+export function readWeightList(where: string, weights: unknown, layer: WeightTarget): Float32Array | Float64Array {
   const reader = new OnceReader();
   let table: unknown = weights;
   let tableWhere = where;
