@@ -986,7 +986,11 @@ export class Embedding {
    * cached until the table changes.
    */
   nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Neighbours {
-    return this.transaction("nearest", (mem) => nearest(mem, this.rowNorms, query, options));
+    return this.transaction("nearest", (mem) => {
+      this.requireFloat32("nearest");
+      if (this.lora !== null) throw new ValueError(`nearest() reads the table alone; layer "${this.name}" has LoRA on: mergeLora() first.`);
+      return nearest(mem, this.rowNorms, query, options);
+    });
   }
 
   /** The config in TF.js form (camelCase). `Embedding.fromConfig(layer.getConfig())` rebuilds the layer. */

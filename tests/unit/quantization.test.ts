@@ -161,6 +161,15 @@ test("a quantized layer is frozen: backward gives null, optimizers refuse; setWe
 
 
 
+test("reverse() and nearest() refuse a quantized table (they read float32 rows) instead of reading its bytes", () => {
+  const layer = new Embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: "ones" });
+  layer.quantize("int8");
+  assertThrowsMessage(() => layer.nearest(0), ValueError, /nearest\(\) works on float32 tables; layer "[^"]+" stores its table as int8_from_float32/);
+  assertThrowsMessage(() => layer.reverse([1, 2, 3]), ValueError, /reverse\(\) works on float32 tables/);
+  const lora = new Embedding({ inputDim: 4, outputDim: 3, loraRank: 2 });
+  assertThrowsMessage(() => lora.nearest(0), ValueError, /nearest\(\) reads the table alone; layer "[^"]+" has LoRA on: mergeLora\(\) first\./);
+});
+
 test("the file writers refuse a quantized table instead of writing its bytes as float32", async () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: "ones" });
   layer.quantize("int8");
