@@ -18,7 +18,7 @@ import { getRegularizer, type Regularizer } from "./regularizers.ts";
 import { toTfjs, type Config } from "./serialization.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { Trainer } from "./training.ts";
-import { boolean, nonEmptyString, ownOptions, positiveInteger } from "./validate.ts";
+import { boolean, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
 import { readLayerWeights, type WeightTable } from "./weights.ts";
 
 export type { BagCallOptions } from "./bag-input.ts";
@@ -97,13 +97,6 @@ function checkMode(value: unknown): BagReduction {
   return value;
 }
 
-function checkPaddingIdx(value: unknown, inputDim: number): number {
-  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < -inputDim || value >= inputDim) {
-    invalidArgument("paddingIdx", `an integer in [-${inputDim}, ${inputDim}) (inputDim = ${inputDim}; negative values count from the end)`, value);
-  }
-  return value < 0 ? value + inputDim : value;
-}
-
 /**
  * Bags of indices reduced to one vector each, PyTorch's `nn.EmbeddingBag`: the sum, mean or
  * element-wise max of the rows a bag names, computed in one WebAssembly pass per bag without
@@ -142,7 +135,7 @@ export class EmbeddingBag {
     this.inputDim = positiveInteger("inputDim", o.inputDim);
     this.outputDim = positiveInteger("outputDim", o.outputDim);
     this.mode = o.mode === undefined ? "mean" : checkMode(o.mode);
-    this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : checkPaddingIdx(o.paddingIdx, this.inputDim);
+    this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : paddingIndex(o.paddingIdx, this.inputDim);
     this.maxNorm = o.maxNorm === undefined || o.maxNorm === null ? null : checkMaxNorm(o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);

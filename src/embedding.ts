@@ -18,7 +18,8 @@ import { checkInputLength, checkShapeArgument, outputShape, type Dim, type Input
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import { Trainer } from "./training.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
-import { boolean, finiteNumber, nonEmptyString, ownOptions, positiveInteger } from "./validate.ts";
+import { boolean, finiteNumber, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
+import { CallGuard } from "./call-guard.ts";
 import { addDispose } from "./disposable.ts";
 import { typedArrayInfo } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
@@ -69,13 +70,6 @@ export function checkNormType(value: unknown): number {
   if (value === INFINITE_NORM) return Infinity;
   if (typeof value !== "number" || !(value > 0)) invalidArgument("normType", "a positive number (Infinity for the max norm)", value);
   return value;
-}
-
-function checkPaddingIdx(value: unknown, inputDim: number): number {
-  if (typeof value !== "number" || !Number.isInteger(value) || value < -inputDim || value >= inputDim) {
-    invalidArgument("paddingIdx", `an integer in [-inputDim, inputDim) = [${-inputDim}, ${inputDim})`, value);
-  }
-  return value < 0 ? value + inputDim : value;
 }
 
 /** The initializer's fill steps, then (PyTorch) the padding row set to zeros. */
@@ -164,8 +158,8 @@ export class Embedding {
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
-  /** The public call running now, or null: what refuses re-entrant calls from callbacks. */
-  private running: string | null = null;
+  /** Refuses calls made from inside the callbacks of another call on this layer. */
+  private readonly guard: CallGuard;
 
   constructor(options: EmbeddingOptions) {
     const o = ownOptions<EmbeddingOptions>("Embedding", options, OPTION_NAMES);
@@ -174,6 +168,7 @@ export class Embedding {
     this.maskZero = o.maskZero === undefined ? false : boolean("maskZero", o.maskZero);
     this.trainable = o.trainable === undefined ? true : boolean("trainable", o.trainable);
     this.name = o.name === undefined ? defaultName() : nonEmptyString("name", o.name);
+    this.guard = new CallGuard("Embedding", this.name);
     this.format = checkTableFormat(o.dtype);
     if (o.quantizationBlockSize !== undefined) {
       // The block size a quantization config gives must be the one the int4 policy names (-1 and null both mean per row).
@@ -194,7 +189,7 @@ export class Embedding {
     this.maxNorm = o.maxNorm === undefined || o.maxNorm === null ? null : checkMaxNorm(o.maxNorm);
     this.normType = o.normType === undefined ? 2 : checkNormType(o.normType);
     this.scaleGradByFreq = o.scaleGradByFreq === undefined ? false : boolean("scaleGradByFreq", o.scaleGradByFreq);
-    this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : checkPaddingIdx(o.paddingIdx, this.inputDim);
+    this.paddingIdx = o.paddingIdx === undefined || o.paddingIdx === null ? null : paddingIndex(o.paddingIdx, this.inputDim);
     this.tieWeights = o.tieWeights === undefined ? true : boolean("tieWeights", o.tieWeights);
     this.logitSoftCap = o.logitSoftCap === undefined || o.logitSoftCap === null ? null : checkLogitSoftCap(o.logitSoftCap);
     if (o.reverseDtype !== undefined && o.reverseDtype !== null && o.reverseDtype !== "float32") {
@@ -390,26 +385,12 @@ export class Embedding {
    * is refused, so no callback can see or change a half-done state.
    */
   private transaction<T>(method: string, body: (mem: KernelMemory) => T): T {
-    const mem = this.checkNotRunning(method);
-    this.running = method;
-    try {
-      return body(mem);
-    } finally {
-      this.running = null;
-    }
+    return this.guard.run(method, () => this.live(), body);
   }
 
   /** The live memory, after refusing a call made from inside another call's callback. */
   private checkNotRunning(method: string): KernelMemory {
-    const mem = this.live();
-    if (this.running !== null) {
-      throw new ValueError(
-        `${method}() was called on Embedding layer "${this.name}" while its ${this.running}() was still running, from a callback ` +
-          `(an initializer, regularizer, constraint or input getter) that the layer called. A layer cannot be used from its own callbacks: ` +
-          `compute what the callback needs from its arguments, or use another layer.`,
-      );
-    }
-    return mem;
+    return this.guard.check(method, () => this.live());
   }
 
   /**

@@ -111,8 +111,6 @@ export class Trainer {
   private state: SlotState | undefined;
   /** A slot region left by a first step that was rolled back, reused by the next first step. */
   private spare: SlotRegion | undefined;
-  /** The call in progress, while it may run user code (re-entering the trainer then is refused). */
-  private busy: string | null = null;
 
   /** The adapters' optimizer slots (LoRA): one state for A, one for B, stepped together. */
   private loraState: { a: { optimizer: Optimizer; ptrs: number[]; iterations: number }; b: { optimizer: Optimizer; ptrs: number[]; iterations: number } } | undefined;
@@ -124,21 +122,6 @@ export class Trainer {
     this.state = undefined;
     this.loraState = undefined;
     this.spare = undefined;
-  }
-
-  private enter<T>(what: string, run: () => T): T {
-    if (this.busy !== null) {
-      throw new ValueError(
-        `${what} was called on layer "${this.host.name}" while its ${this.busy} is running (from a constraint, regularizer, ` +
-          `optimizer or gradient callback): the layer's table and optimizer state are being changed. Call it after ${this.busy} returns.`,
-      );
-    }
-    this.busy = what;
-    try {
-      return run();
-    } finally {
-      this.busy = null;
-    }
   }
 
   /** What the activity regularizer adds to the upstream gradient, its parameters read and checked once. */
@@ -166,7 +149,7 @@ export class Trainer {
   }
 
   backward(dOutput: unknown): SparseGradient | LoraGradient | null {
-    return this.enter("backward()", () => this.differentiate(dOutput));
+    return this.differentiate(dOutput);
   }
 
   private differentiate(dOutput: unknown): SparseGradient | LoraGradient | null {
@@ -320,7 +303,7 @@ export class Trainer {
   }
 
   apply(gradient: SparseGradient, optimizer: Optimizer): void {
-    this.enter("applyGradients()", () => this.step(gradient, optimizer));
+    this.step(gradient, optimizer);
   }
 
   private step(gradient: SparseGradient, optimizer: Optimizer): void {
@@ -556,7 +539,7 @@ export class Trainer {
 
   setState(optimizer: Optimizer, saved: OptimizerState): void {
     this.refuseLoraState();
-    this.enter("setOptimizerState()", () => this.restoreState(optimizer, saved));
+    this.restoreState(optimizer, saved);
   }
 
   private restoreState(optimizer: Optimizer, saved: OptimizerState): void {

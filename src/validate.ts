@@ -78,3 +78,11 @@ export function ownOptions<T>(className: string, options: unknown, names: readon
   }
   return o as T;
 }
+
+/** PyTorch's `padding_idx`: an integer in [-inputDim, inputDim), negative counting from the end; normalized to [0, inputDim). */
+export function paddingIndex(value: unknown, inputDim: number): number {
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value < -inputDim || value >= inputDim) {
+    invalidArgument("paddingIdx", `an integer in [-${inputDim}, ${inputDim}) (inputDim = ${inputDim}; negative values count from the end)`, value);
+  }
+  return value < 0 ? value + inputDim : value;
+}

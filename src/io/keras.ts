@@ -8,9 +8,9 @@ import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { readHdf5, writeHdf5, type H5Reader } from "./hdf5.ts";
 import { modelInputShape } from "./input-shape.ts";
-import { MAX_JSON_BYTES, checkMaxBytes, parseJson, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
+import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
-import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
+import { readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
 import { readZipMembers, writeZip } from "./zip.ts";
 
 /**
@@ -121,11 +121,7 @@ async function readConfigSource(config: unknown, options: LoadOptions): Promise<
 export async function readKerasEmbedding<T extends { inputDim: number; outputDim: number }>(
   source: KerasSource, options: KerasLoadOptions, readConfig: ConfigReader<T>,
 ): Promise<LoadedLayer<T>> {
-  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
-  checkLoadOptions(options);
-  const maxBytes = checkMaxBytes(options.maxBytes);
-  const { signal } = options;
-  const progress = progressReporter(options.onProgress);
+  const { maxBytes, signal, progress } = startLoad(options);
   const reading = { signal, onProgress: (f: number) => progress.report(f * READ_SHARE) };
   /** Picks the layer and checks its config: done before the table's bytes are inflated or read. */
   const choose = (topology: unknown, where: string) => {

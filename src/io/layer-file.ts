@@ -1,5 +1,6 @@
 // What the Keras and TF.js layer readers share: their result, their size limits, JSON parsing.
 import { ValueError, invalidArgument } from "../errors.ts";
+import { checkLoadOptions, progressReporter, type LoadOptions } from "./source.ts";
 
 /** What a reader hands back: the layer's options (as the config reader made them) and its table. */
 export interface LoadedLayer<T> {
@@ -21,6 +22,17 @@ export function checkMaxBytes(value: unknown): number {
   if (value === undefined) return DEFAULT_MAX_BYTES;
   if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) invalidArgument("maxBytes", "a positive integer (bytes)", value);
   return value;
+}
+
+/** A reader's options, checked: the byte limit, the abort signal and a progress reporter. */
+export function startLoad(options: LoadOptions & { maxBytes?: number }): {
+  maxBytes: number;
+  signal: AbortSignal | undefined;
+  progress: ReturnType<typeof progressReporter>;
+} {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+  checkLoadOptions(options);
+  return { maxBytes: checkMaxBytes(options.maxBytes), signal: options.signal, progress: progressReporter(options.onProgress) };
 }
 
 /** Parses UTF-8 JSON, naming `what` when it is not. */

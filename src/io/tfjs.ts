@@ -6,8 +6,8 @@ import { ValueError, invalidArgument, show } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { modelInputShape } from "./input-shape.ts";
 import { findEmbeddingLayers, pickLayer } from "./model-topology.ts";
-import { MAX_JSON_BYTES, checkMaxBytes, parseJson, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
-import { checkLoadOptions, progressReporter, readAllBytes, throwIfAborted, type LoadOptions } from "./source.ts";
+import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
+import { readAllBytes, throwIfAborted, type LoadOptions } from "./source.ts";
 import { decodeFloat32Weight, fixedByteLength, readWeightSpec, type WeightSpec } from "./tfjs-weights.ts";
 
 /**
@@ -128,11 +128,7 @@ function shardLocation(base: string | URL, path: string): string | URL {
 export async function readTfjsEmbedding<T extends { inputDim: number; outputDim: number }>(
   source: TfjsSource, options: TfjsLoadOptions, readConfig: ConfigReader<T>,
 ): Promise<LoadedLayer<T>> {
-  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
-  checkLoadOptions(options);
-  const maxBytes = checkMaxBytes(options.maxBytes);
-  const { signal } = options;
-  const progress = progressReporter(options.onProgress);
+  const { maxBytes, signal, progress } = startLoad(options);
   let modelJson: unknown;
   let shards: (() => Promise<Uint8Array>)[];
   let budget = maxBytes;

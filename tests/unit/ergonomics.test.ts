@@ -65,7 +65,7 @@ test("paddingIdx (PyTorch): zero row at initialization, no gradient, masked, in 
   assert.is(layer.toKerasConfig()["padding_idx"], 3);
   assert.is(Embedding.fromConfig(JSON.parse(JSON.stringify(layer.toKerasConfig()))).paddingIdx, 3);
   assert.is(Embedding.fromConfig(layer.getConfig()).paddingIdx, 3);
-  assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 5 }), ValueError, /^paddingIdx must be an integer in \[-inputDim, inputDim\) = \[-5, 5\)/);
+  assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 5 }), ValueError, /^paddingIdx must be an integer in \[-5, 5\) \(inputDim = 5; negative values count from the end\)\. Received: paddingIdx=5/);
   assertThrowsMessage(() => new Embedding({ inputDim: 5, outputDim: 3, paddingIdx: 1.5 }), ValueError, /^paddingIdx must be/);
 });
 
