@@ -34,7 +34,8 @@ import { isWeightTable, readLayerWeights, readWeightList, readWeightTable, type 
 export type { VariableInput } from "./weights.ts";
 import { nearest, RowNorms, type NearestOptions, type Neighbours } from "./nearest.ts";
 import { reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
-import type { KerasLoadOptions, KerasSaveOptions, KerasSource } from "./io/keras.ts";
+import type { KerasLoadOptions, KerasSource } from "./io/keras.ts";
+import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions } from "./io/keras-write.ts";
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
 import type { Vocabulary } from "./io/vocabulary.ts";
 import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
@@ -1151,20 +1152,18 @@ export class Embedding {
    * `keras.saving.load_model` loads with the same config and table. Layers using maxNorm or
    * scaleGradByFreq (PyTorch options Keras lacks) cannot be saved this way.
    */
-  async toKeras(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+  toKeras(options: KerasSaveOptions = {}): Uint8Array {
     this.requireSavableTable("toKeras");
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
-    const { writeKerasArchive } = await import("./io/keras.ts");
     return writeKerasArchive(config, table!.data, [this.inputDim, this.outputDim], options);
   }
 
   /** The table as a `.weights.h5` file, which Keras' `model.load_weights` reads into the model `toKeras()` describes. */
-  async toKerasWeights(options: KerasSaveOptions = {}): Promise<Uint8Array> {
+  toKerasWeights(options: KerasSaveOptions = {}): Uint8Array {
     this.requireSavableTable("toKerasWeights");
     const config = this.toKerasConfig();
     const [table] = this.getWeights();
-    const { writeKerasWeights } = await import("./io/keras.ts");
     return writeKerasWeights(config, table!.data, [this.inputDim, this.outputDim], options);
   }
 

@@ -1,6 +1,7 @@
-// HDF5 through h5wasm (the HDF5 C library compiled to WebAssembly), loaded on first use so that
-// code which never touches an HDF5 file never downloads or compiles it. Files live only in h5wasm's
-// in-memory file system, under a fresh name, and are removed when done.
+// Reading HDF5 through h5wasm (the HDF5 C library compiled to WebAssembly; writing is our own,
+// synchronous code in hdf5-writer.ts). h5wasm is loaded on first use so that code which never reads
+// an HDF5 file never downloads or compiles it. Files live only in h5wasm's in-memory file system,
+// under a fresh name, and are removed when done.
 //
 // The "h5wasm" entry (its ESM build, in-memory file system) is used in Node too, on purpose: the
 // "h5wasm/node" build is compiled with Emscripten's NODERAWFS, where a file name is a path on the
@@ -23,7 +24,7 @@ let loading: Promise<{ h5: H5Api; fs: MemoryFs; groupType: number; datasetType: 
 let provided: H5Module | undefined;
 
 /**
- * Hands the package the h5wasm module for reading and writing HDF5 (`.weights.h5`, `.keras`):
+ * Hands the package the h5wasm module for reading HDF5 (`.weights.h5`, `.keras`):
  * `import * as h5wasm from "h5wasm"; useH5wasm(h5wasm);`. Needed in bundled browser apps only: Node
  * (and pages whose import map maps "h5wasm") load it by themselves on first use. The package never
  * imports h5wasm by a name bundlers follow, so apps that do not read Keras files do not carry its
@@ -51,7 +52,7 @@ async function h5wasm() {
     return await loading;
   } catch (cause) {
     loading = undefined;
-    throw new ValueError(`Could not load h5wasm, which reading and writing HDF5 files needs: ${(cause as Error).message}`, { cause });
+    throw new ValueError(`Could not load h5wasm, which reading HDF5 files needs: ${(cause as Error).message}`, { cause });
   }
 }
 
@@ -188,46 +189,6 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
       file?.close();
     } finally {
       fs.unlink(name);
-    }
-  }
-}
-
-/** What `writeHdf5` puts in a file: groups (with string attributes) and float32 datasets, by absolute path. */
-export interface H5Content {
-  groups: ReadonlyArray<{ path: string; attributes?: Readonly<Record<string, string>> }>;
-  datasets: ReadonlyArray<{ path: string; data: Float32Array; shape: readonly number[] }>;
-}
-
-/** Writes an HDF5 file holding `content` and returns its bytes. Parents must be listed before children. */
-export async function writeHdf5(content: H5Content): Promise<Uint8Array> {
-  const { h5, fs } = await h5wasm();
-  const name = freshName();
-  let file: H5File | undefined;
-  try {
-    file = new h5.File(name, "w");
-    for (const { path, attributes } of content.groups) {
-      const slash = path.lastIndexOf("/");
-      const parent = slash <= 0 ? file : (file.get(path.slice(0, slash)) as H5Group);
-      const group = parent.create_group(path.slice(slash + 1));
-      for (const [key, value] of Object.entries(attributes ?? {})) group.create_attribute(key, value);
-    }
-    for (const { path, data, shape } of content.datasets) {
-      const slash = path.lastIndexOf("/");
-      const parent = slash <= 0 ? file : (file.get(path.slice(0, slash)) as H5Group);
-      parent.create_dataset({ name: path.slice(slash + 1), data, shape: [...shape], dtype: "<f" });
-    }
-    file.close();
-    file = undefined;
-    return fs.readFile(name).slice();
-  } finally {
-    try {
-      file?.close();
-    } finally {
-      try {
-        fs.unlink(name);
-      } catch {
-        // Nothing was created.
-      }
     }
   }
 }

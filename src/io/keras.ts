@@ -1,17 +1,16 @@
-// Reading an Embedding's config and table from Keras 3 files, and writing them so Keras loads them.
+// Reading an Embedding's config and table from Keras 3 files (writing them: keras-write.ts).
 // A `.keras` file is a zip archive of `config.json` (the model, as `serialize_keras_object` writes
 // it), `metadata.json` and `model.weights.h5`, where a layer's variables sit in
 // `<layer path>/vars/<index>` (the table is variable 0) and each `vars` group carries the layer's
 // name as an attribute (keras/src/saving/saving_lib.py, `H5IOStore`). Paths are worked out in
 // model-topology.ts.
-import { ValueError, invalidArgument, show } from "../errors.ts";
+import { ValueError, invalidArgument } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
-import { readHdf5, writeHdf5, type H5Reader } from "./hdf5.ts";
-import { modelInputShape } from "./input-shape.ts";
+import { readHdf5, type H5Reader } from "./hdf5.ts";
 import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
 import { readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
-import { readZipMembers, writeZip } from "./zip.ts";
+import { readZipMembers } from "./zip.ts";
 
 /**
  * Where `Embedding.fromKeras` reads from: a `.keras` archive, or a weights file with the
@@ -170,104 +169,4 @@ function isBareLayer(topology: unknown): boolean {
   if (!isPlainObject(topology)) return false;
   const cls = Object.hasOwn(topology, "class_name") ? topology["class_name"] : topology["className"];
   return cls === "Embedding" || (cls === undefined && Object.hasOwn(topology, "input_dim"));
-}
-
-/** Options of `toKeras` / `toKerasWeights`. */
-export interface KerasSaveOptions {
-  /**
-   * The model input's shape without the batch dimension, e.g. `[10]` for sequences of 10 indices.
-   * Default: `[inputLength]` when the layer has one, else `[null]` (sequences of any length).
-   */
-  inputShape?: readonly (number | null)[];
-  /** Name of the Sequential model holding the layer. Default "sequential". */
-  modelName?: string;
-}
-
-const dtypePolicy = () => ({ module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null });
-
-/**
- * The `config.json` of a Sequential model made of an int32 Input and the layer, as Keras 3 writes
- * it; `layerConfig` is the layer's Keras config (`toKerasConfig()`).
- */
-export function kerasSequentialConfig(layerConfig: Record<string, unknown>, inputShape: readonly (number | null)[], modelName: string): Record<string, unknown> {
-  const batchShape = [null, ...inputShape];
-  const build = { input_shape: batchShape };
-  return {
-    module: "keras",
-    class_name: "Sequential",
-    config: {
-      name: modelName,
-      trainable: true,
-      dtype: dtypePolicy(),
-      layers: [
-        {
-          module: "keras.layers",
-          class_name: "InputLayer",
-          config: { batch_shape: batchShape, dtype: "int32", sparse: false, ragged: false, name: "input_layer", optional: false },
-          registered_name: null,
-        },
-        { module: "keras.layers", class_name: "Embedding", config: layerConfig, registered_name: null, build_config: build },
-      ],
-      build_input_shape: batchShape,
-    },
-    registered_name: null,
-    build_config: build,
-    compile_config: null,
-  };
-}
-
-function checkSaveOptions(options: KerasSaveOptions, inputLength: unknown): { inputShape: (number | null)[]; modelName: string } {
-  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
-  const inputShape = modelInputShape(options.inputShape, inputLength);
-  const modelName = options.modelName ?? "sequential";
-  if (typeof modelName !== "string" || modelName === "") invalidArgument("modelName", "a non-empty string", modelName);
-  return { inputShape, modelName };
-}
-
-/** Keras cannot rebuild a layer whose config holds options it does not know (PyTorch's max_norm, scale_grad_by_freq). */
-function checkKerasCompatible(layerConfig: Record<string, unknown>): void {
-  for (const key of ["max_norm", "norm_type", "scale_grad_by_freq"]) {
-    if (Object.hasOwn(layerConfig, key)) {
-      throw new ValueError(`This layer sets ${key}=${show(layerConfig[key])}, which Keras' Embedding does not have; Keras could not load the file. Save a layer without maxNorm / scaleGradByFreq.`);
-    }
-  }
-}
-
-function weightsContent(layerName: string, modelName: string, table: Float32Array, shape: readonly [number, number]) {
-  // The groups Keras writes for this model: the model's own (empty) vars, and the layer's table.
-  return {
-    groups: [
-      { path: "/layers" },
-      { path: "/layers/embedding" },
-      { path: "/layers/embedding/vars", attributes: { name: layerName } },
-      { path: "/vars", attributes: { name: modelName } },
-    ],
-    datasets: [{ path: "/layers/embedding/vars/0", data: table, shape }],
-  };
-}
-
-/** The `.weights.h5` file of the Sequential model `kerasSequentialConfig` describes. */
-export async function writeKerasWeights(
-  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
-): Promise<Uint8Array> {
-  checkKerasCompatible(layerConfig);
-  const { modelName } = checkSaveOptions(options, layerConfig["input_length"]);
-  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, table, shape));
-}
-
-/** A `.keras` archive of a Sequential model holding an int32 Input and the layer. */
-export async function writeKerasArchive(
-  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
-): Promise<Uint8Array> {
-  checkKerasCompatible(layerConfig);
-  const { inputShape, modelName } = checkSaveOptions(options, layerConfig["input_length"]);
-  // Keras 3 reads input_length only to warn about it; the input shape carries it instead.
-  const { input_length: _ignored, ...config } = layerConfig;
-  const weights = await writeHdf5(weightsContent(String(config["name"]), modelName, table, shape));
-  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-  return writeZip([
-    ["metadata.json", encode({ keras_version: "3.15.1", date_saved: "1980-01-01@00:00:00" })],
-    ["config.json", encode(kerasSequentialConfig(config, inputShape, modelName))],
-    ["model.weights.h5", weights],
-  ]);
 }

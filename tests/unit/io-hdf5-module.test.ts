@@ -11,7 +11,7 @@ test("useH5wasm refuses anything but the h5wasm module; given it, Keras files ro
   assertThrowsMessage(() => useH5wasm(null), ValueError, /^useH5wasm\(module\) takes the h5wasm module/);
   useH5wasm(await import("h5wasm"));
   const layer = await Embedding.fromKeras(new Uint8Array(readFileSync(new URL("../fixtures/keras/sequential.keras", import.meta.url))));
-  const again = await Embedding.fromKeras(await layer.toKeras());
+  const again = await Embedding.fromKeras(layer.toKeras());
   assert.equal(again.getWeights()[0]!.data, layer.getWeights()[0]!.data);
   assert.equal(again.toKerasConfig(), layer.toKerasConfig());
 });

@@ -5,10 +5,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
-import { assertRejects } from "../support/helpers.ts";
+import { assertRejects, assertThrowsMessage } from "../support/helpers.ts";
 import { unzipSync, zipSync } from "fflate";
 import { Embedding, ValueError } from "../../src/index.ts";
-import { kerasSequentialConfig } from "../../src/io/keras.ts";
+import { kerasSequentialConfig } from "../../src/io/keras-write.ts";
 import { crc32 } from "../../src/io/zip.ts";
 
 const FIXTURES = join(import.meta.dirname, "..", "fixtures", "keras");
@@ -122,7 +122,7 @@ function sampleLayer(): Embedding {
 
 save("toKeras: an archive of metadata.json, config.json, model.weights.h5 that fromKeras reads back equal", async () => {
   const layer = sampleLayer();
-  const archive = await layer.toKeras();
+  const archive = layer.toKeras();
   const members = unzipSync(archive);
   assert.equal(Object.keys(members).sort(), ["config.json", "metadata.json", "model.weights.h5"]);
   assert.match(JSON.parse(new TextDecoder().decode(members["metadata.json"]!)).keras_version, /^3\./);
@@ -133,8 +133,8 @@ save("toKeras: an archive of metadata.json, config.json, model.weights.h5 that f
 
 save("toKerasWeights: read back with the archive's config.json", async () => {
   const layer = sampleLayer();
-  const config = JSON.parse(new TextDecoder().decode(unzipSync(await layer.toKeras())["config.json"]!));
-  const back = await Embedding.fromKeras({ weights: await layer.toKerasWeights(), config });
+  const config = JSON.parse(new TextDecoder().decode(unzipSync(layer.toKeras())["config.json"]!));
+  const back = await Embedding.fromKeras({ weights: layer.toKerasWeights(), config });
   assert.equal(back.getWeights()[0]!.data, layer.getWeights()[0]!.data);
 });
 
@@ -151,17 +151,40 @@ save("config.json has the shape Keras 3.15.1 writes for the same Sequential (key
   assert.equal((ours["config"] as { layers: unknown[] }).layers[1], keras.config.layers[1]);
 });
 
+save("odd names: a layer and model named outside ASCII, with quotes and spaces, round-trip as UTF-8", async () => {
+  const name = "слова_✓ \"q\" 😀";
+  const layer = new Embedding({ inputDim: 3, outputDim: 2, name, weights: { data: [1, 2, 3, 4, 5, 6], shape: [3, 2] } });
+  const archive = layer.toKeras({ modelName: "modèle ü" });
+  const back = await Embedding.fromKeras(archive, { layer: name });
+  assert.is(back.name, name);
+  assert.equal(Array.from(back.getWeights()[0]!.data), [1, 2, 3, 4, 5, 6]);
+  // The weights file alone, found through the name attribute Keras reads (a bare layer config).
+  const alone = await Embedding.fromKeras({ weights: layer.toKerasWeights({ modelName: "modèle ü" }), config: layer.toKerasConfig() });
+  assert.is(alone.name, name);
+  assert.equal(Array.from(alone.getWeights()[0]!.data), [1, 2, 3, 4, 5, 6]);
+});
+
+save("toKeras / toKerasWeights return bytes synchronously, so a file is one writeFileSync away", () => {
+  const layer = sampleLayer();
+  const archive = layer.toKeras();
+  const weights = layer.toKerasWeights();
+  assert.instance(archive, Uint8Array);
+  assert.instance(weights, Uint8Array);
+  assert.equal(Array.from(weights.subarray(0, 8)), [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+  assert.equal(Array.from(archive.subarray(0, 4)), [0x50, 0x4b, 0x03, 0x04]);
+});
+
 save("maxNorm or scaleGradByFreq, which Keras lacks, cannot be saved as .keras", async () => {
   const layer = new Embedding({ inputDim: 3, outputDim: 2, maxNorm: 1 });
-  await rejects(layer.toKeras(), ValueError, /max_norm=1, which Keras' Embedding does not have/);
-  await rejects(layer.toKerasWeights(), ValueError, /max_norm=1/);
+  assertThrowsMessage(() => layer.toKeras(), ValueError, /max_norm=1, which Keras' Embedding does not have/);
+  assertThrowsMessage(() => layer.toKerasWeights(), ValueError, /max_norm=1/);
 });
 
 save("inputShape option: validated, and written as the Input's batch_shape", async () => {
   const layer = sampleLayer();
-  const config = JSON.parse(new TextDecoder().decode(unzipSync(await layer.toKeras({ inputShape: [7] }))["config.json"]!));
+  const config = JSON.parse(new TextDecoder().decode(unzipSync(layer.toKeras({ inputShape: [7] }))["config.json"]!));
   assert.equal(config.config.layers[0].config.batch_shape, [null, 7]);
-  await rejects(layer.toKeras({ inputShape: [0] }), ValueError, /inputShape must be a non-empty array of positive integers or nulls.*inputShape=\[0\]/);
+  assertThrowsMessage(() => layer.toKeras({ inputShape: [0] }), ValueError, /inputShape must be a non-empty array of positive integers or nulls.*inputShape=\[0\]/);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -295,9 +318,9 @@ hostile("config.json that is not JSON, or not a model", async () => {
 hostile("the table dataset has the wrong shape, or the layer is missing from the weights", async () => {
   const config = JSON.parse(readFileSync(fixture("sequential.config.json"), "utf8"));
   const small = new Embedding({ inputDim: 4, outputDim: 5, name: "emb" });
-  await rejects(Embedding.fromKeras({ weights: await small.toKerasWeights(), config }), ValueError, /the table "layers\/embedding\/vars\/0" has shape \[4, 5\], but the config gives \[11, 5\]/);
+  await rejects(Embedding.fromKeras({ weights: small.toKerasWeights(), config }), ValueError, /the table "layers\/embedding\/vars\/0" has shape \[4, 5\], but the config gives \[11, 5\]/);
   const other = new Embedding({ inputDim: 11, outputDim: 5, name: "other" });
-  await rejects(Embedding.fromKeras({ weights: await other.toKerasWeights(), config }), ValueError, /no variables for Embedding layer "emb"/);
+  await rejects(Embedding.fromKeras({ weights: other.toKerasWeights(), config }), ValueError, /no variables for Embedding layer "emb"/);
 });
 
 hostile("the table dataset has the wrong dtype (float64)", async () => {

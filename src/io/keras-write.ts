@@ -1,0 +1,109 @@
+// Writing an Embedding as Keras 3 files, synchronously: a `.keras` archive (a zip of
+// `config.json`, `metadata.json` and `model.weights.h5`) or the `.weights.h5` alone, laid out as
+// Keras' saving_lib writes them for a Sequential model holding the layer (the table is variable 0
+// of "layers/embedding/vars", whose `name` attribute is the layer's name). The HDF5 file comes from
+// our own writer (hdf5-writer.ts), so saving needs neither h5wasm nor a promise.
+import { ValueError, invalidArgument, show } from "../errors.ts";
+import { writeHdf5 } from "./hdf5-writer.ts";
+import { modelInputShape } from "./input-shape.ts";
+import { writeZip } from "./zip.ts";
+
+/** Options of `toKeras` / `toKerasWeights`. */
+export interface KerasSaveOptions {
+  /**
+   * The model input's shape without the batch dimension, e.g. `[10]` for sequences of 10 indices.
+   * Default: `[inputLength]` when the layer has one, else `[null]` (sequences of any length).
+   */
+  inputShape?: readonly (number | null)[];
+  /** Name of the Sequential model holding the layer. Default "sequential". */
+  modelName?: string;
+}
+
+const dtypePolicy = () => ({ module: "keras", class_name: "DTypePolicy", config: { name: "float32" }, registered_name: null });
+
+/**
+ * The `config.json` of a Sequential model made of an int32 Input and the layer, as Keras 3 writes
+ * it; `layerConfig` is the layer's Keras config (`toKerasConfig()`).
+ */
+export function kerasSequentialConfig(layerConfig: Record<string, unknown>, inputShape: readonly (number | null)[], modelName: string): Record<string, unknown> {
+  const batchShape = [null, ...inputShape];
+  const build = { input_shape: batchShape };
+  return {
+    module: "keras",
+    class_name: "Sequential",
+    config: {
+      name: modelName,
+      trainable: true,
+      dtype: dtypePolicy(),
+      layers: [
+        {
+          module: "keras.layers",
+          class_name: "InputLayer",
+          config: { batch_shape: batchShape, dtype: "int32", sparse: false, ragged: false, name: "input_layer", optional: false },
+          registered_name: null,
+        },
+        { module: "keras.layers", class_name: "Embedding", config: layerConfig, registered_name: null, build_config: build },
+      ],
+      build_input_shape: batchShape,
+    },
+    registered_name: null,
+    build_config: build,
+    compile_config: null,
+  };
+}
+
+function checkSaveOptions(options: KerasSaveOptions, inputLength: unknown): { inputShape: (number | null)[]; modelName: string } {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+  const inputShape = modelInputShape(options.inputShape, inputLength);
+  const modelName = options.modelName ?? "sequential";
+  if (typeof modelName !== "string" || modelName === "") invalidArgument("modelName", "a non-empty string", modelName);
+  return { inputShape, modelName };
+}
+
+/** Keras cannot rebuild a layer whose config holds options it does not know (PyTorch's max_norm, scale_grad_by_freq). */
+function checkKerasCompatible(layerConfig: Record<string, unknown>): void {
+  for (const key of ["max_norm", "norm_type", "scale_grad_by_freq"]) {
+    if (Object.hasOwn(layerConfig, key)) {
+      throw new ValueError(`This layer sets ${key}=${show(layerConfig[key])}, which Keras' Embedding does not have; Keras could not load the file. Save a layer without maxNorm / scaleGradByFreq.`);
+    }
+  }
+}
+
+function weightsContent(layerName: string, modelName: string, table: Float32Array, shape: readonly [number, number]) {
+  // The groups Keras writes for this model: the model's own (empty) vars, and the layer's table.
+  return {
+    groups: [
+      { path: "/layers" },
+      { path: "/layers/embedding" },
+      { path: "/layers/embedding/vars", attributes: { name: layerName } },
+      { path: "/vars", attributes: { name: modelName } },
+    ],
+    datasets: [{ path: "/layers/embedding/vars/0", data: table, shape }],
+  };
+}
+
+/** The `.weights.h5` file of the Sequential model `kerasSequentialConfig` describes. */
+export function writeKerasWeights(
+  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
+): Uint8Array {
+  checkKerasCompatible(layerConfig);
+  const { modelName } = checkSaveOptions(options, layerConfig["input_length"]);
+  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, table, shape));
+}
+
+/** A `.keras` archive of a Sequential model holding an int32 Input and the layer. */
+export function writeKerasArchive(
+  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
+): Uint8Array {
+  checkKerasCompatible(layerConfig);
+  const { inputShape, modelName } = checkSaveOptions(options, layerConfig["input_length"]);
+  // Keras 3 reads input_length only to warn about it; the input shape carries it instead.
+  const { input_length: _ignored, ...config } = layerConfig;
+  const weights = writeHdf5(weightsContent(String(config["name"]), modelName, table, shape));
+  const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+  return writeZip([
+    ["metadata.json", encode({ keras_version: "3.15.1", date_saved: "1980-01-01@00:00:00" })],
+    ["config.json", encode(kerasSequentialConfig(config, inputShape, modelName))],
+    ["model.weights.h5", weights],
+  ]);
+}
