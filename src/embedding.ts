@@ -23,7 +23,8 @@ import { CallGuard } from "./call-guard.ts";
 import { addDispose } from "./disposable.ts";
 import { typedArrayInfo } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
-import { checkLoadOptions, progressReporter, throwIfAborted, type LoadOptions } from "./io/source.ts";
+import { checkLoadOptions, progressReporter, throwIfAborted, type ByteSource, type LoadOptions } from "./io/source.ts";
+import type { NpyLoadOptions } from "./io/npy-table.ts";
 
 export type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 export type { Tensor, Identifier, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
@@ -1104,6 +1105,69 @@ export class Embedding {
       weights: { data: read.data, shape: read.shape },
       trainable: !boolean("freeze", freeze),
     });
+  }
+
+  /**
+   * Reads a table saved by numpy (`np.save("table.npy", weights)`, a 2-D array of rows × dim) into
+   * a new layer. `source` is a file path (Node), a URL, bytes, a `Blob` or a `Response`; the other
+   * options are the constructor's, except `inputDim`, `outputDim` and `weights`, which the file
+   * gives. Little-endian float32 data in C order (what numpy writes for a float32 table) goes
+   * straight into the layer's table: a file is read into it with no buffer in between, a stream is
+   * copied into it chunk by chunk. Other dtypes (float16, float64, 8 to 32-bit integers) and
+   * Fortran order are read whole and converted to float32. The values are used as they are (a
+   * `paddingIdx` row is not zeroed, as in PyTorch's `from_pretrained`).
+   *
+   * `onProgress(fraction)` rises to exactly 1; aborting `signal` rejects with an `AbortError` and
+   * frees the layer's memory; `maxBytes` (default 4 GiB) bounds the table. A file that is not a 2-D
+   * .npy array with rows, dim > 0, or whose size disagrees with its header, is refused before the
+   * table is made.
+   *
+   * @example
+   * const layer = await Embedding.fromNpy("vectors.npy", { trainable: false, onProgress: (f) => (bar.value = f) });
+   */
+  static async fromNpy(source: ByteSource, options: NpyLoadOptions & Omit<EmbeddingOptions, "inputDim" | "outputDim" | "weights"> = {}): Promise<Embedding> {
+    if (options === null || typeof options !== "object") invalidArgument("options", "an object", options);
+    const { onProgress, signal, maxBytes, ...layerOptions } = options;
+    for (const key of ["inputDim", "outputDim", "weights"]) {
+      if (Object.hasOwn(layerOptions, key)) {
+        throw new ValueError(`fromNpy takes the table's size and values from the file: pass neither inputDim, outputDim nor weights. Received: ${key}=${show((layerOptions as Record<string, unknown>)[key])}`);
+      }
+    }
+    const { loadNpyTable } = await import("./io/npy-table.ts");
+    let layer: Embedding | undefined;
+    try {
+      await loadNpyTable(source, { onProgress, signal, maxBytes }, (rows, dim) => {
+        const made = Embedding.withUnfilledTable({ ...layerOptions, inputDim: rows, outputDim: dim });
+        layer = made;
+        return () => made.live().table();
+      });
+    } catch (error) {
+      layer?.dispose();
+      throw error;
+    }
+    layer!.tableChanged();
+    return layer!;
+  }
+
+  /**
+   * A float32 layer whose table is left as its fresh memory holds it (all zeros), for a loader to
+   * write: the initializer's steps are taken, as `create` takes them, and never run.
+   */
+  private static withUnfilledTable(options: EmbeddingOptions): Embedding {
+    const holder: { steps: Iterator<number, void, undefined> | null } = { steps: null };
+    pendingFill = holder;
+    let layer: Embedding;
+    try {
+      layer = new Embedding(options);
+    } finally {
+      pendingFill = null;
+    }
+    if (holder.steps === null) {
+      const dtype = policyName(layer.format);
+      layer.dispose();
+      throw new ValueError(`fromNpy reads into a float32 table; dtype ${show(dtype)} stores it otherwise. Load it as float32, then call quantize() (or build the layer with weights).`);
+    }
+    return layer;
   }
 
   /** Rebuilds a layer from `getConfig()` or `toKerasConfig()` output (bare, or wrapped in `{ class_name, config }`). */

@@ -39,4 +39,5 @@ export type { ByteSource, LoadOptions } from "./io/source.ts";
 export { writeWordVectors, type VectorTable } from "./io/word-vectors-write.ts";
 export { readNpy, writeNpy, type NpyArray, type NpyInput, type NpyData, type NpyDtype } from "./io/npy.ts";
 export { readNpz, type NpzOptions } from "./io/npz.ts";
+export type { NpyLoadOptions } from "./io/npy-table.ts";
 export { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";

@@ -21,9 +21,10 @@ export interface NpyInput {
   dtype?: NpyDtype;
 }
 
-const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
+/** The first bytes of every .npy file: "\x93NUMPY". */
+export const NPY_MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59];
 /** numpy refuses headers longer than this by default (`max_header_size`), and so does this reader. */
-const MAX_HEADER_BYTES = 10000;
+export const MAX_NPY_HEADER_BYTES = 10000;
 /** numpy aligns the data to 64 bytes (`ARRAY_ALIGN`). */
 const ALIGN = 64;
 
@@ -63,20 +64,25 @@ function fortranToC<T extends NpyData>(data: T, shape: readonly number[]): T {
   return out;
 }
 
+/** What an .npy header says: the dtype, the order, the shape, and where the data starts. */
+export interface NpyHeader {
+  dtype: ReturnType<typeof readDescr>;
+  /** The `descr` string as written (e.g. '<f4'). */
+  descr: string;
+  fortran: boolean;
+  shape: number[];
+  /** Values in the array (the product of the shape). */
+  count: number;
+  /** Byte offset of the data: the magic, version, header length and header come first. */
+  dataStart: number;
+}
+
 /**
- * Reads an .npy file. Accepts format versions 1.0, 2.0 and 3.0, both byte orders, C and Fortran
- * order (Fortran data is transposed into C order), and the dtypes float16/32/64, int8/16/32/64,
- * uint8/16/32/64 and bool (int64/uint64 as BigInt64Array/BigUint64Array, bool as 0/1 bytes,
- * float16 as the exactly equal float32 values).
- * Object arrays and structured dtypes are refused. The data is a fresh copy.
- *
- * Throws a `ValueError` naming the byte offset or header field at fault: wrong magic, unknown
- * version, truncated header or data, a malformed header, or a shape whose size disagrees with the
- * bytes present (checked before anything is allocated).
+ * Reads the header at the start of `bytes` (which need hold only the header, not the data).
+ * Throws a `ValueError` naming the byte offset or field at fault.
  */
-export function readNpy(bytes: Uint8Array): NpyArray {
-  checkBytes(bytes, "bytes");
-  if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
+export function readNpyHeader(bytes: Uint8Array): NpyHeader {
+  if (bytes.length < 10 || NPY_MAGIC.some((b, i) => bytes[i] !== b)) {
     const seen = Array.from(bytes.subarray(0, 6), (b) => b.toString(16).padStart(2, "0")).join(" ");
     throw new ValueError(`Not an .npy file: bytes 0-5 must be 93 4e 55 4d 50 59 ("\\x93NUMPY"). Received: ${seen || "(empty)"}${bytes.length < 10 ? ` (only ${bytes.length} bytes)` : ""}.`);
   }
@@ -88,7 +94,7 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   if (bytes.length < 8 + lengthBytes) throw new ValueError(`.npy file truncated: it ends at byte offset ${bytes.length}, inside the header length (bytes 8-${7 + lengthBytes}).`);
   const headerLength = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = 8 + lengthBytes;
-  if (headerLength > MAX_HEADER_BYTES) throw new ValueError(`.npy header length (bytes 8-${7 + lengthBytes}) is ${headerLength}, more than the ${MAX_HEADER_BYTES} bytes accepted.`);
+  if (headerLength > MAX_NPY_HEADER_BYTES) throw new ValueError(`.npy header length (bytes 8-${7 + lengthBytes}) is ${headerLength}, more than the ${MAX_NPY_HEADER_BYTES} bytes accepted.`);
   const dataStart = headerStart + headerLength;
   if (bytes.length < dataStart) throw new ValueError(`.npy file truncated: the header declares ${headerLength} bytes from byte offset ${headerStart}, but the file ends at byte offset ${bytes.length}.`);
   const headerBytes = bytes.subarray(headerStart, dataStart);
@@ -116,20 +122,53 @@ export function readNpy(bytes: Uint8Array): NpyArray {
   const dims = shape as number[];
   let count = 1;
   for (const d of dims) count *= d;
-  const present = bytes.length - dataStart;
-  const needed = count * dtype.itemsize;
+  return { dtype, descr: header.descr as string, fortran, shape: [...dims], count, dataStart };
+}
+
+/** Checks that exactly the data the header declares follows it: `present` bytes do. */
+export function checkNpyDataLength(header: NpyHeader, present: number): void {
+  const needed = header.count * header.dtype.itemsize;
   if (!Number.isSafeInteger(needed) || needed !== present) {
     throw new ValueError(
-      `.npy header field 'shape' (${dims.join(", ")}) of ${JSON.stringify(header.descr)} needs ${Number.isSafeInteger(needed) ? needed : "more than 2^53"} bytes of data, but ${present} bytes follow the header (data starts at byte offset ${dataStart})${needed > present ? ": truncated?" : "."}`,
+      `.npy header field 'shape' (${header.shape.join(", ")}) of ${JSON.stringify(header.descr)} needs ${Number.isSafeInteger(needed) ? needed : "more than 2^53"} bytes of data, but ${present} bytes follow the header (data starts at byte offset ${header.dataStart})${needed > present ? ": truncated?" : "."}`,
     );
   }
-  const copy = bytes.slice(dataStart, bytes.length);
-  if (dtype.littleEndian !== LITTLE_ENDIAN_HOST) swapBytes(copy, dtype.itemsize);
-  let data: NpyData = new dtype.make(copy.buffer, 0, count);
-  if (dtype.name === "bool") for (let i = 0; i < count; i++) copy[i] = copy[i] === 0 ? 0 : 1;
-  if (dtype.name === "float16") data = halfToFloat32(data as Uint16Array);
-  if (fortran) data = fortranToC(data, dims);
-  return { data, shape: [...dims], dtype: dtype.name };
+}
+
+/**
+ * Reads an .npy file. Accepts format versions 1.0, 2.0 and 3.0, both byte orders, C and Fortran
+ * order (Fortran data is transposed into C order), and the dtypes float16/32/64, int8/16/32/64,
+ * uint8/16/32/64 and bool (int64/uint64 as BigInt64Array/BigUint64Array, bool as 0/1 bytes,
+ * float16 as the exactly equal float32 values). Object arrays and structured dtypes are refused.
+ *
+ * No copy is made when none is needed: when the data is in C order, in the machine's byte order
+ * (little-endian on every common platform), not bool or float16, and starts at a multiple of its
+ * item size in memory (numpy aligns it to 64 bytes in the file), `data` is a view of `bytes`, which
+ * then must not be reused for something else while `data` is in use (`data.slice()` copies it).
+ * Otherwise `data` is a fresh array.
+ *
+ * Throws a `ValueError` naming the byte offset or header field at fault: wrong magic, unknown
+ * version, truncated header or data, a malformed header, or a shape whose size disagrees with the
+ * bytes present (checked before anything is allocated).
+ */
+export function readNpy(bytes: Uint8Array): NpyArray {
+  checkBytes(bytes, "bytes");
+  const header = readNpyHeader(bytes);
+  const { dtype, fortran, count, dataStart } = header;
+  checkNpyDataLength(header, bytes.length - dataStart);
+  const at = bytes.byteOffset + dataStart;
+  let data: NpyData;
+  if (dtype.littleEndian === LITTLE_ENDIAN_HOST && !fortran && dtype.name !== "bool" && dtype.name !== "float16" && at % dtype.itemsize === 0) {
+    data = new dtype.make(bytes.buffer as ArrayBuffer, at, count);
+  } else {
+    const copy = bytes.slice(dataStart, bytes.length);
+    if (dtype.littleEndian !== LITTLE_ENDIAN_HOST) swapBytes(copy, dtype.itemsize);
+    data = new dtype.make(copy.buffer, 0, count);
+    if (dtype.name === "bool") for (let i = 0; i < count; i++) copy[i] = copy[i] === 0 ? 0 : 1;
+    if (dtype.name === "float16") data = halfToFloat32(data as Uint16Array);
+    if (fortran) data = fortranToC(data, header.shape);
+  }
+  return { data, shape: header.shape, dtype: dtype.name };
 }
 
 /**
@@ -166,7 +205,7 @@ export function writeNpy(array: NpyInput): Uint8Array {
   }
   const source = data as NpyData;
   const out = new Uint8Array(total + source.byteLength);
-  out.set(MAGIC);
+  out.set(NPY_MAGIC);
   out[6] = prelude === 10 ? 1 : 2;
   const view = new DataView(out.buffer);
   if (prelude === 10) view.setUint16(8, total - prelude, true);

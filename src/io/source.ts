@@ -163,6 +163,48 @@ export async function openSource(source: ByteSource, what = "source", signal?: A
   );
 }
 
+/** A file on the local disk, read at any position into the caller's buffer (no intermediate copy). */
+export interface LocalFile {
+  readonly size: number;
+  readonly name: string;
+  /** Reads up to `target.length` bytes from byte `position` into `target`; the count read (0 at the end). */
+  read(target: Uint8Array, position: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/**
+ * Opens `source` for positioned reads when it is a file path (or `file:` URL) in Node, so that a
+ * loader can read a file straight into its destination; undefined for every other source.
+ */
+export async function openLocalFile(source: ByteSource, what = "source"): Promise<LocalFile | undefined> {
+  if (!(typeof source === "string" || source instanceof URL) || !hasNodeFs()) return undefined;
+  const text = String(source);
+  if (!(source instanceof URL ? source.protocol === "file:" : isNodePath(text))) return undefined;
+  const fs = await nodeFs();
+  let handle: Awaited<ReturnType<typeof fs.open>>;
+  let size: number;
+  try {
+    handle = await fs.open(source, "r");
+  } catch (cause) {
+    throw new ValueError(`Could not read ${what} ${JSON.stringify(text)}: ${(cause as Error).message}`, { cause });
+  }
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw new ValueError(`${what} ${JSON.stringify(text)} is not a file.`);
+    size = stat.size;
+  } catch (cause) {
+    await handle.close();
+    if (cause instanceof ValueError) throw cause;
+    throw new ValueError(`Could not read ${what} ${JSON.stringify(text)}: ${(cause as Error).message}`, { cause });
+  }
+  return {
+    size,
+    name: text,
+    read: async (target, position) => (await handle.read(target, 0, target.length, position)).bytesRead,
+    close: () => handle.close(),
+  };
+}
+
 /**
  * Reads all of `source` into one Uint8Array (for formats that need random access), reporting progress
  * and checking `signal` between chunks. `maxBytes` bounds what a source may declare or deliver.
