@@ -3,7 +3,8 @@
 // toKerasWeights), in the OS temp directory. The bound is reading the same file into memory
 // (fs.readFileSync, and fs.promises.readFile); each loader's time is divided by the bound's time
 // in the same round, the contenders alternating round by round so that load on a shared machine
-// falls on all of them alike. Checks every loaded table bit for bit before timing anything.
+// falls on all of them alike. Wall-clock and CPU time (all threads) are both divided: on a busy
+// machine the CPU ratio is the steadier one. Checks every loaded table bit for bit before timing anything.
 // Run: npm run build && node bench/kernels/table-files.mjs [rows] [dim] [rounds]
 import { readFileSync, writeFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
@@ -45,28 +46,33 @@ for (const [name, load] of Object.entries(loaders)) {
   layer.dispose();
 }
 
+/** Wall-clock ms of `fn`, and its CPU ms (user + system, every thread, Node's file-reading pool included). */
 async function time(fn) {
+  const cpu = process.cpuUsage();
   const start = performance.now();
   const result = await fn();
   const ms = performance.now() - start;
+  const used = process.cpuUsage(cpu);
   result?.dispose?.();
-  return ms;
+  return { ms, cpu: (used.user + used.system) / 1000 };
 }
 
-// ratios[loader][bound] = per-round ratios; times[name] = per-round ms.
+// ratios[loader][bound] = per-round ratios of wall time, cpuRatios the same of CPU time; times[name] = per-round ms.
 const ratios = {};
+const cpuRatios = {};
 const times = {};
 for (let round = 0; round < rounds + 1; round++) {
   for (const [name, load] of Object.entries(loaders)) {
     const path = fileOf(name);
     const boundTimes = {};
     for (const [bound, read] of Object.entries(bounds)) boundTimes[bound] = await time(() => read(path));
-    const ms = await time(load);
+    const { ms, cpu } = await time(load);
     if (round === 0) continue; // warm-up: the file enters the page cache, the code gets compiled
     (times[name] ??= []).push(ms);
     for (const [bound, b] of Object.entries(boundTimes)) {
-      ((ratios[name] ??= {})[bound] ??= []).push(ms / b);
-      (times[`${bound} (${path === h5Path ? ".weights.h5" : ".npy"})`] ??= []).push(b);
+      ((ratios[name] ??= {})[bound] ??= []).push(ms / b.ms);
+      ((cpuRatios[name] ??= {})[bound] ??= []).push(cpu / b.cpu);
+      (times[`${bound} (${path === h5Path ? ".weights.h5" : ".npy"})`] ??= []).push(b.ms);
     }
   }
 }
@@ -77,6 +83,6 @@ const mb = (rows * dim * 4) / 1e6;
 console.log(`${rows} × ${dim} float32 table (${mb.toFixed(0)} MB), ${rounds} rounds after one warm-up; time ÷ the bound's time in the same round (≤ 2× is ≥ 50% of its speed)`);
 for (const [name, byBound] of Object.entries(ratios)) {
   console.log(`${name.padEnd(40)} median ${median(times[name]).toFixed(1).padStart(6)} ms`);
-  for (const [bound, xs] of Object.entries(byBound)) console.log(`    ÷ ${bound.padEnd(22)} ${range(xs)}`);
+  for (const [bound, xs] of Object.entries(byBound)) console.log(`    ÷ ${bound.padEnd(22)} wall ${range(xs)}   CPU ${range(cpuRatios[name][bound])}`);
 }
 for (const [name, xs] of Object.entries(times)) if (!(name in loaders)) console.log(`${name.padEnd(40)} median ${median(xs).toFixed(1).padStart(6)} ms`);

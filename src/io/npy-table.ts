@@ -8,7 +8,7 @@ import { ValueError } from "../errors.ts";
 import { startLoad } from "./layer-file.ts";
 import { MAX_NPY_HEADER_BYTES, NPY_MAGIC, checkNpyDataLength, readNpy, readNpyHeader, type NpyHeader } from "./npy.ts";
 import { LITTLE_ENDIAN_HOST } from "./npy-dtype.ts";
-import { openLocalFile, openSource, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
+import { openLocalFile, openSource, readFileInto, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
 
 /** Options of `Embedding.fromNpy` that concern the file. */
 export interface NpyLoadOptions extends LoadOptions {
@@ -25,8 +25,6 @@ export type TableDestination = (rows: number, dim: number) => () => Float32Array
 
 /** Bytes read from a file or stream before the header is parsed (numpy headers are under 10,000 bytes). */
 const HEAD_BYTES = 16384;
-/** Bytes read from a file into the table per read (progress and `signal` are checked in between). */
-const FILE_PIECE_BYTES = 8 << 20;
 
 const tableBytes = (table: Float32Array) => new Uint8Array(table.buffer, table.byteOffset, table.byteLength);
 
@@ -79,34 +77,18 @@ export async function loadNpyTable(source: ByteSource, options: NpyLoadOptions, 
     try {
       // A header, then exactly the data it declares: checked against the file's size before the table is made.
       const head = new Uint8Array(Math.min(file.size, HEAD_BYTES));
-      for (let at = 0; at < head.length; ) {
-        const n = await file.read(head.subarray(at), at);
-        if (n === 0) throw new ValueError(`${file.name} ended at byte ${at} while its header was read (it changed while being read?).`);
-        at += n;
-      }
+      await readFileInto(file, () => head, 0, signal, () => {});
       const header = readNpyHeader(head);
       checkNpyDataLength(header, file.size - header.dataStart);
       const [rows, dim] = tableShape(header, maxBytes, what);
+      const report = (f: number) => progress.report(f);
       if (!isDirect(header)) {
         const whole = new Uint8Array(file.size);
-        for (let at = 0; at < whole.length; ) {
-          throwIfAborted(signal);
-          const n = await file.read(whole.subarray(at, at + FILE_PIECE_BYTES), at);
-          if (n === 0) throw new ValueError(`${file.name} ended at byte ${at}, before the ${file.size} bytes it had when opened.`);
-          at += n;
-          progress.report(at / whole.length);
-        }
+        await readFileInto(file, () => whole, 0, signal, report);
         convertInto(whole, destination, maxBytes, what);
       } else {
         const table = destination(rows, dim);
-        const total = rows * dim * 4;
-        for (let done = 0; done < total; ) {
-          throwIfAborted(signal);
-          const n = await file.read(tableBytes(table()).subarray(done, Math.min(total, done + FILE_PIECE_BYTES)), header.dataStart + done);
-          if (n === 0) throw new ValueError(`${file.name} ended at byte ${header.dataStart + done}, before the ${file.size} bytes it had when opened.`);
-          done += n;
-          progress.report(done / total);
-        }
+        await readFileInto(file, () => tableBytes(table()), header.dataStart, signal, report);
       }
       throwIfAborted(signal);
       progress.done();

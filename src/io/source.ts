@@ -206,6 +206,30 @@ export async function openLocalFile(source: ByteSource, what = "source"): Promis
 }
 
 /**
+ * Bytes read from a local file per read: large, as every read is a round trip through Node's
+ * thread pool; `signal` and progress are checked between reads.
+ */
+const FILE_PIECE_BYTES = 32 << 20;
+
+/**
+ * Fills `target()` (re-derived before each read, so a view that can move is fine) with the bytes
+ * of `file` from byte `position`, reporting the fraction done after each read. Throws when the file
+ * ends early (it shrank after it was opened).
+ */
+export async function readFileInto(
+  file: LocalFile, target: () => Uint8Array, position: number, signal: AbortSignal | undefined, report: (fraction: number) => void,
+): Promise<void> {
+  const total = target().length;
+  for (let done = 0; done < total; ) {
+    throwIfAborted(signal);
+    const n = await file.read(target().subarray(done, Math.min(total, done + FILE_PIECE_BYTES)), position + done);
+    if (n === 0) throw new ValueError(`${file.name} ended at byte ${position + done}, before the ${file.size} bytes it had when opened.`);
+    done += n;
+    report(done / total);
+  }
+}
+
+/**
  * Reads all of `source` into one Uint8Array (for formats that need random access), reporting progress
  * and checking `signal` between chunks. `maxBytes` bounds what a source may declare or deliver.
  */
@@ -218,11 +242,26 @@ export async function readAllBytes(source: ByteSource, options: LoadOptions & { 
     options.onProgress?.(1);
     return source;
   }
+  throwIfAborted(signal);
+  const progress = progressReporter(options.onProgress);
+  // A file on disk is read straight into one buffer of its size (no chunks to join).
+  const file = await openLocalFile(source, what);
+  if (file !== undefined) {
+    try {
+      if (file.size > maxBytes) throw new ValueError(`${file.name} is ${file.size} bytes, more than the ${maxBytes} bytes this loader accepts.`);
+      const bytes = new Uint8Array(file.size);
+      await readFileInto(file, () => bytes, 0, signal, (f) => progress.report(f));
+      throwIfAborted(signal);
+      progress.done();
+      return bytes;
+    } finally {
+      await file.close();
+    }
+  }
   const stream = await openSource(source, what, signal);
   if (stream.size !== undefined && stream.size > maxBytes) {
     throw new ValueError(`${stream.name} is ${stream.size} bytes, more than the ${maxBytes} bytes this loader accepts.`);
   }
-  const progress = progressReporter(options.onProgress);
   const parts: Uint8Array[] = [];
   let total = 0;
   for await (const chunk of stream.chunks) {
