@@ -1213,8 +1213,12 @@ export class Embedding {
 
   /**
    * The layer as a `.keras` archive: a Sequential model of an int32 `Input` and this layer, which
-   * `keras.saving.load_model` loads with the same config and table. Layers using maxNorm or
-   * scaleGradByFreq (PyTorch options Keras lacks) cannot be saved this way.
+   * `keras.saving.load_model` loads with the same config and table. The bytes are returned at once
+   * (the HDF5 weights are written by the package's own writer, without h5wasm). Layers using
+   * maxNorm or scaleGradByFreq (PyTorch options Keras lacks) cannot be saved this way.
+   *
+   * @example
+   * fs.writeFileSync("model.keras", layer.toKeras({ inputShape: [20] }));
    */
   toKeras(options: KerasSaveOptions = {}): Uint8Array {
     this.requireSavableTable("toKeras");
