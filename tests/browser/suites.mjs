@@ -28,6 +28,11 @@ export const BROWSER_SKIPS = [
     test: "a first Adam step whose second slot does not fit in 4 GiB",
     why: "allocates a 1.5 GB WebAssembly memory (a 1,500,000 × 256 table); the Node run covers the all-or-nothing slot allocation",
   },
+  {
+    file: "unit/io-hdf5-writer.test.ts",
+    test: "read back through h5wasm",
+    why: "reads the written files with h5wasm, which the browser bundle leaves out (only the Keras readers load it); the Node run covers them",
+  },
 ];
 
 /** What makes a test file Node-only: a Node built-in, the process object, or the packed package. */

@@ -21,7 +21,7 @@ test("lookup3 gives the values of Jenkins' lookup3.c self-test", () => {
   assert.is(lookup3(ascii("Four score and seven years ago"), 1), 0xcd628161);
 });
 
-test("groups, string attributes and a float32 table read back through the HDF5 library, bit for bit", async () => {
+test("read back through h5wasm: groups, string attributes and a float32 table read back through the HDF5 library, bit for bit", async () => {
   // Values chosen to catch any conversion: -0, subnormals, infinities, a NaN with a payload.
   const raw = new Uint32Array([0x80000000, 0x00000001, 0x7f800000, 0xff800000, 0x7fc12345, 0x3f800000, 0xc0490fdb, 0x00800000, 0x7f7fffff, 0x12345678, 0x87654321, 0x3eaaaaab]);
   const table = new Float32Array(raw.buffer);
@@ -49,7 +49,7 @@ test("groups, string attributes and a float32 table read back through the HDF5 l
   );
 });
 
-test("non-ASCII names and attribute values are stored as UTF-8", async () => {
+test("read back through h5wasm: non-ASCII names and attribute values are stored as UTF-8", async () => {
   const name = "слова ✓ \"q\" 😀";
   await readBack(
     { groups: [{ path: `/${name}`, attributes: { name, ["clé"]: "valeur" } }], datasets: [{ path: `/${name}/0`, data: new Float32Array([1.5]), shape: [1] }] },
@@ -62,7 +62,7 @@ test("non-ASCII names and attribute values are stored as UTF-8", async () => {
   );
 });
 
-test("wide headers: a long name, many members, long attribute values", async () => {
+test("read back through h5wasm: wide headers: a long name, many members, long attribute values", async () => {
   // A 300-byte name needs a 2-byte length field; 3000 links a 4-byte chunk size; 5000-byte values
   // a global heap larger than its 4096-byte minimum.
   const long = "n".repeat(300);
@@ -80,7 +80,7 @@ test("wide headers: a long name, many members, long attribute values", async () 
   );
 });
 
-test("an empty dataset (a zero-size dimension) has no storage and reads back empty", async () => {
+test("read back through h5wasm: an empty dataset (a zero-size dimension) has no storage and reads back empty", async () => {
   await readBack({ groups: [], datasets: [{ path: "/e", data: new Float32Array(0), shape: [0, 3] }, { path: "/x", data: new Float32Array([2]), shape: [1, 1] }] }, (file) => {
     assert.equal(file.describe("/e"), { shape: [0, 3], dtype: "<f" });
     assert.is(file.readFloat32("/e").length, 0);
@@ -88,7 +88,7 @@ test("an empty dataset (a zero-size dimension) has no storage and reads back emp
   });
 });
 
-test("a view into a larger buffer is written from its own offset", async () => {
+test("read back through h5wasm: a view into a larger buffer is written from its own offset", async () => {
   const backing = new Float32Array([9, 9, 1, 2, 3, 4, 9]);
   await readBack({ groups: [], datasets: [{ path: "/t", data: backing.subarray(2, 6), shape: [2, 2] }] }, (file) => {
     assert.equal(Array.from(file.readFloat32("/t")), [1, 2, 3, 4]);
