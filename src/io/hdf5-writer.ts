@@ -321,7 +321,6 @@ export function writeHdf5(content: H5Content): Uint8Array {
     at = align8(at + dataset.data.byteLength);
   }
   const end = at;
-  if (end > 2 ** 32 * 4) throw new ValueError(`The HDF5 file would be ${end} bytes; this writer makes files up to 16 GiB.`);
   const file = new Uint8Array(end);
   // Superblock version 2 (II.A): sizes of offsets and lengths 8, no consistency flags, base
   // address 0, no superblock extension, end-of-file address, root group object header, checksum.

@@ -57,11 +57,22 @@ function checkSaveOptions(options: KerasSaveOptions, inputLength: unknown): { in
   const inputShape = modelInputShape(options.inputShape, inputLength);
   const modelName = options.modelName ?? "sequential";
   if (typeof modelName !== "string" || modelName === "") invalidArgument("modelName", "a non-empty string", modelName);
+  checkSavableName("modelName", modelName);
   return { inputShape, modelName };
+}
+
+/**
+ * A layer or model name Keras can load and the weights file can hold: Keras refuses "/" in names
+ * (keras/src/ops/operation.py), and HDF5 strings end at a NUL character.
+ */
+function checkSavableName(what: string, name: string): void {
+  if (name.includes("/")) throw new ValueError(`${what} ${show(name)} contains "/", which Keras refuses in layer and model names: Keras could not load the file.`);
+  if (name.includes("\0")) throw new ValueError(`${what} ${show(name)} contains a NUL character, which the weights file cannot hold (HDF5 strings end there).`);
 }
 
 /** Keras cannot rebuild a layer whose config holds options it does not know (PyTorch's max_norm, scale_grad_by_freq). */
 function checkKerasCompatible(layerConfig: Record<string, unknown>): void {
+  checkSavableName("The layer's name", String(layerConfig["name"]));
   for (const key of ["max_norm", "norm_type", "scale_grad_by_freq"]) {
     if (Object.hasOwn(layerConfig, key)) {
       throw new ValueError(`This layer sets ${key}=${show(layerConfig[key])}, which Keras' Embedding does not have; Keras could not load the file. Save a layer without maxNorm / scaleGradByFreq.`);

@@ -164,6 +164,17 @@ save("odd names: a layer and model named outside ASCII, with quotes and spaces, 
   assert.equal(Array.from(alone.getWeights()[0]!.data), [1, 2, 3, 4, 5, 6]);
 });
 
+save("names Keras refuses (a \"/\") or HDF5 cannot hold (a NUL) are refused before anything is written", () => {
+  const slash = new Embedding({ inputDim: 2, outputDim: 2, name: "a/b" });
+  assertThrowsMessage(() => slash.toKeras(), ValueError, /^The layer's name "a\/b" contains "\/", which Keras refuses in layer and model names: Keras could not load the file\.$/);
+  assertThrowsMessage(() => slash.toKerasWeights(), ValueError, /^The layer's name "a\/b" contains "\/"/);
+  const nul = new Embedding({ inputDim: 2, outputDim: 2, name: "x\0y" });
+  assertThrowsMessage(() => nul.toKeras(), ValueError, /^The layer's name "x\\u0000y" contains a NUL character, which the weights file cannot hold/);
+  const layer = sampleLayer();
+  assertThrowsMessage(() => layer.toKeras({ modelName: "m/x" }), ValueError, /^modelName "m\/x" contains "\/"/);
+  assertThrowsMessage(() => layer.toKerasWeights({ modelName: "m\0" }), ValueError, /^modelName "m\\u0000" contains a NUL character/);
+});
+
 save("toKeras / toKerasWeights return bytes synchronously, so a file is one writeFileSync away", () => {
   const layer = sampleLayer();
   const archive = layer.toKeras();
