@@ -51,7 +51,7 @@ export class RowNorms {
   }
 }
 
-/** Above this k, top-k selection sorts the candidates (here) instead of inserting into a sorted list (in the kernel). */
+/** Above this k, top-k selection sorts the candidates (here) instead of inserting into a sorted list (the kernel's). */
 const SORT_ABOVE_K = 256;
 
 /** Scores per chunk of queries kept below this many floats of scratch (64 MiB). */
@@ -127,14 +127,14 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
     for (let i = 0; i < m * dim; i++) view[i] = data[start * dim + i]!;
     mem.kernel.scoreRows(queries, m, mem.tablePtr, rows, dim, metric, normsPtr, queryNorms, scores);
     for (let i = 0; i < m; i++) {
-      const at = (start + i) * k;
+      const first = (start + i) * k;
       if (inKernel) {
         mem.kernel.selectTop(scores + i * rows * 4, rows, skipPtr, skipped.length, k, ascending ? 1 : 0, idxPtr, valPtr);
-        indices.set(new Int32Array(buffer, idxPtr, k), at);
-        values.set(new Float32Array(buffer, valPtr, k), at);
+        indices.set(new Int32Array(buffer, idxPtr, k), first);
+        values.set(new Float32Array(buffer, valPtr, k), first);
       } else {
         const s = new Float32Array(buffer, scores + i * rows * 4, rows);
-        sortTop(s, excluded, k, ascending, indices.subarray(at, at + k), values.subarray(at, at + k));
+        sortTop(s, excluded, k, ascending, indices.subarray(first, first + k), values.subarray(first, first + k));
       }
     }
   }
