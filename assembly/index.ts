@@ -25,7 +25,7 @@ export {
 } from "./training";
 export { bagReduce, bagGradientRows, BAG_SUM, BAG_MEAN, BAG_MAX } from "./bag";
 export { matmulNT, matmulNN, matmulTN, softCap, softCapBackward } from "./logits";
-export { rowNormsF32, scoreRows, METRIC_DOT, METRIC_COSINE, METRIC_EUCLIDEAN } from "./nearest";
+export { rowNormsF32, scoreRows, selectTop, METRIC_DOT, METRIC_COSINE, METRIC_EUCLIDEAN } from "./nearest";
 export { gatherInt8, gatherInt4, gatherInt4Grouped } from "./quantized";
 export { gatherFloat16, gatherBfloat16, roundToFloat16, roundToBfloat16, narrowToFloat16, narrowToBfloat16 } from "./half";
 export { addLoraRows, mergeLoraTable, loraGradients } from "./lora";

@@ -1,10 +1,14 @@
 // Dense products for the reverse projection (Keras Hub's ReversibleEmbedding: logits = x · Wᵀ) and
 // its backward pass, and the scores of nearest-neighbour search.
 //
-// The hot one is `matmulNT` (x · Wᵀ with W a row-major table): two table rows are multiplied with
-// four queries at a time, eight float32x4 accumulators, so each vector of a table row loaded from
-// memory serves four queries and each query vector serves two rows. Queries go in blocks of
-// QUERY_BLOCK (kept in L1/L2 while the table streams past once per block).
+// The hot one is `productNT` (x · Wᵀ with W a row-major table), register-blocked: two table rows
+// against four queries, eight float32x4 accumulators, so each table vector loaded serves four
+// queries and each query vector two rows, and horizontal sums happen once per row block. The two
+// rows of a block are row t and row t + ⌊n/2⌋: the table is read as two plain sequential streams
+// (adjacent rows read side by side look to the hardware prefetcher like two streams that jump at
+// every row: one query against the table took 2× as long that way). Queries go in blocks of QUERY_BLOCK, which stay in L1/L2 while the table
+// streams past once per block. A dimension that is not a multiple of 4 ends with one masked vector:
+// the last four floats of the row, with the lanes already summed zeroed on both sides.
 
 /** Queries multiplied against each pair of table rows before moving to the next rows. */
 const QUERY_BLOCK: u32 = 32;
@@ -26,112 +30,136 @@ const QUERY_BLOCK: u32 = 32;
   return f32x4.add(acc, f32x4.mul(x, y));
 }
 
+/**
+ * The lanes that hold the last `tail` (1..3) floats of a vector loaded to end at a row's end: lanes
+ * 4 − tail .. 3 all ones, the others zero. All zero when tail is 0 (no tail step runs then).
+ */
 // @ts-ignore: decorator
-@inline function termScalar(acc: f32, x: f32, y: f32, squares: bool): f32 {
-  if (squares) {
-    const d = x - y;
-    return acc + d * d;
-  }
-  return acc + x * y;
+@inline function tailMask(tail: u32): v128 {
+  return i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(tail == 0 ? 4 : <i32>(4 - tail)));
 }
 
-/** Rows r0, r1 against queries q0..q3 (k floats each); the 8 results go to out[q * n + j], out[q * n + j + 1]. */
+/**
+ * Rows r0, r1 against four queries at q0 + i·qStride: `vecBytes` of whole vectors, then, when
+ * `tail` (mask from tailMask), the masked last vector at offset `tailAt` (the row's bytes − 16).
+ * Results: row r0 to out0 + i·outStep, row r1 to out1 + i·outStep.
+ */
 // @ts-ignore: decorator
-@inline function block2x4(r0: usize, r1: usize, q0: usize, q1: usize, q2: usize, q3: usize, k: u32, out: usize, n: usize, squares: bool): void {
+@inline function block2x4(r0: usize, r1: usize, q0: usize, qStride: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, out0: usize, out1: usize, outStep: usize, squares: bool): void {
   let s00 = f32x4.splat(0), s01 = f32x4.splat(0), s02 = f32x4.splat(0), s03 = f32x4.splat(0);
   let s10 = f32x4.splat(0), s11 = f32x4.splat(0), s12 = f32x4.splat(0), s13 = f32x4.splat(0);
-  const bytes = <usize>k << 2;
-  const vecBytes = bytes & ~(<usize>15);
-  let c: usize = 0;
-  for (; c < vecBytes; c += 16) {
-    const a = v128.load(r0 + c), b = v128.load(r1 + c);
-    const x0 = v128.load(q0 + c), x1 = v128.load(q1 + c), x2 = v128.load(q2 + c), x3 = v128.load(q3 + c);
-    s00 = term(s00, x0, a, squares); s01 = term(s01, x1, a, squares); s02 = term(s02, x2, a, squares); s03 = term(s03, x3, a, squares);
-    s10 = term(s10, x0, b, squares); s11 = term(s11, x1, b, squares); s12 = term(s12, x2, b, squares); s13 = term(s13, x3, b, squares);
+  const q1 = qStride, q2 = qStride << 1, q3 = qStride * 3, rDelta = r1 - r0;
+  // Pointer bumps and constant offsets: one address add per stream, none per load.
+  let p = q0, r = r0;
+  const end = q0 + vecBytes;
+  for (; p < end; p += 16, r += 16) {
+    const a = v128.load(r), b = v128.load(r + rDelta);
+    let x = v128.load(p);
+    s00 = term(s00, x, a, squares); s10 = term(s10, x, b, squares);
+    x = v128.load(p + q1);
+    s01 = term(s01, x, a, squares); s11 = term(s11, x, b, squares);
+    x = v128.load(p + q2);
+    s02 = term(s02, x, a, squares); s12 = term(s12, x, b, squares);
+    x = v128.load(p + q3);
+    s03 = term(s03, x, a, squares); s13 = term(s13, x, b, squares);
   }
-  let t00 = hsum(s00), t01 = hsum(s01), t02 = hsum(s02), t03 = hsum(s03);
-  let t10 = hsum(s10), t11 = hsum(s11), t12 = hsum(s12), t13 = hsum(s13);
-  for (; c < bytes; c += 4) {
-    const a = load<f32>(r0 + c), b = load<f32>(r1 + c);
-    const x0 = load<f32>(q0 + c), x1 = load<f32>(q1 + c), x2 = load<f32>(q2 + c), x3 = load<f32>(q3 + c);
-    t00 = termScalar(t00, x0, a, squares); t01 = termScalar(t01, x1, a, squares); t02 = termScalar(t02, x2, a, squares); t03 = termScalar(t03, x3, a, squares);
-    t10 = termScalar(t10, x0, b, squares); t11 = termScalar(t11, x1, b, squares); t12 = termScalar(t12, x2, b, squares); t13 = termScalar(t13, x3, b, squares);
+  if (tail) {
+    const a = v128.and(v128.load(r0 + tailAt), mask), b = v128.and(v128.load(r1 + tailAt), mask);
+    let x = v128.and(v128.load(q0 + tailAt), mask);
+    s00 = term(s00, x, a, squares); s10 = term(s10, x, b, squares);
+    x = v128.and(v128.load(q0 + q1 + tailAt), mask);
+    s01 = term(s01, x, a, squares); s11 = term(s11, x, b, squares);
+    x = v128.and(v128.load(q0 + q2 + tailAt), mask);
+    s02 = term(s02, x, a, squares); s12 = term(s12, x, b, squares);
+    x = v128.and(v128.load(q0 + q3 + tailAt), mask);
+    s03 = term(s03, x, a, squares); s13 = term(s13, x, b, squares);
   }
-  const rowStep = n << 2;
-  store<f32>(out, t00); store<f32>(out, t10, 4);
-  store<f32>(out + rowStep, t01); store<f32>(out + rowStep, t11, 4);
-  store<f32>(out + 2 * rowStep, t02); store<f32>(out + 2 * rowStep, t12, 4);
-  store<f32>(out + 3 * rowStep, t03); store<f32>(out + 3 * rowStep, t13, 4);
+  store<f32>(out0, hsum(s00)); store<f32>(out1, hsum(s10));
+  store<f32>(out0 + outStep, hsum(s01)); store<f32>(out1 + outStep, hsum(s11));
+  store<f32>(out0 + 2 * outStep, hsum(s02)); store<f32>(out1 + 2 * outStep, hsum(s12));
+  store<f32>(out0 + 3 * outStep, hsum(s03)); store<f32>(out1 + 3 * outStep, hsum(s13));
 }
 
-/** Rows r0, r1 against one query q, two accumulators per row (independent add chains); results to out, out + 4. */
+/**
+ * Rows r0, r1 against one query q, two accumulators per row (independent add chains, so the adds'
+ * latency is hidden); the same whole vectors and masked tail as block2x4. Results to out0, out1.
+ */
 // @ts-ignore: decorator
-@inline function block2x1(r0: usize, r1: usize, q: usize, k: u32, out: usize, squares: bool): void {
+@inline function block2x1(r0: usize, r1: usize, q: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, out0: usize, out1: usize, squares: bool): void {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0), t0 = f32x4.splat(0), t1 = f32x4.splat(0);
-  const bytes = <usize>k << 2;
-  let c: usize = 0;
-  for (; c + 32 <= bytes; c += 32) {
-    const x0 = v128.load(q + c), x1 = v128.load(q + c, 16);
-    s0 = term(s0, x0, v128.load(r0 + c), squares);
-    t0 = term(t0, x0, v128.load(r1 + c), squares);
-    s1 = term(s1, x1, v128.load(r0 + c, 16), squares);
-    t1 = term(t1, x1, v128.load(r1 + c, 16), squares);
+  const rDelta = r1 - r0;
+  let p = q, r = r0;
+  const end = q + vecBytes;
+  for (; p + 32 <= end; p += 32, r += 32) {
+    const x0 = v128.load(p), x1 = v128.load(p, 16);
+    s0 = term(s0, x0, v128.load(r), squares);
+    t0 = term(t0, x0, v128.load(r + rDelta), squares);
+    s1 = term(s1, x1, v128.load(r, 16), squares);
+    t1 = term(t1, x1, v128.load(r + rDelta, 16), squares);
   }
-  for (; c + 16 <= bytes; c += 16) {
-    const x = v128.load(q + c);
-    s0 = term(s0, x, v128.load(r0 + c), squares);
-    t0 = term(t0, x, v128.load(r1 + c), squares);
+  if (p < end) {
+    const x = v128.load(p);
+    s0 = term(s0, x, v128.load(r), squares);
+    t0 = term(t0, x, v128.load(r + rDelta), squares);
   }
-  let a = hsum(f32x4.add(s0, s1)), b = hsum(f32x4.add(t0, t1));
-  for (; c < bytes; c += 4) {
-    const x = load<f32>(q + c);
-    a = termScalar(a, x, load<f32>(r0 + c), squares);
-    b = termScalar(b, x, load<f32>(r1 + c), squares);
+  if (tail) {
+    const x = v128.and(v128.load(q + tailAt), mask);
+    s1 = term(s1, x, v128.and(v128.load(r0 + tailAt), mask), squares);
+    t1 = term(t1, x, v128.and(v128.load(r1 + tailAt), mask), squares);
   }
-  store<f32>(out, a);
-  store<f32>(out, b, 4);
+  store<f32>(out0, hsum(f32x4.add(s0, s1)));
+  store<f32>(out1, hsum(f32x4.add(t0, t1)));
 }
 
-/** One row against one query. */
+/** One row against one query (the odd last row of the table), the same vectors and tail. */
 // @ts-ignore: decorator
-@inline function block1x1(r: usize, q: usize, k: u32, squares: bool): f32 {
+@inline function block1x1(r: usize, q: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, squares: bool): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  const bytes = <usize>k << 2;
   let c: usize = 0;
-  for (; c + 32 <= bytes; c += 32) {
+  for (; c + 32 <= vecBytes; c += 32) {
     s0 = term(s0, v128.load(q + c), v128.load(r + c), squares);
     s1 = term(s1, v128.load(q + c, 16), v128.load(r + c, 16), squares);
   }
-  for (; c + 16 <= bytes; c += 16) s0 = term(s0, v128.load(q + c), v128.load(r + c), squares);
-  let t = hsum(f32x4.add(s0, s1));
-  for (; c < bytes; c += 4) t = termScalar(t, load<f32>(q + c), load<f32>(r + c), squares);
-  return t;
+  if (c < vecBytes) s0 = term(s0, v128.load(q + c), v128.load(r + c), squares);
+  if (tail) s1 = term(s1, v128.and(v128.load(q + tailAt), mask), v128.and(v128.load(r + tailAt), mask), squares);
+  return hsum(f32x4.add(s0, s1));
 }
 
 /**
  * out[i, j] = Σ_p a[i, p] · b[j, p] (or Σ_p (a[i, p] − b[j, p])² when `squares`), for a (m x k),
- * b (n x k), out (m x n), all row-major float32.
+ * b (n x k), out (m x n), all row-major float32. With k < 4 the masked tail reads up to 12 bytes
+ * before a row (zeroed by the mask); the kernel's data sits in front of every table and scratch.
  */
 // @ts-ignore: decorator
 @inline export function productNT(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize, squares: bool): void {
   const rowBytes = <usize>k << 2;
+  const vecBytes = rowBytes & ~(<usize>15);
+  const tail = (k & 3) != 0;
+  const tailAt = rowBytes - 16;
+  const mask = tailMask(k & 3);
+  const outStep = <usize>n << 2;
+  const half = n >> 1;
+  const secondHalf = <usize>half * rowBytes;
   for (let i0: u32 = 0; i0 < m; i0 += QUERY_BLOCK) {
     const i1 = i0 + QUERY_BLOCK < m ? i0 + QUERY_BLOCK : m;
     const quads = i0 + ((i1 - i0) & ~(<u32>3));
-    let j: u32 = 0;
-    for (; j + 2 <= n; j += 2) {
-      const r0 = b + <usize>j * rowBytes;
-      const r1 = r0 + rowBytes;
+    for (let t: u32 = 0; t < half; t++) {
+      const r0 = b + <usize>t * rowBytes;
+      const r1 = r0 + secondHalf;
       let i = i0;
       for (; i < quads; i += 4) {
-        const q0 = a + <usize>i * rowBytes;
-        block2x4(r0, r1, q0, q0 + rowBytes, q0 + 2 * rowBytes, q0 + 3 * rowBytes, k, out + ((<usize>i * <usize>n + <usize>j) << 2), <usize>n, squares);
+        const o = out + ((<usize>i * <usize>n + <usize>t) << 2);
+        block2x4(r0, r1, a + <usize>i * rowBytes, rowBytes, vecBytes, tailAt, mask, tail, o, o + (<usize>half << 2), outStep, squares);
       }
-      for (; i < i1; i++) block2x1(r0, r1, a + <usize>i * rowBytes, k, out + ((<usize>i * <usize>n + <usize>j) << 2), squares);
+      for (; i < i1; i++) {
+        const o = out + ((<usize>i * <usize>n + <usize>t) << 2);
+        block2x1(r0, r1, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, o, o + (<usize>half << 2), squares);
+      }
     }
-    for (; j < n; j++) {
+    if (n & 1) {
+      const j = n - 1;
       const r = b + <usize>j * rowBytes;
-      for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, k, squares));
+      for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
     }
   }
 }

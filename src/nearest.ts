@@ -1,6 +1,7 @@
 // Exact nearest neighbours over an embedding table (gensim's most_similar, in the layer): every row
-// is scored against the query in the kernel (scoreRows), then the best k are selected here, ties
-// going to the lower index. Row norms (for cosine) are cached and dropped whenever the table changes.
+// is scored against the query in the kernel (scoreRows), then the best k are selected in the kernel
+// (selectTop; a sort here for a large k), ties going to the lower index. Row norms (for cosine) are
+// cached and dropped whenever the table changes.
 import { Metric } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
@@ -50,7 +51,7 @@ export class RowNorms {
   }
 }
 
-/** Above this k, top-k selection sorts the candidates instead of inserting into a sorted list. */
+/** Above this k, top-k selection sorts the candidates (here) instead of inserting into a sorted list (the kernel's). */
 const SORT_ABOVE_K = 256;
 
 /** Scores per chunk of queries kept below this many floats of scratch (64 MiB). */
@@ -102,11 +103,21 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
   const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
   const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
   const align = (b: number) => Math.ceil(b / 64) * 64;
+  const inKernel = k <= SORT_ABOVE_K;
+  // Rows to pass over, sorted, for the kernel's selection.
+  const skipped: number[] = [];
+  for (let r = 0; excludedCount > 0 && r < rows; r++) if (excluded[r] === 1) skipped.push(r);
   // One scratch block for every chunk, reserved before the first kernel runs.
-  const base = mem.scratch(align(chunk * dim * 4) + align(rows * 4) + align(chunk * 4) + chunk * rows * 4);
-  const queries = base, normsPtr = queries + align(chunk * dim * 4), queryNorms = normsPtr + align(rows * 4), scores = queryNorms + align(chunk * 4);
+  const sizes = [chunk * dim * 4, rows * 4, chunk * 4, chunk * rows * 4, inKernel ? skipped.length * 4 : 0, inKernel ? k * 4 : 0, inKernel ? k * 4 : 0];
+  let at = mem.scratch(sizes.reduce((a, b) => a + align(b), 0));
+  const [queries, normsPtr, queryNorms, scores, skipPtr, idxPtr, valPtr] = sizes.map((size) => {
+    const p = at;
+    at += align(size);
+    return p;
+  }) as [number, number, number, number, number, number, number];
   const buffer = mem.memory.buffer;
   if (rowNorms !== undefined) new Float32Array(buffer, normsPtr, rows).set(rowNorms);
+  if (inKernel) new Int32Array(buffer, skipPtr, skipped.length).set(skipped);
   const indices = new Int32Array(q * k);
   const values = new Float32Array(q * k);
   const ascending = metric === Metric.euclidean;
@@ -116,8 +127,15 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
     for (let i = 0; i < m * dim; i++) view[i] = data[start * dim + i]!;
     mem.kernel.scoreRows(queries, m, mem.tablePtr, rows, dim, metric, normsPtr, queryNorms, scores);
     for (let i = 0; i < m; i++) {
-      const s = new Float32Array(buffer, scores + i * rows * 4, rows);
-      selectTop(s, excluded, k, ascending, indices.subarray((start + i) * k, (start + i + 1) * k), values.subarray((start + i) * k, (start + i + 1) * k));
+      const first = (start + i) * k;
+      if (inKernel) {
+        mem.kernel.selectTop(scores + i * rows * 4, rows, skipPtr, skipped.length, k, ascending ? 1 : 0, idxPtr, valPtr);
+        indices.set(new Int32Array(buffer, idxPtr, k), first);
+        values.set(new Float32Array(buffer, valPtr, k), first);
+      } else {
+        const s = new Float32Array(buffer, scores + i * rows * 4, rows);
+        sortTop(s, excluded, k, ascending, indices.subarray(first, first + k), values.subarray(first, first + k));
+      }
     }
   }
   return { indices, scores: values, shape: single ? [k] : [q, k] };
@@ -125,38 +143,19 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
 
 /**
  * The k best entries of `scores` (highest first, or lowest with `ascending`) not marked in
- * `excluded`, into idx and val; NaN ranks last; ties go to the lower index (scores are visited in
- * index order and only a strictly better score moves ahead of a kept one).
+ * `excluded`, into idx and val, by one sort of the candidates (for a k too large for the kernel's
+ * insertion): NaN ranks last, ties go to the lower index.
  */
-function selectTop(scores: Float32Array, excluded: Uint8Array, k: number, ascending: boolean, idx: Int32Array, val: Float32Array): void {
+function sortTop(scores: Float32Array, excluded: Uint8Array, k: number, ascending: boolean, idx: Int32Array, val: Float32Array): void {
   // NaN is worse than every number.
   const better = ascending
     ? (a: number, b: number) => a < b || (b !== b && a === a)
     : (a: number, b: number) => a > b || (b !== b && a === a);
-  const n = scores.length;
-  if (k > SORT_ABOVE_K) {
-    // Insertion costs O(k) per kept entry: for a large k, one sort of the candidates is cheaper.
-    const order: number[] = [];
-    for (let r = 0; r < n; r++) if (excluded[r] !== 1) order.push(r);
-    order.sort((a, b) => (better(scores[a]!, scores[b]!) ? -1 : better(scores[b]!, scores[a]!) ? 1 : a - b));
-    for (let j = 0; j < k; j++) {
-      idx[j] = order[j]!;
-      val[j] = scores[order[j]!]!;
-    }
-    return;
-  }
-  let count = 0;
-  for (let r = 0; r < n; r++) {
-    if (excluded[r] === 1) continue;
-    const v = scores[r]!;
-    if (count === k && !better(v, val[k - 1]!)) continue;
-    let j = count < k ? count++ : k - 1;
-    while (j > 0 && better(v, val[j - 1]!)) {
-      val[j] = val[j - 1]!;
-      idx[j] = idx[j - 1]!;
-      j--;
-    }
-    val[j] = v;
-    idx[j] = r;
+  const order: number[] = [];
+  for (let r = 0; r < scores.length; r++) if (excluded[r] !== 1) order.push(r);
+  order.sort((a, b) => (better(scores[a]!, scores[b]!) ? -1 : better(scores[b]!, scores[a]!) ? 1 : a - b));
+  for (let j = 0; j < k; j++) {
+    idx[j] = order[j]!;
+    val[j] = scores[order[j]!]!;
   }
 }

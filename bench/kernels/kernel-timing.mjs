@@ -34,6 +34,29 @@ export function interleaved(fns, { runs = 15, warmup = 2 } = {}) {
   return times.map((t) => t.sort((a, b) => a - b)[Math.floor(t.length / 2)]);
 }
 
+/**
+ * `fns` timed in alternation as in `interleaved`, and each one's time over the last one's (the bound)
+ * round by round: { medians, ratios: [{ low, median, high }] for every fn but the last }.
+ */
+export function ratiosToLast(fns, { runs = 15, warmup = 2 } = {}) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) fn();
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    fns.forEach((fn, j) => {
+      const start = performance.now();
+      fn();
+      times[j].push(performance.now() - start);
+    });
+  }
+  const mid = (t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+  const bound = times[times.length - 1];
+  const ratios = times.slice(0, -1).map((t) => {
+    const r = t.map((x, i) => x / bound[i]).sort((a, b) => a - b);
+    return { low: r[0], median: r[Math.floor(r.length / 2)], high: r[r.length - 1] };
+  });
+  return { medians: times.map(mid), ratios };
+}
+
 /** TF.js with the wasm backend ready (XNNPACK; single-threaded in Node unless threads are enabled). */
 export async function tfjsWasm() {
   const tf = await import("@tensorflow/tfjs");

@@ -3,12 +3,14 @@
 // 1, 8 and 64 queries; with the time of one read-only pass over the table in our kernel as the bound.
 // Run: npm run build && node bench/kernels/nearest.mjs
 import { Embedding } from "../../dist/index.js";
-import { fmt, interleaved, median, randomFloats, tfjsWasm } from "./kernel-timing.mjs";
+import { fmt, median, randomFloats, ratiosToLast, tfjsWasm } from "./kernel-timing.mjs";
+import { wasmLoops } from "./wasm-loops.mjs";
 
 const ROWS = 100_000, DIM = 300, K = 10;
 const tf = await tfjsWasm();
 const table = randomFloats(ROWS * DIM, 9);
-const layer = new Embedding({ inputDim: ROWS, outputDim: DIM, weights: [{ data: table, shape: [ROWS, DIM] }], embeddingsRegularizer: "l2" });
+const layer = new Embedding({ inputDim: ROWS, outputDim: DIM, weights: [{ data: table, shape: [ROWS, DIM] }] });
+const read = wasmLoops(table);
 const norms = new Float32Array(ROWS);
 for (let r = 0; r < ROWS; r++) {
   let s = 0;
@@ -64,11 +66,13 @@ for (const q of [1, 8, 64]) {
   for (let i = 0; i < ours.length; i++) agree += ours[i] === js[i] && ours[i] === theirs[i] ? 1 : 0;
   if (agree < ours.length * 0.95) throw new Error(`bench check: only ${agree} of ${ours.length} neighbours agree`);
   // Ours and the one-read bound alternate; the slow contenders get fewer runs (each takes seconds at 64 queries).
-  const [a, read] = interleaved([() => layer.nearest({ data: queries, shape: [q, DIM] }, { k: K }), () => layer.regularizationLoss()], { runs: 9, warmup: 1 });
+  const { medians: [a, r], ratios: [ratio] } = ratiosToLast([() => layer.nearest({ data: queries, shape: [q, DIM] }, { k: K }), () => read.sumSquares()], { runs: 15, warmup: 2 });
+  const flops = 2 * q * ROWS * DIM;
   const b = median(() => plainJs(queries, q), q === 64 ? { runs: 1, warmup: 0 } : { runs: 3, warmup: 1 });
   const c = median(() => tfjs(queries, q), q === 64 ? { runs: 3, warmup: 0 } : { runs: 5, warmup: 1 });
   console.log(
-    `${q} quer${q === 1 ? "y" : "ies"}, k=${K}: ours ${fmt(a)} (${(a / read).toFixed(2)}x one read of the table, ${fmt(read)}) | plain JS ${fmt(b)} → ${(b / a).toFixed(1)}x | ` +
+    `${q} quer${q === 1 ? "y" : "ies"}, k=${K}: ours ${fmt(a)} (${((ROWS * DIM * 4) / a / 1e6).toFixed(1)} GB/s, ${(flops / a / 1e6).toFixed(1)} GFLOP/s; ` +
+      `${ratio.low.toFixed(2)}–${ratio.median.toFixed(2)}–${ratio.high.toFixed(2)}x one read of the table, ${fmt(r)}) | plain JS ${fmt(b)} → ${(b / a).toFixed(1)}x | ` +
       `TF.js wasm matMul+topk ${fmt(c)} → ${(c / a).toFixed(2)}x`,
   );
 }

@@ -66,6 +66,11 @@ export interface KernelExports {
   rowNormsF32(table: number, rows: number, dim: number, out: number): number;
   /** metric: Metric. */
   scoreRows(queries: number, q: number, table: number, rows: number, dim: number, metric: number, rowNorms: number, queryNorms: number, out: number): number;
+  /**
+   * The best k of n scores (highest first, lowest with ascending = 1), passing over the skipCount
+   * sorted row indices at skip: indices to idx, scores to val. Returns how many were kept.
+   */
+  selectTop(scores: number, n: number, skip: number, skipCount: number, k: number, ascending: number, idx: number, val: number): number;
   /** int8 table (dim bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
   gatherInt8(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
   /** Packed int4 table (ceil(dim / 2) bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
@@ -163,7 +168,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9,
+  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
   gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 

@@ -78,6 +78,59 @@ search("ties go to the lower index; exclude; k = every row (the sorting path); z
   const ref = referenceNearest(new Float32Array(Float32Array.from({ length: big }, (_, i) => i % 7)), 1, [1], big - 1, "dot", [3]);
   assert.equal(Array.from(all.indices), ref.indices);
 });
+search("the kernel's selection: many rows (the vector threshold and the row tail), exclusions at both ends and side by side, every metric, 1..9 queries", () => {
+  for (const [rows, dim] of [[1003, 7], [1000, 4], [257, 13]] as const) {
+    const table = randomTable(rows, dim, rows + dim);
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+    const queries = randomTable(9, dim, 3 * rows);
+    const exclude = [0, 1, 2, rows >> 1, (rows >> 1) + 1, rows - 2, rows - 1];
+    for (const metric of ["cosine", "dot", "euclidean"] as const) {
+      for (const k of [1, 10, 37]) {
+        for (const q of [1, 4, 9]) {
+          const got = layer.nearest({ data: queries.subarray(0, q * dim), shape: [q, dim] }, { k, metric, exclude });
+          for (let i = 0; i < q; i++) {
+            const ref = referenceNearest(table, dim, queries.subarray(i * dim, (i + 1) * dim), k, metric, exclude);
+            assert.equal(Array.from(got.indices.subarray(i * k, (i + 1) * k)), ref.indices, `${metric} ${rows}x${dim} k=${k} query ${i}`);
+            assertClose(got.scores.subarray(i * k, (i + 1) * k), ref.scores, 1e-5, 1e-4);
+          }
+        }
+      }
+    }
+    layer.dispose();
+  }
+});
+search("many exact ties (the threshold rejects an equal score): the lower index wins, in every metric", () => {
+  const rows = 1001, dim = 3;
+  const table = Float32Array.from({ length: rows * dim }, (_, i) => ((i * 7) % 5) - 2);
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+  for (const metric of ["cosine", "dot", "euclidean"] as const) {
+    for (const k of [1, 5, 40]) {
+      const got = layer.nearest([1, -1, 2], { k, metric, exclude: [3, 4] });
+      const ref = referenceNearest(table, dim, [1, -1, 2], k, metric, [3, 4]);
+      assert.equal(Array.from(got.indices), ref.indices, `${metric} k=${k}`);
+      assertClose(got.scores, ref.scores, 1e-6, 1e-6);
+    }
+  }
+});
+search("NaN scores rank after every number, ties among them to the lower index, highest-first and lowest-first", () => {
+  const values = [1, NaN, 3, NaN, 2, -1];
+  const layer = new Embedding({ inputDim: 6, outputDim: 1, weights: [{ data: new Float32Array(values), shape: [6, 1] }] });
+  const dot = layer.nearest([1], { k: 6, metric: "dot" });
+  assert.equal(Array.from(dot.indices), [2, 4, 0, 5, 1, 3]);
+  assert.equal(Array.from(dot.scores.subarray(0, 4)), [3, 2, 1, -1]);
+  assert.ok(Number.isNaN(dot.scores[4]) && Number.isNaN(dot.scores[5]));
+  const euclidean = layer.nearest([1], { k: 5, metric: "euclidean" });
+  assert.equal(Array.from(euclidean.indices), [0, 4, 2, 5, 1]);
+  assertClose(euclidean.scores.subarray(0, 4), [0, 1, 2, 2]);
+  // Among 1,000 rows, NaN rows never displace a number.
+  const rows = 1000;
+  const table = randomTable(rows, 5, 77);
+  for (let r = 0; r < rows; r += 3) table[r * 5 + 2] = NaN;
+  const wide = new Embedding({ inputDim: rows, outputDim: 5, weights: [{ data: table, shape: [rows, 5] }] });
+  const top = wide.nearest([0.5, -0.25, 1, 0, 0.75], { k: 20, metric: "dot" });
+  assert.ok(Array.from(top.indices).every((r) => r % 3 !== 0));
+  assert.ok(Array.from(top.scores).every((v) => Number.isFinite(v)));
+});
 search("argument errors", () => {
   const layer = new Embedding({ inputDim: 5, outputDim: 2 });
   assertThrowsMessage(() => layer.nearest([1, 2], { k: 0 }), ValueError, /k must be a positive integer\. Received: k=0/);

@@ -55,6 +55,46 @@ forward("tied and untied, odd sizes (every block and tail path), nested shapes, 
   assertClose(y.data, [1, 2, 3, 0, 3, 4, 7, 2, 0, 0, 0, 0, -1, 1, 0, -3]);
   assert.equal(layer.reverse(new Float32Array([1, 2])).shape, [4]);
 });
+forward("every row-block shape: rows 1..9 (the half split, the odd last row), dims 1..9, 13, 16, 17 (the masked last vector), 1..9 and 33 queries (quads, leftovers, a second query block)", () => {
+  for (const rows of [1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+    for (const dim of [1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 16, 17]) {
+      const w = random(rows * dim, 7 * rows + dim);
+      const r = random(rows * dim, 11 * rows + dim);
+      const tied = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: w, shape: [rows, dim] }] });
+      const untied = new Embedding({ inputDim: rows, outputDim: dim, tieWeights: false, logitSoftCap: 1.5, weights: [{ data: w, shape: [rows, dim] }, { data: r, shape: [dim, rows] }] });
+      for (const q of [1, 2, 3, 4, 5, 6, 7, 8, 9, 33]) {
+        const x = random(q * dim, 13 * q + dim);
+        assertClose(tied.reverse({ data: x, shape: [q, dim] }).data, referenceLogits(x, q, dim, rows, w, true, null), 1e-5, 1e-5);
+        assertClose(untied.reverse({ data: x, shape: [q, dim] }).data, referenceLogits(x, q, dim, rows, r, false, 1.5), 1e-5, 1e-5);
+      }
+      tied.dispose();
+      untied.dispose();
+    }
+  }
+});
+forward("the masked last vector keeps non-finite values where they belong: an infinite or NaN value reaches only its own row's and query's logits", () => {
+  for (const dim of [1, 2, 3, 5, 6, 7]) {
+    const rows = 7, q = 5;
+    const w = random(rows * dim, 17 + dim);
+    w[3 * dim - 1] = Infinity; // the last value of row 2, just before row 3's masked vector
+    w[5 * dim - 1] = NaN; // the last value of row 4
+    const x = random(q * dim, 19 + dim);
+    x[dim - 1] = -Infinity; // the last value of query 0, just before query 1's masked vector
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: w, shape: [rows, dim] }] });
+    const got = layer.reverse({ data: x, shape: [q, dim] }).data;
+    const want = referenceLogits(x, q, dim, rows, w, true, null);
+    for (let i = 0; i < got.length; i++) {
+      const row = i % rows, query = Math.floor(i / rows);
+      if (row === 2 || row === 4 || query === 0) {
+        assert.is(Object.is(got[i], want[i]) || (Number.isNaN(got[i]) && Number.isNaN(want[i])), true, `dim ${dim} [${query}, ${row}] = ${got[i]}, expected ${want[i]}`);
+      } else {
+        assert.ok(Number.isFinite(got[i]!), `dim ${dim} [${query}, ${row}] = ${got[i]}, finite expected`);
+        assertClose([got[i]!], [want[i]!], 1e-5, 1e-5);
+      }
+    }
+    layer.dispose();
+  }
+});
 forward("untied reverse embeddings are built with the initializer and listed second; setWeights takes both", () => {
   const layer = new Embedding({ inputDim: 3, outputDim: 2, tieWeights: false, embeddingsInitializer: "ones" });
   const weights = layer.getWeights();
