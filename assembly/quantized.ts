@@ -12,17 +12,29 @@
 // unpacks against a zero vector, no sign-extension steps): the lane converts exactly to b * 2^24,
 // and multiplying that by m * 2^-24 gives the same real product b * m, so the same float32
 // rounding as f32(b) * m, whenever m * 2^-24 is exact (m * 2^-24 * 2^24 == m: every normal m
-// above 2^-102). A row or group whose multiplier is not takes the plain path.
+// above 2^-102). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
+// each nibble to the top of its byte instead (16q, exact), so its lanes hold q * 2^28 and the
+// multiplier is pre-divided by 2^28 (exact above 2^-98).
 import { touchRowAhead } from "./gather-ahead";
 
 /** 2^-24 and 2^24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
 const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
 const TWO_TO_24: f32 = 16777216.0;
 
-/** True when m * 2^-24 is exact, so the fast paths round exactly as f32(b) * m. */
+/** 2^-28 and 2^28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
+const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
+const TWO_TO_28: f32 = 268435456.0;
+
+/** True when m * 2^-24 is exact, so the byte paths round exactly as f32(b) * m. */
 // @ts-ignore: decorator
 @inline function scalesDownExactly(m: f32): bool {
   return m * TWO_TO_MINUS_24 * TWO_TO_24 == m;
+}
+
+/** True when m * 2^-28 is exact, so the per-row int4 path rounds exactly as f32(q) * m. */
+// @ts-ignore: decorator
+@inline function scalesDownExactlyBy28(m: f32): bool {
+  return m * TWO_TO_MINUS_28 * TWO_TO_28 == m;
 }
 
 /**
@@ -53,6 +65,20 @@ const TWO_TO_24: f32 = 16777216.0;
   const high = v128.and(i16x8.shr_u(flipped, 4), mask);
   storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), bias), down, dst);
   storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), bias), down, dst + 64);
+}
+
+/**
+ * Sixteen packed bytes (32 columns) as q times m, stored at `dst` (128 bytes); `down` =
+ * splat(m * 2^-28), exact. Each nibble goes to the top of its byte (the low one by a 16-bit shift,
+ * whose spill into the byte above the mask clears), so each byte is 16q and each lane q * 2^28.
+ */
+// @ts-ignore: decorator
+@inline function storeNibblesAtTop(packed: v128, down: v128, dst: usize): void {
+  const top = i8x16.splat(<i8>0xf0);
+  const low = v128.and(i16x8.shl(packed, 4), top);
+  const high = v128.and(packed, top);
+  storeBytesAtTop(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), down, dst);
+  storeBytesAtTop(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), down, dst + 64);
 }
 
 /** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes): the plain path. */
@@ -141,16 +167,15 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
     let j: u32 = 0;
-    if (scalesDownExactly(inverse)) {
-      const down = f32x4.splat(inverse * TWO_TO_MINUS_24);
-      const bias = i8x16.splat(8);
+    if (scalesDownExactlyBy28(inverse)) {
+      const down = f32x4.splat(inverse * TWO_TO_MINUS_28);
       for (; j < pairs; j += 64) {
         const a = v128.load(src + (<usize>j >> 1));
         const b = v128.load(src + (<usize>j >> 1), 16);
-        storePackedAtTop(a, bias, down, dst + (<usize>j << 2));
-        storePackedAtTop(b, bias, down, dst + (<usize>j << 2) + 128);
+        storeNibblesAtTop(a, down, dst + (<usize>j << 2));
+        storeNibblesAtTop(b, down, dst + (<usize>j << 2) + 128);
       }
-      for (; j < vectors; j += 32) storePackedAtTop(v128.load(src + (<usize>j >> 1)), bias, down, dst + (<usize>j << 2));
+      for (; j < vectors; j += 32) storeNibblesAtTop(v128.load(src + (<usize>j >> 1)), down, dst + (<usize>j << 2));
     }
     const mul = f32x4.splat(inverse);
     for (; j + 16 <= dim; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
@@ -189,6 +214,12 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
       if (inRange && scalesDownExactly(step)) {
         const down = f32x4.splat(step * TWO_TO_MINUS_24);
         const bias = i8x16.splat(<i8>(8 + zeroPoint));
+        for (; j + 64 <= end; j += 64) {
+          const a = v128.load(src + (<usize>j >> 1));
+          const b = v128.load(src + (<usize>j >> 1), 16);
+          storePackedAtTop(a, bias, down, dst + (<usize>j << 2));
+          storePackedAtTop(b, bias, down, dst + (<usize>j << 2) + 128);
+        }
         for (; j + 32 <= end; j += 32) storePackedAtTop(v128.load(src + (<usize>j >> 1)), bias, down, dst + (<usize>j << 2));
       }
       if (inRange) {
