@@ -11,30 +11,32 @@
 // The fast paths widen each signed byte b to the top byte of a 32-bit lane with zeros below (two
 // unpacks against a zero vector, no sign-extension steps): the lane converts exactly to b * 2^24,
 // and multiplying that by m * 2^-24 gives the same real product b * m, so the same float32
-// rounding as f32(b) * m, whenever m * 2^-24 is exact (m * 2^-24 * 2^24 == m: every normal m
-// above 2^-102). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
+// rounding as f32(b) * m, whenever m * 2^-24 is exact (every m from 2^-102 up, and infinities and
+// NaNs). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
 // each nibble to the top of its byte instead (16q, exact), so its lanes hold q * 2^28 and the
 // multiplier is pre-divided by 2^28 (exact above 2^-98).
 import { touchRowAhead } from "./gather-ahead";
 
-/** 2^-24 and 2^24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
+/** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
 const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
-const TWO_TO_24: f32 = 16777216.0;
 
-/** 2^-28 and 2^28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
+/** 2^-28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
 const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
-const TWO_TO_28: f32 = 268435456.0;
 
-/** True when m * 2^-24 is exact, so the byte paths round exactly as f32(b) * m. */
+/**
+ * True when m * 2^-24 is exact (its biased exponent is 25 or more: the product stays normal; an
+ * infinite or NaN m also passes, and gives the same infinities and NaNs on both paths), so the byte
+ * paths round exactly as f32(b) * m. An integer test: cheaper per row than multiplying back.
+ */
 // @ts-ignore: decorator
 @inline function scalesDownExactly(m: f32): bool {
-  return m * TWO_TO_MINUS_24 * TWO_TO_24 == m;
+  return (reinterpret<u32>(m) & 0x7f800000) >= (25 << 23);
 }
 
-/** True when m * 2^-28 is exact, so the per-row int4 path rounds exactly as f32(q) * m. */
+/** True when m * 2^-28 is exact (biased exponent 29 or more), so the per-row int4 path rounds exactly as f32(q) * m. */
 // @ts-ignore: decorator
 @inline function scalesDownExactlyBy28(m: f32): bool {
-  return m * TWO_TO_MINUS_28 * TWO_TO_28 == m;
+  return (reinterpret<u32>(m) & 0x7f800000) >= (29 << 23);
 }
 
 /**
@@ -210,7 +212,7 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
         j++;
       }
       // q - zero fits a byte when the zero point is in Keras' range [-8, 7]; then it is taken exactly as bytes.
-      const inRange = zeroPoint >= -8 && zeroPoint <= 7;
+      const inRange = <u32>(zeroPoint + 8) <= 15;
       if (inRange && scalesDownExactly(step)) {
         const down = f32x4.splat(step * TWO_TO_MINUS_24);
         const bias = i8x16.splat(<i8>(8 + zeroPoint));

@@ -34,16 +34,19 @@ const nibbleOf = (packed: Int8Array, rowBytes: number, r: number, j: number) => 
   return j & 1 ? byte >> 4 : (byte << 28) >> 28;
 };
 
-/** Scales that exercise each path: ordinary ones, and ones whose reciprocal is too small (or zero, infinite, NaN) to pre-divide exactly. */
+/**
+ * Scales that exercise each path: ordinary ones; reciprocals on both sides of the smallest that
+ * can be pre-divided by 2^24 (2^-102) and by 2^28 (2^-98); subnormal, zero, infinite and NaN ones.
+ */
 function scaleFor(r: number, random: () => number): number {
-  const special = [1.5e30, 3e38, 0, Infinity, NaN, -2.5, 2 ** 126];
+  const special = [1.5e30, 3e38, 0, Infinity, NaN, -2.5, 2 ** 126, 2 ** 98, 2 ** 99, 2 ** 102, 2 ** 103, -(2 ** 99)];
   return r < special.length ? special[r]! : f((random() + 0.05) * 40);
 }
 
 test("int8 lookups: every byte value, ordinary and extreme scales, at widths around every step", () => {
   const random = fixtureRandom(11);
   for (const dim of WIDTHS) {
-    const rows = 12;
+    const rows = 16;
     const q = Int8Array.from({ length: rows * dim }, (_, i) => ((i * 37 + dim) % 256) - 128);
     const scale = Float32Array.from({ length: rows }, (_, r) => scaleFor(r, random));
     const layer = new Embedding({ inputDim: rows, outputDim: dim });
@@ -61,7 +64,7 @@ test("int8 lookups: every byte value, ordinary and extreme scales, at widths aro
 test("int4 per-row lookups: every nibble (negative ones included), ordinary and extreme scales", () => {
   const random = fixtureRandom(12);
   for (const dim of WIDTHS) {
-    const rows = 12;
+    const rows = 16;
     const rowBytes = (dim + 1) >> 1;
     const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 53 + dim) % 256) - 128);
     // Keras pads an odd row's last byte with a zero high nibble.
@@ -89,7 +92,7 @@ test("grouped int4 lookups: block sizes even, odd and wider than the row, the la
       const groups = Math.ceil(dim / block);
       const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 29 + block) % 256) - 128);
       if (dim & 1) for (let r = 0; r < rows; r++) packed[r * rowBytes + rowBytes - 1]! &= 0x0f;
-      const steps = Float32Array.from({ length: rows * groups }, (_, i) => (i % 9 === 4 ? [1e-35, 0, Infinity][i % 3]! : f((random() + 0.01) / 3)));
+      const steps = Float32Array.from({ length: rows * groups }, (_, i) => (i % 9 === 4 ? [1e-35, 0, Infinity, 2 ** -102, 2 ** -103][i % 5]! : f((random() + 0.01) / 3)));
       const zeros = Int8Array.from({ length: rows * groups }, (_, i) => zeroPoints[(i * 3) % zeroPoints.length]!);
       const gIdx = Float32Array.from({ length: dim }, (_, j) => Math.floor(j / block));
       const layer = new Embedding({ inputDim: rows, outputDim: dim });
