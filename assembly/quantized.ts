@@ -187,11 +187,49 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
 }
 
 /**
+ * Columns j0..end of one row of a grouped int4 table: (f32(q) - f32(zero)) * step, with the row's
+ * packed bytes at `src` and its output at `dst`. Returns `end`.
+ */
+// @ts-ignore: decorator
+@inline function dequantizeGroup(src: usize, dst: usize, j0: u32, end: u32, step: f32, zeroPoint: i32): u32 {
+  let j = j0;
+  const zero = <f32>zeroPoint;
+  // A group may start on an odd column (odd block sizes): the vector loops need whole bytes.
+  if ((j & 1) != 0 && j < end) {
+    store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+    j++;
+  }
+  // q - zero fits a byte when the zero point is in Keras' range [-8, 7]; then it is taken exactly as bytes.
+  const inRange = <u32>(zeroPoint + 8) <= 15;
+  if (inRange && scalesDownExactly(step)) {
+    const down = f32x4.splat(step * TWO_TO_MINUS_24);
+    const bias = i8x16.splat(<i8>(8 + zeroPoint));
+    for (; j + 64 <= end; j += 64) {
+      const a = v128.load(src + (<usize>j >> 1));
+      const b = v128.load(src + (<usize>j >> 1), 16);
+      storePackedAtTop(a, bias, down, dst + (<usize>j << 2));
+      storePackedAtTop(b, bias, down, dst + (<usize>j << 2) + 128);
+    }
+    for (; j + 32 <= end; j += 32) storePackedAtTop(v128.load(src + (<usize>j >> 1)), bias, down, dst + (<usize>j << 2));
+  }
+  if (inRange) {
+    const mul = f32x4.splat(step);
+    const zeroBytes = i8x16.splat(<i8>zeroPoint);
+    for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
+  }
+  for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+  return j;
+}
+
+/**
  * out[i, j] = (f32(q[r, j]) - f32(zeros[r, g])) * steps[r, g], r = idx[i], g = floor(j / block),
  * for a packed int4 table with `groups` = ceil(dim / block) float32 steps and int8 zero points a
  * row (Keras' sub-channel int4, dequantize_with_sz_map). Returns `out`.
  */
 export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim: u32, block: u32, groups: u32, idx: usize, n: u32, out: usize): usize {
+  // Rows no wider than a block (Keras' default of 128 columns covers most tables) are one group:
+  // a loop without the group loop inside it, which keeps fewer values live (measured faster).
+  if (groups == 1) return gatherInt4OneGroup(table, steps, zeros, dim, idx, n, out);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
   for (let i: usize = 0; i < <usize>n; i++) {
@@ -203,34 +241,20 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
     let j: u32 = 0;
     for (let g: u32 = 0; g < groups; g++) {
       const end = j + block < dim ? j + block : dim;
-      const step = load<f32>(steps + ((groupBase + g) << 2));
-      const zeroPoint = <i32>load<i8>(zeros + groupBase + g);
-      const zero = <f32>zeroPoint;
-      // A group may start on an odd column (odd block sizes): the vector loops need whole bytes.
-      if ((j & 1) != 0 && j < end) {
-        store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
-        j++;
-      }
-      // q - zero fits a byte when the zero point is in Keras' range [-8, 7]; then it is taken exactly as bytes.
-      const inRange = <u32>(zeroPoint + 8) <= 15;
-      if (inRange && scalesDownExactly(step)) {
-        const down = f32x4.splat(step * TWO_TO_MINUS_24);
-        const bias = i8x16.splat(<i8>(8 + zeroPoint));
-        for (; j + 64 <= end; j += 64) {
-          const a = v128.load(src + (<usize>j >> 1));
-          const b = v128.load(src + (<usize>j >> 1), 16);
-          storePackedAtTop(a, bias, down, dst + (<usize>j << 2));
-          storePackedAtTop(b, bias, down, dst + (<usize>j << 2) + 128);
-        }
-        for (; j + 32 <= end; j += 32) storePackedAtTop(v128.load(src + (<usize>j >> 1)), bias, down, dst + (<usize>j << 2));
-      }
-      if (inRange) {
-        const mul = f32x4.splat(step);
-        const zeroBytes = i8x16.splat(<i8>zeroPoint);
-        for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
-      }
-      for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+      j = dequantizeGroup(src, dst, j, end, load<f32>(steps + ((groupBase + g) << 2)), <i32>load<i8>(zeros + groupBase + g));
     }
+  }
+  return out;
+}
+
+/** gatherInt4Grouped for rows of one group (one step and one zero point a row). */
+function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowAhead(table, rowBytes, idx, i, last);
+    const row = <usize>load<u32>(idx + (i << 2));
+    dequantizeGroup(table + row * rowBytes, out + i * (<usize>dim << 2), 0, dim, load<f32>(steps + (row << 2)), <i32>load<i8>(zeros + row));
   }
   return out;
 }
