@@ -4,7 +4,7 @@
 // The lookup suite times each contender in its own process, and on a shared machine the ratio of
 // two medians from separate processes drifts by tens of percent (see "Paired bounds" in
 // bench/README.md). Here every stored layer and the float32 layer are built in one process from the
-// workload's table and timed interleaved: rounds of one batch of about 10 ms per contender (the
+// workload's table and timed interleaved, in CPU time: rounds of one batch of about 10 ms per contender (the
 // order rotating between rounds), each stored batch divided by the float32 batch of the same round.
 // Two figures per cell: the median of those ratios, and the ratio of each side's fastest batch
 // (on a loaded machine the fastest batches are the ones that ran undisturbed, so that ratio moves
@@ -44,10 +44,16 @@ const median = (v) => {
   return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
+/**
+ * Milliseconds of this process's CPU time per call (process.cpuUsage, user + system): the time the
+ * process waits descheduled while other tenants run is not counted, which wall-clock time on a
+ * shared 2-core machine counts several times over.
+ */
 function perCall(step, calls) {
-  const start = performance.now();
+  const start = process.cpuUsage();
   for (let i = 0; i < calls; i++) step();
-  return (performance.now() - start) / calls;
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000 / calls;
 }
 
 const lines = ["| workload | float32 µs (fastest) | " + kinds.join(" | ") + " |", "| --- | --- |" + kinds.map(() => " --- |").join("")];
