@@ -47,7 +47,7 @@ const REBIAS: f32 = 5.192296858534828e33;
 
 /** Each lane's half with the sign shifted out: 0xf800 and above are the infinities and NaNs. */
 // @ts-ignore: decorator
-@inline function unsigned(v: v128): v128 {
+@inline function withoutSign(v: v128): v128 {
   return i16x8.shl(v, 1);
 }
 
@@ -77,7 +77,7 @@ export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: u
       const b = v128.load(s, 16);
       const c = v128.load(s, 32);
       const e = v128.load(s, 48);
-      largest = i16x8.max_u(largest, i16x8.max_u(i16x8.max_u(unsigned(a), unsigned(b)), i16x8.max_u(unsigned(c), unsigned(e))));
+      largest = i16x8.max_u(largest, i16x8.max_u(i16x8.max_u(withoutSign(a), withoutSign(b)), i16x8.max_u(withoutSign(c), withoutSign(e))));
       storeFiniteHalves(a, high, rebias, d);
       storeFiniteHalves(b, high, rebias, d + 32);
       storeFiniteHalves(c, high, rebias, d + 64);
@@ -85,7 +85,7 @@ export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: u
     }
     for (; j < vectors; j += 8) {
       const v = v128.load(src + (<usize>j << 1));
-      largest = i16x8.max_u(largest, unsigned(v));
+      largest = i16x8.max_u(largest, withoutSign(v));
       storeFiniteHalves(v, high, rebias, dst + (<usize>j << 2));
     }
     if (v128.any_true(i16x8.ge_u(largest, specialFrom))) {
