@@ -20,3 +20,21 @@ const ROWS_AHEAD: usize = 8;
 @inline export function touchRowAhead(table: usize, rowBytes: usize, idx: usize, i: usize, last: usize): void {
   load<u32>(table + rowAheadOffset(rowBytes, idx, i, last));
 }
+
+/**
+ * Every ROWS_AHEAD rows, loads the first word of each of the next ROWS_AHEAD rows after them
+ * (rows idx[i + ROWS_AHEAD .. i + 2 * ROWS_AHEAD), clamped to `last`) and drops them. For the
+ * gathers that do more work per row than a copy (dequantizing, widening): a dropped load still
+ * holds its place in the reorder buffer until its miss is served, and one load per row spaced a
+ * long row's work apart leaves only the few rows the buffer spans with misses in flight; issued
+ * together, the eight misses overlap.
+ */
+// @ts-ignore: decorator
+@inline export function touchRowsAheadInBursts(table: usize, rowBytes: usize, idx: usize, i: usize, last: usize): void {
+  if ((i & (ROWS_AHEAD - 1)) == 0) {
+    for (let k: usize = ROWS_AHEAD; k < ROWS_AHEAD << 1; k++) {
+      const ahead = i + k < last ? i + k : last;
+      load<u8>(table + <usize>load<u32>(idx + (ahead << 2)) * rowBytes);
+    }
+  }
+}

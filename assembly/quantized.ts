@@ -15,7 +15,7 @@
 // NaNs). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
 // each nibble to the top of its byte instead (16q, exact), so its lanes hold q * 2^28 and the
 // multiplier is pre-divided by 2^28 (exact above 2^-98).
-import { touchRowAhead } from "./gather-ahead";
+import { touchRowsAheadInBursts } from "./gather-ahead";
 
 /** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
 const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
@@ -126,7 +126,9 @@ export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n:
   const pairs = dim & ~31;
   const vectors = dim & ~15;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
+    touchRowsAheadInBursts(scales, 4, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
     const src = table + row * rowBytes;
@@ -163,7 +165,9 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
   const pairs = dim & ~63;
   const vectors = dim & ~31;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
+    touchRowsAheadInBursts(scales, 4, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
     const src = table + row * rowBytes;
@@ -232,8 +236,11 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
   if (groups == 1) return gatherInt4OneGroup(table, steps, zeros, dim, idx, n, out);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
+  const groupBytes = <usize>groups << 2;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(steps, groupBytes, idx, i, last);
+    touchRowsAheadInBursts(zeros, <usize>groups, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
@@ -252,7 +259,9 @@ function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, dim: u32, 
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(steps, 4, idx, i, last);
+    touchRowsAheadInBursts(zeros, 1, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     dequantizeGroup(table + row * rowBytes, out + i * (<usize>dim << 2), 0, dim, load<f32>(steps + (row << 2)), <i32>load<i8>(zeros + row));
   }
