@@ -20,3 +20,33 @@ const ROWS_AHEAD: usize = 8;
 @inline export function touchRowAhead(table: usize, rowBytes: usize, idx: usize, i: usize, last: usize): void {
   load<u32>(table + rowAheadOffset(rowBytes, idx, i, last));
 }
+
+/**
+ * Every ROWS_AHEAD rows, loads the first byte of each of the next ROWS_AHEAD rows after them
+ * (rows idx[i + ROWS_AHEAD .. i + 2 * ROWS_AHEAD), clamped to `last`) and drops them. For the
+ * gathers that do more work per row than a copy (dequantizing, widening): a dropped load still
+ * holds its place in the reorder buffer until its miss is served, and one load per row spaced a
+ * long row's work apart leaves only the few rows the buffer spans with misses in flight; issued
+ * together, the eight misses overlap. Straight-line away from the end of the batch (no clamp).
+ */
+// @ts-ignore: decorator
+@inline export function touchRowsAheadInBursts(table: usize, rowBytes: usize, idx: usize, i: usize, last: usize): void {
+  if ((i & (ROWS_AHEAD - 1)) == 0) {
+    if (i + (ROWS_AHEAD << 1) <= last) {
+      // ROWS_AHEAD (eight) loads, written out.
+      const at = idx + ((i + ROWS_AHEAD) << 2);
+      load<u8>(table + <usize>load<u32>(at) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 4) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 8) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 12) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 16) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 20) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 24) * rowBytes);
+      load<u8>(table + <usize>load<u32>(at, 28) * rowBytes);
+    } else {
+      for (let k: usize = i + ROWS_AHEAD; k < i + (ROWS_AHEAD << 1); k++) {
+        load<u8>(table + <usize>load<u32>(idx + ((k < last ? k : last) << 2)) * rowBytes);
+      }
+    }
+  }
+}

@@ -2,7 +2,7 @@
 // to float32 exactly. Keras' Embedding gathers the variable in its own dtype and casts it to the
 // compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
 // float32 image, lossless. Indices must already be checked (see indices.ts).
-import { touchRowAhead } from "./gather-ahead";
+import { touchRowsAheadInBursts } from "./gather-ahead";
 
 /** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
 const REBIAS: f32 = 5.192296858534828e33;
@@ -30,38 +30,116 @@ const REBIAS: f32 = 5.192296858534828e33;
   return reinterpret<f32>(bits | ((h & 0x8000) << 16));
 }
 
-/** out[i, :] = table[idx[i], :] widened from float16 (2 bytes a value) to float32. Returns `out`. */
+/**
+ * Eight binary16 values as float32 stored at `dst` (32 bytes), assuming none is infinite or NaN:
+ * each lane's bits before the rebias are put together from two 16-bit halves (the low one the
+ * half shifted left by 13, the high one shifted right by 3 with the sign kept), so the sign lands
+ * at bit 31 and the exponent and mantissa at bits 13-27; one exact multiply by 2^112 then rebiases
+ * normal and subnormal values alike. `high` is splat16(0x8fff), `rebias` splat(2^112).
+ */
+// @ts-ignore: decorator
+@inline function storeFiniteHalves(v: v128, high: v128, rebias: v128, dst: usize): void {
+  const lo = i16x8.shl(v, 13);
+  const hi = v128.and(i16x8.shr_s(v, 3), high);
+  v128.store(dst, f32x4.mul(i16x8.shuffle(lo, hi, 0, 8, 1, 9, 2, 10, 3, 11), rebias));
+  v128.store(dst, f32x4.mul(i16x8.shuffle(lo, hi, 4, 12, 5, 13, 6, 14, 7, 15), rebias), 16);
+}
+
+/** Each lane's half with the sign shifted out: 0xf800 and above are the infinities and NaNs. */
+// @ts-ignore: decorator
+@inline function withoutSign(v: v128): v128 {
+  return i16x8.shl(v, 1);
+}
+
+/**
+ * out[i, :] = table[idx[i], :] widened from float16 (2 bytes a value) to float32. Returns `out`.
+ * Rows are widened on the finite path (storeFiniteHalves) while the largest exponent seen is
+ * tracked; a row holding an infinity or a NaN is then widened again on the exact path.
+ */
 export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
   const last = <usize>n - 1;
+  const blocks = dim & ~31;
+  const vectors = dim & ~7;
+  const high = i16x8.splat(<i16>0x8fff);
+  const rebias = f32x4.splat(REBIAS);
+  const specialFrom = i16x8.splat(<i16>0xf800);
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * (rowBytes << 1);
+    let largest = i16x8.splat(0);
     let j: u32 = 0;
-    for (; j + 8 <= dim; j += 8) {
+    for (; j < blocks; j += 32) {
+      const s = src + (<usize>j << 1);
+      const d = dst + (<usize>j << 2);
+      const a = v128.load(s);
+      const b = v128.load(s, 16);
+      const c = v128.load(s, 32);
+      const e = v128.load(s, 48);
+      largest = i16x8.max_u(largest, i16x8.max_u(i16x8.max_u(withoutSign(a), withoutSign(b)), i16x8.max_u(withoutSign(c), withoutSign(e))));
+      storeFiniteHalves(a, high, rebias, d);
+      storeFiniteHalves(b, high, rebias, d + 32);
+      storeFiniteHalves(c, high, rebias, d + 64);
+      storeFiniteHalves(e, high, rebias, d + 96);
+    }
+    for (; j < vectors; j += 8) {
       const v = v128.load(src + (<usize>j << 1));
-      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_low_i16x8_u(v)));
-      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_high_i16x8_u(v)), 16);
+      largest = i16x8.max_u(largest, withoutSign(v));
+      storeFiniteHalves(v, high, rebias, dst + (<usize>j << 2));
+    }
+    if (v128.any_true(i16x8.ge_u(largest, specialFrom))) {
+      for (j = 0; j < vectors; j += 8) {
+        const v = v128.load(src + (<usize>j << 1));
+        v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_low_i16x8_u(v)));
+        v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_high_i16x8_u(v)), 16);
+      }
+    }
+    if (j + 4 <= dim) {
+      v128.store(dst + (<usize>j << 2), halfToSingle(i32x4.extend_low_i16x8_u(v128.load64_zero(src + (<usize>j << 1)))));
+      j += 4;
     }
     for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), halfToSingleScalar(<u32>load<u16>(src + (<usize>j << 1))));
   }
   return out;
 }
 
+/** Eight bfloat16 values as float32 (each the top half of its lane, zeros below) stored at `dst` (32 bytes). */
+// @ts-ignore: decorator
+@inline function storeBfloats(v: v128, dst: usize): void {
+  const zero = i32x4.splat(0);
+  v128.store(dst, i16x8.shuffle(zero, v, 0, 8, 1, 9, 2, 10, 3, 11));
+  v128.store(dst, i16x8.shuffle(zero, v, 4, 12, 5, 13, 6, 14, 7, 15), 16);
+}
+
 /** out[i, :] = table[idx[i], :] widened from bfloat16 (the top half of a float32) to float32. Returns `out`. */
 export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
   const last = <usize>n - 1;
+  const blocks = dim & ~31;
+  const vectors = dim & ~7;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * (rowBytes << 1);
     let j: u32 = 0;
-    for (; j + 8 <= dim; j += 8) {
-      const v = v128.load(src + (<usize>j << 1));
-      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_low_i16x8_u(v), 16));
-      v128.store(dst + (<usize>j << 2), i32x4.shl(i32x4.extend_high_i16x8_u(v), 16), 16);
+    // Four vectors an iteration: the loads of a block issue together (measured faster than one at a time).
+    for (; j < blocks; j += 32) {
+      const s = src + (<usize>j << 1);
+      const d = dst + (<usize>j << 2);
+      const a = v128.load(s);
+      const b = v128.load(s, 16);
+      const c = v128.load(s, 32);
+      const e = v128.load(s, 48);
+      storeBfloats(a, d);
+      storeBfloats(b, d + 32);
+      storeBfloats(c, d + 64);
+      storeBfloats(e, d + 96);
+    }
+    for (; j < vectors; j += 8) storeBfloats(v128.load(src + (<usize>j << 1)), dst + (<usize>j << 2));
+    if (j + 4 <= dim) {
+      v128.store(dst + (<usize>j << 2), i16x8.shuffle(i32x4.splat(0), v128.load64_zero(src + (<usize>j << 1)), 0, 8, 1, 9, 2, 10, 3, 11));
+      j += 4;
     }
     for (; j < dim; j++) store<u32>(dst + (<usize>j << 2), <u32>load<u16>(src + (<usize>j << 1)) << 16);
   }

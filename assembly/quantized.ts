@@ -7,9 +7,83 @@
 // (127 / amax); Keras divides by it, and on its JAX backend XLA turns that division into a multiply
 // by the float32 reciprocal: value = f32(q) * f32(1 / scale). That is what is computed here.
 // Grouped int4 holds the step and a zero point per (row, group): value = (f32(q) - f32(zero)) * step.
-import { touchRowAhead } from "./gather-ahead";
+//
+// The fast paths widen each signed byte b to the top byte of a 32-bit lane with zeros below (two
+// unpacks against a zero vector, no sign-extension steps): the lane converts exactly to b * 2^24,
+// and multiplying that by m * 2^-24 gives the same real product b * m, so the same float32
+// rounding as f32(b) * m, whenever m * 2^-24 is exact (every m from 2^-102 up, and infinities and
+// NaNs). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
+// each nibble to the top of its byte instead (16q, exact), so its lanes hold q * 2^28 and the
+// multiplier is pre-divided by 2^28 (exact above 2^-98).
+import { touchRowsAheadInBursts } from "./gather-ahead";
 
-/** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes). */
+/** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
+const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
+
+/** 2^-28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
+const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
+
+/**
+ * True when m * 2^-24 is exact (its biased exponent is 25 or more: the product stays normal; an
+ * infinite or NaN m also passes, and gives the same infinities and NaNs on both paths), so the byte
+ * paths round exactly as f32(b) * m. An integer test: cheaper per row than multiplying back.
+ */
+// @ts-ignore: decorator
+@inline function scalesDownExactly(m: f32): bool {
+  return (reinterpret<u32>(m) & 0x7f800000) >= (25 << 23);
+}
+
+/** True when m * 2^-28 is exact (biased exponent 29 or more), so the per-row int4 path rounds exactly as f32(q) * m. */
+// @ts-ignore: decorator
+@inline function scalesDownExactlyBy28(m: f32): bool {
+  return (reinterpret<u32>(m) & 0x7f800000) >= (29 << 23);
+}
+
+/**
+ * Sixteen signed bytes as floats times m, stored at `dst` (64 bytes); `down` = splat(m * 2^-24),
+ * which must be exact (scalesDownExactly).
+ */
+// @ts-ignore: decorator
+@inline function storeBytesAtTop(bytes: v128, down: v128, dst: usize): void {
+  const zero = i32x4.splat(0);
+  const low = i8x16.shuffle(zero, bytes, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const high = i8x16.shuffle(zero, bytes, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 0, 8, 1, 9, 2, 10, 3, 11)), down));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 4, 12, 5, 13, 6, 14, 7, 15)), down), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 0, 8, 1, 9, 2, 10, 3, 11)), down), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 4, 12, 5, 13, 6, 14, 7, 15)), down), 48);
+}
+
+/**
+ * Sixteen packed bytes (32 columns) as q - zero times m, stored at `dst` (128 bytes). `bias` is
+ * splat(8 + zero): with the nibbles' top bits flipped (n ^ 8 = q + 8), q - zero = (n ^ 8) - bias.
+ */
+// @ts-ignore: decorator
+@inline function storePackedAtTop(packed: v128, bias: v128, down: v128, dst: usize): void {
+  const mask = i8x16.splat(0x0f);
+  const flipped = v128.xor(packed, i8x16.splat(<i8>0x88));
+  const low = v128.and(flipped, mask);
+  // Byte shifts are emulated on x64: the high nibbles come down with a 16-bit shift and the mask.
+  const high = v128.and(i16x8.shr_u(flipped, 4), mask);
+  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), bias), down, dst);
+  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), bias), down, dst + 64);
+}
+
+/**
+ * Sixteen packed bytes (32 columns) as q times m, stored at `dst` (128 bytes); `down` =
+ * splat(m * 2^-28), exact. Each nibble goes to the top of its byte (the low one by a 16-bit shift,
+ * whose spill into the byte above the mask clears), so each byte is 16q and each lane q * 2^28.
+ */
+// @ts-ignore: decorator
+@inline function storeNibblesAtTop(packed: v128, down: v128, dst: usize): void {
+  const top = i8x16.splat(<i8>0xf0);
+  const low = v128.and(i16x8.shl(packed, 4), top);
+  const high = v128.and(packed, top);
+  storeBytesAtTop(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), down, dst);
+  storeBytesAtTop(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), down, dst + 64);
+}
+
+/** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes): the plain path. */
 // @ts-ignore: decorator
 @inline function storeScaledBytes(bytes: v128, mul: v128, dst: usize): void {
   const lo = i16x8.extend_low_i8x16_s(bytes);
@@ -21,9 +95,8 @@ import { touchRowAhead } from "./gather-ahead";
 }
 
 /**
- * Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order. Byte shifts are
- * emulated on x64, so the nibbles are masked out with 16-bit shifts and sign-extended as
- * (n ^ 8) - 8.
+ * Eight packed bytes at `src` unpacked to sixteen signed nibbles, in column order, sign-extended
+ * as (n ^ 8) - 8.
  */
 // @ts-ignore: decorator
 @inline function unpackNibbles(src: usize): v128 {
@@ -50,14 +123,28 @@ import { touchRowAhead } from "./gather-ahead";
 export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim;
   const last = <usize>n - 1;
+  const pairs = dim & ~31;
+  const vectors = dim & ~15;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
+    touchRowsAheadInBursts(scales, 4, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
-    const mul = f32x4.splat(inverse);
     const src = table + row * rowBytes;
     const dst = out + i * (rowBytes << 2);
     let j: u32 = 0;
+    if (scalesDownExactly(inverse)) {
+      const down = f32x4.splat(inverse * TWO_TO_MINUS_24);
+      for (; j < pairs; j += 32) {
+        const a = v128.load(src + j);
+        const b = v128.load(src + j, 16);
+        storeBytesAtTop(a, down, dst + (<usize>j << 2));
+        storeBytesAtTop(b, down, dst + (<usize>j << 2) + 64);
+      }
+      for (; j < vectors; j += 16) storeBytesAtTop(v128.load(src + j), down, dst + (<usize>j << 2));
+    }
+    const mul = f32x4.splat(inverse);
     for (; j + 16 <= dim; j += 16) storeScaledBytes(v128.load(src + j), mul, dst + (<usize>j << 2));
     for (; j + 4 <= dim; j += 4) {
       const q = i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(src + j)));
@@ -75,18 +162,67 @@ export function gatherInt8(table: usize, scales: usize, dim: u32, idx: usize, n:
 export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
+  const pairs = dim & ~63;
+  const vectors = dim & ~31;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
+    touchRowsAheadInBursts(scales, 4, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
-    const mul = f32x4.splat(inverse);
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
     let j: u32 = 0;
+    if (scalesDownExactlyBy28(inverse)) {
+      const down = f32x4.splat(inverse * TWO_TO_MINUS_28);
+      for (; j < pairs; j += 64) {
+        const a = v128.load(src + (<usize>j >> 1));
+        const b = v128.load(src + (<usize>j >> 1), 16);
+        storeNibblesAtTop(a, down, dst + (<usize>j << 2));
+        storeNibblesAtTop(b, down, dst + (<usize>j << 2) + 128);
+      }
+      for (; j < vectors; j += 32) storeNibblesAtTop(v128.load(src + (<usize>j >> 1)), down, dst + (<usize>j << 2));
+    }
+    const mul = f32x4.splat(inverse);
     for (; j + 16 <= dim; j += 16) storeScaledBytes(unpackNibbles(src + (<usize>j >> 1)), mul, dst + (<usize>j << 2));
     for (; j < dim; j++) store<f32>(dst + (<usize>j << 2), <f32>nibble(src, j) * inverse);
   }
   return out;
+}
+
+/**
+ * Columns j0..end of one row of a grouped int4 table: (f32(q) - f32(zero)) * step, with the row's
+ * packed bytes at `src` and its output at `dst`. Returns `end`.
+ */
+// @ts-ignore: decorator
+@inline function dequantizeGroup(src: usize, dst: usize, j0: u32, end: u32, step: f32, zeroPoint: i32): u32 {
+  let j = j0;
+  const zero = <f32>zeroPoint;
+  // A group may start on an odd column (odd block sizes): the vector loops need whole bytes.
+  if ((j & 1) != 0 && j < end) {
+    store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+    j++;
+  }
+  // q - zero fits a byte when the zero point is in Keras' range [-8, 7]; then it is taken exactly as bytes.
+  const inRange = <u32>(zeroPoint + 8) <= 15;
+  if (inRange && scalesDownExactly(step)) {
+    const down = f32x4.splat(step * TWO_TO_MINUS_24);
+    const bias = i8x16.splat(<i8>(8 + zeroPoint));
+    for (; j + 64 <= end; j += 64) {
+      const a = v128.load(src + (<usize>j >> 1));
+      const b = v128.load(src + (<usize>j >> 1), 16);
+      storePackedAtTop(a, bias, down, dst + (<usize>j << 2));
+      storePackedAtTop(b, bias, down, dst + (<usize>j << 2) + 128);
+    }
+    for (; j + 32 <= end; j += 32) storePackedAtTop(v128.load(src + (<usize>j >> 1)), bias, down, dst + (<usize>j << 2));
+  }
+  if (inRange) {
+    const mul = f32x4.splat(step);
+    const zeroBytes = i8x16.splat(<i8>zeroPoint);
+    for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
+  }
+  for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+  return j;
 }
 
 /**
@@ -95,10 +231,16 @@ export function gatherInt4(table: usize, scales: usize, dim: u32, idx: usize, n:
  * row (Keras' sub-channel int4, dequantize_with_sz_map). Returns `out`.
  */
 export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim: u32, block: u32, groups: u32, idx: usize, n: u32, out: usize): usize {
+  // Rows no wider than a block (Keras' default of 128 columns covers most tables) are one group:
+  // a loop without the group loop inside it, which keeps fewer values live (measured faster).
+  if (groups == 1) return gatherInt4OneGroup(table, steps, zeros, dim, idx, n, out);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
+  const groupBytes = <usize>groups << 2;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(steps, groupBytes, idx, i, last);
+    touchRowsAheadInBursts(zeros, <usize>groups, idx, i, last);
     const row = <usize>load<u32>(idx + (i << 2));
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
@@ -106,19 +248,22 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, dim:
     let j: u32 = 0;
     for (let g: u32 = 0; g < groups; g++) {
       const end = j + block < dim ? j + block : dim;
-      const step = load<f32>(steps + ((groupBase + g) << 2));
-      const zero = <f32>load<i8>(zeros + groupBase + g);
-      const mul = f32x4.splat(step);
-      // q − zero is in [−15, 15]: subtracted exactly as bytes, before the conversion.
-      const zeroBytes = i8x16.splat(<i8>zero);
-      // A group may start on an odd column (odd block sizes): the vector loop needs whole bytes.
-      if ((j & 1) != 0 && j < end) {
-        store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
-        j++;
-      }
-      for (; j + 16 <= end; j += 16) storeScaledBytes(i8x16.sub(unpackNibbles(src + (<usize>j >> 1)), zeroBytes), mul, dst + (<usize>j << 2));
-      for (; j < end; j++) store<f32>(dst + (<usize>j << 2), (<f32>nibble(src, j) - zero) * step);
+      j = dequantizeGroup(src, dst, j, end, load<f32>(steps + ((groupBase + g) << 2)), <i32>load<i8>(zeros + groupBase + g));
     }
+  }
+  return out;
+}
+
+/** gatherInt4Grouped for rows of one group (one step and one zero point a row). */
+function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
+  const last = <usize>n - 1;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    touchRowsAheadInBursts(steps, 4, idx, i, last);
+    touchRowsAheadInBursts(zeros, 1, idx, i, last);
+    const row = <usize>load<u32>(idx + (i << 2));
+    dequantizeGroup(table + row * rowBytes, out + i * (<usize>dim << 2), 0, dim, load<f32>(steps + (row << 2)), <i32>load<i8>(zeros + row));
   }
   return out;
 }

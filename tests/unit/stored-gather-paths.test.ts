@@ -1,0 +1,173 @@
+// The gather kernels of quantized and 16-bit tables have several paths per row: unrolled and
+// single vector loops, a 4-wide step, a scalar tail, and plain fallbacks (a multiplier that cannot
+// be pre-divided by 2^24 exactly, a zero point outside Keras' range, a float16 row holding an
+// infinity or a NaN). These tests set the variables directly (every nibble, extreme scales,
+// special halves) at widths around every step, and compare each output's bits with a plain
+// TypeScript evaluation of the formula.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Embedding } from "../../src/index.ts";
+import { fixtureRandom } from "../support/helpers.ts";
+
+const f = Math.fround;
+/** Widths around the vector steps: 4, 8, 16, 32 and 64 columns, plus wide and odd ones. */
+const WIDTHS = [1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17, 20, 31, 32, 33, 36, 40, 47, 63, 64, 65, 66, 95, 96, 97, 127, 128, 129, 130, 160, 300];
+
+/** Float32 bit patterns of `values` (NaN payloads kept). */
+const bitsOf = (values: Float32Array) => Array.from(new Uint32Array(values.buffer, values.byteOffset, values.length));
+
+function assertSameBits(actual: Float32Array, expected: Float32Array, what: string): void {
+  const a = bitsOf(actual), e = bitsOf(expected);
+  const at = a.findIndex((bits, i) => bits !== e[i]);
+  if (at >= 0) assert.unreachable(`${what}: element ${at} has bits ${a[at]!.toString(16)} (${actual[at]}), expected ${e[at]!.toString(16)} (${expected[at]})`);
+  assert.is(a.length, e.length, what);
+}
+
+/** Every row once, in a scrambled order, then a few repeated: rows = the table's row count. */
+function lookupOrder(rows: number): number[] {
+  return [...Array.from({ length: rows }, (_, r) => (r * 7 + 3) % rows), 0, rows - 1, 0];
+}
+
+/** A signed nibble of a packed row (column j: low nibble of byte j / 2 when j is even). */
+const nibbleOf = (packed: Int8Array, rowBytes: number, r: number, j: number) => {
+  const byte = packed[r * rowBytes + (j >> 1)]!;
+  return j & 1 ? byte >> 4 : (byte << 28) >> 28;
+};
+
+/**
+ * Scales that exercise each path: ordinary ones; reciprocals on both sides of the smallest that
+ * can be pre-divided by 2^24 (2^-102) and by 2^28 (2^-98); subnormal, zero, infinite and NaN ones.
+ */
+function scaleFor(r: number, random: () => number): number {
+  const special = [1.5e30, 3e38, 0, Infinity, NaN, -2.5, 2 ** 126, 2 ** 98, 2 ** 99, 2 ** 102, 2 ** 103, -(2 ** 99)];
+  return r < special.length ? special[r]! : f((random() + 0.05) * 40);
+}
+
+test("int8 lookups: every byte value, ordinary and extreme scales, at widths around every step", () => {
+  const random = fixtureRandom(11);
+  for (const dim of WIDTHS) {
+    const rows = 16;
+    const q = Int8Array.from({ length: rows * dim }, (_, i) => ((i * 37 + dim) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, (_, r) => scaleFor(r, random));
+    const layer = new Embedding({ inputDim: rows, outputDim: dim });
+    layer.quantize("int8");
+    layer.setWeights([{ data: q, shape: [rows, dim] }, { data: scale, shape: [rows] }]);
+    const ids = lookupOrder(rows);
+    const expected = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = f(q[r * dim + j]! * f(1 / scale[r]!));
+    });
+    assertSameBits(layer.call(ids).data, expected, `int8 dim ${dim}`);
+  }
+});
+
+test("int4 per-row lookups: every nibble (negative ones included), ordinary and extreme scales", () => {
+  const random = fixtureRandom(12);
+  for (const dim of WIDTHS) {
+    const rows = 16;
+    const rowBytes = (dim + 1) >> 1;
+    const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 53 + dim) % 256) - 128);
+    // Keras pads an odd row's last byte with a zero high nibble.
+    if (dim & 1) for (let r = 0; r < rows; r++) packed[r * rowBytes + rowBytes - 1]! &= 0x0f;
+    const scale = Float32Array.from({ length: rows }, (_, r) => scaleFor(r, random));
+    const layer = new Embedding({ inputDim: rows, outputDim: dim });
+    layer.quantize("int4", { blockSize: -1 });
+    layer.setWeights([{ data: packed, shape: [rows, rowBytes] }, { data: scale, shape: [rows] }]);
+    const ids = lookupOrder(rows);
+    const expected = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = f(nibbleOf(packed, rowBytes, r, j) * f(1 / scale[r]!));
+    });
+    assertSameBits(layer.call(ids).data, expected, `int4 dim ${dim}`);
+  }
+});
+
+test("grouped int4 lookups: block sizes even, odd and wider than the row, the last partial group, zero points at and beyond Keras' range, extreme steps", () => {
+  const random = fixtureRandom(13);
+  const zeroPoints = [-8, 7, 0, -3, 100, -128, 127];
+  for (const dim of WIDTHS) {
+    for (const block of [5, 16, 33, 64, 128]) {
+      const rows = 10;
+      const rowBytes = (dim + 1) >> 1;
+      const groups = Math.ceil(dim / block);
+      const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 29 + block) % 256) - 128);
+      if (dim & 1) for (let r = 0; r < rows; r++) packed[r * rowBytes + rowBytes - 1]! &= 0x0f;
+      const steps = Float32Array.from({ length: rows * groups }, (_, i) => (i % 9 === 4 ? [1e-35, 0, Infinity, 2 ** -102, 2 ** -103][i % 5]! : f((random() + 0.01) / 3)));
+      const zeros = Int8Array.from({ length: rows * groups }, (_, i) => zeroPoints[(i * 3) % zeroPoints.length]!);
+      const gIdx = Float32Array.from({ length: dim }, (_, j) => Math.floor(j / block));
+      const layer = new Embedding({ inputDim: rows, outputDim: dim });
+      layer.quantize("int4", { blockSize: block });
+      layer.setWeights([
+        { data: packed, shape: [rows, rowBytes] },
+        { data: steps, shape: [rows, groups] },
+        { data: zeros, shape: [rows, groups] },
+        { data: gIdx, shape: [dim] },
+      ]);
+      const ids = lookupOrder(rows);
+      const expected = new Float32Array(ids.length * dim);
+      ids.forEach((r, i) => {
+        for (let j = 0; j < dim; j++) {
+          const g = r * groups + Math.floor(j / block);
+          expected[i * dim + j] = f((nibbleOf(packed, rowBytes, r, j) - zeros[g]!) * steps[g]!);
+        }
+      });
+      assertSameBits(layer.call(ids).data, expected, `int4 block ${block} dim ${dim}`);
+    }
+  }
+});
+
+/** The float32 bits of a float16 pattern, in integer arithmetic (NaN payloads kept). */
+function halfToSingleBits(h: number): number {
+  const sign = (h & 0x8000) << 16;
+  const exponent = (h >>> 10) & 0x1f;
+  const mantissa = h & 0x3ff;
+  if (exponent === 0x1f) return (sign | 0x7f800000 | (mantissa << 13)) >>> 0;
+  if (exponent === 0) return (sign | new Uint32Array(Float32Array.of(mantissa * 2 ** -24).buffer)[0]!) >>> 0;
+  return (sign | ((exponent + 112) << 23) | (mantissa << 13)) >>> 0;
+}
+
+test("float16 lookups: rows with and without infinities and NaNs, subnormals and signed zeros, at widths around every step", () => {
+  const random = fixtureRandom(14);
+  const specials = [0x7c00, 0xfc00, 0x7e00, 0xfe01, 0x7c01, 0xffff, 0x7fff];
+  const edges = [0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x7bff, 0xfbff, 0x3c00];
+  for (const dim of WIDTHS) {
+    const rows = 14;
+    const bits = Uint16Array.from({ length: rows * dim }, () => Math.floor(random() * 65536));
+    for (let r = 0; r < rows; r++) {
+      for (let j = 0; j < dim; j++) {
+        const at = r * dim + j;
+        // Rows 0-3 hold a special half (at the start, in the middle, at the end, and a whole row of them);
+        // the others only finite values, some of them the edge cases.
+        if (r === 3 || (r < 3 && j === [0, dim >> 1, dim - 1][r])) bits[at] = specials[(at + r) % specials.length]!;
+        else if ((bits[at]! & 0x7c00) === 0x7c00) bits[at]! &= 0xbfff;
+        else if (j % 5 === 2) bits[at] = edges[(at >> 1) % edges.length]!;
+      }
+    }
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype: "float16", weights: [{ data: bits, shape: [rows, dim] }] });
+    const ids = lookupOrder(rows);
+    const expected = new Float32Array(ids.length * dim);
+    const expectedBits = new Uint32Array(expected.buffer);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expectedBits[i * dim + j] = halfToSingleBits(bits[r * dim + j]!);
+    });
+    assertSameBits(layer.call(ids).data, expected, `float16 dim ${dim}`);
+  }
+});
+
+test("bfloat16 lookups keep every bit pattern (NaN payloads too) at widths around every step", () => {
+  const random = fixtureRandom(15);
+  for (const dim of WIDTHS) {
+    const rows = 6;
+    const bits = Uint16Array.from({ length: rows * dim }, () => Math.floor(random() * 65536));
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype: "bfloat16", weights: [{ data: bits, shape: [rows, dim] }] });
+    const ids = lookupOrder(rows);
+    const expected = new Float32Array(ids.length * dim);
+    const expectedBits = new Uint32Array(expected.buffer);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expectedBits[i * dim + j] = (bits[r * dim + j]! << 16) >>> 0;
+    });
+    assertSameBits(layer.call(ids).data, expected, `bfloat16 dim ${dim}`);
+  }
+});
+
+test.run();
