@@ -1,0 +1,383 @@
+// EmbeddingPool: lookups split across worker threads that all read ONE table in a shared WebAssembly
+// memory. The owning thread checks the input with the layer's own code, then hands each worker runs
+// of positions (its own index and output regions in the shared memory); the workers copy rows with
+// the same kernel function the layer uses, so results are the layer's, bit for bit.
+import { Embedding } from "./embedding.ts";
+import { ValueError, invalidArgument } from "./errors.ts";
+import { uninitializedFloat32 } from "./core/fresh.ts";
+import { sharedKernelModule } from "./core/kernel.ts";
+import type { KernelMemory } from "./core/memory.ts";
+import type { LookupInput } from "./input.ts";
+import type { EmbeddingOptions, Tensor } from "./options.ts";
+import type { PoolLink } from "./pool/link.ts";
+import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
+import { typedArrayInfo } from "./typed-arrays.ts";
+
+/** Options of {@link EmbeddingPool.create}. */
+export interface EmbeddingPoolOptions {
+  /**
+   * Worker threads to start (a positive integer). Default: the machine's logical processors
+   * (`os.availableParallelism()` in Node, `navigator.hardwareConcurrency` in browsers), or 2 where unknown.
+   */
+  workers?: number;
+  /**
+   * Where the worker script is, for setups that move it: by default `pool-worker.js` beside the
+   * package's own module (`new URL("./pool-worker.js", import.meta.url)`, which Node, browsers and
+   * bundlers resolve; the CommonJS entry finds it beside `dist/index.cjs`). The script has no imports,
+   * so a plain copy of `dist/pool-worker.js` works anywhere.
+   */
+  workerUrl?: URL | string;
+}
+
+const OPTION_NAMES = ["workers", "workerUrl"];
+
+/** Output bytes one worker job writes at most: large enough that a job's cost dwarfs its message, small next to the table. */
+const JOB_OUTPUT_BYTES = 1 << 20;
+/** Workers per pool at most: far above any real core count, and it bounds the regions reserved. */
+const MAX_WORKERS = 256;
+
+const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** The default worker script, beside this module (or beside dist/index.cjs in the CommonJS bundle). */
+function defaultWorkerUrl(): URL {
+  // The CommonJS bundle (dist/index.cjs) defines import.meta.url as its own file's URL (scripts/finish-dist.mjs).
+  try {
+    return new URL("./pool-worker.js", import.meta.url);
+  } catch (cause) {
+    throw new Error("EmbeddingPool could not locate its worker script (this build has no import.meta.url): pass workerUrl.", { cause });
+  }
+}
+
+function checkPoolOptions(options: unknown): { workers: number | undefined; workerUrl: URL | undefined } {
+  if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { workers: 2 }", options);
+  for (const key of Object.keys(options)) {
+    if (!OPTION_NAMES.includes(key)) throw new ValueError(`Unrecognized option passed to EmbeddingPool.create: ${JSON.stringify(key)}. Expected only: ${OPTION_NAMES.join(", ")}`);
+  }
+  const { workers, workerUrl } = options as EmbeddingPoolOptions;
+  if (workers !== undefined && (typeof workers !== "number" || !Number.isSafeInteger(workers) || workers <= 0 || workers > MAX_WORKERS)) {
+    invalidArgument("workers", `a positive integer ≤ ${MAX_WORKERS}`, workers);
+  }
+  let url: URL | undefined;
+  if (workerUrl !== undefined) {
+    try {
+      url = workerUrl instanceof URL ? workerUrl : new URL(String(workerUrl), (globalThis as { location?: { href: string } }).location?.href);
+    } catch {
+      invalidArgument("workerUrl", "a URL (or an absolute URL string) of the pool's worker script", workerUrl);
+    }
+    if (typeof workerUrl !== "string" && !(workerUrl instanceof URL)) invalidArgument("workerUrl", "a URL or a string", workerUrl);
+  }
+  return { workers, workerUrl: url };
+}
+
+/** Refuses, with the fix, a browser page whose SharedArrayBuffers cannot be posted to workers. */
+function checkCrossOriginIsolated(): void {
+  const isolated = (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated;
+  if (isolated === false) {
+    throw new Error(
+      "EmbeddingPool needs SharedArrayBuffer, which browsers give only to cross-origin isolated pages, and this page is not " +
+        "(crossOriginIsolated is false). Serve the page with the headers Cross-Origin-Opener-Policy: same-origin and " +
+        "Cross-Origin-Embedder-Policy: require-corp (see docs/browser.md), or use the layer's own call() on one thread.",
+    );
+  }
+  if (typeof SharedArrayBuffer === "undefined") throw new Error("EmbeddingPool needs SharedArrayBuffer, which this JavaScript environment does not provide.");
+}
+
+/** A worker and its regions in the shared memory. */
+interface PoolWorker {
+  thread: Thread;
+  /** Byte offsets of its int32 index slots and its float32 output rows (`jobRows` of each). */
+  idx: number;
+  out: number;
+  /** Jobs posted and not yet answered. */
+  pending: number;
+}
+
+interface PendingJob {
+  worker: number;
+  resolve(): void;
+  reject(error: Error): void;
+}
+
+/**
+ * Lookups of one {@link Embedding} split across worker threads (Node `worker_threads`, browser Web
+ * Workers) that share the layer's table: the pool moves the table into a shared WebAssembly memory
+ * once, and every worker instantiates the shared build of the kernel over that same memory, so the
+ * table is held once however many workers read it. Results equal the layer's own `call` and
+ * `callInto`, bit for bit.
+ *
+ * Training stays single-writer: optimizer steps, `setWeights`, constraints and other changes to the
+ * table run on the owning thread through `pool.layer`, between pool lookups. From the moment `call`
+ * or `callInto` is invoked until its promise settles, the layer refuses those writes with a
+ * ValueError, so no lookup ever reads a half-updated table.
+ *
+ * Browsers give SharedArrayBuffer only to cross-origin isolated pages (COOP/COEP headers, see
+ * docs/browser.md); elsewhere `create` throws saying so.
+ *
+ * @example
+ * const pool = await EmbeddingPool.create(layer, { workers: 2 });
+ * const { data, shape } = await pool.call(batch);
+ * await pool.dispose();
+ */
+export class EmbeddingPool {
+  /** The layer whose table the pool reads; train it on the owning thread, between pool lookups. */
+  readonly layer: Embedding;
+  /** Number of worker threads. */
+  readonly workers: number;
+  private readonly link: PoolLink;
+  private readonly memory: KernelMemory;
+  private readonly threads: PoolWorker[];
+  /** Positions one job covers at most (each worker's regions hold this many). */
+  private readonly jobRows: number;
+  /** Whether `dispose()` also disposes the layer (the pool built it from options). */
+  private readonly ownsLayer: boolean;
+  private readonly jobs = new Map<number, PendingJob>();
+  private nextJob = 0;
+  /** Settles when every call made so far has finished: calls run one after another. */
+  private tail: Promise<unknown> = Promise.resolve();
+  private failure: Error | null = null;
+  private disposed: Promise<void> | null = null;
+
+  private constructor(layer: Embedding, link: PoolLink, memory: KernelMemory, threads: PoolWorker[], jobRows: number, ownsLayer: boolean) {
+    this.layer = layer;
+    this.link = link;
+    this.memory = memory;
+    this.threads = threads;
+    this.workers = threads.length;
+    this.jobRows = jobRows;
+    this.ownsLayer = ownsLayer;
+  }
+
+  /**
+   * Starts a pool of `options.workers` threads over `layerOrOptions`: an existing float32
+   * {@link Embedding} (its table moves, once, to a shared memory, and the layer keeps working on it),
+   * or the options of a new one, which the pool builds and disposes with itself. Refused for
+   * quantized, 16-bit and LoRA layers and for layers with `maxNorm` (whose lookups write the table).
+   * Also reserves, in the layer's memory, each worker's index and output regions (about 1 MiB each).
+   */
+  static async create(layerOrOptions: Embedding | EmbeddingOptions, options: EmbeddingPoolOptions = {}): Promise<EmbeddingPool> {
+    const checked = checkPoolOptions(options);
+    checkCrossOriginIsolated();
+    if (layerOrOptions === null || typeof layerOrOptions !== "object") {
+      invalidArgument("layerOrOptions", "an Embedding layer or the options of a new one", layerOrOptions);
+    }
+    const workers = checked.workers ?? (await defaultThreadCount());
+    const url = checked.workerUrl ?? defaultWorkerUrl();
+    const ownsLayer = !(layerOrOptions instanceof Embedding);
+    const layer = layerOrOptions instanceof Embedding ? layerOrOptions : await Embedding.create(layerOrOptions);
+    const started: PoolWorker[] = [];
+    try {
+      const link = layer.poolLink();
+      const module = await sharedKernelModule();
+      const memory = link.share(module);
+      const dim = layer.outputDim;
+      const jobRows = Math.max(1, Math.floor(JOB_OUTPUT_BYTES / (dim * 4)));
+      const outOffset = align64(jobRows * 4);
+      const regionBytes = outOffset + align64(jobRows * dim * 4);
+      const base = link.reserve(workers * regionBytes, `${workers} EmbeddingPool workers' index and output regions`);
+      let pool: EmbeddingPool | undefined;
+      const ready: Promise<void>[] = [];
+      for (let w = 0; w < workers; w++) {
+        let settle!: { resolve(): void; reject(error: Error): void };
+        ready.push(new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
+        const thread = await startThread(url, {
+          message: (data) => {
+            if (Array.isArray(data)) pool?.answered(data as [number, string?]);
+            else if ((data as { kind?: string }).kind === "ready") settle.resolve();
+            else settle.reject(new Error(`an EmbeddingPool worker could not instantiate the shared kernel: ${(data as { message?: string }).message}`));
+          },
+          failure: (error) => {
+            settle.reject(new Error(`an EmbeddingPool worker failed to start (${url.href}): ${error.message}`, { cause: error }));
+            pool?.failed(w, error);
+          },
+        });
+        const idx = base + w * regionBytes;
+        started.push({ thread, idx, out: idx + outOffset, pending: 0 });
+        thread.post({ kind: "init", module, memory: memory.memory, table: memory.tablePtr, dim });
+      }
+      await Promise.all(ready);
+      for (const worker of started) worker.thread.keepAlive(false);
+      pool = new EmbeddingPool(layer, link, memory, started, jobRows, ownsLayer);
+      return pool;
+    } catch (error) {
+      await Promise.all(started.map((worker) => worker.thread.terminate()));
+      if (ownsLayer) layer.dispose();
+      throw error;
+    }
+  }
+
+  /** True after `dispose()` was called. */
+  get isDisposed(): boolean {
+    return this.disposed !== null;
+  }
+
+  /**
+   * Looks up `x` as {@link Embedding.call} does (same input forms, same checks and errors, made on
+   * the calling thread before any worker runs), split across the workers. Resolves to a fresh
+   * `{ data: Float32Array, shape: [...x.shape, outputDim] }`. The calling thread copies each worker's
+   * rows into the result; {@link EmbeddingPool.callInto} with an `out` on a SharedArrayBuffer lets the
+   * workers write it themselves. Pool lookups do not count as the layer's last lookup (`backward`
+   * differentiates the layer's own `call`s) and add no activity losses.
+   */
+  async call(x: LookupInput): Promise<Tensor<Float32Array>> {
+    const { shape, indices } = this.begin("call", x);
+    try {
+      const data = uninitializedFloat32(indices.length * this.layer.outputDim);
+      await this.queue(indices, data, false);
+      return { data, shape };
+    } finally {
+      this.link.giveBack();
+    }
+  }
+
+  /**
+   * As {@link EmbeddingPool.call}, writing into `out` (length: `x`'s size × outputDim), checked as
+   * {@link Embedding.callInto} checks it; resolves to `{ data: out, shape }`. When `out` is a view of
+   * a SharedArrayBuffer the workers copy their rows into it directly, so that copy runs in parallel
+   * too; otherwise the calling thread copies them. After a rejected call (a worker failed) `out`'s
+   * contents are unspecified.
+   */
+  async callInto(x: LookupInput, out: Float32Array): Promise<Tensor<Float32Array>> {
+    const { shape, indices } = this.begin("callInto", x, out);
+    try {
+      const direct = typeof SharedArrayBuffer !== "undefined" && out.buffer instanceof SharedArrayBuffer;
+      await this.queue(indices, out, direct);
+      return { data: out, shape };
+    } finally {
+      this.link.giveBack();
+    }
+  }
+
+  /** Checks the pool, the layer and the input on the calling thread; on success the layer refuses table writes until `giveBack`. */
+  private begin(method: "call" | "callInto", x: LookupInput, out?: Float32Array): { shape: number[]; indices: Int32Array } {
+    if (this.disposed !== null) throw new Error(`EmbeddingPool.${method}(): this pool has been disposed.`);
+    if (this.failure !== null) throw this.unusable();
+    const mem = this.link.memory(method);
+    if (mem !== this.memory) {
+      throw new ValueError(
+        `EmbeddingPool.${method}(): layer "${this.layer.name}" moved its table to a new memory (quantize() or mergeLora()) after the pool ` +
+          `was made, so the pool's workers no longer see it. Dispose this pool and create a new one.`,
+      );
+    }
+    if (out !== undefined && (typedArrayInfo("out", out)?.name !== "Float32Array")) invalidArgument("out", "a Float32Array", out);
+    const staged = this.link.stage(method, x, out);
+    this.link.lend();
+    return staged;
+  }
+
+  private unusable(): Error {
+    return new Error(
+      `This EmbeddingPool cannot be used any more: a worker failed (${this.failure!.message}). The layer is unaffected; ` +
+        `dispose() the pool and create a new one.`,
+      { cause: this.failure },
+    );
+  }
+
+  /** Runs a gather after every earlier call has finished (calls share the workers' regions). */
+  private queue(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
+    const run = this.tail.then(() => this.gather(indices, target, direct));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Rows `indices` into `target`: each worker takes the next run of positions as soon as it is free. */
+  private async gather(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
+    if (this.failure !== null) throw this.unusable();
+    const n = indices.length;
+    const dim = this.layer.outputDim;
+    const run = Math.min(this.jobRows, Math.ceil(n / this.workers));
+    let next = 0;
+    const work = async (w: number) => {
+      const worker = this.threads[w]!;
+      while (next < n && this.failure === null) {
+        const start = next;
+        const count = Math.min(run, n - start);
+        next += count;
+        new Int32Array(this.memory.memory.buffer, worker.idx, count).set(indices.subarray(start, start + count));
+        await this.job(w, worker.idx, count, worker.out, direct ? target : null, start * dim);
+        if (!direct) target.set(new Float32Array(this.memory.memory.buffer, worker.out, count * dim), start * dim);
+      }
+    };
+    const settled = await Promise.allSettled(this.threads.map((_, w) => work(w)));
+    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
+    if (rejected !== undefined) throw rejected.reason;
+    if (this.failure !== null) throw this.unusable();
+  }
+
+  private job(w: number, idx: number, n: number, out: number, dest: Float32Array | null, at: number): Promise<void> {
+    const id = this.nextJob++;
+    const worker = this.threads[w]!;
+    return new Promise<void>((resolve, reject) => {
+      this.jobs.set(id, { worker: w, resolve, reject });
+      if (worker.pending++ === 0) worker.thread.keepAlive(true);
+      worker.thread.post([id, idx, n, out, dest, at]);
+    });
+  }
+
+  /** A worker's answer: `[id]` done, `[id, message]` the kernel threw. */
+  private answered([id, message]: [number, string?]): void {
+    const job = this.jobs.get(id);
+    if (job === undefined) return;
+    this.jobs.delete(id);
+    const worker = this.threads[job.worker]!;
+    if (--worker.pending === 0) worker.thread.keepAlive(false);
+    if (message === undefined) job.resolve();
+    else job.reject(new Error(`an EmbeddingPool worker's lookup failed: ${message}`));
+  }
+
+  /** A worker died: every worker stops (so none still reads the table), then every pending call rejects. */
+  private failed(w: number, error: Error): void {
+    if (this.failure !== null || this.disposed !== null) return;
+    this.failure = new Error(`worker ${w} of ${this.workers} stopped: ${error.message}`, { cause: error });
+    const failure = this.unusable();
+    void Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined))).then(() => {
+      for (const job of this.jobs.values()) job.reject(failure);
+      this.jobs.clear();
+    });
+  }
+
+  /** @internal Tests only: stops worker `w` the way a crash would (the pool is not told). */
+  crashWorkerForTests(w: number): Promise<void> {
+    return this.threads[w]!.thread.crash();
+  }
+
+  /**
+   * Stops the workers once the calls already made have finished; calls made afterwards are
+   * refused. A layer the pool built from options is disposed too; a layer passed in stays usable
+   * (its table stays in the shared memory, with the workers' regions). Idempotent.
+   */
+  dispose(): Promise<void> {
+    this.disposed ??= (async () => {
+      await this.tail;
+      const failure = new Error("this EmbeddingPool was disposed");
+      await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
+      for (const job of this.jobs.values()) job.reject(failure);
+      this.jobs.clear();
+      if (this.ownsLayer && !this.layer.isDisposed) this.layer.dispose();
+    })();
+    return this.disposed;
+  }
+}
+
+// `await using pool = await EmbeddingPool.create(…)` (TypeScript 5.2+), where the engine has the symbol.
+const asyncDispose = (Symbol as { asyncDispose?: symbol }).asyncDispose;
+if (typeof asyncDispose === "symbol") {
+  Object.defineProperty(EmbeddingPool.prototype, asyncDispose, {
+    value(this: EmbeddingPool) {
+      return this.dispose();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+// Declared here so that embedding-pool.d.ts carries it for consumers on TypeScript versions or libs
+// without `Symbol.asyncDispose`; TypeScript 5.2+ merges it with its own.
+declare global {
+  interface SymbolConstructor {
+    readonly asyncDispose: unique symbol;
+  }
+}
+/** `await using pool = …` disposes the pool at the end of the block. */
+export interface EmbeddingPool {
+  [Symbol.asyncDispose](): Promise<void>;
+}
