@@ -32,7 +32,14 @@ export interface EmbeddingPoolOptions {
 const OPTION_NAMES = ["workers", "workerUrl"];
 
 /** Output bytes one worker job writes at most: large enough that a job's cost dwarfs its message, small next to the table. */
-const JOB_OUTPUT_BYTES = 1 << 20;
+const JOB_OUTPUT_BYTES = 1 << 19;
+/**
+ * Jobs a worker holds at once, each in its own pair of regions: while it copies one, the next is
+ * already posted, so it never waits for the owning thread between jobs.
+ */
+const SLOTS_PER_WORKER = 2;
+/** Positions below which a batch is not split further: a job's message costs about as much as copying this many rows. */
+const MIN_JOB_ROWS = 64;
 /** Workers per pool at most: far above any real core count, and it bounds the regions reserved. */
 const MAX_WORKERS = 256;
 
@@ -82,20 +89,44 @@ function checkCrossOriginIsolated(): void {
   if (typeof SharedArrayBuffer === "undefined") throw new Error("EmbeddingPool needs SharedArrayBuffer, which this JavaScript environment does not provide.");
 }
 
-/** A worker and its regions in the shared memory. */
-interface PoolWorker {
-  thread: Thread;
-  /** Byte offsets of its int32 index slots and its float32 output rows (`jobRows` of each). */
+/** Byte offsets of one job's int32 index slots and float32 output rows (`jobRows` of each) in the shared memory. */
+interface Slot {
   idx: number;
   out: number;
+}
+
+/** A worker and its free slots. */
+interface PoolWorker {
+  thread: Thread;
+  free: Slot[];
   /** Jobs posted and not yet answered. */
   pending: number;
 }
 
-interface PendingJob {
-  worker: number;
+/** One call in progress: its rows go to `target` (written by the workers themselves when `direct`). */
+interface CallState {
+  indices: Int32Array;
+  target: Float32Array;
+  direct: boolean;
+  /** Jobs not yet answered (posted or waiting). */
+  remaining: number;
+  error: Error | null;
   resolve(): void;
   reject(error: Error): void;
+  /** Settles (never rejects) when the call has. */
+  settled: Promise<void>;
+}
+
+/** A run of a call's positions: [start, start + count). */
+interface Job {
+  call: CallState;
+  start: number;
+  count: number;
+}
+
+interface PostedJob extends Job {
+  worker: PoolWorker;
+  slot: Slot;
 }
 
 /**
@@ -130,10 +161,12 @@ export class EmbeddingPool {
   private readonly jobRows: number;
   /** Whether `dispose()` also disposes the layer (the pool built it from options). */
   private readonly ownsLayer: boolean;
-  private readonly jobs = new Map<number, PendingJob>();
+  /** Jobs posted to a worker, by id. */
+  private readonly posted = new Map<number, PostedJob>();
+  /** Jobs waiting for a free slot, oldest call first. */
+  private readonly waiting: Job[] = [];
+  private readonly calls = new Set<CallState>();
   private nextJob = 0;
-  /** Settles when every call made so far has finished: calls run one after another. */
-  private tail: Promise<unknown> = Promise.resolve();
   private failure: Error | null = null;
   private disposed: Promise<void> | null = null;
 
@@ -152,7 +185,7 @@ export class EmbeddingPool {
    * {@link Embedding} (its table moves, once, to a shared memory, and the layer keeps working on it),
    * or the options of a new one, which the pool builds and disposes with itself. Refused for
    * quantized, 16-bit and LoRA layers and for layers with `maxNorm` (whose lookups write the table).
-   * Also reserves, in the layer's memory, each worker's index and output regions (about 1 MiB each).
+   * Also reserves, in the layer's memory, each worker's two index and output regions (about 512 KiB each).
    */
   static async create(layerOrOptions: Embedding | EmbeddingOptions, options: EmbeddingPoolOptions = {}): Promise<EmbeddingPool> {
     const checked = checkPoolOptions(options);
@@ -172,8 +205,9 @@ export class EmbeddingPool {
       const dim = layer.outputDim;
       const jobRows = Math.max(1, Math.floor(JOB_OUTPUT_BYTES / (dim * 4)));
       const outOffset = align64(jobRows * 4);
-      const regionBytes = outOffset + align64(jobRows * dim * 4);
-      const base = link.reserve(workers * regionBytes, `${workers} EmbeddingPool workers' index and output regions`);
+      const slotBytes = outOffset + align64(jobRows * dim * 4);
+      const workerBytes = SLOTS_PER_WORKER * slotBytes;
+      const base = link.reserve(workers * workerBytes, `${workers} EmbeddingPool workers' index and output regions`);
       let pool: EmbeddingPool | undefined;
       const ready: Promise<void>[] = [];
       for (let w = 0; w < workers; w++) {
@@ -181,7 +215,7 @@ export class EmbeddingPool {
         ready.push(new Promise<void>((resolve, reject) => (settle = { resolve, reject })));
         const thread = await startThread(url, {
           message: (data) => {
-            if (Array.isArray(data)) pool?.answered(data as [number, string?]);
+            if (Array.isArray(data)) pool?.answered(data[0] as number, data[1] as string | undefined);
             else if ((data as { kind?: string }).kind === "ready") settle.resolve();
             else settle.reject(new Error(`an EmbeddingPool worker could not instantiate the shared kernel: ${(data as { message?: string }).message}`));
           },
@@ -190,8 +224,11 @@ export class EmbeddingPool {
             pool?.failed(w, error);
           },
         });
-        const idx = base + w * regionBytes;
-        started.push({ thread, idx, out: idx + outOffset, pending: 0 });
+        const free = Array.from({ length: SLOTS_PER_WORKER }, (_, i) => {
+          const idx = base + w * workerBytes + i * slotBytes;
+          return { idx, out: idx + outOffset };
+        });
+        started.push({ thread, free, pending: 0 });
         thread.post({ kind: "init", module, memory: memory.memory, table: memory.tablePtr, dim });
       }
       await Promise.all(ready);
@@ -222,7 +259,7 @@ export class EmbeddingPool {
     const { shape, indices } = this.begin("call", x);
     try {
       const data = uninitializedFloat32(indices.length * this.layer.outputDim);
-      await this.queue(indices, data, false);
+      await this.run(indices, data, false);
       return { data, shape };
     } finally {
       this.link.giveBack();
@@ -240,7 +277,7 @@ export class EmbeddingPool {
     const { shape, indices } = this.begin("callInto", x, out);
     try {
       const direct = typeof SharedArrayBuffer !== "undefined" && out.buffer instanceof SharedArrayBuffer;
-      await this.queue(indices, out, direct);
+      await this.run(indices, out, direct);
       return { data: out, shape };
     } finally {
       this.link.giveBack();
@@ -272,67 +309,86 @@ export class EmbeddingPool {
     );
   }
 
-  /** Runs a gather after every earlier call has finished (calls share the workers' regions). */
-  private queue(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
-    const run = this.tail.then(() => this.gather(indices, target, direct));
-    this.tail = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Rows `indices` into `target`: each worker takes the next run of positions as soon as it is free. */
-  private async gather(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
-    if (this.failure !== null) throw this.unusable();
+  /**
+   * Rows `indices` into `target`. The call is cut into jobs that join the queue behind earlier
+   * calls' jobs; each worker takes the next job whenever one of its slots is free, so calls made
+   * without awaiting keep every worker busy.
+   */
+  private run(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.unusable());
     const n = indices.length;
+    if (n === 0) return Promise.resolve();
+    // About two jobs per worker, so each has its next job posted while it copies one.
+    const size = Math.min(this.jobRows, Math.max(MIN_JOB_ROWS, Math.ceil(n / (SLOTS_PER_WORKER * this.workers))));
+    const call = { indices, target, direct, remaining: Math.ceil(n / size), error: null } as CallState;
+    const done = new Promise<void>((resolve, reject) => Object.assign(call, { resolve, reject }));
+    call.settled = done.then(() => undefined, () => undefined);
+    this.calls.add(call);
+    for (let start = 0; start < n; start += size) this.waiting.push({ call, start, count: Math.min(size, n - start) });
+    this.dispatch();
+    return done;
+  }
+
+  /** Posts waiting jobs to free slots, the least busy worker first. */
+  private dispatch(): void {
     const dim = this.layer.outputDim;
-    const run = Math.min(this.jobRows, Math.ceil(n / this.workers));
-    let next = 0;
-    const work = async (w: number) => {
-      const worker = this.threads[w]!;
-      while (next < n && this.failure === null) {
-        const start = next;
-        const count = Math.min(run, n - start);
-        next += count;
-        new Int32Array(this.memory.memory.buffer, worker.idx, count).set(indices.subarray(start, start + count));
-        await this.job(w, worker.idx, count, worker.out, direct ? target : null, start * dim);
-        if (!direct) target.set(new Float32Array(this.memory.memory.buffer, worker.out, count * dim), start * dim);
+    while (this.waiting.length > 0 && this.failure === null) {
+      let worker: PoolWorker | undefined;
+      for (const candidate of this.threads) if (candidate.free.length > 0 && (worker === undefined || candidate.pending < worker.pending)) worker = candidate;
+      if (worker === undefined) return;
+      const job = this.waiting.shift()!;
+      const { call, start, count } = job;
+      if (call.error !== null) {
+        this.finishJob(call);
+        continue;
       }
-    };
-    const settled = await Promise.allSettled(this.threads.map((_, w) => work(w)));
-    const rejected = settled.find((s): s is PromiseRejectedResult => s.status === "rejected");
-    if (rejected !== undefined) throw rejected.reason;
-    if (this.failure !== null) throw this.unusable();
-  }
-
-  private job(w: number, idx: number, n: number, out: number, dest: Float32Array | null, at: number): Promise<void> {
-    const id = this.nextJob++;
-    const worker = this.threads[w]!;
-    return new Promise<void>((resolve, reject) => {
-      this.jobs.set(id, { worker: w, resolve, reject });
+      const slot = worker.free.pop()!;
+      new Int32Array(this.memory.memory.buffer, slot.idx, count).set(call.indices.subarray(start, start + count));
+      const id = this.nextJob++;
+      this.posted.set(id, { ...job, worker, slot });
       if (worker.pending++ === 0) worker.thread.keepAlive(true);
-      worker.thread.post([id, idx, n, out, dest, at]);
-    });
+      worker.thread.post([id, slot.idx, count, slot.out, call.direct ? call.target : null, start * dim]);
+    }
   }
 
-  /** A worker's answer: `[id]` done, `[id, message]` the kernel threw. */
-  private answered([id, message]: [number, string?]): void {
-    const job = this.jobs.get(id);
+  /** A worker's answer: `message` undefined when the job is done, else what the kernel threw. */
+  private answered(id: number, message: string | undefined): void {
+    const job = this.posted.get(id);
     if (job === undefined) return;
-    this.jobs.delete(id);
-    const worker = this.threads[job.worker]!;
+    this.posted.delete(id);
+    const { call, worker, slot } = job;
+    if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's lookup failed: ${message}`);
+    else if (!call.direct && call.error === null) {
+      const dim = this.layer.outputDim;
+      call.target.set(new Float32Array(this.memory.memory.buffer, slot.out, job.count * dim), job.start * dim);
+    }
+    worker.free.push(slot);
     if (--worker.pending === 0) worker.thread.keepAlive(false);
-    if (message === undefined) job.resolve();
-    else job.reject(new Error(`an EmbeddingPool worker's lookup failed: ${message}`));
+    this.finishJob(call);
+    this.dispatch();
+  }
+
+  /** Counts one of `call`'s jobs as finished; the last one settles the call. */
+  private finishJob(call: CallState): void {
+    if (--call.remaining > 0) return;
+    this.calls.delete(call);
+    if (call.error !== null) call.reject(call.error);
+    else call.resolve();
   }
 
   /** A worker died: every worker stops (so none still reads the table), then every pending call rejects. */
   private failed(w: number, error: Error): void {
     if (this.failure !== null || this.disposed !== null) return;
     this.failure = new Error(`worker ${w} of ${this.workers} stopped: ${error.message}`, { cause: error });
-    const failure = this.unusable();
-    void Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined))).then(() => {
-      for (const job of this.jobs.values()) job.reject(failure);
-      this.jobs.clear();
-    });
+    void Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined))).then(() => this.rejectAll(this.unusable()));
+  }
+
+  /** Rejects every call in progress (the workers are stopped). */
+  private rejectAll(error: Error): void {
+    this.posted.clear();
+    this.waiting.length = 0;
+    for (const call of this.calls) call.reject(error);
+    this.calls.clear();
   }
 
   /** @internal Tests only: stops worker `w` the way a crash would (the pool is not told). */
@@ -347,11 +403,10 @@ export class EmbeddingPool {
    */
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
-      await this.tail;
-      const failure = new Error("this EmbeddingPool was disposed");
+      // The calls already made finish (or fail) first.
+      await Promise.all([...this.calls].map((call) => call.settled));
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
-      for (const job of this.jobs.values()) job.reject(failure);
-      this.jobs.clear();
+      this.rejectAll(new Error("this EmbeddingPool was disposed"));
       if (this.ownsLayer && !this.layer.isDisposed) this.layer.dispose();
     })();
     return this.disposed;

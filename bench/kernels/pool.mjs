@@ -14,6 +14,7 @@ const QUICK = args.has("quick");
 const ROUNDS = Number(args.get("rounds") ?? (QUICK ? 3 : 7));
 const MIN_MS = QUICK ? 30 : 80;
 const INDEX_SETS = 8;
+const IN_FLIGHT = 4;
 const TABLES = QUICK ? [[65_536, 64]] : [[65_536, 64], [262_144, 128]];
 const BATCHES = [4096, 16_384];
 
@@ -61,6 +62,9 @@ for (const [rows, dim] of TABLES) {
     const sets = Array.from({ length: INDEX_SETS }, (_, i) => randomIndices(batch, rows, 100 + i));
     const plainOut = new Float32Array(batch * dim);
     const sharedOut = new Float32Array(new SharedArrayBuffer(batch * dim * 4));
+    const inFlight = Array.from({ length: IN_FLIGHT }, () => new Float32Array(new SharedArrayBuffer(batch * dim * 4)));
+    /** IN_FLIGHT calls made without awaiting each other (a server answering several requests). */
+    const pipelined = (pool) => (i) => Promise.all(inFlight.map((out, j) => pool.callInto(sets[(i * IN_FLIGHT + j) % INDEX_SETS], out)));
     // Checked before timing: every contender gives the layer's rows.
     for (const ids of sets.slice(0, 2)) {
       const expected = layer.call(ids).data;
@@ -71,25 +75,27 @@ for (const [rows, dim] of TABLES) {
       }
     }
     const contenders = {
-      "layer.callInto": (i) => layer.callInto(sets[i % INDEX_SETS], plainOut),
-      "pool1.callInto(shared out)": (i) => pool1.callInto(sets[i % INDEX_SETS], sharedOut),
-      "pool2.callInto(shared out)": (i) => pool2.callInto(sets[i % INDEX_SETS], sharedOut),
-      "pool1.call": (i) => pool1.call(sets[i % INDEX_SETS]),
-      "pool2.call": (i) => pool2.call(sets[i % INDEX_SETS]),
+      "layer.callInto": [(i) => layer.callInto(sets[i % INDEX_SETS], plainOut), 1],
+      "pool1.callInto(shared out)": [(i) => pool1.callInto(sets[i % INDEX_SETS], sharedOut), 1],
+      "pool2.callInto(shared out)": [(i) => pool2.callInto(sets[i % INDEX_SETS], sharedOut), 1],
+      [`pool1.callInto ×${IN_FLIGHT} in flight`]: [pipelined(pool1), IN_FLIGHT],
+      [`pool2.callInto ×${IN_FLIGHT} in flight`]: [pipelined(pool2), IN_FLIGHT],
+      "pool1.call": [(i) => pool1.call(sets[i % INDEX_SETS]), 1],
+      "pool2.call": [(i) => pool2.call(sets[i % INDEX_SETS]), 1],
     };
     const names = Object.keys(contenders);
     const rates = Object.fromEntries(names.map((n) => [n, []]));
-    for (const n of names) await rate(contenders[n], batch); // warm-up
+    for (const n of names) await rate(contenders[n][0], batch * contenders[n][1]); // warm-up
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? names : [...names].reverse();
-      for (const n of order) rates[n].push(await rate(contenders[n], batch));
+      for (const n of order) rates[n].push(await rate(contenders[n][0], batch * contenders[n][1]));
     }
     console.log(`  batch ${batch} rows (${mib(batch * dim * 4)} out), M rows/s min / median / max:`);
     for (const n of names) {
       const { min, median, max } = range(rates[n]);
       console.log(`    ${n.padEnd(28)} ${mrows(min).padStart(6)} / ${mrows(median).padStart(6)} / ${mrows(max).padStart(6)}`);
     }
-    for (const kind of ["callInto(shared out)", "call"]) {
+    for (const kind of ["callInto(shared out)", `callInto ×${IN_FLIGHT} in flight`, "call"]) {
       const ratios = rates[`pool2.${kind}`].map((v, i) => v / rates[`pool1.${kind}`][i]);
       const { min, median, max } = range(ratios);
       console.log(`    2 workers / 1 worker, ${kind}: ${min.toFixed(2)}× / ${median.toFixed(2)}× / ${max.toFixed(2)}×`);
