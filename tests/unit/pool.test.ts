@@ -5,7 +5,7 @@
 // usable; dispose stops the workers.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { Embedding, EmbeddingPool, SGD, ValueError } from "../../src/index.ts";
+import { Embedding, EmbeddingPool, FunctionConstraint, SGD, ValueError } from "../../src/index.ts";
 import { fixtureRandom } from "../support/helpers.ts";
 
 const seeded = (seed: number) => ({ className: "RandomUniform", config: { minval: -1, maxval: 1, seed } });
@@ -140,8 +140,15 @@ test("concurrent calls each get their own rows", async () => {
   const layer = new Embedding({ inputDim: 2000, outputDim: 64, embeddingsInitializer: seeded(5) });
   const pool = await EmbeddingPool.create(layer, { workers: 3 });
   const batches = Array.from({ length: 24 }, (_, i) => Int32Array.from({ length: 1 + ((i * 997) % 9000) }, () => Math.floor(random() * 2000)));
-  const results = await Promise.all(batches.map((b, i) => (i % 2 === 0 ? pool.call(b) : pool.callInto(b, new Float32Array(b.length * 64)))));
+  const pending = batches.map((b, i) => (i % 2 === 0 ? pool.call(b) : pool.callInto(b, new Float32Array(b.length * 64))));
+  // Meanwhile the owning thread makes a lookup large enough to grow the shared memory.
+  const bytes = layer.memoryBytes;
+  const big = Int32Array.from({ length: 60000 }, (_, i) => (i * 13) % 2000);
+  sameBits(layer.call(big).data, referenceRows(layer, big), "a layer lookup that grows the memory");
+  assert.ok(layer.memoryBytes > bytes, "the shared memory grew");
+  const results = await Promise.all(pending);
   results.forEach((r, i) => sameBits(r.data, referenceRows(layer, batches[i]!), `batch ${i}`));
+  sameBits((await pool.call(big)).data, referenceRows(layer, big), "pool after the growth");
   await pool.dispose();
 });
 
@@ -171,6 +178,24 @@ test("training: the layer refuses table writes while pool lookups are in flight,
   sameBits(layer.call([1, 2, 3, 4]).data, stepped, "layer after the step");
   await pool.dispose();
   layer.applyGradients(layer.backward(new Float32Array(64).fill(1))!, optimizer);
+});
+
+test("a pool lookup made while a step runs (from the step's constraint callback) is refused, and the step completes", async () => {
+  let pool: EmbeddingPool | undefined;
+  let during: Promise<unknown> | undefined;
+  const constraint = new FunctionConstraint(() => {
+    during = pool!.call([1]);
+  });
+  const layer = new Embedding({ inputDim: 6, outputDim: 2, embeddingsConstraint: constraint, weights: [{ data: new Float32Array(12).fill(1), shape: [6, 2] }] });
+  pool = await EmbeddingPool.create(layer, { workers: 2 });
+  layer.call([1]);
+  layer.applyGradients(layer.backward(new Float32Array([1, 1]))!, new SGD({ learningRate: 0.5 }));
+  const error = await rejection(during!);
+  assert.instance(error, ValueError);
+  assert.match(error.message, /call\(\) was called on Embedding layer .* while its applyGradients\(\) was still running/);
+  // The step went through, and the next pool lookup reads its result.
+  assert.equal([...(await pool.call([1, 0])).data], [0.5, 0.5, 1, 1]);
+  await pool.dispose();
 });
 
 test("a refused pool call does not lend the table out", async () => {
