@@ -5,7 +5,8 @@
 // - CommonJS: dist/index.cjs, one file bundled by esbuild for `require('embedding-wasm')` on every Node
 //   version `engines` allows (no require(esm) needed). Optional file-format libraries stay dynamic
 //   imports, which CommonJS can make.
-// - The browser bundle: dist/embedding-wasm.js (ESM, one file, no Node built-ins).
+// - The browser bundle: dist/embedding-wasm.js (ESM, one file, no Node built-ins; EmbeddingPool
+//   loads its shared-memory kernel from dist/core/ and its worker script from dist/).
 // - embedding-wasm/tfjs: dist/tfjs/index.js (ESM, from tsc) and dist/tfjs/index.cjs, bundled with
 //   TF.js left to the consumer and the main entry required from ../index.cjs, so both entries share
 //   one Embedding and one ValueError class. Neither the main entry nor the browser bundle includes it.
@@ -63,6 +64,17 @@ await build({
   plugins: [mainEntryExternal],
   logLevel: "warning",
 });
+/**
+ * The single-file browser bundle leaves out the shared-memory kernel (as large as the kernel itself,
+ * and used only by EmbeddingPool): its dynamic import stays, pointing at dist/core/, which a pool
+ * loads beside dist/pool-worker.js.
+ */
+const sharedKernelBeside = {
+  name: "shared-kernel-beside",
+  setup(b) {
+    b.onResolve({ filter: /shared-kernel-bytes\.js$/ }, () => ({ path: "./core/shared-kernel-bytes.js", external: true }));
+  },
+};
 await build({
   entryPoints: [join(DIST, "index.js")],
   bundle: true,
@@ -71,5 +83,6 @@ await build({
   minify: true,
   outfile: join(DIST, "embedding-wasm.js"),
   external,
+  plugins: [sharedKernelBeside],
   logLevel: "warning",
 });

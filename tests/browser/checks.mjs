@@ -193,10 +193,10 @@ const poolSuite = suite("EmbeddingPool in Chromium");
 const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
 const POOL_FILES = ["/tests/browser/pool/", "/dist/", "/node_modules/@assemblyscript/loader/", "/node_modules/fflate/"];
 
-async function runPoolPage(headers) {
+async function runPoolPage(headers, page = "") {
   const server = await serveStatic(ROOT, { allow: POOL_FILES, headers });
   const own = await launchChromium();
-  const session = await openPage(own, `${server.url}tests/browser/pool/`);
+  const session = await openPage(own, `${server.url}tests/browser/pool/${page}`);
   try {
     await session.page.waitForFunction(() => globalThis.__result !== undefined, null, { timeout: 60_000, polling: 100 });
     const result = await session.page.evaluate(() => globalThis.__result);
@@ -223,6 +223,13 @@ poolSuite("served with COOP/COEP: two Web Workers over one shared table give the
   assert.match(result.badIndex, /^RangeError: .*1000/);
   assert.match(result.stepDuringLookup, /^ValueError: applyGradients\(\) was called .* while 1 EmbeddingPool lookup read its table/);
   assert.match(result.disposed, /this pool has been disposed/);
+});
+
+poolSuite("the single-file build (dist/embedding-wasm.js) loads the shared kernel from dist/core/ and the worker from dist/", async () => {
+  const result = await runPoolPage(ISOLATION_HEADERS, "bundle.html");
+  assert.equal(result.errors, []);
+  assert.ok(result.callEqualsReference && result.sharedIntoEqualsReference, "pool lookups equal the page's plain gather");
+  assert.is(result.badIndex, result.layerBadIndex);
 });
 
 poolSuite("served without COOP/COEP: create() refuses, naming the headers to send", async () => {
