@@ -11,7 +11,6 @@ import type { LookupInput } from "./input.ts";
 import type { EmbeddingOptions, Tensor } from "./options.ts";
 import type { PoolLink } from "./pool/link.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
-import { typedArrayInfo } from "./typed-arrays.ts";
 
 /** Options of {@link EmbeddingPool.create}. */
 export interface EmbeddingPoolOptions {
@@ -295,7 +294,6 @@ export class EmbeddingPool {
           `was made, so the pool's workers no longer see it. Dispose this pool and create a new one.`,
       );
     }
-    if (out !== undefined && (typedArrayInfo("out", out)?.name !== "Float32Array")) invalidArgument("out", "a Float32Array", out);
     const staged = this.link.stage(method, x, out);
     this.link.lend();
     return staged;

@@ -73,12 +73,15 @@ export async function startThread(url: URL, events: ThreadEvents): Promise<Threa
       post: (message) => worker.postMessage(message),
       terminate: async () => {
         stopping = true;
+        // Referenced until it has stopped, so that a process awaiting this does not exit first.
+        worker.ref();
         await worker.terminate();
       },
       // An idle pool must not keep a Node process alive: the thread is referenced only while a call waits on it.
       keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
       // Its "exit" event reports the stop as a failure.
       crash: async () => {
+        worker.ref();
         await worker.terminate();
       },
     };
