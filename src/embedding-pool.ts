@@ -169,7 +169,11 @@ export class EmbeddingPool {
   private failure: Error | null = null;
   private disposed: Promise<void> | null = null;
 
-  private constructor(layer: Embedding, link: PoolLink, memory: KernelMemory, threads: PoolWorker[], jobRows: number, ownsLayer: boolean) {
+  /** The job slots' region in the layer's memory: [byte offset, bytes]. */
+  private readonly region: readonly [number, number];
+
+  private constructor(layer: Embedding, link: PoolLink, memory: KernelMemory, threads: PoolWorker[], jobRows: number, ownsLayer: boolean, region: [number, number]) {
+    this.region = region;
     this.layer = layer;
     this.link = link;
     this.memory = memory;
@@ -184,7 +188,8 @@ export class EmbeddingPool {
    * {@link Embedding} (its table moves, once, to a shared memory, and the layer keeps working on it),
    * or the options of a new one, which the pool builds and disposes with itself. Refused for
    * quantized, 16-bit and LoRA layers and for layers with `maxNorm` (whose lookups write the table).
-   * Also reserves, in the layer's memory, each worker's two index and output regions (about 512 KiB each).
+   * Also reserves, in the layer's memory, each worker's two index and output regions (about 512 KiB
+   * each; a disposed pool's regions are reused).
    */
   static async create(layerOrOptions: Embedding | EmbeddingOptions, options: EmbeddingPoolOptions = {}): Promise<EmbeddingPool> {
     const checked = checkPoolOptions(options);
@@ -197,6 +202,7 @@ export class EmbeddingPool {
     const ownsLayer = !(layerOrOptions instanceof Embedding);
     const layer = layerOrOptions instanceof Embedding ? layerOrOptions : await Embedding.create(layerOrOptions);
     const started: PoolWorker[] = [];
+    let reserved: [PoolLink, number, number] | undefined;
     try {
       const link = layer.poolLink();
       const module = await sharedKernelModule();
@@ -207,6 +213,7 @@ export class EmbeddingPool {
       const slotBytes = outOffset + align64(jobRows * dim * 4);
       const workerBytes = SLOTS_PER_WORKER * slotBytes;
       const base = link.reserve(workers * workerBytes, `${workers} EmbeddingPool workers' index and output regions`);
+      reserved = [link, base, workers * workerBytes];
       let pool: EmbeddingPool | undefined;
       const ready: Promise<void>[] = [];
       for (let w = 0; w < workers; w++) {
@@ -232,10 +239,11 @@ export class EmbeddingPool {
       }
       await Promise.all(ready);
       for (const worker of started) worker.thread.keepAlive(false);
-      pool = new EmbeddingPool(layer, link, memory, started, jobRows, ownsLayer);
+      pool = new EmbeddingPool(layer, link, memory, started, jobRows, ownsLayer, [base, workers * workerBytes]);
       return pool;
     } catch (error) {
       await Promise.all(started.map((worker) => worker.thread.terminate()));
+      if (reserved !== undefined) reserved[0].release(reserved[1], reserved[2]);
       if (ownsLayer) layer.dispose();
       throw error;
     }
@@ -405,6 +413,8 @@ export class EmbeddingPool {
       await Promise.all([...this.calls].map((call) => call.settled));
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
       this.rejectAll(new Error("this EmbeddingPool was disposed"));
+      // No worker runs any more: the next pool on this layer may reuse the job slots.
+      this.link.release(...this.region);
       if (this.ownsLayer && !this.layer.isDisposed) this.layer.dispose();
     })();
     return this.disposed;

@@ -162,6 +162,8 @@ export class Embedding {
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
+  /** Job regions of disposed EmbeddingPools, for the next pool (each valid in the memory it names). */
+  private readonly poolRegions: { mem: KernelMemory; ptr: number; bytes: number }[] = [];
   /** Refuses calls made from inside the callbacks of another call on this layer. */
   private readonly guard: CallGuard;
 
@@ -417,7 +419,15 @@ export class Embedding {
           mem.share(module);
           return mem;
         }),
-      reserve: (bytes, name) => this.transaction("EmbeddingPool.create", (mem) => mem.persistent(bytes, name)),
+      reserve: (bytes, name) =>
+        this.transaction("EmbeddingPool.create", (mem) => {
+          const reuse = this.poolRegions.findIndex((r) => r.mem === mem && r.bytes >= bytes);
+          if (reuse >= 0) return this.poolRegions.splice(reuse, 1)[0]!.ptr;
+          return mem.persistent(bytes, name);
+        }),
+      release: (ptr, bytes) => {
+        if (this.mem !== undefined) this.poolRegions.push({ mem: this.mem, ptr, bytes });
+      },
       memory: (method) => {
         const mem = this.checkNotRunning(method);
         this.checkPoolable();

@@ -13,8 +13,13 @@ export interface StagedLookup {
 export interface PoolLink {
   /** Refuses tables a pool cannot read, then moves the layer's memory to a shared one (the shared kernel `module`). */
   share(module: WebAssembly.Module): KernelMemory;
-  /** A zeroed region of `bytes` in the layer's memory, kept for the layer's life. */
+  /**
+   * A region of at least `bytes` in the layer's memory, for a pool's job slots: one a disposed pool
+   * gave back when it is large enough, else a new one kept for the layer's life.
+   */
   reserve(bytes: number, name: string): number;
+  /** Gives a region back (the pool that used it is disposed) for the next pool's `reserve`. */
+  release(ptr: number, bytes: number): void;
   /** The layer's live memory, after refusing what a pool cannot read (the layer may have changed since the pool was made). */
   memory(method: string): KernelMemory;
   /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */

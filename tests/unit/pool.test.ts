@@ -255,6 +255,14 @@ test("one table: the layer's memory moves to a SharedArrayBuffer and grows only 
   // The layer's zero-copy output lives in the shared memory now.
   assert.instance(layer.indexBuffer(1).buffer, SharedArrayBuffer);
   await pool.dispose();
+  // A new pool reuses the disposed pool's job regions: making and disposing pools does not grow the memory.
+  const held = layer.memoryBytes;
+  for (let i = 0; i < 3; i++) {
+    const again = await EmbeddingPool.create(layer, { workers: 2 });
+    sameBits((await again.call([19999, 0])).data, referenceRows(layer, [19999, 0]), "a later pool");
+    await again.dispose();
+  }
+  assert.is(layer.memoryBytes, held);
 });
 
 test("refused: quantized, 16-bit, LoRA and maxNorm layers, bad options, a disposed layer, a layer moved after the pool was made", async () => {
