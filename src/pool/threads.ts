@@ -53,6 +53,21 @@ interface NodeWorkerLike {
   ref(): void;
 }
 
+/**
+ * Terminates a Node worker. A worker stopped in the middle of a job may not keep the process alive
+ * until its exit is reported (seen with Node 20 after `unref()`, even with `ref()` called again), so a
+ * timer does, and a process awaiting this never exits first.
+ */
+async function stopKeepingAlive(worker: NodeWorkerLike): Promise<void> {
+  const alive = setInterval(() => {}, 1 << 30);
+  try {
+    worker.ref();
+    await worker.terminate();
+  } finally {
+    clearInterval(alive);
+  }
+}
+
 /** Starts the worker script at `url` (an ES module in browsers). */
 export async function startThread(url: URL, events: ThreadEvents): Promise<Thread> {
   let failed = false;
@@ -73,17 +88,12 @@ export async function startThread(url: URL, events: ThreadEvents): Promise<Threa
       post: (message) => worker.postMessage(message),
       terminate: async () => {
         stopping = true;
-        // Referenced until it has stopped, so that a process awaiting this does not exit first.
-        worker.ref();
-        await worker.terminate();
+        await stopKeepingAlive(worker);
       },
       // An idle pool must not keep a Node process alive: the thread is referenced only while a call waits on it.
       keepAlive: (alive) => (alive ? worker.ref() : worker.unref()),
       // Its "exit" event reports the stop as a failure.
-      crash: async () => {
-        worker.ref();
-        await worker.terminate();
-      },
+      crash: () => stopKeepingAlive(worker),
     };
   }
   if (typeof Worker === "undefined") throw new Error("EmbeddingPool needs worker threads: this JavaScript environment has neither Node's worker_threads nor Web Workers.");
