@@ -202,7 +202,7 @@ export class EmbeddingPool {
     const ownsLayer = !(layerOrOptions instanceof Embedding);
     const layer = layerOrOptions instanceof Embedding ? layerOrOptions : await Embedding.create(layerOrOptions);
     const started: PoolWorker[] = [];
-    let reserved: [PoolLink, number, number] | undefined;
+    let reserved: [PoolLink, KernelMemory, number, number] | undefined;
     try {
       const link = layer.poolLink();
       const module = await sharedKernelModule();
@@ -213,7 +213,7 @@ export class EmbeddingPool {
       const slotBytes = outOffset + align64(jobRows * dim * 4);
       const workerBytes = SLOTS_PER_WORKER * slotBytes;
       const base = link.reserve(workers * workerBytes, `${workers} EmbeddingPool workers' index and output regions`);
-      reserved = [link, base, workers * workerBytes];
+      reserved = [link, memory, base, workers * workerBytes];
       let pool: EmbeddingPool | undefined;
       const ready: Promise<void>[] = [];
       for (let w = 0; w < workers; w++) {
@@ -243,7 +243,7 @@ export class EmbeddingPool {
       return pool;
     } catch (error) {
       await Promise.all(started.map((worker) => worker.thread.terminate()));
-      if (reserved !== undefined) reserved[0].release(reserved[1], reserved[2]);
+      if (reserved !== undefined) reserved[0].release(reserved[1], reserved[2], reserved[3]);
       if (ownsLayer) layer.dispose();
       throw error;
     }
@@ -414,7 +414,7 @@ export class EmbeddingPool {
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
       this.rejectAll(new Error("this EmbeddingPool was disposed"));
       // No worker runs any more: the next pool on this layer may reuse the job slots.
-      this.link.release(...this.region);
+      this.link.release(this.memory, ...this.region);
       if (this.ownsLayer && !this.layer.isDisposed) this.layer.dispose();
     })();
     return this.disposed;

@@ -425,8 +425,9 @@ export class Embedding {
           if (reuse >= 0) return this.poolRegions.splice(reuse, 1)[0]!.ptr;
           return mem.persistent(bytes, name);
         }),
-      release: (ptr, bytes) => {
-        if (this.mem !== undefined) this.poolRegions.push({ mem: this.mem, ptr, bytes });
+      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it).
+      release: (mem, ptr, bytes) => {
+        if (mem === this.mem) this.poolRegions.push({ mem, ptr, bytes });
       },
       memory: (method) => {
         const mem = this.checkNotRunning(method);

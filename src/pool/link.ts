@@ -18,8 +18,8 @@ export interface PoolLink {
    * gave back when it is large enough, else a new one kept for the layer's life.
    */
   reserve(bytes: number, name: string): number;
-  /** Gives a region back (the pool that used it is disposed) for the next pool's `reserve`. */
-  release(ptr: number, bytes: number): void;
+  /** Gives a region of `mem` back (the pool that used it is disposed) for the next pool's `reserve`. */
+  release(mem: KernelMemory, ptr: number, bytes: number): void;
   /** The layer's live memory, after refusing what a pool cannot read (the layer may have changed since the pool was made). */
   memory(method: string): KernelMemory;
   /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */
