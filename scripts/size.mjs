@@ -29,6 +29,14 @@ async function bundle({ withoutKernel = false } = {}) {
         },
       }]
     : [];
+  // EmbeddingPool's shared-memory kernel is imported on first use only: like h5wasm, a page pays for
+  // it when it makes a pool (the single-file build leaves it in dist/core/ too).
+  plugins.push({
+    name: "shared-kernel-on-demand",
+    setup(build) {
+      build.onResolve({ filter: /shared-kernel-bytes\.js$/ }, () => ({ path: "./core/shared-kernel-bytes.js", external: true }));
+    },
+  });
   const result = await esbuild.build({
     entryPoints: [join(ROOT, "dist/index.js")],
     bundle: true,

@@ -7,6 +7,9 @@ export class CallGuard {
   /** The public call running now, or null. */
   private running: string | null = null;
 
+  /** Pool lookups (EmbeddingPool) reading the table from other threads now. */
+  private lent = 0;
+
   /** `kind`: the layer class, for messages; `name`: the layer's name. */
   constructor(private readonly kind: string, private readonly name: string) {}
 
@@ -18,6 +21,29 @@ export class CallGuard {
       return body(mem);
     } finally {
       this.running = null;
+    }
+  }
+
+  /** One more pool lookup reads the table (EmbeddingPool), until `giveBack()`. */
+  lend(): void {
+    this.lent++;
+  }
+
+  giveBack(): void {
+    this.lent--;
+  }
+
+  /**
+   * Refuses `method`, which changes the table or moves the layer's memory, while pool lookups read
+   * the table from other threads: the table has one writer, the owning thread, between lookups.
+   */
+  checkNotLent(method: string): void {
+    if (this.lent > 0) {
+      throw new ValueError(
+        `${method}() was called on ${this.kind} layer "${this.name}" while ${this.lent} EmbeddingPool lookup${this.lent === 1 ? "" : "s"} ` +
+          `read its table from worker threads. Training steps and other changes to the table run on the owning thread between pool ` +
+          `lookups, never during them: await the pool's pending call() / callInto() promises first.`,
+      );
     }
   }
 

@@ -40,12 +40,16 @@ import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions } from "./i
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
 import type { Vocabulary } from "./io/vocabulary.ts";
 import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
+import type { PoolLink } from "./pool/link.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
   "tieWeights", "logitSoftCap", "reverseDtype", "loraRank", "loraAlpha", "quantizationBlockSize",
 ] as const;
+
+/** Calls that change the table or move the layer's memory: refused while EmbeddingPool lookups read the table. */
+const TABLE_WRITERS = new Set(["applyConstraint", "applyGradients", "applyReverseGradients", "dispose", "enableLora", "mergeLora", "quantize", "setWeights"]);
 
 /** Set by `Embedding.create` around its `new Embedding`: the constructor leaves the fill's steps here. */
 let pendingFill: { steps: Iterator<number, void, undefined> | null } | null = null;
@@ -160,6 +164,8 @@ export class Embedding {
   private activityLosses: number[] = [];
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
+  /** Job regions of disposed EmbeddingPools, for the next pool (each valid in the memory it names). */
+  private readonly poolRegions: { mem: KernelMemory; ptr: number; bytes: number }[] = [];
   /** Refuses calls made from inside the callbacks of another call on this layer. */
   private readonly guard: CallGuard;
 
@@ -387,7 +393,72 @@ export class Embedding {
    * is refused, so no callback can see or change a half-done state.
    */
   private transaction<T>(method: string, body: (mem: KernelMemory) => T): T {
+    if (TABLE_WRITERS.has(method)) this.guard.checkNotLent(method);
     return this.guard.run(method, () => this.live(), body);
+  }
+
+  /** Refuses, with a ValueError naming why, a table an EmbeddingPool cannot read with plain row copies. */
+  private checkPoolable(): void {
+    const reason =
+      this.format.kind !== "float32"
+        ? `stores its table as ${policyName(this.format)}`
+        : this.lora !== null
+          ? "has LoRA adapters (lookups add A @ B; mergeLora() folds them into the table)"
+          : this.maxNorm !== null
+            ? "has maxNorm, whose lookups rescale table rows in place (a write, which stays on the owning thread)"
+            : null;
+    if (reason !== null) {
+      throw new ValueError(`EmbeddingPool reads plain float32 tables with row copies; layer "${this.name}" ${reason}. Use the layer's own call() instead.`);
+    }
+  }
+
+  /** @internal EmbeddingPool's access to this layer (src/pool/link.ts); not part of the public API. */
+  poolLink(): PoolLink {
+    return {
+      share: (module) =>
+        this.transaction("EmbeddingPool.create", (mem) => {
+          this.checkPoolable();
+          mem.share(module);
+          return mem;
+        }),
+      reserve: (bytes, name) =>
+        this.transaction("EmbeddingPool.create", (mem) => {
+          const reuse = this.poolRegions.findIndex((r) => r.mem === mem && r.bytes >= bytes);
+          if (reuse >= 0) return this.poolRegions.splice(reuse, 1)[0]!.ptr;
+          return mem.persistent(bytes, name);
+        }),
+      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it).
+      release: (mem, ptr, bytes) => {
+        if (mem === this.mem) this.poolRegions.push({ mem, ptr, bytes });
+      },
+      memory: (method) => {
+        const mem = this.checkNotRunning(method);
+        this.checkPoolable();
+        return mem;
+      },
+      stage: (method, x, out) =>
+        this.transaction(method, (mem) => {
+          const length = out === undefined ? 0 : float32ArrayLength("out", out);
+          if (out !== undefined && out.buffer === mem.memory.buffer) {
+            throw new ValueError(`out is a view of the pool's shared WebAssembly memory, which lookups overwrite. Pass a Float32Array of your own.`);
+          }
+          const input = flatten(x, (n) => mem.checkPositions(n));
+          const needed = input.size * this.outputDim;
+          if (out !== undefined && length !== needed) {
+            throw new ValueError(
+              `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
+                `Received: out.length=${length}`,
+            );
+          }
+          this.checkShape(input.shape);
+          if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
+          const staged = mem.scratch(input.size * 8);
+          stageIndices(mem, input, staged);
+          return { shape: [...input.shape, this.outputDim], indices: new Int32Array(mem.memory.buffer, staged, input.size).slice() };
+        }),
+      lend: () => this.guard.lend(),
+      giveBack: () => this.guard.giveBack(),
+    };
   }
 
   /** The live memory, after refusing a call made from inside another call's callback. */
@@ -1271,7 +1342,10 @@ export class Embedding {
    * it handed out are detached (they read as empty).
    */
   dispose(): void {
-    if (this.mem !== undefined) this.checkNotRunning("dispose");
+    if (this.mem !== undefined) {
+      this.guard.checkNotLent("dispose");
+      this.checkNotRunning("dispose");
+    }
     this.mem?.release();
     this.mem = undefined;
     this.storedTable = undefined;

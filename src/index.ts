@@ -11,6 +11,7 @@ export {
 } from "./embedding-bag.ts";
 export type { NearestOptions, NearestMetric, Neighbours } from "./nearest.ts";
 export type { ReverseGradients } from "./reverse.ts";
+export { EmbeddingPool, type EmbeddingPoolOptions } from "./embedding-pool.ts";
 export { Optimizer, SGD, Adagrad, Adam, AdamW, type UpdateMode, type OptimizerState } from "./optimizers.ts";
 export {
   getInitializer, computeFans, FunctionInitializer, Constant, Identity, Ones, Zeros, RandomUniform, RandomNormal, TruncatedNormal,

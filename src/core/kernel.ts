@@ -199,6 +199,33 @@ export type KernelSource = WebAssembly.Module | BufferSource | Response | Promis
 
 let compiled: WebAssembly.Module | undefined;
 
+/**
+ * Pages a shared kernel memory may grow to: the maximum the shared build declares (asconfig.json's
+ * "shared" target), 4 GiB. An imported shared memory must declare a maximum no larger.
+ */
+export const SHARED_MAXIMUM_PAGES = 65536;
+
+let compiledShared: Promise<WebAssembly.Module> | undefined;
+
+/**
+ * The kernel built from the same source over a shared memory (build/kernel-shared.wasm), which
+ * EmbeddingPool's workers run. Its bytes are a separate generated module, loaded on first use only,
+ * so programs that never make a pool do not parse them.
+ */
+export function sharedKernelModule(): Promise<WebAssembly.Module> {
+  compiledShared ??= (async () => {
+    const { SHARED_KERNEL_WASM_BASE64 } = await import("./shared-kernel-bytes.ts");
+    try {
+      return await WebAssembly.compile(decodeBase64(SHARED_KERNEL_WASM_BASE64));
+    } catch (cause) {
+      throw explainCompileFailure(cause);
+    }
+  })();
+  // A failed compile is not cached: the next pool tries again.
+  compiledShared.catch(() => (compiledShared = undefined));
+  return compiledShared;
+}
+
 function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
   const binary = atob(text);
   const bytes = new Uint8Array(binary.length);
@@ -274,7 +301,7 @@ export async function init(source?: KernelSource): Promise<void> {
  * version of the package can drive: its imports, every function (with its parameter count) and
  * every constant are compared with KERNEL_FUNCTIONS and KERNEL_CONSTANTS.
  */
-export function checkKernelModule(module: WebAssembly.Module): void {
+export function checkKernelModule(module: WebAssembly.Module, shared = false): void {
   const problems: string[] = [];
   const kinds = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind as string]));
   const imports = WebAssembly.Module.imports(module);
@@ -285,7 +312,8 @@ export function checkKernelModule(module: WebAssembly.Module): void {
   if (problems.length === 0) {
     let exports: Record<string, unknown>;
     try {
-      exports = new WebAssembly.Instance(module, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }).exports;
+      const memory = shared ? new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true }) : new WebAssembly.Memory({ initial: 1 });
+      exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch (cause) {
       throw new ValueError(`init() was given a module that is not the embedding-wasm kernel: it cannot be instantiated (${(cause as Error).message}).`, { cause });
     }
@@ -321,8 +349,11 @@ export function kernelDataEnd(): number {
   return heapBase;
 }
 
-/** A kernel instance bound to `memory` (one per layer; the compiled module is shared). */
-export function instantiateKernel(memory: WebAssembly.Memory): KernelExports {
-  const { exports } = loader.instantiateSync(kernelModule(), { env: { memory } });
+/**
+ * A kernel instance bound to `memory` (one per layer; the compiled module is shared). `module`: the
+ * shared build for a shared memory (KernelMemory.share), else the release kernel.
+ */
+export function instantiateKernel(memory: WebAssembly.Memory, module: WebAssembly.Module = kernelModule()): KernelExports {
+  const { exports } = loader.instantiateSync(module, { env: { memory } });
   return exports as unknown as KernelExports;
 }

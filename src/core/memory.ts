@@ -30,7 +30,7 @@
  *   a band of sentinel bytes that `brokenGuards()` checks.
  */
 import { ValueError } from "../errors.ts";
-import { instantiateKernel, kernelDataEnd, type KernelExports } from "./kernel.ts";
+import { instantiateKernel, kernelDataEnd, SHARED_MAXIMUM_PAGES, type KernelExports } from "./kernel.ts";
 
 const PAGE_BYTES = 65536;
 /** wasm32 memories hold at most 65536 pages (4 GiB). */
@@ -91,8 +91,9 @@ export interface RowStorage {
 }
 
 export class KernelMemory {
-  readonly memory: WebAssembly.Memory;
-  readonly kernel: KernelExports;
+  /** Replaced only by `share()`, which moves every byte to a shared memory at the same offsets. */
+  memory: WebAssembly.Memory;
+  kernel: KernelExports;
   readonly rows: number;
   readonly dim: number;
   readonly statsPtr: number;
@@ -193,6 +194,41 @@ export class KernelMemory {
     this.viewBuffer = undefined;
     if (this.memory.buffer === before) this.detachViews();
     if (this.guard > 0) this.fillGuards();
+  }
+
+  /** True once `share()` has moved this memory to a shared one. */
+  get shared(): boolean {
+    return typeof SharedArrayBuffer !== "undefined" && this.memory.buffer instanceof SharedArrayBuffer;
+  }
+
+  /**
+   * Moves everything to a new shared memory (maximum 4 GiB, the shared kernel's declared maximum)
+   * holding the same bytes at the same offsets, bound to a new instance of `module`, the shared
+   * build of the kernel: every pointer stays valid, and worker threads can instantiate the same
+   * module over it (EmbeddingPool). Growing a shared memory never detaches its buffer (the old
+   * SharedArrayBuffer object keeps its old length, and `memory.buffer` is a new, longer one), so
+   * views are refreshed exactly as before: whenever `memory.buffer` is not the buffer they were
+   * made from. Views handed out before the move are detached with the old memory.
+   */
+  share(module: WebAssembly.Module): void {
+    if (this.shared) return;
+    const old = this.memory;
+    const bytes = old.buffer.byteLength;
+    let memory: WebAssembly.Memory;
+    try {
+      memory = new WebAssembly.Memory({ initial: bytes / PAGE_BYTES, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+    } catch (cause) {
+      throw new RangeError(
+        `Could not create a shared WebAssembly memory of ${bytes} bytes (${formatBytes(bytes)}) for a table of ${this.rows} × ${this.dim}: ${(cause as Error).message}`,
+        { cause },
+      );
+    }
+    new Uint8Array(memory.buffer).set(new Uint8Array(old.buffer));
+    const kernel = instantiateKernel(memory, module);
+    this.memory = memory;
+    this.kernel = kernel;
+    this.viewBuffer = undefined;
+    old.grow(0);
   }
 
   /** Marks the memory as no longer used (dispose): it stops counting as live, and its views are detached. */

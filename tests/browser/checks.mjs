@@ -4,7 +4,8 @@
 // forbidden; Node-vs-Chromium hashes of seeded tables; and the demo page (its layout at desktop and
 // phone widths, with screenshots in web/screenshots/). uvu prints the usual "Total:" / "Passed:"
 // lines. A JSON report (builds, sizes, timings) goes to $BROWSER_REPORT. BROWSER_CHECKS=demo runs
-// only the demo page's suite (BROWSER_CHECKS=packed only the other).
+// only the demo page's suite (BROWSER_CHECKS=packed the packed package's, BROWSER_CHECKS=pool the
+// EmbeddingPool page's, served with and without the COOP/COEP headers SharedArrayBuffer needs).
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -184,6 +185,63 @@ packedSuite("Content-Security-Policy: works with script-src 'self' 'wasm-unsafe-
 });
 
 if (!only || only === "packed") packedSuite.run();
+
+// ------------------------------------------------------------------------------------------------
+
+const poolSuite = suite("EmbeddingPool in Chromium");
+/** Cross-origin isolation: what a page must be served with for SharedArrayBuffer (docs/browser.md). */
+const ISOLATION_HEADERS = { "cross-origin-opener-policy": "same-origin", "cross-origin-embedder-policy": "require-corp" };
+const POOL_FILES = ["/tests/browser/pool/", "/dist/", "/node_modules/@assemblyscript/loader/", "/node_modules/fflate/"];
+
+async function runPoolPage(headers, page = "") {
+  const server = await serveStatic(ROOT, { allow: POOL_FILES, headers });
+  const own = await launchChromium();
+  const session = await openPage(own, `${server.url}tests/browser/pool/${page}`);
+  try {
+    await session.page.waitForFunction(() => globalThis.__result !== undefined, null, { timeout: 60_000, polling: 100 });
+    const result = await session.page.evaluate(() => globalThis.__result);
+    if (session.errors.length) result.errors.push(...session.errors.map((e) => `uncaught: ${e.message}`));
+    return result;
+  } catch (e) {
+    throw new Error(`the pool page did not report a result (${e.message.split("\n")[0]})\n${session.log.join("\n")}`);
+  } finally {
+    await session.close();
+    await own.close();
+    await server.close();
+  }
+}
+
+poolSuite("served with COOP/COEP: two Web Workers over one shared table give the layer's rows bit for bit; errors and training refusals as in Node", async () => {
+  const result = await runPoolPage(ISOLATION_HEADERS);
+  assert.equal(result.errors, []);
+  assert.is(result.crossOriginIsolated, true);
+  assert.equal(result.shape, [5000, 37]);
+  assert.ok(result.callEqualsReference, "pool.call equals the page's plain gather");
+  assert.ok(result.layerEqualsReference, "layer.call equals the page's plain gather");
+  assert.ok(result.sharedIntoEqualsReference, "callInto a SharedArrayBuffer (float64 input) equals it");
+  assert.is(result.badIndex, result.layerBadIndex, "the pool's error for a bad index is the layer's");
+  assert.match(result.badIndex, /^RangeError: .*1000/);
+  assert.match(result.stepDuringLookup, /^ValueError: applyGradients\(\) was called .* while 1 EmbeddingPool lookup read its table/);
+  assert.match(result.disposed, /this pool has been disposed/);
+});
+
+poolSuite("the single-file build (dist/embedding-wasm.js) loads the shared kernel from dist/core/ and the worker from dist/", async () => {
+  const result = await runPoolPage(ISOLATION_HEADERS, "bundle.html");
+  assert.equal(result.errors, []);
+  assert.ok(result.callEqualsReference && result.sharedIntoEqualsReference, "pool lookups equal the page's plain gather");
+  assert.is(result.badIndex, result.layerBadIndex);
+});
+
+poolSuite("served without COOP/COEP: create() refuses, naming the headers to send", async () => {
+  const result = await runPoolPage({});
+  assert.equal(result.errors, []);
+  assert.is(result.crossOriginIsolated, false);
+  assert.match(result.refusal, /crossOriginIsolated is false/);
+  assert.match(result.refusal, /Cross-Origin-Opener-Policy: same-origin/);
+  assert.match(result.refusal, /Cross-Origin-Embedder-Policy: require-corp/);
+});
+
+if (!only || only === "pool") poolSuite.run();
 
 // ------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@
 //   1. the portable uvu suites of tests/ (all but Node-only files and BROWSER_SKIPS), bundled with
 //      esbuild and run in a page (tests/browser/suites.mjs);
 //   2. the browser checks (tests/browser/checks.mjs, uvu in Node driving Chromium): the `npm pack`
-//      tarball with no bundler and through esbuild, Vite and webpack 5; a module worker; init()
+//      tarball with no bundler and through esbuild, Vite and webpack 5; a module worker; EmbeddingPool's Web Workers on a page served with and without COOP/COEP; init()
 //      with a precompiled module; Node-vs-Chromium seeded hashes; the demo page's behaviour and layout at
 //      desktop and phone widths, with screenshots in web/screenshots/.
 // Builds first when build/ or dist/ is missing or older than the sources (`--build` forces it,
@@ -122,7 +122,7 @@ const part1Time = performance.now() - t1;
 
 // ----------------------------------------------------------------- part 2: checks driven from Node
 
-out(`\n== part 2: the packed package (no bundler, esbuild, Vite, webpack 5), a module worker, init(module), seeded hashes, the demo page\n`);
+out(`\n== part 2: the packed package (no bundler, esbuild, Vite, webpack 5), a module worker, EmbeddingPool (COOP/COEP), init(module), seeded hashes, the demo page\n`);
 const reportFile = join(tmpdir(), `embedding-wasm-browser-report-${process.pid}.json`);
 const t2 = performance.now();
 const part2 = await runNode(join(here, "checks.mjs"), { BROWSER_REPORT: reportFile });

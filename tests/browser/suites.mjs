@@ -43,6 +43,7 @@ const NODE_ONLY = [
   [/\bprocess\s*\.|\bglobalThis\.process\b/, "uses the process object"],
   [/\bBuffer\s*\.|__dirname|__filename/, "uses Node globals"],
   [/\bfrom\s*["']embedding-wasm["']/, "imports the package by name (the packed entry is tested by the bundler checks)"],
+  [/\bEmbeddingPool\b/, "starts EmbeddingPool workers, which need a cross-origin isolated page and the worker script (checks.mjs runs the pool in Chromium)"],
 ];
 
 function listTestFiles(dir = TESTS) {

@@ -5,7 +5,9 @@ import ts from "typescript";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, init, ValueError } from "../../src/index.ts";
-import { KERNEL_CONSTANTS, KERNEL_FUNCTIONS, STEP_ARGS_BYTES, STEP_LAYOUT, checkKernelModule, kernelModule } from "../../src/core/kernel.ts";
+import {
+  KERNEL_CONSTANTS, KERNEL_FUNCTIONS, SHARED_MAXIMUM_PAGES, STEP_ARGS_BYTES, STEP_LAYOUT, checkKernelModule, kernelModule, sharedKernelModule,
+} from "../../src/core/kernel.ts";
 
 /** Method name → parameter count of `interface KernelExports`, read from the source with the TypeScript parser. */
 function declaredMethods(): Map<string, number> {
@@ -39,6 +41,29 @@ test("the compiled kernel exports exactly the declared functions, constants and 
   }
   for (const [name, value] of Object.entries(KERNEL_CONSTANTS)) assert.is((instance.exports[name] as WebAssembly.Global).value, value, name);
   checkKernelModule(module);
+});
+
+test("the shared kernel (EmbeddingPool) exports the same functions and constants, and imports a shared memory of at most 4 GiB", async () => {
+  const shared = await sharedKernelModule();
+  const names = (m: WebAssembly.Module) => WebAssembly.Module.exports(m).map((e) => `${e.kind} ${e.name}`).sort();
+  assert.equal(names(shared), names(kernelModule()));
+  checkKernelModule(shared, true);
+  // Its memory import is shared: an unshared memory, or one whose maximum exceeds the declared one, is refused.
+  assert.throws(() => new WebAssembly.Instance(shared, { env: { memory: new WebAssembly.Memory({ initial: 1 }) } }));
+  assert.throws(() => new WebAssembly.Instance(shared, { env: { memory: new WebAssembly.Memory({ initial: 1, maximum: 65537, shared: true }) } }));
+  assert.is(SHARED_MAXIMUM_PAGES, 65536);
+  // The same kernel code: the bytes differ only in the memory import's limits (a few bytes).
+  const a = readFileSync(new URL("../../build/kernel.wasm", import.meta.url));
+  const b = readFileSync(new URL("../../build/kernel-shared.wasm", import.meta.url));
+  assert.ok(Math.abs(a.length - b.length) <= 8, `${a.length} and ${b.length} bytes`);
+  // Both compute the same rows over their memories.
+  const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
+  const k = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as { gatherRows(t: number, d: number, i: number, n: number, o: number): number };
+  const view = new Float32Array(memory.buffer);
+  view.set([1, 2, 3, 4, 5, 6], 4096);
+  new Int32Array(memory.buffer).set([2, 0], 8192);
+  k.gatherRows(4096 * 4, 2, 8192 * 4, 2, 12288 * 4);
+  assert.equal([...view.subarray(12288, 12292)], [5, 6, 1, 2]);
 });
 
 test("the step argument block: fields 4 bytes apart, none overlapping, all inside STEP_ARGS_BYTES", () => {

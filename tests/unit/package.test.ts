@@ -22,6 +22,18 @@ pkg("declarations are shipped beside the JavaScript", () => {
   assert.match(dts, /Embedding/);
 });
 
+pkg("EmbeddingPool finds its worker script from the ESM entry (import.meta.url) and the CommonJS entry (dist/index.cjs)", async () => {
+  const { createRequire } = await import("node:module");
+  const cjs = createRequire(import.meta.url)("embedding-wasm") as typeof published;
+  assert.ok(readFileSync(new URL("../../dist/pool-worker.js", import.meta.url), "utf8").includes("gatherRows"));
+  for (const entry of [published, cjs]) {
+    const layer = new entry.Embedding({ inputDim: 3, outputDim: 2, weights: [[0, 0], [2, 2], [3, 3]] });
+    const pool = await entry.EmbeddingPool.create(layer, { workers: 2 });
+    assert.equal(Array.from((await pool.call([2, 1, 0, 2])).data), [3, 3, 2, 2, 0, 0, 3, 3]);
+    await pool.dispose();
+  }
+});
+
 const initSuite = suite("init()");
 const wasm = readFileSync(new URL("../../build/kernel.wasm", import.meta.url));
 

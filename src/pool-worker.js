@@ -1,0 +1,52 @@
+// The worker thread of EmbeddingPool (src/embedding-pool.ts), for Node worker_threads and browser Web
+// Workers alike. Plain JavaScript with no imports, on purpose: it runs unchanged from src/ (tests under
+// tsx, which does not reach worker threads), from dist/ (copied there by scripts/finish-dist.mjs), and
+// after a bundler has copied it as an asset without following any imports. It never creates or grows
+// memory: it instantiates the shared build of the kernel over the pool's shared memory, whose table
+// and whose own index and output regions the pool laid out on the owning thread.
+//
+// Messages in: { kind: "init", module, memory, table, dim } once, then [id, idx, n, out, dest, at]
+// jobs: gather rows idx[0..n) into `out` (byte offsets in the shared memory) and, when `dest` is a
+// Float32Array on a SharedArrayBuffer, copy them to dest[at ...]. Messages out: { kind: "ready" },
+// { kind: "failed", message } (init), [id] when a job is done, [id, message] when it threw.
+let kernel;
+let memory;
+let table = 0;
+let dim = 0;
+
+function handle(message, reply) {
+  if (Array.isArray(message)) {
+    const [id, idx, n, out, dest, at] = message;
+    try {
+      kernel.gatherRows(table, dim, idx, n, out);
+      if (dest !== null) dest.set(new Float32Array(memory.buffer, out, n * dim), at);
+      reply([id]);
+    } catch (error) {
+      reply([id, String(error && error.message ? error.message : error)]);
+    }
+    return;
+  }
+  if (message && message.kind === "init") {
+    try {
+      memory = message.memory;
+      kernel = new WebAssembly.Instance(message.module, { env: { memory } }).exports;
+      table = message.table;
+      dim = message.dim;
+      reply({ kind: "ready" });
+    } catch (error) {
+      reply({ kind: "failed", message: String(error && error.message ? error.message : error) });
+    }
+  }
+}
+
+// WorkerGlobalScope exists in Web Workers only (Node's worker threads have none).
+const isWebWorker = typeof WorkerGlobalScope !== "undefined" && typeof self === "object";
+if (isWebWorker) {
+  self.onmessage = (event) => handle(event.data, (m) => self.postMessage(m));
+} else {
+  // A variable specifier keeps bundlers from resolving a Node built-in in a browser build.
+  const threads = "node:worker_threads";
+  import(/* webpackIgnore: true */ /* @vite-ignore */ threads).then(({ parentPort }) => {
+    parentPort.on("message", (message) => handle(message, (m) => parentPort.postMessage(m)));
+  });
+}

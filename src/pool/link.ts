@@ -1,0 +1,30 @@
+// What EmbeddingPool needs from the layer whose table it shares: package-internal, implemented by
+// Embedding.poolLink(), so that the pool checks input with the layer's own code and the layer refuses
+// table writes while pool lookups read the table from other threads.
+import type { KernelMemory } from "../core/memory.ts";
+import type { LookupInput } from "../input.ts";
+
+/** A lookup checked on the owning thread: the output's shape and the int32 indices, in order. */
+export interface StagedLookup {
+  readonly shape: number[];
+  readonly indices: Int32Array;
+}
+
+export interface PoolLink {
+  /** Refuses tables a pool cannot read, then moves the layer's memory to a shared one (the shared kernel `module`). */
+  share(module: WebAssembly.Module): KernelMemory;
+  /**
+   * A region of at least `bytes` in the layer's memory, for a pool's job slots: one a disposed pool
+   * gave back when it is large enough, else a new one kept for the layer's life.
+   */
+  reserve(bytes: number, name: string): number;
+  /** Gives a region of `mem` back (the pool that used it is disposed) for the next pool's `reserve`. */
+  release(mem: KernelMemory, ptr: number, bytes: number): void;
+  /** The layer's live memory, after refusing what a pool cannot read (the layer may have changed since the pool was made). */
+  memory(method: string): KernelMemory;
+  /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */
+  stage(method: "call" | "callInto", x: LookupInput, out?: Float32Array): StagedLookup;
+  /** Marks one more pool lookup as reading the table: the layer refuses writes until `giveBack()`. */
+  lend(): void;
+  giveBack(): void;
+}
