@@ -812,6 +812,22 @@ export class Embedding {
     return this.transaction("getWeights", (mem): (Tensor<T> & Partial<Pick<WeightArray, "name" | "dtype">>)[] => this.readVariables(mem) as never);
   }
 
+  /**
+   * A copy of rows [start, start + count) of a float32 table (`{ data, shape: [count, outputDim] }`):
+   * what `getWeights()[0]` holds there, without copying the whole table. For a table split into
+   * shards it reads only the shards those rows are in.
+   */
+  getRows(start: number, count: number): Tensor<Float32Array> {
+    return this.transaction("getRows", (mem) => {
+      this.requireFloat32("getRows");
+      if (!Number.isSafeInteger(start) || start < 0 || start > this.inputDim) invalidArgument("start", `an integer in [0, ${this.inputDim}]`, start);
+      if (!Number.isSafeInteger(count) || count < 0 || start + count > this.inputDim) invalidArgument("count", `an integer in [0, ${this.inputDim - start}] (rows from start to inputDim)`, count);
+      const dim = this.outputDim;
+      const data = this.shards !== null ? this.shards.readRows(start, count) : mem.table().slice(start * dim, (start + count) * dim);
+      return { data, shape: [count, dim] };
+    });
+  }
+
   private readVariables(mem: KernelMemory): (Tensor<Float32Array> | WeightArray)[] {
     if (this.shards !== null) return [{ data: this.shards.read("getWeights()"), shape: [this.inputDim, this.outputDim] }];
     if (isFloat32Stored(this.format) && this.lora === null) {

@@ -141,7 +141,7 @@ export class ShardedTable {
     if (n > MAX_ARRAY_ELEMENTS) {
       throw new RangeError(
         `${what} needs the whole ${this.rows} × ${this.dim} table in one Float32Array (${n} elements), more than this engine's ` +
-          `largest typed array (${MAX_ARRAY_ELEMENTS} float32 elements). Read it shard by shard (rows(start, count)) instead.`,
+          `largest typed array (${MAX_ARRAY_ELEMENTS} float32 elements). Read it in row ranges with getRows(start, count) instead.`,
       );
     }
     const out = uninitializedFloat32(n);
