@@ -1250,7 +1250,8 @@ export class Embedding {
     if (this.embeddingsConstraint !== null) shown["embeddingsConstraint"] = this.embeddingsConstraint.className;
     if (this.maxNorm !== null) Object.assign(shown, { maxNorm: this.maxNorm, normType: this.normType });
     if (this.inputLength !== null) shown["inputLength"] = this.inputLength;
-    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.mem.byteLength;
+    if (this.shards !== null) shown["shards"] = this.shards.shards.length;
+    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.memoryBytes;
     return `Embedding ${typeof inspect === "function" ? inspect(shown, options) : JSON.stringify(shown)}`;
   }
 
