@@ -4,6 +4,7 @@
 // of later shards from the kernel's generator run through the whole table in one small memory, and
 // the step from its formula in plain TypeScript. Node only (it imports node:os); skipped, with a
 // note, when the machine has less than 8 GiB of free memory.
+import { constants } from "node:buffer";
 import { freemem } from "node:os";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
@@ -87,6 +88,11 @@ big("2^20 × 1100 float32 in 2 GiB shards: one lookup and one SGD step", () => {
       const expected = before.map((w, d) => Math.fround(w - lr * dOut[i * DIM + d]!));
       assertSameFloats(layer.getRows(row, 1).data, expected, `row ${row} after the step`);
     });
+    // Where one Float32Array cannot hold the table, the readers of the whole table say so before allocating.
+    if (ROWS * DIM > Math.floor(constants.MAX_LENGTH / 4)) {
+      assert.throws(() => layer.getWeights(), (e: Error) => e instanceof RangeError && /needs the whole 1048576 × 1100 table in one Float32Array .* getRows\(start, count\)/.test(e.message));
+      assert.throws(() => layer.toTfjs(), (e: Error) => e instanceof RangeError && /getRows/.test(e.message));
+    }
     // A row the gradient does not reach is unchanged.
     assertSameFloats(layer.getRows(2, 1).data, scalar.subarray(2 * DIM, 3 * DIM), "row 2 (not in the gradient)");
   } finally {

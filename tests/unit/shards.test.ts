@@ -8,6 +8,7 @@ import * as assert from "uvu/assert";
 import {
   Adagrad, Adam, AdamW, Constant, Embedding, GlorotUniform, HeNormal, Identity, L1L2, MaxNorm, MinMaxNorm, NonNeg, Ones,
   Orthogonal, OrthogonalRegularizer, RandomNormal, RandomUniform, SGD, TruncatedNormal, UnitNorm, ValueError, VarianceScaling, Zeros,
+  writeNpy, writeWordVectors,
   type EmbeddingOptions, type Initializer, type Optimizer,
 } from "../../src/index.ts";
 import { liveMemoryCount } from "../../src/core/memory.ts";
@@ -340,6 +341,13 @@ savers("toKeras, toKerasWeights, toTfjs and the projector TSV write the same byt
   assert.equal(sharded.toProjectorTsv(), one.toProjectorTsv());
   const [ka, kb] = [await sharded.toKeras(), await one.toKeras()];
   assert.is(ka.length, kb.length);
+  const vocab = Array.from({ length: 100 }, (_, i) => `w${i}`);
+  for (const format of ["word2vec", "glove"] as const) {
+    const bytes = (layer: Embedding) => [...writeWordVectors(layer, vocab, { format })].flatMap((chunk) => [...chunk]);
+    assert.equal(bytes(sharded), bytes(one), format);
+  }
+  const npy = (layer: Embedding) => writeNpy({ data: table(layer), shape: [100, 6] });
+  assert.equal(npy(sharded), npy(one));
 });
 
 layout.run();
