@@ -10,7 +10,7 @@ import {
   Adagrad, Adam, AdamW, Constant, Embedding, GlorotUniform, HeNormal, Identity, L1L2, MaxNorm, MinMaxNorm, NonNeg, Ones,
   Orthogonal, OrthogonalRegularizer, RandomNormal, RandomUniform, SGD, TruncatedNormal, UnitNorm, ValueError, VarianceScaling, Zeros,
   writeNpy, writeWordVectors,
-  type EmbeddingOptions, type Initializer, type Optimizer,
+  type EmbeddingOptions, type Initializer, type Optimizer, type SparseGradient,
 } from "../../src/index.ts";
 import { liveMemoryCount } from "../../src/core/memory.ts";
 import { assertSameFloats, assertThrowsMessage, fixtureRandom, referenceGather } from "../support/helpers.ts";
@@ -111,6 +111,23 @@ init("paddingIdx zeroes the padding row in whichever shard holds it", () => {
     const [one, sharded] = pair({ inputDim: 100, outputDim: 6, paddingIdx, embeddingsInitializer: new RandomNormal({ seed: 5 }) });
     assertSameFloats(table(sharded), table(one), `paddingIdx ${paddingIdx}`);
   }
+});
+
+init("fromPretrained takes maxShardBytes; an aborted Embedding.create releases every shard", async () => {
+  const data = randomRows(50, 100 * 4);
+  const layer = Embedding.fromPretrained({ data, shape: [100, 4] }, { maxShardBytes: shardBytes(16, 4) });
+  assert.is(layer.shardCount, 7);
+  assertSameFloats(table(layer), data);
+  const before = liveMemoryCount();
+  const controller = new AbortController();
+  const pending = Embedding.create({ inputDim: 4096, outputDim: 600, maxShardBytes: 2 ** 20, embeddingsInitializer: new RandomNormal({ seed: 1 }) }, {
+    signal: controller.signal,
+    onProgress: (f) => {
+      if (f > 0) controller.abort();
+    },
+  });
+  await pending.then(() => assert.unreachable("aborted"), (error: Error) => assert.is(error.name, "AbortError"));
+  assert.is(liveMemoryCount(), before);
 });
 
 init("Embedding.create fills in steps with the same values", async () => {
@@ -304,6 +321,28 @@ training("a gradient row out of range is refused before any shard changes", () =
     RangeError, "gradient.indices[2] = 100 is not in [0, 100)",
   );
   assertSameFloats(table(sharded), before);
+});
+
+training("one optimizer per layer, and no steps on a layer that is not trainable, as in one memory", () => {
+  const [one, sharded] = pair({ inputDim: 100, outputDim: 3 });
+  const gradient: SparseGradient = { indices: Int32Array.of(1, 70), values: new Float32Array(6).fill(0.5), shape: [2, 3], denseShape: [100, 3] };
+  const message = (layer: Embedding, o: Optimizer) => {
+    try {
+      layer.applyGradients(gradient, o);
+    } catch (error) {
+      return (error as Error).message;
+    }
+    return "";
+  };
+  const [first, second] = [new SGD(), new Adam()];
+  assert.is(message(one, first), "");
+  assert.is(message(sharded, first), "");
+  assert.is(message(sharded, second), message(one, second));
+  assert.match(message(sharded, second), /already trained by another optimizer \(SGD\)/);
+  const frozen = new Embedding({ inputDim: 100, outputDim: 3, trainable: false, maxShardBytes: shardBytes(16, 3) });
+  frozen.call([1, 2]);
+  assert.is(frozen.backward(new Float32Array(6)), null);
+  assertThrowsMessage(() => frozen.applyGradients(gradient, new SGD()), ValueError, /is not trainable \(trainable: false\)/);
 });
 
 const refusals = suite("what needs the whole table in one memory");
