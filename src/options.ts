@@ -128,7 +128,8 @@ export interface EmbeddingOptions {
    * its own, so a table may exceed one memory's 4 GiB; lookups, weights, initializers (the same
    * seeded values), regularizer penalties, constraints, training and the savers give what one memory
    * gives. Default: no splitting (a table must fit in one memory, as without this option). Each
-   * shard holds a multiple of 8 rows, at most `maxShardBytes / (4 · outputDim)`. Sharded layers
+   * shard holds a multiple of 8 rows, at most `maxShardBytes / (4 · outputDim)`; `maxShardBytes` is at
+   * most 4 GiB less 16 MiB (4278190080). Sharded layers
    * refuse what needs the whole table in one memory: LoRA, quantization, 16-bit storage, untied
    * reverse embeddings, `reverse`, `nearest`, the Orthogonal regularizer, function regularizers and
    * constraints of the table, and (beyond one memory) whole-table initializers such as Orthogonal.

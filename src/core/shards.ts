@@ -15,7 +15,7 @@
  */
 import { ValueError } from "../errors.ts";
 import { uninitializedFloat32 } from "./fresh.ts";
-import { KernelMemory, tableHandle, type TableHandle } from "./memory.ts";
+import { KernelMemory, MAX_MEMORY_BYTES, tableHandle, type TableHandle } from "./memory.ts";
 
 /** Rows per shard are a multiple of this (see the module comment). */
 export const SHARD_ROW_MULTIPLE = 8;
@@ -26,8 +26,17 @@ const MAX_ARRAY_ELEMENTS = (() => {
   return Math.floor((typeof max === "number" ? max : 2 ** 31 - 1) / 4);
 })();
 
-/** Rows a shard may hold under `maxShardBytes`: the largest multiple of 8 rows that fits, or an error naming the minimum. */
+/** The largest `maxShardBytes`: one memory (4 GiB) less 16 MiB for the kernel's data and a step's working memory. */
+export const MAX_SHARD_BYTES = MAX_MEMORY_BYTES - 2 ** 24;
+
+/** Rows a shard may hold under `maxShardBytes`: the largest multiple of 8 rows that fits, or an error naming the limits. */
 export function rowsPerShard(dim: number, maxShardBytes: number): number {
+  if (maxShardBytes > MAX_SHARD_BYTES) {
+    throw new ValueError(
+      `maxShardBytes must be at most ${MAX_SHARD_BYTES} (one WebAssembly memory, 4 GiB, less 16 MiB for the kernel's data and working memory). ` +
+        `Received: maxShardBytes=${maxShardBytes}`,
+    );
+  }
   const rows = Math.floor(maxShardBytes / (dim * 4 * SHARD_ROW_MULTIPLE)) * SHARD_ROW_MULTIPLE;
   if (rows === 0) {
     throw new ValueError(

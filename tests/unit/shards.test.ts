@@ -59,6 +59,8 @@ layout("bad maxShardBytes values are refused, naming the option", () => {
   for (const bad of [0, -1, 1.5, "1000", NaN, Infinity]) {
     assertThrowsMessage(() => new Embedding({ inputDim: 64, outputDim: 8, maxShardBytes: bad as number }), ValueError, /maxShardBytes/);
   }
+  assertThrowsMessage(() => new Embedding({ inputDim: 2 ** 20, outputDim: 1100, maxShardBytes: 2 ** 32 }), ValueError,
+    "maxShardBytes must be at most 4278190080 (one WebAssembly memory, 4 GiB, less 16 MiB for the kernel's data and working memory). Received: maxShardBytes=4294967296");
   assertThrowsMessage(() => new Embedding({ inputDim: 64, outputDim: 8, maxShardBytes: 255 }), ValueError,
     "maxShardBytes must hold at least 8 rows of 8 float32 values (256 bytes): shards hold a multiple of 8 rows. Received: maxShardBytes=255");
 });
