@@ -503,7 +503,7 @@ export class Embedding {
     let before: Float32Array | undefined;
     if (this.maxNorm !== null) {
       if (userPenalty) {
-        if (this.shards !== null) this.gatherRows(idx, size);
+        if (this.shards !== null) this.gatherRows(idx, size, scratchUsed);
         else k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
@@ -514,7 +514,7 @@ export class Embedding {
     }
     const plain = this.format.kind === "float32" && this.lora === null && this.shards === null;
     if (activity === null) {
-      this.gatherRows(idx, size);
+      this.gatherRows(idx, size, scratchUsed);
       return [];
     }
     let penalty: number;
@@ -523,13 +523,13 @@ export class Embedding {
       // float32 table, or over the output once it is dequantized / widened / adapted.
       if (plain) k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
       else {
-        this.gatherRows(idx, size);
+        this.gatherRows(idx, size, scratchUsed);
         k.absAndSquareSums(mem.outputPtr, size * dim, mem.statsPtr, 1, 1);
       }
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);
     } else {
-      this.gatherRows(idx, size);
+      this.gatherRows(idx, size, scratchUsed);
       const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
       try {
         penalty = activity.penaltyOf(output);
@@ -547,12 +547,15 @@ export class Embedding {
     return [batch === 0 ? 0 : penalty / batch];
   }
 
-  /** Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus LoRA. */
-  private gatherRows(idx: number, n: number): void {
+  /**
+   * Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus
+   * LoRA. Scratch below `scratchUsed` is the caller's (a sharded gather works past it).
+   */
+  private gatherRows(idx: number, n: number, scratchUsed: number): void {
     const mem = this.live();
     if (this.shards !== null) {
       // A sharded table: its own gather, apart from the one-memory path below (one kernel call).
-      this.shards.gather(mem, idx, n, mem.outputPtr);
+      this.shards.gather(mem, idx, n, mem.outputPtr, scratchUsed);
       this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
       return;
     }

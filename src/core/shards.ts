@@ -17,6 +17,14 @@ import { ValueError } from "../errors.ts";
 import { uninitializedFloat32 } from "./fresh.ts";
 import { KernelMemory, MAX_MEMORY_BYTES, tableHandle, type TableHandle } from "./memory.ts";
 
+const alignUp = (bytes: number) => Math.ceil(bytes / 64) * 64;
+
+/**
+ * From this many columns on, the gather copies row by row (one copy of each row); below, the
+ * per-row cost of a copy call outweighs the staged gather's two extra bulk copies.
+ */
+const ROW_BY_ROW_MIN_DIM = 128;
+
 /** Rows per shard are a multiple of this (see the module comment). */
 export const SHARD_ROW_MULTIPLE = 8;
 
@@ -89,9 +97,48 @@ export class ShardedTable {
 
   /**
    * out[i, :] = row idx[i] for the n int32 indices at `idx` of `home` (checked to be in range), into
-   * `home`'s memory at `out`. Copies row by row from the shards' memories.
+   * `home`'s memory at `out`, using `home`'s scratch past `scratchUsed` bytes. In bulk, by kernels:
+   * each shard gathers its rows (in position order) in its own memory, they are copied in one block
+   * per shard into a staging table in `home`, and `home`'s kernel gathers the staged rows into the
+   * output in position order.
    */
-  gather(home: KernelMemory, idx: number, n: number, out: number): void {
+  gather(home: KernelMemory, idx: number, n: number, out: number, scratchUsed: number): void {
+    if (this.dim >= ROW_BY_ROW_MIN_DIM) return this.gatherRowByRow(home, idx, n, out);
+    const dim = this.dim;
+    const per = this.rowsPerShard;
+    const ids = new Int32Array(home.memory.buffer, idx, n).slice();
+    // Counting sort of the positions by shard: `locals` holds each shard's local rows in position
+    // order, shard after shard; `staged[i]` is where position i's row lands in the staging table.
+    const starts = new Int32Array(this.shards.length + 1);
+    for (let i = 0; i < n; i++) starts[Math.floor(ids[i]! / per) + 1]!++;
+    for (let s = 0; s < this.shards.length; s++) starts[s + 1]! += starts[s]!;
+    const next = starts.slice(0, this.shards.length);
+    const locals = new Int32Array(n);
+    const staged = new Int32Array(n);
+    for (let i = 0; i < n; i++) {
+      const s = Math.floor(ids[i]! / per);
+      const at = next[s]!++;
+      locals[at] = ids[i]! - s * per;
+      staged[i] = at;
+    }
+    const stagingBytes = alignUp(n * dim * 4);
+    const base = home.scratch(scratchUsed + stagingBytes + n * 4) + scratchUsed;
+    const [staging, order] = [base, base + stagingBytes];
+    this.shards.forEach((shard, s) => {
+      const m = starts[s + 1]! - starts[s]!;
+      if (m === 0) return;
+      const listBytes = alignUp(m * 4);
+      const at = shard.scratch(listBytes + m * dim * 4);
+      new Int32Array(shard.memory.buffer, at, m).set(locals.subarray(starts[s]!, starts[s + 1]!));
+      shard.kernel.gatherRows(shard.tablePtr, dim, at, m, at + listBytes);
+      new Float32Array(home.memory.buffer, staging + starts[s]! * dim * 4, m * dim).set(new Float32Array(shard.memory.buffer, at + listBytes, m * dim));
+    });
+    new Int32Array(home.memory.buffer, order, n).set(staged);
+    home.kernel.gatherRows(staging, dim, order, n, out);
+  }
+
+  /** The gather for wide rows: each row copied from its shard's memory straight into the output. */
+  private gatherRowByRow(home: KernelMemory, idx: number, n: number, out: number): void {
     const dim = this.dim;
     const per = this.rowsPerShard;
     const buffer = home.memory.buffer;

@@ -156,6 +156,14 @@ lookups("call and callInto equal one memory's, and the table's rows (plain TypeS
   assertSameFloats(sharded.call(99).data, table(one).subarray(99 * 7));
 });
 
+lookups("wide rows (copied row by row) and narrow rows (staged in bulk) alike; lookups at the same row in several shards' turns", () => {
+  for (const dim of [1, 5, 127, 128, 300]) {
+    const [one, sharded] = pair({ inputDim: 90, outputDim: dim, embeddingsInitializer: new RandomNormal({ seed: dim }) }, 8);
+    const indices = [...randomIndices(dim, 300, 90), 0, 89, 8, 7, 8];
+    assertSameFloats(sharded.call(indices).data, referenceGather(table(one), dim, indices), `dim ${dim}`);
+  }
+});
+
 lookups("an index out of range gives the same error; nothing is written", () => {
   const [one, sharded] = pair({ inputDim: 100, outputDim: 4 });
   const message = (layer: Embedding) => {
