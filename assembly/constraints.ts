@@ -107,6 +107,15 @@ const COLUMN_BLOCK_ROWS: u32 = 8;
  */
 export function columnSumSquares(table: usize, rows: u32, cols: u32, sums: usize, partials: usize): usize {
   memory.fill(sums, 0, <usize>cols << 3);
+  return addColumnSumSquares(table, rows, cols, sums, partials);
+}
+
+/**
+ * columnSumSquares without clearing `sums` first: adds this table's blocks to the sums already
+ * there. A table split into row ranges of multiples of COLUMN_BLOCK_ROWS rows, passed range after
+ * range, adds the same blocks in the same order as one pass over the whole table (sharded tables).
+ */
+export function addColumnSumSquares(table: usize, rows: u32, cols: u32, sums: usize, partials: usize): usize {
   const rowBytes = <usize>cols << 2;
   const wideBytes = <usize>(cols & ~(<u32>15)) << 2;
   const vecBytes = <usize>(cols & ~(<u32>3)) << 2;

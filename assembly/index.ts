@@ -10,7 +10,7 @@ export function heapBase(): usize {
   return __heap_base;
 }
 export { orthogonalFill, orthogonalFactor, orthogonalFormQ, orthogonalWrite, widenToF64 } from "./orthogonal";
-export { constrainRows, columnSumSquares, constrainColumns, clampNonNegative, renormRows, constrainListedRows, clampListedRows } from "./constraints";
+export { constrainRows, columnSumSquares, addColumnSumSquares, constrainColumns, clampNonNegative, renormRows, constrainListedRows, clampListedRows } from "./constraints";
 export { absAndSquareSums, gatherRowsWithSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";
 export { sparseGradient, optimizerStep, fillF32 } from "./training";
 export { orthogonalRowsGradient, orthogonalColumnsGradient } from "./penalty-gradients";

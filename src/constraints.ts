@@ -21,6 +21,12 @@ export interface Constraint extends Serializable {
    * when the constraint acts on each row separately; returns false (doing nothing) otherwise.
    */
   applyToRows?(target: TableHandle, list: number, m: number): boolean;
+  /**
+   * Applies it to a table split into row ranges (`pieces`, in row order, each in a memory of its
+   * own, every piece but the last a multiple of 8 rows), with the same result as `applyTo` on the
+   * whole table. The built-in constraints have it; a table in shards refuses constraints without it.
+   */
+  applyToShards?(pieces: readonly TableHandle[]): void;
   /** Returns a constrained copy of a 2-D table. */
   apply(table: WeightTable): Float32Array;
 }
@@ -68,6 +74,33 @@ abstract class NormConstraint implements Constraint {
       kernel.constrainColumns(ptr, rows, cols, sums, sums + cols * 8, this.clipLow, this.clipHigh, this.clipRate, divide);
     } else {
       kernel.constrainRows(ptr, rows, cols, this.clipLow, this.clipHigh, this.clipRate, divide);
+    }
+  }
+
+  applyToShards(pieces: readonly TableHandle[]): void {
+    if (this.axis !== 0) {
+      for (const piece of pieces) this.applyTo(piece);
+      return;
+    }
+    // Two passes: the column sums of squares carried from piece to piece (the kernel adds each
+    // piece's blocks of 8 rows to them, in the order one pass adds them), then every piece scaled
+    // by the same column factors.
+    const cols = rowsCols(pieces[0]!, this.className)[1];
+    const sums = new Float64Array(cols);
+    const divide = this.divide ? 1 : 0;
+    for (const pass of ["sums", "scale"] as const) {
+      for (const piece of pieces) {
+        const [rows] = rowsCols(piece, this.className);
+        const at = piece.scratch(cols * 12);
+        const carried = new Float64Array(piece.kernel.memory.buffer, at, cols);
+        carried.set(sums);
+        if (pass === "sums") {
+          piece.kernel.addColumnSumSquares(piece.ptr, rows, cols, at, at + cols * 8);
+          sums.set(carried);
+        } else {
+          piece.kernel.constrainColumns(piece.ptr, rows, cols, at, at + cols * 8, this.clipLow, this.clipHigh, this.clipRate, divide);
+        }
+      }
     }
   }
 
@@ -141,6 +174,9 @@ export class NonNeg implements Constraint {
   }
   applyTo(target: TableHandle): void {
     target.kernel.clampNonNegative(target.ptr, target.shape.reduce((a, b) => a * b, 1));
+  }
+  applyToShards(pieces: readonly TableHandle[]): void {
+    for (const piece of pieces) this.applyTo(piece);
   }
   applyToRows(target: TableHandle, list: number, m: number): boolean {
     const [, cols] = rowsCols(target, this.className);

@@ -6,13 +6,16 @@ import { freshCopy } from "./core/fresh.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
+import { rowsPerShard, ShardedTable } from "./core/shards.ts";
+import { fillShardedInSteps } from "./initializers/sharded.ts";
+import { ShardedTrainer } from "./sharded-training.ts";
 import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
 import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
 import {
   FLOAT32, isFloat32Stored, isQuantized, parsePolicyName, policyName, readBlockSize, variableSpecs,
   type QuantizationMode, type TableDtype, type TableFormat,
 } from "./table-format.ts";
-import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
+import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, penaltyOfPieces, type Regularizer } from "./regularizers.ts";
 import { INFINITE_NORM, toKeras, toTfjs, type KerasObjectConfig, type Serializable } from "./serialization.ts";
 import { checkInputLength, checkShapeArgument, outputShape, type Dim, type InputLength } from "./shapes.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
@@ -45,7 +48,7 @@ import type { PoolLink } from "./pool/link.ts";
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
   "embeddingsConstraint", "maskZero", "inputLength", "weights", "name", "trainable", "dtype", "maxNorm", "normType", "scaleGradByFreq", "paddingIdx",
-  "tieWeights", "logitSoftCap", "reverseDtype", "loraRank", "loraAlpha", "quantizationBlockSize",
+  "tieWeights", "logitSoftCap", "reverseDtype", "loraRank", "loraAlpha", "quantizationBlockSize", "maxShardBytes",
 ] as const;
 
 /** Calls that change the table or move the layer's memory: refused while EmbeddingPool lookups read the table. */
@@ -79,9 +82,16 @@ export function checkNormType(value: unknown): number {
 }
 
 /** The initializer's fill steps, then (PyTorch) the padding row set to zeros. */
-function* zeroingPadding(steps: Iterator<number, void, undefined>, mem: KernelMemory, paddingIdx: number | null, dim: number): Generator<number, void, undefined> {
+function* zeroingPadding(steps: Iterator<number, void, undefined>, zeroRow: (row: number) => void, paddingIdx: number | null): Generator<number, void, undefined> {
   for (let step = steps.next(); !step.done; step = steps.next()) yield step.value;
-  if (paddingIdx !== null) mem.table().fill(0, paddingIdx * dim, (paddingIdx + 1) * dim);
+  if (paddingIdx !== null) zeroRow(paddingIdx);
+}
+
+/** The `maxShardBytes` storage option: a positive integer, or null / undefined for one memory. */
+function checkMaxShardBytes(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "number" || !Number.isSafeInteger(value) || value <= 0) invalidArgument("maxShardBytes", "a positive integer number of bytes, or null", value);
+  return value;
 }
 
 /** The table dtype: only float32. */
@@ -168,6 +178,13 @@ export class Embedding {
   private readonly poolRegions: { mem: KernelMemory; ptr: number; bytes: number }[] = [];
   /** Refuses calls made from inside the callbacks of another call on this layer. */
   private readonly guard: CallGuard;
+  /**
+   * The table's row-range shards when it is larger than `maxShardBytes` (then `mem`, the home
+   * memory, holds the lookups' indices and outputs and no table), else null.
+   */
+  private shards: ShardedTable | null = null;
+  /** Optimizer steps on the shards (a sharded layer only). */
+  private shardedTrainer: ShardedTrainer | undefined;
 
   constructor(options: EmbeddingOptions) {
     const o = ownOptions<EmbeddingOptions>("Embedding", options, OPTION_NAMES);
@@ -210,13 +227,21 @@ export class Embedding {
     if (!this.tieWeights && (loraRank !== null || !isFloat32Stored(this.format))) {
       throw new ValueError(`tieWeights: false (separate reverse embeddings) needs a float32 table without LoRA; layer "${this.name}" has dtype ${policyName(this.format)}${loraRank !== null ? " and LoRA" : ""}.`);
     }
+    const maxShardBytes = checkMaxShardBytes(o.maxShardBytes);
+    const shardRows = maxShardBytes !== null && this.inputDim * this.outputDim * 4 > maxShardBytes ? rowsPerShard(this.outputDim, maxShardBytes) : 0;
+    if (shardRows > 0) this.checkShardable(loraRank !== null);
     // Check the initial weights before allocating anything (a quantized layer takes Keras' variables).
     const floatInitial = o.weights === undefined || !isFloat32Stored(this.format) ? undefined : this.readWeights(o.weights, "weights");
-    this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim) });
+    // A sharded layer's home memory holds no table (rows of 0 bytes): only its lookups.
+    this.mem = new KernelMemory(this.inputDim, this.outputDim, { storage: shardRows > 0 ? { name: "sharded", rowBytes: 0 } : rowStorage(this.format, this.outputDim) });
     this.storedTable = new StoredTable(this.format, this.mem);
     try {
+      if (shardRows > 0) {
+        this.shards = new ShardedTable(this.inputDim, this.outputDim, shardRows);
+        if (this.maxNorm !== null) this.shards.addSeenBitmaps();
+      }
       // The renorm kernel's bitmap of rows already visited in a lookup, all zero between lookups.
-      this.seenPtr = this.maxNorm === null ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
+      this.seenPtr = this.maxNorm === null || shardRows > 0 ? -1 : this.mem.persistent(Math.ceil(this.inputDim / 8), "the maxNorm bitmap");
       this.reversePtr = this.tieWeights ? 0 : this.mem.persistent(this.outputDim * this.inputDim * 4, "the reverse embeddings");
       if (!isFloat32Stored(this.format) && o.weights !== undefined) {
         // The variables as getWeights() gives them (a quantized layer's are Keras' quantized variables).
@@ -225,8 +250,15 @@ export class Embedding {
         // Keras builds a quantized layer's variables directly: zero tables, scales of one.
       } else if (floatInitial !== undefined) {
         this.writeWeights(this.mem, floatInitial);
+      } else if (this.shards !== null) {
+        const shards = this.shards;
+        const steps = zeroingPadding(fillShardedInSteps(this.embeddingsInitializer, shards), (row) => shards.zeroRow(row), this.paddingIdx);
+        if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
+        else while (!steps.next().done);
       } else if (isFloat32Stored(this.format)) {
-        const steps = zeroingPadding(fillSteps(this.embeddingsInitializer, this.tableTarget(this.mem)), this.mem, this.paddingIdx, this.outputDim);
+        const mem = this.mem;
+        const dim = this.outputDim;
+        const steps = zeroingPadding(fillSteps(this.embeddingsInitializer, this.tableTarget(mem)), (row) => mem.table().fill(0, row * dim, (row + 1) * dim), this.paddingIdx);
         if (pendingFill !== null) pendingFill.steps = steps; // Embedding.create runs them
         else while (!steps.next().done);
         // Keras Hub builds the untied reverse embeddings with the same initializer.
@@ -241,6 +273,7 @@ export class Embedding {
       if (loraRank !== null) this.lora = new LoraAdapters(this.mem, loraRank, loraRank);
     } catch (error) {
       this.mem.release();
+      this.shards?.release();
       throw error;
     }
     this.trainer = new Trainer({
@@ -282,7 +315,8 @@ export class Embedding {
 
   /** Writes checked weights: the table, then the reverse embeddings when untied. */
   private writeWeights(mem: KernelMemory, tables: ArrayLike<number>[]): void {
-    mem.table().set(tables[0]!);
+    if (this.shards !== null) this.shards.write(tables[0]!);
+    else mem.table().set(tables[0]!);
     if (!this.tieWeights) new Float32Array(mem.memory.buffer, this.reversePtr, this.outputDim * this.inputDim).set(tables[1]!);
     this.tableChanged();
   }
@@ -380,7 +414,40 @@ export class Embedding {
 
   /** Bytes of WebAssembly memory the layer holds (table and lookup scratch). */
   get memoryBytes(): number {
-    return this.live().byteLength;
+    return this.live().byteLength + (this.shards?.byteLength ?? 0);
+  }
+
+  /** The number of memories the table is split into: 1 unless it is larger than `maxShardBytes`. */
+  get shardCount(): number {
+    this.live();
+    return this.shards?.shards.length ?? 1;
+  }
+
+  /**
+   * Refuses, before anything is allocated, what a table split into shards cannot do: everything that
+   * needs the whole table in one memory (see `EmbeddingOptions.maxShardBytes`).
+   */
+  private checkShardable(withLora: boolean): void {
+    const refuse = (what: string): never => {
+      throw new ValueError(
+        `Layer "${this.name}": a table split into shards (maxShardBytes) cannot have ${what}; it needs the whole table in one memory. ` +
+          `Use a larger maxShardBytes (up to one memory, 4 GiB) or leave ${what} out.`,
+      );
+    };
+    if (!isFloat32Stored(this.format)) refuse(`dtype ${policyName(this.format)} (sharded tables are float32)`);
+    if (withLora) refuse("LoRA (loraRank)");
+    if (!this.tieWeights) refuse("separate reverse embeddings (tieWeights: false)");
+    const reg = this.embeddingsRegularizer;
+    if (reg !== null && !isSumsRegularizer(reg)) refuse(`the embeddings regularizer ${reg.className} (only L1, L2 and L1L2 add up over shards)`);
+    const constraint = this.embeddingsConstraint;
+    if (constraint !== null && typeof constraint.applyToShards !== "function") refuse(`the embeddings constraint ${constraint.className} (only the built-in constraints apply across shards)`);
+  }
+
+  /** Refuses a method that needs the whole table in one memory on a sharded layer. */
+  private requireOneMemory(method: string): void {
+    if (this.shards !== null) {
+      throw new ValueError(`${method}() needs the whole table in one WebAssembly memory; layer "${this.name}" splits it into ${this.shards.shards.length} shards (maxShardBytes).`);
+    }
   }
 
   private checkShape(shape: readonly number[]): void {
@@ -509,14 +576,18 @@ export class Embedding {
     let before: Float32Array | undefined;
     if (this.maxNorm !== null) {
       if (userPenalty) {
-        k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+        if (this.shards !== null) this.gatherRows(idx, size, scratchUsed);
+        else k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
-      if (k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
+      const rescaled = this.shards !== null
+        ? this.shards.renorm(mem, idx, size, this.maxNorm, this.normType)
+        : k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
+      if (rescaled > 0) this.tableChanged();
     }
-    const plain = this.format.kind === "float32" && this.lora === null;
+    const plain = this.format.kind === "float32" && this.lora === null && this.shards === null;
     if (activity === null) {
-      this.gatherRows(idx, size);
+      this.gatherRows(idx, size, scratchUsed);
       return [];
     }
     let penalty: number;
@@ -525,19 +596,20 @@ export class Embedding {
       // float32 table, or over the output once it is dequantized / widened / adapted.
       if (plain) k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
       else {
-        this.gatherRows(idx, size);
+        this.gatherRows(idx, size, scratchUsed);
         k.absAndSquareSums(mem.outputPtr, size * dim, mem.statsPtr, 1, 1);
       }
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);
     } else {
-      this.gatherRows(idx, size);
+      this.gatherRows(idx, size, scratchUsed);
       const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
       try {
         penalty = activity.penaltyOf(output);
       } catch (error) {
         if (before !== undefined) {
-          restoreRows(mem, idx, size, dim, before);
+          if (this.shards !== null) this.shards.writeRowsAt(mem, idx, size, before);
+          else restoreRows(mem, idx, size, dim, before);
           this.tableChanged();
         }
         throw error;
@@ -548,9 +620,18 @@ export class Embedding {
     return [batch === 0 ? 0 : penalty / batch];
   }
 
-  /** Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus LoRA. */
-  private gatherRows(idx: number, n: number): void {
+  /**
+   * Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus
+   * LoRA. Scratch below `scratchUsed` is the caller's (a sharded gather works past it).
+   */
+  private gatherRows(idx: number, n: number, scratchUsed: number): void {
     const mem = this.live();
+    if (this.shards !== null) {
+      // A sharded table: its own gather, apart from the one-memory path below (one kernel call).
+      this.shards.gather(mem, idx, n, mem.outputPtr, scratchUsed);
+      this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
+      return;
+    }
     this.stored.gather(idx, n, mem.outputPtr);
     this.lora?.addTo(idx, n, mem.outputPtr);
     this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
@@ -671,17 +752,39 @@ export class Embedding {
    * leaves the table, the optimizer state, its step count and the last lookup as they were.
    */
   applyGradients(gradient: SparseGradient, optimizer: Optimizer): void {
-    this.transaction("applyGradients", () => this.trainer.apply(gradient, optimizer));
+    this.transaction("applyGradients", () => (this.shards !== null ? this.sharded().apply(gradient, optimizer) : this.trainer.apply(gradient, optimizer)));
   }
 
   /** `optimizer`'s state for this layer (its step count and slot tables, copied), or null before its first step. */
   getOptimizerState(optimizer: Optimizer): OptimizerState | null {
-    return this.transaction("getOptimizerState", () => this.trainer.getState(optimizer));
+    return this.transaction("getOptimizerState", () => (this.shards !== null ? this.sharded().getState(optimizer) : this.trainer.getState(optimizer)));
   }
 
   /** Restores an optimizer state saved by `getOptimizerState` (same optimizer class, same table shape). */
   setOptimizerState(optimizer: Optimizer, state: OptimizerState): void {
-    this.transaction("setOptimizerState", () => this.trainer.setState(optimizer, state));
+    this.transaction("setOptimizerState", () => (this.shards !== null ? this.sharded().setState(optimizer, state) : this.trainer.setState(optimizer, state)));
+  }
+
+  /** The sharded layer's trainer, made on first use. */
+  private sharded(): ShardedTrainer {
+    this.shardedTrainer ??= new ShardedTrainer(
+      {
+        name: this.name,
+        inputDim: this.inputDim,
+        outputDim: this.outputDim,
+        trainable: this.trainable,
+        embeddingsRegularizer: this.embeddingsRegularizer,
+        embeddingsConstraint: this.embeddingsConstraint,
+        live: () => this.live(),
+        forgetLookups: () => {
+          this.lookedUp = null;
+          this.bufferedIndices = 0;
+        },
+        tableChanged: () => this.tableChanged(),
+      },
+      this.shards!,
+    );
+    return this.shardedTrainer;
   }
 
   /**
@@ -693,7 +796,8 @@ export class Embedding {
       if (this.embeddingsConstraint === null) return;
       this.requireFloat32("applyConstraint");
       try {
-        this.embeddingsConstraint.applyTo(this.tableTarget(mem));
+        if (this.shards !== null) this.embeddingsConstraint.applyToShards!(this.shards.handles());
+        else this.embeddingsConstraint.applyTo(this.tableTarget(mem));
       } finally {
         this.tableChanged();
       }
@@ -721,6 +825,8 @@ export class Embedding {
   private tablePenalty(mem: KernelMemory): number {
     // Keras builds a quantized layer's variables without the regularizer.
     if (this.embeddingsRegularizer === null || isQuantized(this.format)) return 0;
+    // A sharded layer's regularizer is a sums one (checked at construction): the sums add over shards.
+    if (this.shards !== null && isSumsRegularizer(this.embeddingsRegularizer)) return penaltyOfPieces(this.embeddingsRegularizer, this.shards.handles());
     return this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
   }
 
@@ -782,7 +888,24 @@ export class Embedding {
     return this.transaction("getWeights", (mem): (Tensor<T> & Partial<Pick<WeightArray, "name" | "dtype">>)[] => this.readVariables(mem) as never);
   }
 
+  /**
+   * A copy of rows [start, start + count) of a float32 table (`{ data, shape: [count, outputDim] }`):
+   * what `getWeights()[0]` holds there, without copying the whole table. For a table split into
+   * shards it reads only the shards those rows are in.
+   */
+  getRows(start: number, count: number): Tensor<Float32Array> {
+    return this.transaction("getRows", (mem) => {
+      this.requireFloat32("getRows");
+      if (!Number.isSafeInteger(start) || start < 0 || start > this.inputDim) invalidArgument("start", `an integer in [0, ${this.inputDim}]`, start);
+      if (!Number.isSafeInteger(count) || count < 0 || start + count > this.inputDim) invalidArgument("count", `an integer in [0, ${this.inputDim - start}] (rows from start to inputDim)`, count);
+      const dim = this.outputDim;
+      const data = this.shards !== null ? this.shards.readRows(start, count) : mem.table().slice(start * dim, (start + count) * dim);
+      return { data, shape: [count, dim] };
+    });
+  }
+
   private readVariables(mem: KernelMemory): (Tensor<Float32Array> | WeightArray)[] {
+    if (this.shards !== null) return [{ data: this.shards.read("getWeights()"), shape: [this.inputDim, this.outputDim] }];
     if (isFloat32Stored(this.format) && this.lora === null) {
       const table = { data: freshCopy(mem.table()), shape: [this.inputDim, this.outputDim] };
       if (this.tieWeights) return [table];
@@ -857,6 +980,7 @@ export class Embedding {
    */
   quantize(mode: QuantizationMode, options: { blockSize?: number | null } = {}): void {
     this.transaction("quantize", (mem) => {
+      this.requireOneMemory("quantize");
       if (!this.tieWeights) throw new ValueError(`quantize() needs tied weights; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
       if (isQuantized(this.format)) {
         throw new ValueError(`Layer '${this.name}' is already quantized with dtype_policy='${policyName(this.format)}'. Received: mode=${String(mode)}`);
@@ -918,6 +1042,7 @@ export class Embedding {
    */
   enableLora(rank: number, options: { alpha?: number | null } = {}): void {
     this.transaction("enableLora", (mem) => {
+      this.requireOneMemory("enableLora");
       if (!this.tieWeights) throw new ValueError(`enableLora() needs tied weights; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
       if (this.embeddingsConstraint !== null) throw new ValueError(LORA_WITH_CONSTRAINT);
       if (this.lora !== null) throw new ValueError(LORA_TWICE);
@@ -960,6 +1085,7 @@ export class Embedding {
    */
   reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Tensor<Float32Array> {
     return this.transaction("reverse", (mem) => {
+      this.requireOneMemory("reverse");
       this.requireFloat32("reverse");
       if (this.lora !== null) throw new ValueError(`reverse() reads the table alone; layer "${this.name}" has LoRA on: mergeLora() first.`);
       const { logits, record } = reverseLogits(mem, this.reverseHost(), x);
@@ -1041,6 +1167,7 @@ export class Embedding {
    */
   nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Neighbours {
     return this.transaction("nearest", (mem) => {
+      this.requireOneMemory("nearest");
       this.requireFloat32("nearest");
       if (this.lora !== null) throw new ValueError(`nearest() reads the table alone; layer "${this.name}" has LoRA on: mergeLora() first.`);
       return nearest(mem, this.rowNorms, query, options);
@@ -1262,7 +1389,8 @@ export class Embedding {
     if (this.embeddingsConstraint !== null) shown["embeddingsConstraint"] = this.embeddingsConstraint.className;
     if (this.maxNorm !== null) Object.assign(shown, { maxNorm: this.maxNorm, normType: this.normType });
     if (this.inputLength !== null) shown["inputLength"] = this.inputLength;
-    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.mem.byteLength;
+    if (this.shards !== null) shown["shards"] = this.shards.shards.length;
+    shown[this.mem === undefined ? "disposed" : "memoryBytes"] = this.mem === undefined ? true : this.memoryBytes;
     return `Embedding ${typeof inspect === "function" ? inspect(shown, options) : JSON.stringify(shown)}`;
   }
 
@@ -1347,7 +1475,10 @@ export class Embedding {
       this.checkNotRunning("dispose");
     }
     this.mem?.release();
+    this.shards?.release();
     this.mem = undefined;
+    this.shards = null;
+    this.shardedTrainer = undefined;
     this.storedTable = undefined;
     this.lora = null;
   }

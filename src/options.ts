@@ -122,6 +122,19 @@ export interface EmbeddingOptions {
    * agree with the policy's (-1 or null: one scale per row). Kept to write the config back as read.
    */
   quantizationBlockSize?: number | null;
+  /**
+   * Storage option (not part of the Keras config): the most bytes of table one WebAssembly memory
+   * holds. A float32 table larger than this is split into row ranges ("shards"), each in a memory of
+   * its own, so a table may exceed one memory's 4 GiB; lookups, weights, initializers (the same
+   * seeded values), regularizer penalties, constraints, training and the savers give what one memory
+   * gives. Default: no splitting (a table must fit in one memory, as without this option). Each
+   * shard holds a multiple of 8 rows, at most `maxShardBytes / (4 · outputDim)`; `maxShardBytes` is at
+   * most 4 GiB less 16 MiB (4278190080). Sharded layers
+   * refuse what needs the whole table in one memory: LoRA, quantization, 16-bit storage, untied
+   * reverse embeddings, `reverse`, `nearest`, the Orthogonal regularizer, function regularizers and
+   * constraints of the table, and (beyond one memory) whole-table initializers such as Orthogonal.
+   */
+  maxShardBytes?: number | null;
 }
 
 /** The layer's config in TF.js form (camelCase keys, sub-objects as `{ className, config }`). */

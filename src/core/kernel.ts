@@ -35,6 +35,8 @@ export interface KernelExports {
   orthogonalWrite(matrix: number, rows: number, cols: number, work: number, out: number, gain: number): number;
   constrainRows(table: number, rows: number, cols: number, lo: number, hi: number, rate: number, divide: number): number;
   columnSumSquares(table: number, rows: number, cols: number, sums: number, partials: number): number;
+  /** columnSumSquares adding to the float64 sums already at `sums` (row ranges of a sharded table, in order). */
+  addColumnSumSquares(table: number, rows: number, cols: number, sums: number, partials: number): number;
   constrainColumns(table: number, rows: number, cols: number, sums: number, factors: number, lo: number, hi: number, rate: number, divide: number): number;
   clampNonNegative(table: number, n: number): number;
   renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
@@ -165,7 +167,7 @@ export function writeStepArgs(memory: WebAssembly.Memory, ptr: number, args: Ste
  */
 export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "memory">]: number } = {
   heapBase: 0, gatherRows: 5, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
-  widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
+  widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,

@@ -136,7 +136,8 @@ export class KernelMemory {
       throw new ValueError(
         `An embedding table of inputDim × outputDim = ${rows} × ${dim} ${storage.name} values needs ${tableBytes} bytes ` +
           `(${formatBytes(tableBytes)}), more than one WebAssembly memory can hold: ${MAX_MEMORY_BYTES} bytes (4 GiB), ` +
-          `less ${tablePtr} bytes for the kernel's data and ${oneLookup} bytes for one lookup.`,
+          `less ${tablePtr} bytes for the kernel's data and ${oneLookup} bytes for one lookup.` +
+          (options.lookups === false ? "" : " The maxShardBytes option splits a float32 table over several memories."),
       );
     }
     const fitting = this.fittingPositions(tableEnd, dim, guard);

@@ -73,6 +73,34 @@ export abstract class DrawnInitializer extends SeededInitializer {
     }
   }
 
+  /**
+   * The values `fill` writes into a table of `shape`, written into its row-range `pieces` (in row
+   * order, each in a memory of its own, every piece but the last a multiple of 8 values): the
+   * generator's state is carried from one piece's memory to the next, and a fill continued across
+   * pieces of multiples of 8 values equals one fill (assembly/random.ts).
+   */
+  *fillPiecesInSteps(pieces: readonly TableHandle[], shape: readonly number[]): Generator<number, void, undefined> {
+    const draw = this.draw(shape);
+    const [lo, hi] = this.seedWords();
+    const n = count(shape);
+    let previous: { kernel: TableHandle["kernel"]; state: number } | undefined;
+    let done = 0;
+    for (const piece of pieces) {
+      const state = piece.scratch(RANDOM_STATE_BYTES);
+      if (previous === undefined) piece.kernel.seedRandomState(state, lo, hi);
+      else new Uint8Array(piece.kernel.memory.buffer, state, RANDOM_STATE_BYTES).set(new Uint8Array(previous.kernel.memory.buffer, previous.state, RANDOM_STATE_BYTES));
+      const length = count(piece.shape);
+      for (let at = 0; at < length; ) {
+        const len = Math.min(STEP_PIECE, length - at);
+        piece.kernel.fillRandom(piece.ptr + at * 4, len, state, draw.kind, draw.p0, draw.p1, draw.p2);
+        at += len;
+        done += len;
+        yield done / n;
+      }
+      previous = { kernel: piece.kernel, state };
+    }
+  }
+
   override apply(shape: readonly number[]): Float32Array {
     return applyDraw(shape, this.seedWords(), this.draw(checkShape(shape)));
   }
