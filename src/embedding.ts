@@ -473,7 +473,9 @@ export class Embedding {
           ? "has LoRA adapters (lookups add A @ B; mergeLora() folds them into the table)"
           : this.maxNorm !== null
             ? "has maxNorm, whose lookups rescale table rows in place (a write, which stays on the owning thread)"
-            : null;
+            : this.shards !== null
+              ? `splits its table into ${this.shards.shards.length} memories (maxShardBytes), and a pool shares one`
+              : null;
     if (reason !== null) {
       throw new ValueError(`EmbeddingPool reads plain float32 tables with row copies; layer "${this.name}" ${reason}. Use the layer's own call() instead.`);
     }

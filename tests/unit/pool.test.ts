@@ -265,12 +265,13 @@ test("one table: the layer's memory moves to a SharedArrayBuffer and grows only 
   assert.is(layer.memoryBytes, held);
 });
 
-test("refused: quantized, 16-bit, LoRA and maxNorm layers, bad options, a disposed layer, a layer moved after the pool was made", async () => {
+test("refused: quantized, 16-bit, LoRA, maxNorm and sharded layers, bad options, a disposed layer, a layer moved after the pool was made", async () => {
   const cases: [Embedding, RegExp][] = [
     [new Embedding({ inputDim: 4, outputDim: 2, dtype: "int8_from_float32" }), /stores its table as int8_from_float32/],
     [new Embedding({ inputDim: 4, outputDim: 2, dtype: "float16" }), /stores its table as float16/],
     [new Embedding({ inputDim: 4, outputDim: 2, loraRank: 2 }), /has LoRA adapters/],
     [new Embedding({ inputDim: 4, outputDim: 2, maxNorm: 1 }), /has maxNorm/],
+    [new Embedding({ inputDim: 64, outputDim: 2, maxShardBytes: 64 }), /splits its table into 8 memories \(maxShardBytes\)/],
   ];
   for (const [layer, message] of cases) {
     const error = await rejection(EmbeddingPool.create(layer, { workers: 1 }));
