@@ -119,3 +119,43 @@ export async function measurePaired(ours, bound, oursSeconds, { rounds, batchSec
   }
   return { ratio: median(ratios), ours: median(oursTimes), bound: median(boundTimes), rounds };
 }
+
+/** Seconds per call of `calls` calls of a prepared contender, as a `measureRounds` side. */
+export const sideOf = (name, prepared) => ({ name, run: (calls) => perCall(prepared, calls).then((s) => s * calls) });
+
+/**
+ * Several contenders timed side by side, alternating: each side is { name, run(calls) → seconds
+ * those calls took } (in this process or in another one: the native gather answers over a pipe).
+ * After a warm-up of `warmup` seconds each, `rounds` rounds each give every side one batch of
+ * about `batchSeconds`, in an order rotated by one between rounds, so every side sees the machine
+ * as the others do. Returns { [name]: seconds per call in each round }: ratios are taken per round.
+ */
+export async function measureRounds(sides, { rounds, batchSeconds, warmup }) {
+  const batch = new Map();
+  for (const side of sides) {
+    let calls = 1, seconds = await side.run(1);
+    const start = performance.now();
+    while (performance.now() - start < warmup * 1000) {
+      calls = Math.min(calls * 2, 1 << 20);
+      seconds = (await side.run(calls)) / calls;
+    }
+    batch.set(side.name, Math.max(1, Math.round(batchSeconds / seconds)));
+  }
+  const times = Object.fromEntries(sides.map((s) => [s.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(round + j) % sides.length];
+      const calls = batch.get(side.name);
+      times[side.name].push((await side.run(calls)) / calls);
+    }
+  }
+  return times;
+}
+
+/** Median, minimum and maximum of the per-round ratios a[i] / b[i]. */
+export function roundRatios(a, b) {
+  const ratios = a.map((x, i) => x / b[i]);
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+export { median };
