@@ -2,7 +2,8 @@
 import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { freshCopy } from "./core/fresh.ts";
+import { freshCopy, uninitializedFloat32 } from "./core/fresh.ts";
+import { gatherInChunks } from "./core/gather-chunks.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
@@ -401,6 +402,46 @@ export class Embedding {
    * result of `finish`.
    */
   private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
+    return this.lookupWith(mem, input, (staged) => {
+      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
+      return { losses, result: finish(mem.output().subarray(0, input.size * this.outputDim)) };
+    });
+  }
+
+  /** Whether lookups may stream rows into the caller's array (`lookupInto`): float32 rows, no LoRA, no activity penalty. */
+  private streamsRows(): boolean {
+    return this.format.kind === "float32" && this.lora === null && this.activityRegularizer === null;
+  }
+
+  /**
+   * A lookup delivered into the array `target()` returns (the caller's `out`, or a fresh array made
+   * once the indices are checked), chunk by chunk through `gatherInChunks` instead of one whole
+   * gather and one copy; returns that array. The plain path only: with a quantized, 16-bit or LoRA
+   * table or an activity penalty (user code that may throw after the array was written), it takes
+   * `lookup` and copies the finished output.
+   */
+  private lookupInto<A extends Float32Array>(mem: KernelMemory, input: FlatInput, target: () => A): A {
+    if (!this.streamsRows()) {
+      return this.lookup(mem, input, (output) => {
+        const out = target();
+        out.set(output);
+        return out;
+      });
+    }
+    return this.lookupWith(mem, input, (staged) => {
+      this.renormLookedUp(mem, staged, input.size);
+      const out = target();
+      gatherInChunks(mem.kernel, mem.tablePtr, this.outputDim, staged, input.size, mem.outputPtr, out);
+      return { losses: [], result: out };
+    });
+  }
+
+  /**
+   * The steps every lookup shares: stages and checks the indices of `input` in scratch, runs `body`
+   * on them (which gathers and delivers the rows, and returns the activity losses and its result),
+   * then moves the indices into the index region and records the lookup.
+   */
+  private lookupWith<T>(mem: KernelMemory, input: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
     this.checkShape(input.shape);
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
     mem.reserve(input.size);
@@ -408,8 +449,7 @@ export class Embedding {
     // and checked in scratch, and copied there only when the lookup succeeds.
     const staged = mem.scratch(input.size * 8);
     stageIndices(mem, input, staged);
-    const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
-    const result = finish(mem.output().subarray(0, input.size * this.outputDim));
+    const { losses, result } = body(staged);
     new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
     // The index region now holds this lookup's indices, not what indexBuffer() handed out.
     this.bufferedIndices = 0;
@@ -439,7 +479,7 @@ export class Embedding {
         k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
-      if (k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
+      this.renormLookedUp(mem, idx, size);
     }
     const plain = this.format.kind === "float32" && this.lora === null;
     if (activity === null) {
@@ -475,6 +515,12 @@ export class Embedding {
     return [batch === 0 ? 0 : penalty / batch];
   }
 
+  /** maxNorm: rescales the rows `idx[0..n)` whose norm exceeds it, as Keras' lookup does before reading them. */
+  private renormLookedUp(mem: KernelMemory, idx: number, n: number): void {
+    if (this.maxNorm === null) return;
+    if (mem.kernel.renormRows(mem.tablePtr, this.outputDim, idx, n, this.maxNorm, this.normType, this.seenPtr) > 0) this.tableChanged();
+  }
+
   /** Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus LoRA. */
   private gatherRows(idx: number, n: number): void {
     const mem = this.live();
@@ -492,7 +538,11 @@ export class Embedding {
   call(x: LookupInput): Tensor<Float32Array> {
     return this.transaction("call", (mem) => {
       const input = flatten(x, (n) => mem.checkPositions(n));
-      const data = this.lookup(mem, input, (output) => freshCopy(output));
+      // The cheapest fresh result measured (bench/README.md, "Copy paths of callInto and call"):
+      // rows streamed into an uninitialized array where the lookup allows it, else one copy out.
+      const data = this.streamsRows()
+        ? this.lookupInto(mem, input, () => uninitializedFloat32(input.size * this.outputDim))
+        : this.lookup(mem, input, (output) => freshCopy(output));
       return { data, shape: [...input.shape, this.outputDim] };
     });
   }
@@ -518,10 +568,10 @@ export class Embedding {
             `Received: out.length=${length}`,
         );
       }
-      this.lookup(mem, input, (output) => {
+      this.lookupInto(mem, input, () => {
         // A callback may have detached out (transferred its buffer) since it was checked.
         float32ArrayLength("out", out);
-        out.set(output);
+        return out;
       });
       return { data: out, shape: [...input.shape, this.outputDim] };
     });

@@ -120,6 +120,10 @@ export async function measurePaired(ours, bound, oursSeconds, { rounds, batchSec
   return { ratio: median(ratios), ours: median(oursTimes), bound: median(boundTimes), rounds };
 }
 
+/** Calls each side makes before the rounds start, at least, and calls per batch, at least. */
+const ROUNDS_WARMUP_CALLS = 256;
+const ROUNDS_MIN_BATCH = 8;
+
 /** Seconds per call of `calls` calls of a prepared contender, as a `measureRounds` side. */
 export const sideOf = (name, prepared) => ({ name, run: (calls) => perCall(prepared, calls).then((s) => s * calls) });
 
@@ -133,13 +137,17 @@ export const sideOf = (name, prepared) => ({ name, run: (calls) => perCall(prepa
 export async function measureRounds(sides, { rounds, batchSeconds, warmup }) {
   const batch = new Map();
   for (const side of sides) {
-    let calls = 1, seconds = await side.run(1);
+    // Calls in doubling batches until `warmup` seconds and ROUNDS_WARMUP_CALLS calls have passed:
+    // the first few hundred calls of a path that allocates run far slower (JIT tiers, a young heap
+    // growing, garbage collections every few calls), and the last batch sizes the rounds' batches.
+    let calls = 1, total = 1, seconds = await side.run(1);
     const start = performance.now();
-    while (performance.now() - start < warmup * 1000) {
+    while (performance.now() - start < warmup * 1000 || total < ROUNDS_WARMUP_CALLS) {
       calls = Math.min(calls * 2, 1 << 20);
+      total += calls;
       seconds = (await side.run(calls)) / calls;
     }
-    batch.set(side.name, Math.max(1, Math.round(batchSeconds / seconds)));
+    batch.set(side.name, Math.max(ROUNDS_MIN_BATCH, Math.round(batchSeconds / seconds)));
   }
   const times = Object.fromEntries(sides.map((s) => [s.name, []]));
   for (let round = 0; round < rounds; round++) {
