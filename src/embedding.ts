@@ -2,7 +2,7 @@
 import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
-import { freshCopy, uninitializedFloat32 } from "./core/fresh.ts";
+import { freshCopy } from "./core/fresh.ts";
 import { gatherInChunks } from "./core/gather-chunks.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
@@ -414,11 +414,11 @@ export class Embedding {
   }
 
   /**
-   * A lookup delivered into the array `target()` returns (the caller's `out`, or a fresh array made
-   * once the indices are checked), chunk by chunk through `gatherInChunks` instead of one whole
-   * gather and one copy; returns that array. The plain path only: with a quantized, 16-bit or LoRA
-   * table or an activity penalty (user code that may throw after the array was written), it takes
-   * `lookup` and copies the finished output.
+   * `callInto`'s lookup: delivered into the array `target()` returns (the caller's `out`, checked
+   * again once the indices are: an input getter may have detached it) chunk by chunk through
+   * `gatherInChunks`, instead of one whole gather and one copy; returns that array. The plain path
+   * only: with a quantized, 16-bit or LoRA table or an activity penalty (user code that may throw
+   * after the array was written), it takes `lookup` and copies the finished output.
    */
   private lookupInto<A extends Float32Array>(mem: KernelMemory, input: FlatInput, target: () => A): A {
     if (!this.streamsRows()) {
@@ -538,11 +538,10 @@ export class Embedding {
   call(x: LookupInput): Tensor<Float32Array> {
     return this.transaction("call", (mem) => {
       const input = flatten(x, (n) => mem.checkPositions(n));
-      // The cheapest fresh result measured (bench/README.md, "Copy paths of callInto and call"):
-      // rows streamed into an uninitialized array where the lookup allows it, else one copy out.
-      const data = this.streamsRows()
-        ? this.lookupInto(mem, input, () => uninitializedFloat32(input.size * this.outputDim))
-        : this.lookup(mem, input, (output) => freshCopy(output));
+      // One whole gather, then one copy into a fresh array (freshCopy): the cheapest fresh result
+      // measured in Node and Chromium, ahead of streaming chunks into a fresh array and of slice()
+      // (bench/README.md, "Copy paths of callInto and call").
+      const data = this.lookup(mem, input, (output) => freshCopy(output));
       return { data, shape: [...input.shape, this.outputDim] };
     });
   }
