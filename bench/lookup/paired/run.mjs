@@ -88,7 +88,7 @@ function renderMarkdown(report) {
     "",
     "Each ratio is taken per round between two sides timed in the same round: median (min–max) over the rounds.",
     "",
-    `| workload | ${RATIOS.map((q) => q.name).join(" | ")} | ${SIDES.map((s) => `${s} / call`).join(" | ")} |`,
+    `| workload | ${RATIOS.map((q) => q.name).join(" | ")} | ${SIDES.map((s) => `${s}, per call`).join(" | ")} |`,
     `| --- | ${[...RATIOS, ...SIDES].map(() => "---:").join(" | ")} |`,
   ];
   for (const w of report.workloads) {
