@@ -12,12 +12,14 @@
 // runs every suite listed there).
 import { lookupRunner } from "./lookup/run.mjs";
 import { kernelsRunner } from "./kernels/run.mjs";
+import { dramRunner } from "./lookup/dram/run.mjs";
+import { pairedRunner } from "./lookup/paired/run.mjs";
 import { QUICK_WORKLOADS, WORKLOADS } from "./lookup/workloads.mjs";
 import { CONTENDERS } from "./lookup/contenders/index.mjs";
 import { progress, say, targetLines, wrap } from "./shared/terminal.mjs";
 import { UsageError } from "./shared/usage-error.mjs";
 
-const RUNNERS = [lookupRunner, kernelsRunner];
+const RUNNERS = [lookupRunner, pairedRunner, dramRunner, kernelsRunner];
 
 const SUITE_NAMES = RUNNERS.flatMap((r) => r.names);
 

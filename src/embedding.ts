@@ -3,6 +3,7 @@ import { getConstraint, type Constraint } from "./constraints.ts";
 import { readEmbeddingConfig } from "./embedding-config.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { freshCopy } from "./core/fresh.ts";
+import { gatherInChunks } from "./core/gather-chunks.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
 import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
@@ -543,6 +544,46 @@ export class Embedding {
    * result of `finish`.
    */
   private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
+    return this.lookupWith(mem, input, (staged) => {
+      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
+      return { losses, result: finish(mem.output().subarray(0, input.size * this.outputDim)) };
+    });
+  }
+
+  /** Whether lookups may stream rows into the caller's array (`lookupInto`): float32 rows in one memory, no LoRA, no activity penalty. */
+  private streamsRows(): boolean {
+    return this.format.kind === "float32" && this.lora === null && this.shards === null && this.activityRegularizer === null;
+  }
+
+  /**
+   * `callInto`'s lookup: delivered into the array `target()` returns (the caller's `out`, checked
+   * again once the indices are: an input getter may have detached it) chunk by chunk through
+   * `gatherInChunks`, instead of one whole gather and one copy; returns that array. The plain path
+   * only: with a quantized, 16-bit or LoRA table or an activity penalty (user code that may throw
+   * after the array was written), it takes `lookup` and copies the finished output.
+   */
+  private lookupInto<A extends Float32Array>(mem: KernelMemory, input: FlatInput, target: () => A): A {
+    if (!this.streamsRows()) {
+      return this.lookup(mem, input, (output) => {
+        const out = target();
+        out.set(output);
+        return out;
+      });
+    }
+    return this.lookupWith(mem, input, (staged) => {
+      this.renormLookedUp(mem, staged, input.size);
+      const out = target();
+      gatherInChunks(mem.kernel, mem.tablePtr, this.outputDim, staged, input.size, mem.outputPtr, out);
+      return { losses: [], result: out };
+    });
+  }
+
+  /**
+   * The steps every lookup shares: stages and checks the indices of `input` in scratch, runs `body`
+   * on them (which gathers and delivers the rows, and returns the activity losses and its result),
+   * then moves the indices into the index region and records the lookup.
+   */
+  private lookupWith<T>(mem: KernelMemory, input: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
     this.checkShape(input.shape);
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
     mem.reserve(input.size);
@@ -550,8 +591,7 @@ export class Embedding {
     // and checked in scratch, and copied there only when the lookup succeeds.
     const staged = mem.scratch(input.size * 8);
     stageIndices(mem, input, staged);
-    const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
-    const result = finish(mem.output().subarray(0, input.size * this.outputDim));
+    const { losses, result } = body(staged);
     new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
     // The index region now holds this lookup's indices, not what indexBuffer() handed out.
     this.bufferedIndices = 0;
@@ -582,10 +622,7 @@ export class Embedding {
         else k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
-      const rescaled = this.shards !== null
-        ? this.shards.renorm(mem, idx, size, this.maxNorm, this.normType)
-        : k.renormRows(mem.tablePtr, dim, idx, size, this.maxNorm, this.normType, this.seenPtr);
-      if (rescaled > 0) this.tableChanged();
+      this.renormLookedUp(mem, idx, size);
     }
     const plain = this.format.kind === "float32" && this.lora === null && this.shards === null;
     if (activity === null) {
@@ -622,6 +659,15 @@ export class Embedding {
     return [batch === 0 ? 0 : penalty / batch];
   }
 
+  /** maxNorm: rescales the rows `idx[0..n)` whose norm exceeds it, as Keras' lookup does before reading them. */
+  private renormLookedUp(mem: KernelMemory, idx: number, n: number): void {
+    if (this.maxNorm === null) return;
+    const rescaled = this.shards !== null
+      ? this.shards.renorm(mem, idx, n, this.maxNorm, this.normType)
+      : mem.kernel.renormRows(mem.tablePtr, this.outputDim, idx, n, this.maxNorm, this.normType, this.seenPtr);
+    if (rescaled > 0) this.tableChanged();
+  }
+
   /**
    * Rows idx[0..n) into the output region, as Keras' lookup reads them: widened, dequantized, plus
    * LoRA. Scratch below `scratchUsed` is the caller's (a sharded gather works past it).
@@ -648,6 +694,9 @@ export class Embedding {
   call(x: LookupInput): Tensor<Float32Array> {
     return this.transaction("call", (mem) => {
       const input = flatten(x, (n) => mem.checkPositions(n));
+      // One whole gather, then one copy into a fresh array (freshCopy): the cheapest fresh result
+      // measured in Node and Chromium, ahead of streaming chunks into a fresh array and of slice()
+      // (bench/README.md, "Copy paths of callInto and call").
       const data = this.lookup(mem, input, (output) => freshCopy(output));
       return { data, shape: [...input.shape, this.outputDim] };
     });
@@ -674,10 +723,10 @@ export class Embedding {
             `Received: out.length=${length}`,
         );
       }
-      this.lookup(mem, input, (output) => {
+      this.lookupInto(mem, input, () => {
         // A callback may have detached out (transferred its buffer) since it was checked.
         float32ArrayLength("out", out);
-        out.set(output);
+        return out;
       });
       return { data: out, shape: [...input.shape, this.outputDim] };
     });

@@ -119,3 +119,51 @@ export async function measurePaired(ours, bound, oursSeconds, { rounds, batchSec
   }
   return { ratio: median(ratios), ours: median(oursTimes), bound: median(boundTimes), rounds };
 }
+
+/** Calls each side makes before the rounds start, at least, and calls per batch, at least. */
+const ROUNDS_WARMUP_CALLS = 256;
+const ROUNDS_MIN_BATCH = 8;
+
+/** Seconds per call of `calls` calls of a prepared contender, as a `measureRounds` side. */
+export const sideOf = (name, prepared) => ({ name, run: (calls) => perCall(prepared, calls).then((s) => s * calls) });
+
+/**
+ * Several contenders timed side by side, alternating: each side is { name, run(calls) → seconds
+ * those calls took } (in this process or in another one: the native gather answers over a pipe).
+ * After a warm-up of `warmup` seconds each, `rounds` rounds each give every side one batch of
+ * about `batchSeconds`, in an order rotated by one between rounds, so every side sees the machine
+ * as the others do. Returns { [name]: seconds per call in each round }: ratios are taken per round.
+ */
+export async function measureRounds(sides, { rounds, batchSeconds, warmup }) {
+  const batch = new Map();
+  for (const side of sides) {
+    // Calls in doubling batches until `warmup` seconds and ROUNDS_WARMUP_CALLS calls have passed:
+    // the first few hundred calls of a path that allocates run far slower (JIT tiers, a young heap
+    // growing, garbage collections every few calls), and the last batch sizes the rounds' batches.
+    let calls = 1, total = 1, seconds = await side.run(1);
+    const start = performance.now();
+    while (performance.now() - start < warmup * 1000 || total < ROUNDS_WARMUP_CALLS) {
+      calls = Math.min(calls * 2, 1 << 20);
+      total += calls;
+      seconds = (await side.run(calls)) / calls;
+    }
+    batch.set(side.name, Math.max(ROUNDS_MIN_BATCH, Math.round(batchSeconds / seconds)));
+  }
+  const times = Object.fromEntries(sides.map((s) => [s.name, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (let j = 0; j < sides.length; j++) {
+      const side = sides[(round + j) % sides.length];
+      const calls = batch.get(side.name);
+      times[side.name].push((await side.run(calls)) / calls);
+    }
+  }
+  return times;
+}
+
+/** Median, minimum and maximum of the per-round ratios a[i] / b[i]. */
+export function roundRatios(a, b) {
+  const ratios = a.map((x, i) => x / b[i]);
+  return { median: median(ratios), min: Math.min(...ratios), max: Math.max(...ratios) };
+}
+
+export { median };

@@ -203,6 +203,27 @@ into("writes the lookup into out and returns { data: out, shape }", () => {
   assert.equal(l.callInto({ data: new Int32Array(0), shape: [0, 4] }, new Float32Array(0)).shape, [0, 4, 5]);
 });
 
+into("an output of several 256 KiB chunks: every row in place, and the output region holds it all", () => {
+  // 3001 rows of 100 floats: 1.2 MB of output, four whole chunks of 655 rows and a partial one.
+  const l = seeded(500, 100, 7);
+  const t = table(l);
+  const indices = Int32Array.from({ length: 3001 }, (_, i) => (i * 7919 + 13) % 500);
+  // One lookup of this size first, so memory has grown to fit it and the view below stays attached.
+  l.callInto({ data: new Int32Array(3001), shape: [3001] }, new Float32Array(3001 * 100));
+  l.indexBuffer(3001).set(new Int32Array(3001));
+  const view = l.lookupBuffer(3001);
+  const backing = new Float32Array(3001 * 100 + 2).fill(-9);
+  const out = backing.subarray(1, 1 + 3001 * 100);
+  l.callInto({ data: indices, shape: [3001] }, out);
+  const expected = referenceGather(t, 100, indices);
+  assertSameFloats(out, expected, "vs reference");
+  assert.is(backing[0], -9, "before out");
+  assert.is(backing[backing.length - 1], -9, "after out");
+  // A lookupBuffer view taken before shows this lookup's whole output, not only its last chunk.
+  assert.is(view.length, 3001 * 100, "view still attached");
+  assertSameFloats(view, expected, "output region");
+});
+
 into("out may be a subarray view: only its own range is written", () => {
   const l = seeded(10, 2);
   const backing = new Float32Array(10).fill(-9);

@@ -1,0 +1,25 @@
+// A float32 gather delivered into the caller's array chunk by chunk. Gathering the whole output into
+// WebAssembly memory and then copying it out reads every output byte back after it has left the
+// caches (an output of a few MiB is larger than L2, and beside a large table it is evicted from L3
+// too). Gathering a chunk that fits in L2 and copying it out while it is still there reads it back
+// from L2 instead. The chunks land in their places in the output region, which so ends up holding
+// the whole output, as after any lookup (lookupBuffer views show it). Measured in bench/README.md
+// ("Copy paths of callInto and call").
+import type { KernelExports } from "./kernel.ts";
+
+/** Output bytes gathered per chunk: a quarter of a 1 MiB L2 (64 KiB and 16 KiB measured slower), large enough that the per-chunk JS view costs nothing. */
+export const GATHER_CHUNK_BYTES = 256 * 1024;
+
+/**
+ * Rows `idx[0..n)` of the float32 table at `tablePtr` (indices already checked) into the output
+ * region at `outputPtr` (room for n rows) and into `out`, one chunk at a time. Writes all of both.
+ */
+export function gatherInChunks(kernel: KernelExports, tablePtr: number, dim: number, idx: number, n: number, outputPtr: number, out: Float32Array): void {
+  const rowsPerChunk = Math.max(1, Math.floor(GATHER_CHUNK_BYTES / (dim * 4)));
+  for (let first = 0; first < n; first += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, n - first);
+    const chunkPtr = outputPtr + first * dim * 4;
+    kernel.gatherRows(tablePtr, dim, idx + first * 4, rows, chunkPtr);
+    out.set(new Float32Array(kernel.memory.buffer, chunkPtr, rows * dim), first * dim);
+  }
+}
