@@ -50,3 +50,17 @@ const ROWS_AHEAD: usize = 8;
     }
   }
 }
+
+/**
+ * Tables up to this many bytes are read without reading ahead. Such a table stays in the L2 cache
+ * between lookups, so there are no misses to overlap, and the bursts' scalar work (an index load,
+ * a multiply and a load per row, per array) is a large share of a dequantizing row's cost at small
+ * widths (bench/README.md, "Against float32, paired").
+ */
+export const RESIDENT_BYTES: usize = 256 << 10;
+
+/** True when a table of `rows` rows of `rowBytes` bytes is larger than RESIDENT_BYTES, so reading ahead pays. */
+// @ts-ignore: decorator
+@inline export function worthReadingAhead(rows: u32, rowBytes: usize): bool {
+  return <u64>rows * <u64>rowBytes > <u64>RESIDENT_BYTES;
+}

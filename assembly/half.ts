@@ -2,7 +2,7 @@
 // to float32 exactly. Keras' Embedding gathers the variable in its own dtype and casts it to the
 // compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
 // float32 image, lossless. Indices must already be checked (see indices.ts).
-import { touchRowsAheadInBursts } from "./gather-ahead";
+import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
 
 /** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
 const REBIAS: f32 = 5.192296858534828e33;
@@ -56,16 +56,17 @@ const REBIAS: f32 = 5.192296858534828e33;
  * Rows are widened on the finite path (storeFiniteHalves) while the largest exponent seen is
  * tracked; a row holding an infinity or a NaN is then widened again on the exact path.
  */
-export function gatherFloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+export function gatherFloat16(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
   const last = <usize>n - 1;
+  const readAhead = worthReadingAhead(rows, rowBytes);
   const blocks = dim & ~31;
   const vectors = dim & ~7;
   const high = i16x8.splat(<i16>0x8fff);
   const rebias = f32x4.splat(REBIAS);
   const specialFrom = i16x8.splat(<i16>0xf800);
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    if (readAhead) touchRowsAheadInBursts(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * (rowBytes << 1);
     let largest = i16x8.splat(0);

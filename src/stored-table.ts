@@ -64,17 +64,17 @@ export class StoredTable {
         k.gatherRows(mem.tablePtr, dim, idx, n, out);
         return;
       case "float16":
-        k.gatherFloat16(mem.tablePtr, dim, idx, n, out);
+        k.gatherFloat16(mem.tablePtr, this.rows, dim, idx, n, out);
         return;
       case "bfloat16":
         k.gatherBfloat16(mem.tablePtr, dim, idx, n, out);
         return;
       case "int8":
-        k.gatherInt8(mem.tablePtr, this.scalePtr, dim, idx, n, out);
+        k.gatherInt8(mem.tablePtr, this.scalePtr, this.rows, dim, idx, n, out);
         return;
       case "int4":
-        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.scalePtr, dim, idx, n, out);
-        else k.gatherInt4Grouped(mem.tablePtr, this.scalePtr, this.zeroPtr, dim, format.blockSize, this.groups, idx, n, out);
+        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.scalePtr, this.rows, dim, idx, n, out);
+        else k.gatherInt4Grouped(mem.tablePtr, this.scalePtr, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
         return;
     }
   }

@@ -73,13 +73,17 @@ export interface KernelExports {
    * sorted row indices at skip: indices to idx, scores to val. Returns how many were kept.
    */
   selectTop(scores: number, n: number, skip: number, skipCount: number, k: number, ascending: number, idx: number, val: number): number;
-  /** int8 table (dim bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
-  gatherInt8(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  /**
+   * int8 table (dim bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). `rows` (the
+   * table's row count) only sizes the table: tables small enough to stay cached skip the read-ahead.
+   */
+  gatherInt8(table: number, scales: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   /** Packed int4 table (ceil(dim / 2) bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
-  gatherInt4(table: number, scales: number, dim: number, idx: number, n: number, out: number): number;
+  gatherInt4(table: number, scales: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   /** Packed int4 table, float32 step and int8 zero point per (row, group of `block` columns): out = (q − zero) · step. */
-  gatherInt4Grouped(table: number, steps: number, zeros: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
-  gatherFloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  gatherInt4Grouped(table: number, steps: number, zeros: number, rows: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
+  /** float16 table (2 bytes a value) widened to float32; `rows` as for gatherInt8. */
+  gatherFloat16(table: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   gatherBfloat16(table: number, dim: number, idx: number, n: number, out: number): number;
   /** n float32s at `src` rounded to float16 / bfloat16 (nearest even) at `dst`. */
   roundToFloat16(src: number, n: number, dst: number): number;
@@ -171,7 +175,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
-  gatherInt8: 6, gatherInt4: 6, gatherInt4Grouped: 9, gatherFloat16: 5, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

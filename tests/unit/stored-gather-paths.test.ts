@@ -171,3 +171,68 @@ test("bfloat16 lookups keep every bit pattern (NaN payloads too) at widths aroun
 });
 
 test.run();
+
+/**
+ * The gathers read rows ahead only for tables over 256 KB (smaller ones stay cached): row counts on
+ * both sides of that size at 64 columns, looked up in batches long enough for the read-ahead bursts
+ * and their clamped end, give the same bits either way.
+ */
+test("lookups from tables on both sides of the read-ahead size (256 KB) keep the formula's bits", () => {
+  const dim = 64;
+  const random = fixtureRandom(19);
+  const idsFor = (rows: number) => [...Array.from({ length: 45 }, (_, k) => (k * 613 + 5) % rows), rows - 1, rows - 2, 0];
+  for (const rows of [4096, 4097]) {
+    const q = Int8Array.from({ length: rows * dim }, (_, i) => ((i * 37) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, () => f((random() + 0.05) * 40));
+    const layer = new Embedding({ inputDim: rows, outputDim: dim });
+    layer.quantize("int8");
+    layer.setWeights([{ data: q, shape: [rows, dim] }, { data: scale, shape: [rows] }]);
+    const ids = idsFor(rows);
+    const expected = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = f(q[r * dim + j]! * f(1 / scale[r]!));
+    });
+    assertSameBits(layer.call(ids).data, expected, `int8 ${rows} rows`);
+  }
+  for (const rows of [8192, 8193]) {
+    const rowBytes = dim / 2;
+    const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 53) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, () => f((random() + 0.05) * 40));
+    const perRow = new Embedding({ inputDim: rows, outputDim: dim });
+    perRow.quantize("int4", { blockSize: -1 });
+    perRow.setWeights([{ data: packed, shape: [rows, rowBytes] }, { data: scale, shape: [rows] }]);
+    const steps = Float32Array.from({ length: rows }, () => f((random() + 0.01) / 3));
+    const zeros = Int8Array.from({ length: rows }, (_, r) => (r % 16) - 8);
+    const grouped = new Embedding({ inputDim: rows, outputDim: dim });
+    grouped.quantize("int4", { blockSize: 128 });
+    grouped.setWeights([
+      { data: packed, shape: [rows, rowBytes] },
+      { data: steps, shape: [rows, 1] },
+      { data: zeros, shape: [rows, 1] },
+      { data: new Float32Array(dim), shape: [dim] },
+    ]);
+    const ids = idsFor(rows);
+    const expectedPerRow = new Float32Array(ids.length * dim);
+    const expectedGrouped = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) {
+        const nib = nibbleOf(packed, rowBytes, r, j);
+        expectedPerRow[i * dim + j] = f(nib * f(1 / scale[r]!));
+        expectedGrouped[i * dim + j] = f((nib - zeros[r]!) * steps[r]!);
+      }
+    });
+    assertSameBits(perRow.call(ids).data, expectedPerRow, `int4 per-row ${rows} rows`);
+    assertSameBits(grouped.call(ids).data, expectedGrouped, `int4 grouped ${rows} rows`);
+  }
+  for (const rows of [2048, 2049]) {
+    const bits = Uint16Array.from({ length: rows * dim }, () => Math.floor(random() * 65536) & 0xbfff);
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype: "float16", weights: [{ data: bits, shape: [rows, dim] }] });
+    const ids = idsFor(rows);
+    const expected = new Float32Array(ids.length * dim);
+    const expectedBits = new Uint32Array(expected.buffer);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expectedBits[i * dim + j] = halfToSingleBits(bits[r * dim + j]!);
+    });
+    assertSameBits(layer.call(ids).data, expected, `float16 ${rows} rows`);
+  }
+});
