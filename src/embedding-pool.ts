@@ -7,10 +7,11 @@ import { ValueError, invalidArgument } from "./errors.ts";
 import { uninitializedFloat32 } from "./core/fresh.ts";
 import { sharedKernelModule } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import type { LookupInput } from "./input.ts";
+import type { LookupInput, NestedNumbers } from "./input.ts";
 import type { EmbeddingOptions, Tensor } from "./options.ts";
 import type { PoolLink } from "./pool/link.ts";
 import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions } from "./pool/options.ts";
+import { splitRows } from "./pool/row-split.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
 
 export type { EmbeddingPoolOptions } from "./pool/options.ts";
@@ -72,6 +73,21 @@ interface Job {
   count: number;
 }
 
+/** One `reverse` call in progress: one job per worker, each the logits of its rows of the table. */
+interface RowCall {
+  remaining: number;
+  error: Error | null;
+  resolve(): void;
+  reject(error: Error): void;
+  /** Settles (never rejects) when the call has. */
+  settled: Promise<void>;
+}
+
+interface PostedRowJob {
+  call: RowCall;
+  worker: PoolWorker;
+}
+
 interface PostedJob extends Job {
   worker: PoolWorker;
   slot: Slot;
@@ -114,6 +130,9 @@ export class EmbeddingPool {
   /** Jobs waiting for a free slot, oldest call first. */
   private readonly waiting: Job[] = [];
   private readonly calls = new Set<CallState>();
+  /** `reverse` jobs posted to a worker, by id (the same id sequence as lookup jobs). */
+  private readonly rowJobs = new Map<number, PostedRowJob>();
+  private readonly rowCalls = new Set<RowCall>();
   private nextJob = 0;
   private failure: Error | null = null;
   private disposed: Promise<void> | null = null;
@@ -240,8 +259,58 @@ export class EmbeddingPool {
     }
   }
 
-  /** Checks the pool, the layer and the input on the calling thread; on success the layer refuses table writes until `giveBack`. */
-  private begin(method: "call" | "callInto", x: LookupInput, out?: Float32Array): { shape: number[]; indices: Int32Array } {
+  /**
+   * The layer's tied reverse projection, {@link Embedding.reverse} (logits `x · tableᵀ`, soft-capped
+   * when the layer has `logitSoftCap`), with the table's rows split across the workers: each worker
+   * computes the logits of its own rows for every query, straight into one shared output. Same input
+   * forms and errors as the layer's `reverse` (checked on the calling thread before any worker runs);
+   * resolves to a fresh `{ data, shape: [..., inputDim] }` equal to `layer.reverse(x)` bit for bit.
+   * Unlike the layer's `reverse`, it records nothing for `reverseBackward`. While it runs the layer
+   * refuses table writes, as during pool lookups. Each call holds a region of the layer's memory for
+   * its queries and logits (given back afterwards for the next call that fits in it).
+   */
+  async reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Promise<Tensor<Float32Array>> {
+    this.checkUsable("reverse");
+    const { data, shape } = this.link.stageReverse(x);
+    const dim = this.layer.outputDim;
+    const rows = this.layer.inputDim;
+    const q = data.length / dim;
+    const outShape = [...shape.slice(0, -1), rows];
+    if (q === 0) return { data: new Float32Array(0), shape: outShape };
+    const xBytes = align64(q * dim * 4);
+    const bytes = xBytes + q * rows * 4;
+    const ptr = this.link.reserve(bytes, "an EmbeddingPool reverse() call's queries and logits");
+    this.link.lend();
+    try {
+      new Float32Array(this.memory.memory.buffer, ptr, q * dim).set(data);
+      await this.runRows(ptr, q, ptr + xBytes, rows, this.layer.logitSoftCap);
+      return { data: new Float32Array(this.memory.memory.buffer, ptr + xBytes, q * rows).slice(), shape: outShape };
+    } finally {
+      this.link.release(this.memory, ptr, bytes);
+      this.link.giveBack();
+    }
+  }
+
+  /** Posts one job per worker: the logits of its rows for the `q` queries at `x`, into `out` (q × rows). */
+  private runRows(x: number, q: number, out: number, rows: number, cap: number | null): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.unusable());
+    const ranges = splitRows(rows, this.workers);
+    const call = { remaining: ranges.length, error: null } as RowCall;
+    const done = new Promise<void>((resolve, reject) => Object.assign(call, { resolve, reject }));
+    call.settled = done.then(() => undefined, () => undefined);
+    this.rowCalls.add(call);
+    ranges.forEach((range, w) => {
+      const worker = this.threads[w]!;
+      const id = this.nextJob++;
+      this.rowJobs.set(id, { call, worker });
+      if (worker.pending++ === 0) worker.thread.keepAlive(true);
+      worker.thread.post({ kind: "reverse", id, x, q, start: range.start, count: range.count, rows, out, cap });
+    });
+    return done;
+  }
+
+  /** Refuses a disposed or failed pool, and a layer whose memory the workers no longer see. */
+  private checkUsable(method: string): void {
     if (this.disposed !== null) throw new Error(`EmbeddingPool.${method}(): this pool has been disposed.`);
     if (this.failure !== null) throw this.unusable();
     const mem = this.link.memory(method);
@@ -251,6 +320,11 @@ export class EmbeddingPool {
           `was made, so the pool's workers no longer see it. Dispose this pool and create a new one.`,
       );
     }
+  }
+
+  /** Checks the pool, the layer and the input on the calling thread; on success the layer refuses table writes until `giveBack`. */
+  private begin(method: "call" | "callInto", x: LookupInput, out?: Float32Array): { shape: number[]; indices: Int32Array } {
+    this.checkUsable(method);
     const staged = this.link.stage(method, x, out);
     this.link.lend();
     return staged;
@@ -308,6 +382,19 @@ export class EmbeddingPool {
 
   /** A worker's answer: `message` undefined when the job is done, else what the kernel threw. */
   private answered(id: number, message: string | undefined): void {
+    const rowJob = this.rowJobs.get(id);
+    if (rowJob !== undefined) {
+      this.rowJobs.delete(id);
+      const { call, worker } = rowJob;
+      if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's reverse projection failed: ${message}`);
+      if (--worker.pending === 0) worker.thread.keepAlive(false);
+      if (--call.remaining === 0) {
+        this.rowCalls.delete(call);
+        if (call.error !== null) call.reject(call.error);
+        else call.resolve();
+      }
+      return;
+    }
     const job = this.posted.get(id);
     if (job === undefined) return;
     this.posted.delete(id);
@@ -341,9 +428,12 @@ export class EmbeddingPool {
   /** Rejects every call in progress (the workers are stopped). */
   private rejectAll(error: Error): void {
     this.posted.clear();
+    this.rowJobs.clear();
     this.waiting.length = 0;
     for (const call of this.calls) call.reject(error);
     this.calls.clear();
+    for (const call of this.rowCalls) call.reject(error);
+    this.rowCalls.clear();
   }
 
   /** @internal Tests only: stops worker `w` the way a crash would (the pool is not told). */
@@ -359,7 +449,7 @@ export class EmbeddingPool {
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
       // The calls already made finish (or fail) first.
-      await Promise.all([...this.calls].map((call) => call.settled));
+      await Promise.all([...this.calls, ...this.rowCalls].map((call) => call.settled));
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
       this.rejectAll(new Error("this EmbeddingPool was disposed"));
       // No worker runs any more: the next pool on this layer may reuse the job slots.

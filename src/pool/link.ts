@@ -24,6 +24,11 @@ export interface PoolLink {
   memory(method: string): KernelMemory;
   /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */
   stage(method: "call" | "callInto", x: LookupInput, out?: Float32Array): StagedLookup;
+  /**
+   * Checks `x` exactly as the layer's `reverse()` does (same errors) and returns it as float32
+   * queries with its shape (last dimension outputDim).
+   */
+  stageReverse(x: unknown): { data: Float32Array; shape: number[] };
   /** Marks one more pool lookup as reading the table: the layer refuses writes until `giveBack()`. */
   lend(): void;
   giveBack(): void;
