@@ -11,7 +11,9 @@ import type { LookupInput, NestedNumbers } from "./input.ts";
 import type { EmbeddingOptions, Tensor } from "./options.ts";
 import type { PoolLink } from "./pool/link.ts";
 import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions } from "./pool/options.ts";
-import { splitRows } from "./pool/row-split.ts";
+import { mergeTop } from "./pool/merge-top.ts";
+import { splitRows, type RowRange } from "./pool/row-split.ts";
+import type { NearestOptions, Neighbours } from "./nearest.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
 
 export type { EmbeddingPoolOptions } from "./pool/options.ts";
@@ -27,6 +29,9 @@ const SLOTS_PER_WORKER = 2;
 const MIN_JOB_ROWS = 64;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
+
+/** Scores per chunk of a nearest() call's queries kept below this many floats (64 MiB), as the layer's nearest does. */
+const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
 
 /** The default worker script, beside this module (or beside dist/index.cjs in the CommonJS bundle). */
 function defaultWorkerUrl(): URL {
@@ -283,7 +288,8 @@ export class EmbeddingPool {
     this.link.lend();
     try {
       new Float32Array(this.memory.memory.buffer, ptr, q * dim).set(data);
-      await this.runRows(ptr, q, ptr + xBytes, rows, this.layer.logitSoftCap);
+      const out = ptr + xBytes, cap = this.layer.logitSoftCap;
+      await this.runRows(splitRows(rows, this.workers), (range) => ({ kind: "reverse", x: ptr, q, start: range.start, count: range.count, rows, out, cap }));
       return { data: new Float32Array(this.memory.memory.buffer, ptr + xBytes, q * rows).slice(), shape: outShape };
     } finally {
       this.link.release(this.memory, ptr, bytes);
@@ -291,10 +297,73 @@ export class EmbeddingPool {
     }
   }
 
-  /** Posts one job per worker: the logits of its rows for the `q` queries at `x`, into `out` (q × rows). */
-  private runRows(x: number, q: number, out: number, rows: number, cap: number | null): Promise<void> {
-    if (this.failure !== null) return Promise.reject(this.unusable());
+  /**
+   * The layer's {@link Embedding.nearest} (same query forms, options, errors and result, ties to the
+   * lower row) with the table's rows split across the workers: each worker scores its own rows and
+   * selects their best k with the layer's kernel functions, and the calling thread merges those
+   * lists. Checked on the calling thread before any worker runs; table writes are refused while it
+   * runs. A `k` above 256, which the layer answers by sorting every score, runs as the layer's own
+   * `nearest` on the calling thread.
+   */
+  async nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Promise<Neighbours> {
+    this.checkUsable("nearest");
+    const staged = this.link.stageNearest(query, options);
+    if (!staged.inKernel) return this.layer.nearest(query, options);
+    const { data, q, k, metric, ascending, single, skipped, rowNorms } = staged;
+    const rows = this.layer.inputDim, dim = this.layer.outputDim;
+    const indices = new Int32Array(q * k);
+    const scores = new Float32Array(q * k);
+    const shape = single ? [k] : [q, k];
+    if (q === 0) return { indices, scores, shape };
     const ranges = splitRows(rows, this.workers);
+    // Each range's excluded rows, relative to its start, and how many of its rows can be returned.
+    const skips = ranges.map(({ start, count }) => skipped.filter((r) => r >= start && r < start + count).map((r) => r - start));
+    const kept = ranges.map((range, w) => Math.min(k, range.count - skips[w]!.length));
+    const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
+    // Layout: queries, row norms, then per range its query norms, scores, skip list and top-k lists.
+    let bytes = 0;
+    const carve = (size: number) => ((bytes += align64(size)), bytes - align64(size));
+    const xAt = carve(chunk * dim * 4), normsAt = carve(rows * 4);
+    const parts = ranges.map((range, w) => ({
+      qNorms: carve(chunk * 4), scores: carve(chunk * range.count * 4), skip: carve(skips[w]!.length * 4), idx: carve(chunk * k * 4), val: carve(chunk * k * 4),
+    }));
+    const ptr = this.link.reserve(bytes, "an EmbeddingPool nearest() call's queries, scores and neighbours");
+    this.link.lend();
+    try {
+      const buffer = () => this.memory.memory.buffer;
+      if (rowNorms !== undefined) new Float32Array(buffer(), ptr + normsAt, rows).set(rowNorms);
+      parts.forEach((part, w) => new Int32Array(buffer(), ptr + part.skip, skips[w]!.length).set(skips[w]!));
+      for (let first = 0; first < q; first += chunk) {
+        const m = Math.min(chunk, q - first);
+        new Float32Array(buffer(), ptr + xAt, m * dim).set(data.subarray(first * dim, (first + m) * dim));
+        await this.runRows(ranges, (range, w) => {
+          const part = parts[w]!;
+          return {
+            kind: "nearest", x: ptr + xAt, q: m, start: range.start, count: range.count, metric, norms: ptr + normsAt, qNorms: ptr + part.qNorms,
+            scores: ptr + part.scores, skip: ptr + part.skip, skipCount: skips[w]!.length, k, ascending, idx: ptr + part.idx, val: ptr + part.val,
+          };
+        });
+        for (let i = 0; i < m; i++) {
+          const lists = parts.map((part, w) => {
+            const at = i * k * 4;
+            const idx = new Int32Array(buffer(), ptr + part.idx + at, kept[w]!).slice();
+            for (let j = 0; j < idx.length; j++) idx[j]! += ranges[w]!.start;
+            return { idx, val: new Float32Array(buffer(), ptr + part.val + at, kept[w]!) };
+          });
+          const o = (first + i) * k;
+          mergeTop(lists, k, ascending, indices.subarray(o, o + k), scores.subarray(o, o + k));
+        }
+      }
+      return { indices, scores, shape };
+    } finally {
+      this.link.release(this.memory, ptr, bytes);
+      this.link.giveBack();
+    }
+  }
+
+  /** Posts one job per row range, range w to worker w: the message `job(range, w)` with its id added. */
+  private runRows(ranges: RowRange[], job: (range: RowRange, w: number) => Record<string, unknown>): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.unusable());
     const call = { remaining: ranges.length, error: null } as RowCall;
     const done = new Promise<void>((resolve, reject) => Object.assign(call, { resolve, reject }));
     call.settled = done.then(() => undefined, () => undefined);
@@ -304,7 +373,7 @@ export class EmbeddingPool {
       const id = this.nextJob++;
       this.rowJobs.set(id, { call, worker });
       if (worker.pending++ === 0) worker.thread.keepAlive(true);
-      worker.thread.post({ kind: "reverse", id, x, q, start: range.start, count: range.count, rows, out, cap });
+      worker.thread.post({ ...job(range, w), id });
     });
     return done;
   }
