@@ -13,7 +13,7 @@ import type { PoolLink } from "./pool/link.ts";
 import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions } from "./pool/options.ts";
 import { mergeTop } from "./pool/merge-top.ts";
 import { splitRows, type RowRange } from "./pool/row-split.ts";
-import type { NearestOptions, Neighbours } from "./nearest.ts";
+import { MAX_SCORE_FLOATS, type NearestOptions, type Neighbours } from "./nearest.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
 
 export type { EmbeddingPoolOptions } from "./pool/options.ts";
@@ -29,9 +29,6 @@ const SLOTS_PER_WORKER = 2;
 const MIN_JOB_ROWS = 64;
 
 const align64 = (n: number) => Math.ceil(n / 64) * 64;
-
-/** Scores per chunk of a nearest() call's queries kept below this many floats (64 MiB), as the layer's nearest does. */
-const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
 
 /** The default worker script, beside this module (or beside dist/index.cjs in the CommonJS bundle). */
 function defaultWorkerUrl(): URL {

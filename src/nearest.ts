@@ -54,8 +54,8 @@ export class RowNorms {
 /** Above this k, top-k selection sorts the candidates (here) instead of inserting into a sorted list (the kernel's). */
 const SORT_ABOVE_K = 256;
 
-/** Scores per chunk of queries kept below this many floats of scratch (64 MiB). */
-const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
+/** Scores per chunk of queries kept below this many floats of scratch (64 MiB); EmbeddingPool.nearest chunks the same way. */
+export const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
 
 /** A nearest-neighbour search checked: its float32 queries and everything the scoring and selection need. */
 export interface StagedNearest {
