@@ -24,7 +24,7 @@ export {
   STEP_L1, STEP_L2, STEP_WEIGHT_DECAY, STEP_ARGS_BYTES,
 } from "./training";
 export { bagReduce, bagGradientRows, BAG_SUM, BAG_MEAN, BAG_MAX } from "./bag";
-export { matmulNT, matmulNN, matmulTN, softCap, softCapBackward } from "./logits";
+export { matmulNT, matmulNTStrided, matmulNN, matmulTN, softCap, softCapBackward } from "./logits";
 export { rowNormsF32, scoreRows, selectTop, METRIC_DOT, METRIC_COSINE, METRIC_EUCLIDEAN } from "./nearest";
 export { gatherInt8, gatherInt4, gatherInt4Grouped } from "./quantized";
 export { gatherFloat16, gatherBfloat16, roundToFloat16, roundToBfloat16, narrowToFloat16, narrowToBfloat16 } from "./half";

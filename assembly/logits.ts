@@ -127,17 +127,19 @@ const QUERY_BLOCK: u32 = 32;
 
 /**
  * out[i, j] = Σ_p a[i, p] · b[j, p] (or Σ_p (a[i, p] − b[j, p])² when `squares`), for a (m x k),
- * b (n x k), out (m x n), all row-major float32. With k < 4 the masked tail reads up to 12 bytes
+ * b (n x k), all row-major float32, out[i, j] at out + (i · outStride + j) · 4 (outStride ≥ n: a
+ * column range of a wider output). A logit's summation order depends only on its query's place in
+ * its query block and on whether its row is the odd last one of b, never on n or outStride. With k < 4 the masked tail reads up to 12 bytes
  * before a row (zeroed by the mask); the kernel's data sits in front of every table and scratch.
  */
 // @ts-ignore: decorator
-@inline export function productNT(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize, squares: bool): void {
+@inline export function productNT(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize, outStride: u32, squares: bool): void {
   const rowBytes = <usize>k << 2;
   const vecBytes = rowBytes & ~(<usize>15);
   const tail = (k & 3) != 0;
   const tailAt = rowBytes - 16;
   const mask = tailMask(k & 3);
-  const outStep = <usize>n << 2;
+  const outStep = <usize>outStride << 2;
   const half = n >> 1;
   const secondHalf = <usize>half * rowBytes;
   for (let i0: u32 = 0; i0 < m; i0 += QUERY_BLOCK) {
@@ -148,25 +150,35 @@ const QUERY_BLOCK: u32 = 32;
       const r1 = r0 + secondHalf;
       let i = i0;
       for (; i < quads; i += 4) {
-        const o = out + ((<usize>i * <usize>n + <usize>t) << 2);
+        const o = out + ((<usize>i * <usize>outStride + <usize>t) << 2);
         block2x4(r0, r1, a + <usize>i * rowBytes, rowBytes, vecBytes, tailAt, mask, tail, o, o + (<usize>half << 2), outStep, squares);
       }
       for (; i < i1; i++) {
-        const o = out + ((<usize>i * <usize>n + <usize>t) << 2);
+        const o = out + ((<usize>i * <usize>outStride + <usize>t) << 2);
         block2x1(r0, r1, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, o, o + (<usize>half << 2), squares);
       }
     }
     if (n & 1) {
       const j = n - 1;
       const r = b + <usize>j * rowBytes;
-      for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * <usize>n + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
+      for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * <usize>outStride + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
     }
   }
 }
 
 /** out (m x n) = a (m x k) · bᵀ, b being n x k: the tied reverse projection. Returns out. */
 export function matmulNT(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize): usize {
-  productNT(a, m, k, b, n, out, false);
+  productNT(a, m, k, b, n, out, n, false);
+  return out;
+}
+
+/**
+ * matmulNT into columns of a wider output: out[i, j] at out + (i · outStride + j) · 4. A worker of
+ * EmbeddingPool computes the logits of its own rows of the table (b, n) this way, straight into the
+ * shared output (out already offset to its first column). Returns out.
+ */
+export function matmulNTStrided(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize, outStride: u32): usize {
+  productNT(a, m, k, b, n, out, outStride, false);
   return out;
 }
 

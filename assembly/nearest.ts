@@ -24,7 +24,7 @@ export function rowNormsF32(table: usize, rows: u32, dim: u32, out: usize): usiz
  */
 export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: u32, metric: u32, rowNorms: usize, queryNorms: usize, out: usize): usize {
   if (metric == METRIC_EUCLIDEAN) {
-    productNT(queries, q, dim, table, rows, out, true);
+    productNT(queries, q, dim, table, rows, out, rows, true);
     const bytes = (<usize>q * <usize>rows) << 2;
     const whole = bytes & ~(<usize>15);
     let i: usize = 0;

@@ -7,10 +7,13 @@ import { ValueError, invalidArgument } from "./errors.ts";
 import { uninitializedFloat32 } from "./core/fresh.ts";
 import { sharedKernelModule } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import type { LookupInput } from "./input.ts";
+import type { LookupInput, NestedNumbers } from "./input.ts";
 import type { EmbeddingOptions, Tensor } from "./options.ts";
 import type { PoolLink } from "./pool/link.ts";
 import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions } from "./pool/options.ts";
+import { mergeTop } from "./pool/merge-top.ts";
+import { splitRows, type RowRange } from "./pool/row-split.ts";
+import { MAX_SCORE_FLOATS, type NearestOptions, type Neighbours } from "./nearest.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
 
 export type { EmbeddingPoolOptions } from "./pool/options.ts";
@@ -72,6 +75,21 @@ interface Job {
   count: number;
 }
 
+/** One `reverse` call in progress: one job per worker, each the logits of its rows of the table. */
+interface RowCall {
+  remaining: number;
+  error: Error | null;
+  resolve(): void;
+  reject(error: Error): void;
+  /** Settles (never rejects) when the call has. */
+  settled: Promise<void>;
+}
+
+interface PostedRowJob {
+  call: RowCall;
+  worker: PoolWorker;
+}
+
 interface PostedJob extends Job {
   worker: PoolWorker;
   slot: Slot;
@@ -114,6 +132,9 @@ export class EmbeddingPool {
   /** Jobs waiting for a free slot, oldest call first. */
   private readonly waiting: Job[] = [];
   private readonly calls = new Set<CallState>();
+  /** `reverse` jobs posted to a worker, by id (the same id sequence as lookup jobs). */
+  private readonly rowJobs = new Map<number, PostedRowJob>();
+  private readonly rowCalls = new Set<RowCall>();
   private nextJob = 0;
   private failure: Error | null = null;
   private disposed: Promise<void> | null = null;
@@ -240,8 +261,122 @@ export class EmbeddingPool {
     }
   }
 
-  /** Checks the pool, the layer and the input on the calling thread; on success the layer refuses table writes until `giveBack`. */
-  private begin(method: "call" | "callInto", x: LookupInput, out?: Float32Array): { shape: number[]; indices: Int32Array } {
+  /**
+   * The layer's tied reverse projection, {@link Embedding.reverse} (logits `x · tableᵀ`, soft-capped
+   * when the layer has `logitSoftCap`), with the table's rows split across the workers: each worker
+   * computes the logits of its own rows for every query, straight into one shared output. Same input
+   * forms and errors as the layer's `reverse` (checked on the calling thread before any worker runs);
+   * resolves to a fresh `{ data, shape: [..., inputDim] }` equal to `layer.reverse(x)` bit for bit.
+   * Unlike the layer's `reverse`, it records nothing for `reverseBackward`. While it runs the layer
+   * refuses table writes, as during pool lookups. Each call holds a region of the layer's memory for
+   * its queries and logits (given back afterwards for the next call that fits in it).
+   */
+  async reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Promise<Tensor<Float32Array>> {
+    this.checkUsable("reverse");
+    const { data, shape } = this.link.stageReverse(x);
+    const dim = this.layer.outputDim;
+    const rows = this.layer.inputDim;
+    const q = data.length / dim;
+    const outShape = [...shape.slice(0, -1), rows];
+    if (q === 0) return { data: new Float32Array(0), shape: outShape };
+    const xBytes = align64(q * dim * 4);
+    const bytes = xBytes + q * rows * 4;
+    const ptr = this.link.reserve(bytes, "an EmbeddingPool reverse() call's queries and logits");
+    this.link.lend();
+    try {
+      new Float32Array(this.memory.memory.buffer, ptr, q * dim).set(data);
+      const out = ptr + xBytes, cap = this.layer.logitSoftCap;
+      await this.runRows(splitRows(rows, this.workers), (range) => ({ kind: "reverse", x: ptr, q, start: range.start, count: range.count, rows, out, cap }));
+      return { data: new Float32Array(this.memory.memory.buffer, ptr + xBytes, q * rows).slice(), shape: outShape };
+    } finally {
+      this.link.release(this.memory, ptr, bytes);
+      this.link.giveBack();
+    }
+  }
+
+  /**
+   * The layer's {@link Embedding.nearest} (same query forms, options, errors and result, ties to the
+   * lower row) with the table's rows split across the workers: each worker scores its own rows and
+   * selects their best k with the layer's kernel functions, and the calling thread merges those
+   * lists. Checked on the calling thread before any worker runs; table writes are refused while it
+   * runs. A `k` above 256, which the layer answers by sorting every score, runs as the layer's own
+   * `nearest` on the calling thread.
+   */
+  async nearest(query: number | Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }, options?: NearestOptions): Promise<Neighbours> {
+    this.checkUsable("nearest");
+    const staged = this.link.stageNearest(query, options);
+    if (!staged.inKernel) return this.layer.nearest(query, options);
+    const { data, q, k, metric, ascending, single, skipped, rowNorms } = staged;
+    const rows = this.layer.inputDim, dim = this.layer.outputDim;
+    const indices = new Int32Array(q * k);
+    const scores = new Float32Array(q * k);
+    const shape = single ? [k] : [q, k];
+    if (q === 0) return { indices, scores, shape };
+    const ranges = splitRows(rows, this.workers);
+    // Each range's excluded rows, relative to its start, and how many of its rows can be returned.
+    const skips = ranges.map(({ start, count }) => skipped.filter((r) => r >= start && r < start + count).map((r) => r - start));
+    const kept = ranges.map((range, w) => Math.min(k, range.count - skips[w]!.length));
+    const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
+    // Layout: queries, row norms, then per range its query norms, scores, skip list and top-k lists.
+    let bytes = 0;
+    const carve = (size: number) => ((bytes += align64(size)), bytes - align64(size));
+    const xAt = carve(chunk * dim * 4), normsAt = carve(rows * 4);
+    const parts = ranges.map((range, w) => ({
+      qNorms: carve(chunk * 4), scores: carve(chunk * range.count * 4), skip: carve(skips[w]!.length * 4), idx: carve(chunk * k * 4), val: carve(chunk * k * 4),
+    }));
+    const ptr = this.link.reserve(bytes, "an EmbeddingPool nearest() call's queries, scores and neighbours");
+    this.link.lend();
+    try {
+      const buffer = () => this.memory.memory.buffer;
+      if (rowNorms !== undefined) new Float32Array(buffer(), ptr + normsAt, rows).set(rowNorms);
+      parts.forEach((part, w) => new Int32Array(buffer(), ptr + part.skip, skips[w]!.length).set(skips[w]!));
+      for (let first = 0; first < q; first += chunk) {
+        const m = Math.min(chunk, q - first);
+        new Float32Array(buffer(), ptr + xAt, m * dim).set(data.subarray(first * dim, (first + m) * dim));
+        await this.runRows(ranges, (range, w) => {
+          const part = parts[w]!;
+          return {
+            kind: "nearest", x: ptr + xAt, q: m, start: range.start, count: range.count, metric, norms: ptr + normsAt, qNorms: ptr + part.qNorms,
+            scores: ptr + part.scores, skip: ptr + part.skip, skipCount: skips[w]!.length, k, ascending, idx: ptr + part.idx, val: ptr + part.val,
+          };
+        });
+        for (let i = 0; i < m; i++) {
+          const lists = parts.map((part, w) => {
+            const at = i * k * 4;
+            const idx = new Int32Array(buffer(), ptr + part.idx + at, kept[w]!).slice();
+            for (let j = 0; j < idx.length; j++) idx[j]! += ranges[w]!.start;
+            return { idx, val: new Float32Array(buffer(), ptr + part.val + at, kept[w]!) };
+          });
+          const o = (first + i) * k;
+          mergeTop(lists, k, ascending, indices.subarray(o, o + k), scores.subarray(o, o + k));
+        }
+      }
+      return { indices, scores, shape };
+    } finally {
+      this.link.release(this.memory, ptr, bytes);
+      this.link.giveBack();
+    }
+  }
+
+  /** Posts one job per row range, range w to worker w: the message `job(range, w)` with its id added. */
+  private runRows(ranges: RowRange[], job: (range: RowRange, w: number) => Record<string, unknown>): Promise<void> {
+    if (this.failure !== null) return Promise.reject(this.unusable());
+    const call = { remaining: ranges.length, error: null } as RowCall;
+    const done = new Promise<void>((resolve, reject) => Object.assign(call, { resolve, reject }));
+    call.settled = done.then(() => undefined, () => undefined);
+    this.rowCalls.add(call);
+    ranges.forEach((range, w) => {
+      const worker = this.threads[w]!;
+      const id = this.nextJob++;
+      this.rowJobs.set(id, { call, worker });
+      if (worker.pending++ === 0) worker.thread.keepAlive(true);
+      worker.thread.post({ ...job(range, w), id });
+    });
+    return done;
+  }
+
+  /** Refuses a disposed or failed pool, and a layer whose memory the workers no longer see. */
+  private checkUsable(method: string): void {
     if (this.disposed !== null) throw new Error(`EmbeddingPool.${method}(): this pool has been disposed.`);
     if (this.failure !== null) throw this.unusable();
     const mem = this.link.memory(method);
@@ -251,6 +386,11 @@ export class EmbeddingPool {
           `was made, so the pool's workers no longer see it. Dispose this pool and create a new one.`,
       );
     }
+  }
+
+  /** Checks the pool, the layer and the input on the calling thread; on success the layer refuses table writes until `giveBack`. */
+  private begin(method: "call" | "callInto", x: LookupInput, out?: Float32Array): { shape: number[]; indices: Int32Array } {
+    this.checkUsable(method);
     const staged = this.link.stage(method, x, out);
     this.link.lend();
     return staged;
@@ -308,6 +448,19 @@ export class EmbeddingPool {
 
   /** A worker's answer: `message` undefined when the job is done, else what the kernel threw. */
   private answered(id: number, message: string | undefined): void {
+    const rowJob = this.rowJobs.get(id);
+    if (rowJob !== undefined) {
+      this.rowJobs.delete(id);
+      const { call, worker } = rowJob;
+      if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's reverse projection failed: ${message}`);
+      if (--worker.pending === 0) worker.thread.keepAlive(false);
+      if (--call.remaining === 0) {
+        this.rowCalls.delete(call);
+        if (call.error !== null) call.reject(call.error);
+        else call.resolve();
+      }
+      return;
+    }
     const job = this.posted.get(id);
     if (job === undefined) return;
     this.posted.delete(id);
@@ -341,9 +494,12 @@ export class EmbeddingPool {
   /** Rejects every call in progress (the workers are stopped). */
   private rejectAll(error: Error): void {
     this.posted.clear();
+    this.rowJobs.clear();
     this.waiting.length = 0;
     for (const call of this.calls) call.reject(error);
     this.calls.clear();
+    for (const call of this.rowCalls) call.reject(error);
+    this.rowCalls.clear();
   }
 
   /** @internal Tests only: stops worker `w` the way a crash would (the pool is not told). */
@@ -359,7 +515,7 @@ export class EmbeddingPool {
   dispose(): Promise<void> {
     this.disposed ??= (async () => {
       // The calls already made finish (or fail) first.
-      await Promise.all([...this.calls].map((call) => call.settled));
+      await Promise.all([...this.calls, ...this.rowCalls].map((call) => call.settled));
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
       this.rejectAll(new Error("this EmbeddingPool was disposed"));
       // No worker runs any more: the next pool on this layer may reuse the job slots.

@@ -37,8 +37,8 @@ export type { QuantizationMode, TableDtype } from "./table-format.ts";
 import type { Tensor, EmbeddingOptions, EmbeddingConfig } from "./options.ts";
 import { isWeightTable, readLayerWeights, readWeightList, readWeightTable, type VariableInput, type WeightTable } from "./weights.ts";
 export type { VariableInput } from "./weights.ts";
-import { nearest, RowNorms, type NearestOptions, type Neighbours } from "./nearest.ts";
-import { reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
+import { nearest, RowNorms, stageNearest, type NearestOptions, type Neighbours } from "./nearest.ts";
+import { readFloats, reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
 import type { KerasLoadOptions, KerasSource } from "./io/keras.ts";
 import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions } from "./io/keras-write.ts";
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
@@ -526,6 +526,12 @@ export class Embedding {
           stageIndices(mem, input, staged);
           return { shape: [...input.shape, this.outputDim], indices: new Int32Array(mem.memory.buffer, staged, input.size).slice() };
         }),
+      stageReverse: (x) =>
+        this.transaction("reverse", () => {
+          const { data, shape } = readFloats("x", x, this.outputDim, "the layer's outputDim");
+          return { data: Float32Array.from(data), shape };
+        }),
+      stageNearest: (query, options) => this.transaction("nearest", (mem) => stageNearest(mem, this.rowNorms, query, options)),
       lend: () => this.guard.lend(),
       giveBack: () => this.guard.giveBack(),
     };

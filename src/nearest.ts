@@ -54,11 +54,32 @@ export class RowNorms {
 /** Above this k, top-k selection sorts the candidates (here) instead of inserting into a sorted list (the kernel's). */
 const SORT_ABOVE_K = 256;
 
-/** Scores per chunk of queries kept below this many floats of scratch (64 MiB). */
-const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
+/** Scores per chunk of queries kept below this many floats of scratch (64 MiB); EmbeddingPool.nearest chunks the same way. */
+export const MAX_SCORE_FLOATS = 16 * 1024 * 1024;
 
-/** The k best rows of the table for each query; see `Embedding.nearest`. */
-export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, options: NearestOptions | undefined): Neighbours {
+/** A nearest-neighbour search checked: its float32 queries and everything the scoring and selection need. */
+export interface StagedNearest {
+  /** The queries, q × dim. */
+  data: Float32Array;
+  q: number;
+  k: number;
+  metric: (typeof Metric)[NearestMetric];
+  /** Lowest score first (euclidean). */
+  ascending: boolean;
+  /** One query (a row index or one vector): result shape [k]. */
+  single: boolean;
+  /** 1 for each row never returned. */
+  excluded: Uint8Array;
+  /** The excluded rows, ascending. */
+  skipped: number[];
+  /** The table's row norms, for cosine. */
+  rowNorms: Float32Array | undefined;
+  /** Whether the kernel selects the top k (else a sort here, for a large k). */
+  inKernel: boolean;
+}
+
+/** Checks a search as `Embedding.nearest` does (its errors, before anything runs) and stages it. */
+export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown, options: NearestOptions | undefined): StagedNearest {
   const rows = mem.rows, dim = mem.dim;
   if (options !== undefined && (options === null || typeof options !== "object")) invalidArgument("options", "an object { k?, metric?, exclude? }", options);
   const k = options?.k ?? 10;
@@ -101,12 +122,17 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
   const q = data.length / dim;
   const metric = Metric[metricName];
   const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
-  const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
-  const align = (b: number) => Math.ceil(b / 64) * 64;
-  const inKernel = k <= SORT_ABOVE_K;
-  // Rows to pass over, sorted, for the kernel's selection.
   const skipped: number[] = [];
   for (let r = 0; excludedCount > 0 && r < rows; r++) if (excluded[r] === 1) skipped.push(r);
+  return { data: Float32Array.from(data), q, k, metric, ascending: metric === Metric.euclidean, single, excluded, skipped, rowNorms, inKernel: k <= SORT_ABOVE_K };
+}
+
+/** The k best rows of the table for each query; see `Embedding.nearest`. */
+export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, options: NearestOptions | undefined): Neighbours {
+  const rows = mem.rows, dim = mem.dim;
+  const { data, q, k, metric, ascending, single, excluded, skipped, rowNorms, inKernel } = stageNearest(mem, norms, query, options);
+  const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
+  const align = (b: number) => Math.ceil(b / 64) * 64;
   // One scratch block for every chunk, reserved before the first kernel runs.
   const sizes = [chunk * dim * 4, rows * 4, chunk * 4, chunk * rows * 4, inKernel ? skipped.length * 4 : 0, inKernel ? k * 4 : 0, inKernel ? k * 4 : 0];
   let at = mem.scratch(sizes.reduce((a, b) => a + align(b), 0));
@@ -120,7 +146,6 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
   if (inKernel) new Int32Array(buffer, skipPtr, skipped.length).set(skipped);
   const indices = new Int32Array(q * k);
   const values = new Float32Array(q * k);
-  const ascending = metric === Metric.euclidean;
   for (let start = 0; start < q; start += chunk) {
     const m = Math.min(chunk, q - start);
     const view = new Float32Array(buffer, queries, m * dim);

@@ -7,7 +7,10 @@
 //
 // Messages in: { kind: "init", module, memory, table, dim } once, then [id, idx, n, out, dest, at]
 // jobs: gather rows idx[0..n) into `out` (byte offsets in the shared memory) and, when `dest` is a
-// Float32Array on a SharedArrayBuffer, copy them to dest[at ...]. Messages out: { kind: "ready" },
+// Float32Array on a SharedArrayBuffer, copy them to dest[at ...]; and { kind: "reverse", id, x, q,
+// start, count, rows, out, cap } jobs: the logits of table rows [start, start + count) for the q
+// queries at x, into columns start.. of the q × rows output at out; and { kind: "nearest", … } jobs:
+// the scores of rows [start, start + count) and their best k per query. Messages out: { kind: "ready" },
 // { kind: "failed", message } (init), [id] when a job is done, [id, message] when it threw.
 let kernel;
 let memory;
@@ -20,6 +23,33 @@ function handle(message, reply) {
     try {
       kernel.gatherRows(table, dim, idx, n, out);
       if (dest !== null) dest.set(new Float32Array(memory.buffer, out, n * dim), at);
+      reply([id]);
+    } catch (error) {
+      reply([id, String(error && error.message ? error.message : error)]);
+    }
+    return;
+  }
+  if (message && message.kind === "reverse") {
+    // The logits of table rows [start, start + count) for q queries, into columns start.. of the
+    // shared q × rows output, soft-capped as the layer's own reverse() caps them.
+    const { id, x, q, start, count, rows, out, cap } = message;
+    try {
+      const first = out + start * 4;
+      kernel.matmulNTStrided(x, q, dim, table + start * dim * 4, count, first, rows);
+      if (cap !== null) for (let i = 0; i < q; i++) kernel.softCap(first + i * rows * 4, count, cap);
+      reply([id]);
+    } catch (error) {
+      reply([id, String(error && error.message ? error.message : error)]);
+    }
+    return;
+  }
+  if (message && message.kind === "nearest") {
+    // Scores of table rows [start, start + count) for q queries, then the best k of them per query
+    // (row indices relative to start), as the layer's own nearest() scores and selects them.
+    const { id, x, q, start, count, metric, norms, qNorms, scores, skip, skipCount, k, ascending, idx, val } = message;
+    try {
+      kernel.scoreRows(x, q, table + start * dim * 4, count, dim, metric, norms + start * 4, qNorms, scores);
+      for (let i = 0; i < q; i++) kernel.selectTop(scores + i * count * 4, count, skip, skipCount, k, ascending ? 1 : 0, idx + i * k * 4, val + i * k * 4);
       reply([id]);
     } catch (error) {
       reply([id, String(error && error.message ? error.message : error)]);

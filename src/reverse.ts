@@ -51,7 +51,7 @@ function carveScratch(mem: KernelMemory, sizes: number[]): number[] {
 }
 
 /** `x` as flat float values with its shape, checked: numbers, last dimension `dim`. */
-function readFloats(name: string, x: unknown, dim: number, what: string): { data: ArrayLike<number>; shape: number[] } {
+export function readFloats(name: string, x: unknown, dim: number, what: string): { data: ArrayLike<number>; shape: number[] } {
   const flat = flatten(x);
   if (flat.data instanceof BigInt64Array || flat.data instanceof BigUint64Array) invalidArgument(name, "float values (a Float32Array, Float64Array, number array or { data, shape })", x);
   if (flat.shape.length === 0 || flat.shape[flat.shape.length - 1] !== dim) {

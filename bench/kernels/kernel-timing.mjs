@@ -57,6 +57,26 @@ export function ratiosToLast(fns, { runs = 15, warmup = 2 } = {}) {
   return { medians: times.map(mid), ratios };
 }
 
+/** ratiosToLast for contenders that return promises (each awaited before the next starts). */
+export async function ratiosToLastAsync(fns, { runs = 15, warmup = 2 } = {}) {
+  for (let i = 0; i < warmup; i++) for (const fn of fns) await fn();
+  const times = fns.map(() => []);
+  for (let i = 0; i < runs; i++) {
+    for (let j = 0; j < fns.length; j++) {
+      const start = performance.now();
+      await fns[j]();
+      times[j].push(performance.now() - start);
+    }
+  }
+  const mid = (t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)];
+  const bound = times[times.length - 1];
+  const ratios = times.slice(0, -1).map((t) => {
+    const r = t.map((x, i) => x / bound[i]).sort((a, b) => a - b);
+    return { low: r[0], median: r[Math.floor(r.length / 2)], high: r[r.length - 1] };
+  });
+  return { medians: times.map(mid), ratios };
+}
+
 /** TF.js with the wasm backend ready (XNNPACK; single-threaded in Node unless threads are enabled). */
 export async function tfjsWasm() {
   const tf = await import("@tensorflow/tfjs");

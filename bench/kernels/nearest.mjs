@@ -1,9 +1,11 @@
 // Exact top-10 nearest rows (cosine) of a 100,000 × 300 table: ours against a plain JS loop (norms
 // precomputed, as ours are cached) and TF.js wasm (matMul + topk on normalized rows), for batches of
 // 1, 8 and 64 queries; with the time of one read-only pass over the table in our kernel as the bound.
+// Then EmbeddingPool.nearest with 2 worker threads (TWO cores, the rows split between them) against
+// the single-thread layer.nearest and the single-thread read, alternated in one process.
 // Run: npm run build && node bench/kernels/nearest.mjs
-import { Embedding } from "../../dist/index.js";
-import { fmt, median, randomFloats, ratiosToLast, tfjsWasm } from "./kernel-timing.mjs";
+import { Embedding, EmbeddingPool } from "../../dist/index.js";
+import { fmt, median, randomFloats, ratiosToLast, ratiosToLastAsync, tfjsWasm } from "./kernel-timing.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
 const ROWS = 100_000, DIM = 300, K = 10;
@@ -76,3 +78,26 @@ for (const q of [1, 8, 64]) {
       `TF.js wasm matMul+topk ${fmt(c)} → ${(c / a).toFixed(2)}x`,
   );
 }
+
+// The pool: 2 workers share the layer's table; ratios are per round against one (single-thread) read.
+const pool = await EmbeddingPool.create(layer, { workers: 2 });
+const range = (r) => `${r.low.toFixed(2)}–${r.median.toFixed(2)}–${r.high.toFixed(2)}x`;
+for (const q of [1, 8]) {
+  const input = { data: randomFloats(q * DIM, 200 + q), shape: [q, DIM] };
+  const own = layer.nearest(input, { k: K });
+  const pooled = await pool.nearest(input, { k: K });
+  for (let i = 0; i < own.indices.length; i++) {
+    if (own.indices[i] !== pooled.indices[i] || !Object.is(own.scores[i], pooled.scores[i])) throw new Error(`bench check failed at ${i}: pool ${pooled.indices[i]} vs layer ${own.indices[i]}`);
+  }
+  const { medians: [p, a, r], ratios: [poolRatio, layerRatio] } = await ratiosToLastAsync(
+    [() => pool.nearest(input, { k: K }), async () => layer.nearest(input, { k: K }), async () => read.sumSquares()],
+    { runs: 15, warmup: 2 },
+  );
+  const bytes = ROWS * DIM * 4, flops = 2 * q * ROWS * DIM;
+  const rate = (t) => `${(bytes / t / 1e6).toFixed(1)} GB/s, ${(flops / t / 1e6).toFixed(1)} GFLOP/s`;
+  console.log(
+    `${q} quer${q === 1 ? "y" : "ies"}, k=${K}: pool.nearest, 2 worker threads ${fmt(p)} (${rate(p)}) → ${range(poolRatio)} one read; ` +
+      `layer.nearest, 1 thread ${fmt(a)} (${rate(a)}) → ${range(layerRatio)} one read; one read ${fmt(r)} (1 thread)`,
+  );
+}
+await pool.dispose();

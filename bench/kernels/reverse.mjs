@@ -6,9 +6,11 @@
 // cache), timed in alternation with ours; the ratio is given per round as low–median–high. Beside it,
 // the kernel's rate on a table that fits in L2 (no memory traffic: the arithmetic alone) and the
 // time the product would take at that rate, the compute floor.
+// Then EmbeddingPool.reverse with 2 worker threads (TWO cores, the table's rows split between them)
+// against the single-thread layer.reverse and one read of the table, alternated in one process.
 // Run: npm run build && node bench/kernels/reverse.mjs
-import { Embedding } from "../../dist/index.js";
-import { fmt, median, randomFloats, ratiosToLast, tfjsWasm } from "./kernel-timing.mjs";
+import { Embedding, EmbeddingPool } from "../../dist/index.js";
+import { fmt, median, randomFloats, ratiosToLast, ratiosToLastAsync, tfjsWasm } from "./kernel-timing.mjs";
 import { wasmLoops } from "./wasm-loops.mjs";
 
 const tf = await tfjsWasm();
@@ -44,5 +46,31 @@ for (const [rows, dim, q] of [[50000, 300, 8], [30522, 768, 8], [30522, 768, 1],
   );
   tW.dispose();
   tX.dispose();
+  layer.dispose();
+}
+
+// The pool: 2 workers share the layer's table; ratios are per round against one (single-thread) read.
+const range = (r) => `${r.low.toFixed(2)}–${r.median.toFixed(2)}–${r.high.toFixed(2)}x`;
+for (const [rows, dim, q] of [[30522, 768, 8], [50000, 300, 8], [30522, 768, 1]]) {
+  const table = randomFloats(rows * dim, 5);
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+  const pool = await EmbeddingPool.create(layer, { workers: 2 });
+  const read = wasmLoops(table);
+  const input = { data: randomFloats(q * dim, 6), shape: [q, dim] };
+  const own = layer.reverse(input).data;
+  const pooled = (await pool.reverse(input)).data;
+  for (let i = 0; i < own.length; i++) if (!Object.is(own[i], pooled[i])) throw new Error(`bench check failed at ${i}: pool ${pooled[i]} vs layer ${own[i]}`);
+  const { medians: [p, a, r], ratios: [poolRatio, layerRatio] } = await ratiosToLastAsync(
+    [() => pool.reverse(input), async () => layer.reverse(input), async () => read.sumSquares()],
+    { runs: 15, warmup: 3 },
+  );
+  const bytes = rows * dim * 4;
+  const flops = 2 * q * rows * dim;
+  const rate = (t) => `${(bytes / t / 1e6).toFixed(1)} GB/s, ${(flops / t / 1e6).toFixed(1)} GFLOP/s`;
+  console.log(
+    `${q} x ${dim} against ${rows} x ${dim}: pool.reverse, 2 worker threads ${fmt(p)} (${rate(p)}) → ${range(poolRatio)} one read; ` +
+      `layer.reverse, 1 thread ${fmt(a)} (${rate(a)}) → ${range(layerRatio)} one read; one read of the table ${fmt(r)} (${(bytes / r / 1e6).toFixed(1)} GB/s, 1 thread)`,
+  );
+  await pool.dispose();
   layer.dispose();
 }

@@ -59,6 +59,8 @@ export interface KernelExports {
   bagGradientRows(idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, dim: number, dOut: number, argmax: number, ids: number, rows: number): number;
   /** out (m x n) = a (m x k) · bᵀ (b: n x k). */
   matmulNT(a: number, m: number, k: number, b: number, n: number, out: number): number;
+  /** matmulNT with out[i, j] at out + (i · outStride + j) · 4: a column range of a wider output. */
+  matmulNTStrided(a: number, m: number, k: number, b: number, n: number, out: number, outStride: number): number;
   /** out (m x n) = a (m x k) · b (k x n). */
   matmulNN(a: number, m: number, k: number, b: number, n: number, out: number): number;
   /** out (m x n) = aᵀ · b (a: k x m, b: k x n). */
@@ -174,7 +176,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
+  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
   gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
 };
 

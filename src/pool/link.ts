@@ -3,6 +3,7 @@
 // table writes while pool lookups read the table from other threads.
 import type { KernelMemory } from "../core/memory.ts";
 import type { LookupInput } from "../input.ts";
+import type { NearestOptions, StagedNearest } from "../nearest.ts";
 
 /** A lookup checked on the owning thread: the output's shape and the int32 indices, in order. */
 export interface StagedLookup {
@@ -24,6 +25,13 @@ export interface PoolLink {
   memory(method: string): KernelMemory;
   /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */
   stage(method: "call" | "callInto", x: LookupInput, out?: Float32Array): StagedLookup;
+  /**
+   * Checks `x` exactly as the layer's `reverse()` does (same errors) and returns it as float32
+   * queries with its shape (last dimension outputDim).
+   */
+  stageReverse(x: unknown): { data: Float32Array; shape: number[] };
+  /** Checks a search exactly as the layer's `nearest()` does (same errors) and stages it. */
+  stageNearest(query: unknown, options: NearestOptions | undefined): StagedNearest;
   /** Marks one more pool lookup as reading the table: the layer refuses writes until `giveBack()`. */
   lend(): void;
   giveBack(): void;
