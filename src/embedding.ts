@@ -1307,14 +1307,7 @@ export class Embedding {
   static async create(options: EmbeddingOptions, { onProgress, signal }: LoadOptions = {}): Promise<Embedding> {
     checkLoadOptions({ onProgress, signal });
     throwIfAborted(signal);
-    const holder: { steps: Iterator<number, void, undefined> | null } = { steps: null };
-    pendingFill = holder;
-    let layer: Embedding;
-    try {
-      layer = new Embedding(options);
-    } finally {
-      pendingFill = null;
-    }
+    const { layer, holder } = Embedding.withDeferredFill(options);
     const progress = progressReporter(onProgress);
     try {
       let sliceStart = Date.now();
@@ -1405,18 +1398,26 @@ export class Embedding {
   }
 
   /**
+   * Constructs a layer whose initializer hands its fill back as steps (`holder.steps`, null when the
+   * table is filled otherwise) instead of running it, for `create` to take in slices and for loaders
+   * to skip.
+   */
+  private static withDeferredFill(options: EmbeddingOptions): { layer: Embedding; holder: { steps: Iterator<number, void, undefined> | null } } {
+    const holder: { steps: Iterator<number, void, undefined> | null } = { steps: null };
+    pendingFill = holder;
+    try {
+      return { layer: new Embedding(options), holder };
+    } finally {
+      pendingFill = null;
+    }
+  }
+
+  /**
    * A float32 layer whose table is left as its fresh memory holds it (all zeros), for a loader to
    * write: the initializer's steps are taken, as `create` takes them, and never run.
    */
   private static withUnfilledTable(options: EmbeddingOptions): Embedding {
-    const holder: { steps: Iterator<number, void, undefined> | null } = { steps: null };
-    pendingFill = holder;
-    let layer: Embedding;
-    try {
-      layer = new Embedding(options);
-    } finally {
-      pendingFill = null;
-    }
+    const { layer, holder } = Embedding.withDeferredFill(options);
     if (holder.steps === null) {
       const dtype = policyName(layer.format);
       layer.dispose();

@@ -6,25 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, EmbeddingPool } from "../../src/index.ts";
 import { mergeTop } from "../../src/pool/merge-top.ts";
-
-const seeded = (seed: number) => ({ className: "RandomUniform", config: { minval: -1, maxval: 1, seed } });
-
-function queries(q: number, dim: number, seed: number): Float32Array {
-  const x = new Float32Array(q * dim);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
-
-function sameBits(actual: Float32Array | Int32Array, expected: Float32Array | Int32Array, what: string): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-}
+import { queries, sameBits, seeded } from "../support/pool-helpers.ts";
 
 test("mergeTop: the best k of sorted per-range lists, as one sort of every entry (NaN last, ties to the lower row)", () => {
   // Rows 0-3 in the first range, 4-7 in the second; each list sorted as selectTop sorts it.

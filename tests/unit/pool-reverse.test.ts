@@ -7,19 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, EmbeddingPool, ValueError } from "../../src/index.ts";
 import { splitRows } from "../../src/pool/row-split.ts";
-
-const seeded = (seed: number) => ({ className: "RandomUniform", config: { minval: -1, maxval: 1, seed } });
-
-/** Deterministic query values in [-1, 1). */
-function queries(q: number, dim: number, seed: number): Float32Array {
-  const x = new Float32Array(q * dim);
-  let s = seed >>> 0;
-  for (let i = 0; i < x.length; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    x[i] = s / 2 ** 31 - 1;
-  }
-  return x;
-}
+import { queries, rejection, sameBits, seeded } from "../support/pool-helpers.ts";
 
 /** x · tableᵀ in float64, capped as Keras Hub caps it (cap · tanh(z / cap)). */
 function referenceLogits(table: Float32Array, rows: number, dim: number, x: Float32Array, cap: number | null): Float64Array {
@@ -33,22 +21,6 @@ function referenceLogits(table: Float32Array, rows: number, dim: number, x: Floa
     }
   }
   return out;
-}
-
-function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 test("splitRows: even runs for all workers but the last, covering every row once", () => {

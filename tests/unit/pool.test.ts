@@ -7,8 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, EmbeddingPool, FunctionConstraint, SGD, ValueError } from "../../src/index.ts";
 import { fixtureRandom } from "../support/helpers.ts";
-
-const seeded = (seed: number) => ({ className: "RandomUniform", config: { minval: -1, maxval: 1, seed } });
+import { rejection, sameBits, seeded } from "../support/pool-helpers.ts";
 
 /** Rows `indices` of the layer's table, read with getWeights and copied in plain TypeScript. */
 function referenceRows(layer: Embedding, indices: ArrayLike<number | bigint>): Float32Array {
@@ -20,23 +19,6 @@ function referenceRows(layer: Embedding, indices: ArrayLike<number | bigint>): F
     for (let j = 0; j < dim; j++) out[i * dim + j] = table[row * dim + j]!;
   }
   return out;
-}
-
-/** Element-wise identity of float32 bit patterns (so -0 and NaN payloads count). */
-function sameBits(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.is(actual.length, expected.length, `${what}: length`);
-  const a = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const b = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) assert.unreachable(`${what}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
 }
 
 function thrown(fn: () => unknown): Error {
