@@ -18,7 +18,8 @@ export function rowNormsF32(table: usize, rows: u32, dim: u32, out: usize): usiz
 /**
  * out (q x rows) = the score of each table row for each query (q x dim): METRIC_DOT the dot product;
  * METRIC_COSINE the dot product over both norms (`rowNorms`: rows float32 from rowNormsF32;
- * `queryNorms`: q float32 scratch, written here), 0 when either norm is 0; METRIC_EUCLIDEAN the
+ * `queryNorms`: q float32 scratch, written here), 0 when either norm is 0 and NaN when either
+ * vector holds a NaN (so such rows rank last, as with the other metrics); METRIC_EUCLIDEAN the
  * Euclidean distance, from the squared differences themselves (no |x|² + |y|² − 2x·y cancellation).
  * Returns out.
  */
@@ -44,13 +45,13 @@ export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: 
       for (; r < whole; r += 4) {
         const p = o + (<usize>r << 2);
         const d = f32x4.mul(vq, v128.load(rowNorms + (<usize>r << 2)));
-        // d > 0 ? dot / d : 0, four at a time (the lanes divided by 0 are dropped by the select).
-        v128.store(p, v128.and(f32x4.div(v128.load(p), d), f32x4.gt(d, f32x4.splat(0))));
+        // d == 0 ? 0 : dot / d, four at a time (the lanes divided by 0 are cleared; a NaN norm keeps its NaN).
+        v128.store(p, v128.andnot(f32x4.div(v128.load(p), d), f32x4.eq(d, f32x4.splat(0))));
       }
       for (; r < rows; r++) {
         const d = qn * load<f32>(rowNorms + (<usize>r << 2));
         const p = o + (<usize>r << 2);
-        store<f32>(p, d > 0 ? load<f32>(p) / d : 0);
+        store<f32>(p, d == 0 ? 0 : load<f32>(p) / d);
       }
     }
   }

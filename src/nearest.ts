@@ -102,6 +102,12 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   // The queries: a row index (its row, excluded from its own answer), one vector, or a batch.
   let data: ArrayLike<number>;
   let single: boolean;
+  if (typeof query === "string") {
+    throw new ValueError(
+      `query must be a row index, a vector of ${dim} values or a batch [queries, ${dim}]. Received: the string ${JSON.stringify(query.slice(0, 80))}: ` +
+        `look a word up in its Vocabulary first (vocab.id(word), see examples/word-vectors.mjs).`,
+    );
+  }
   if (typeof query === "number") {
     excludeRow(query, "query");
     data = mem.table().slice(query * dim, (query + 1) * dim);

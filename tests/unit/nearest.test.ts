@@ -64,6 +64,22 @@ search("every metric, single vectors, row queries and batches, several widths", 
     }
   }
 });
+search("a row or query holding NaN scores NaN in every metric (cosine too) and ranks last", () => {
+  // Row 2 holds a NaN; row 4 is zero (cosine 0, not NaN).
+  const table = new Float32Array([1, 0, 0, 1, NaN, 1, 1, 1, 0, 0, -1, 0.5]);
+  const layer = new Embedding({ inputDim: 6, outputDim: 2, weights: [{ data: table, shape: [6, 2] }] });
+  for (const metric of ["cosine", "dot", "euclidean"] as const) {
+    const found = layer.nearest([1, 0.25], { k: 6, metric });
+    assert.equal(found.indices[5], 2, `${metric}: the NaN row ranks last`);
+    assert.ok(Number.isNaN(found.scores[5]), `${metric}: the NaN row scores NaN`);
+    const finite = Array.from(found.scores.subarray(0, 5));
+    assert.ok(finite.every(Number.isFinite), `${metric}: the other rows score numbers: ${finite}`);
+    const nanQuery = layer.nearest([NaN, 1], { k: 3, metric });
+    assert.ok(Array.from(nanQuery.scores).every(Number.isNaN), `${metric}: a NaN query scores NaN against every row`);
+  }
+  const cos = layer.nearest([1, 0.25], { k: 6, metric: "cosine" });
+  assert.is(cos.scores[cos.indices.indexOf(4)], 0, "the zero row scores 0 in cosine");
+});
 search("ties go to the lower index; exclude; k = every row (the sorting path); zero vectors score 0 in cosine", () => {
   const table = new Float32Array([1, 0, 0, 1, 1, 0, 0, 0, 2, 0, 1, 0]);
   const layer = new Embedding({ inputDim: 6, outputDim: 2, weights: [{ data: table, shape: [6, 2] }] });
@@ -137,6 +153,7 @@ search("argument errors", () => {
   assertThrowsMessage(() => layer.nearest([1, 2], { k: 6 }), ValueError, /k must be at most the number of rows that can be returned, 5/);
   assertThrowsMessage(() => layer.nearest(1, { k: 5 }), ValueError, /at most .* 4 \(5 rows, 1 excluded\)/);
   assertThrowsMessage(() => layer.nearest([1, 2], { metric: "l1" as never }), ValueError, /metric must be "cosine", "dot" or "euclidean"/);
+  assertThrowsMessage(() => layer.nearest("king" as never), ValueError, /query must be a row index.*Received: the string "king": look a word up in its Vocabulary first/);
   assertThrowsMessage(() => layer.nearest([1, 2, 3]), ValueError, /query must be a row index, a vector of 2 values/);
   assertThrowsMessage(() => layer.nearest(5), RangeError, /query = 5 is not a row index in \[0, 5\)/);
   assertThrowsMessage(() => layer.nearest([1, 2], { exclude: [1, -1] }), RangeError, /exclude\[1\] = -1/);
