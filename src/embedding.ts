@@ -1455,8 +1455,11 @@ export class Embedding {
   /**
    * Reads an Embedding layer from Keras 3 files: a `.keras` archive, or `{ weights, config }` (a
    * `.weights.h5` file and the model's architecture; see {@link KerasSource}). The layer is chosen
-   * by `options.layer` (its name) or is the model's only Embedding; its table is read as Keras
-   * saved it, so lookups equal Keras' `model.predict` bit for bit.
+   * by `options.layer` (its name) or is the model's only Embedding; its variables are read as Keras
+   * saved them, so lookups equal Keras' `model.predict` bit for bit. Quantized (int8, int4),
+   * float16 / bfloat16 and LoRA layers load as Keras loads them: the stored table, scales and zero
+   * points; LoRA adapters, which Keras merges into the table when saving, start at zero, with
+   * `loraAlpha` equal to the rank.
    *
    * @example
    * const layer = await Embedding.fromKeras("model.keras", { layer: "words", onProgress: (f) => bar.set(f) });
@@ -1464,8 +1467,30 @@ export class Embedding {
   static async fromKeras(source: KerasSource, options: KerasLoadOptions = {}): Promise<Embedding> {
     // Loaded on demand: file formats (and h5wasm behind them) cost nothing until used.
     const { readKerasEmbedding } = await import("./io/keras.ts");
-    const { options: config, table } = await readKerasEmbedding(source, options, readFloat32LayerConfig);
-    return new Embedding({ ...config, weights: table });
+    const { options: config, variables } = await readKerasEmbedding(source, options, readEmbeddingConfig, (o) =>
+      variableSpecs(checkTableFormat(o.dtype), o.inputDim, o.outputDim),
+    );
+    const format = checkTableFormat(config.dtype);
+    const specs = variableSpecs(format, config.inputDim, config.outputDim);
+    if (config.loraRank === undefined || config.loraRank === null) {
+      if (isFloat32Stored(format)) return new Embedding({ ...config, weights: { data: variables[0] as Float32Array, shape: [config.inputDim, config.outputDim] } });
+      return new Embedding({ ...config, weights: variables.map((data, i) => ({ data, shape: specs[i]!.shape })) });
+    }
+    const layer = new Embedding(config);
+    try {
+      // Keras' get_weights() order, the file's variables in place of the layer's, adapters at zero.
+      const weights = layer.getWeights<WeightArray["data"]>().map((w, i) => {
+        const name = w.name ?? (i === 0 ? "embeddings" : "");
+        const at = specs.findIndex((spec) => spec.name === name);
+        if (at >= 0) return { data: variables[at]!, shape: w.shape };
+        return { data: new Float32Array(w.data.length), shape: w.shape };
+      });
+      layer.setWeights(weights);
+      return layer;
+    } catch (error) {
+      layer.dispose();
+      throw error;
+    }
   }
 
   /**
@@ -1571,9 +1596,9 @@ export interface Embedding {
 addDispose(Embedding);
 
 /**
- * A layer config from a model file, refused (before any weights are read) when its table is not
- * one float32 variable: the file readers read exactly that. Quantized, 16-bit and LoRA layers load
- * through `Embedding.fromConfig(config)` and `setWeights(variables)`.
+ * A layer config from a TF.js model, refused (before any weights are read) when its table is not
+ * one float32 variable: TF.js has no quantized, 16-bit or LoRA Embedding. Keras files of those load
+ * with `Embedding.fromKeras`.
  */
 function readFloat32LayerConfig(raw: unknown): EmbeddingOptions {
   const options = readEmbeddingConfig(raw);
@@ -1581,8 +1606,8 @@ function readFloat32LayerConfig(raw: unknown): EmbeddingOptions {
   const lora = options.loraRank !== undefined && options.loraRank !== null;
   if (!(dtype === "float32" || dtype.startsWith("mixed_")) || lora) {
     throw new ValueError(
-      `This file's Embedding layer has dtype ${JSON.stringify(dtype)}${lora ? " and LoRA" : ""}; the file readers read a float32 table. ` +
-        `Build the layer with Embedding.fromConfig(config) and pass its variables to setWeights() in Keras' get_weights() order.`,
+      `This model's Embedding layer has dtype ${JSON.stringify(dtype)}${lora ? " and LoRA" : ""}; a TF.js model holds one float32 table. ` +
+        `A Keras file of such a layer loads with Embedding.fromKeras; its variables alone, with Embedding.fromConfig(config) and setWeights() in Keras' get_weights() order.`,
     );
   }
   return options;

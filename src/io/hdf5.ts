@@ -19,7 +19,18 @@ interface MemoryFs {
   unlink(path: string): void;
 }
 
-let loading: Promise<{ h5: H5Api; fs: MemoryFs; groupType: number; datasetType: number }> | undefined;
+/**
+ * The Emscripten module behind h5wasm, for reading a dataset's bytes as stored: h5wasm's `value`
+ * turns them into a typed array, and has none for float16 (it throws).
+ */
+interface RawReader {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  HEAPU8: Uint8Array;
+  get_dataset_data(fileId: bigint, path: string, count: null, offset: null, strides: null, ptr: bigint): number;
+}
+
+let loading: Promise<{ h5: H5Api; fs: MemoryFs; groupType: number; datasetType: number; raw: RawReader }> | undefined;
 
 let provided: H5Module | undefined;
 
@@ -45,8 +56,8 @@ async function h5wasm() {
     const specifier = ["h5", "wasm"].join("");
     const module = provided ?? ((await import(/* webpackIgnore: true */ /* @vite-ignore */ specifier)) as H5Module);
     const h5 = module.default;
-    const ready = (await h5.ready) as unknown as { FS: MemoryFs; H5G_GROUP: number; H5G_DATASET: number };
-    return { h5, fs: ready.FS, groupType: ready.H5G_GROUP, datasetType: ready.H5G_DATASET };
+    const ready = (await h5.ready) as unknown as RawReader & { FS: MemoryFs; H5G_GROUP: number; H5G_DATASET: number };
+    return { h5, fs: ready.FS, groupType: ready.H5G_GROUP, datasetType: ready.H5G_DATASET, raw: ready };
   })();
   try {
     return await loading;
@@ -73,6 +84,13 @@ export interface H5Reader {
   describe(path: string): { shape: number[]; dtype: string };
   /** The dataset's values; call `describe` first to check shape and dtype. */
   readFloat32(path: string): Float32Array;
+  /** The dataset's int8 values; call `describe` first to check shape and dtype. */
+  readInt8(path: string): Int8Array;
+  /**
+   * The dataset's elements as stored (C order, the file's byte order), for 16-bit floats: float16
+   * ("<e"), and bfloat16, which Keras stores as 2-byte opaque elements marked with a "dtype" attribute.
+   */
+  readBytes(path: string): Uint8Array;
 }
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -110,7 +128,7 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
     throw new ValueError(`${what} is not an HDF5 file: it starts with bytes ${start || "(none)"}, not the HDF5 signature 89 48 44 46 0d 0a 1a 0a.`);
   }
   checkDeclaredLength(bytes, what);
-  const { h5, fs, groupType, datasetType } = await h5wasm();
+  const { h5, fs, groupType, datasetType, raw } = await h5wasm();
   const name = freshName();
   fs.writeFile(name, bytes);
   let file: H5File | undefined;
@@ -175,6 +193,34 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
         }
         if (!(value instanceof Float32Array)) throw new ValueError(`${what}: ${JSON.stringify(path)} did not read as float32 values.`);
         return value;
+      },
+      readInt8(path) {
+        let value: unknown;
+        try {
+          value = (root.get(path) as InstanceType<H5Api["Dataset"]>).value;
+        } catch (cause) {
+          fail(path, cause);
+        }
+        if (!(value instanceof Int8Array)) throw new ValueError(`${what}: ${JSON.stringify(path)} did not read as int8 values.`);
+        return value;
+      },
+      readBytes(path) {
+        try {
+          const dataset = root.get(path) as InstanceType<H5Api["Dataset"]> & { file_id: bigint; path: string };
+          const { size, total_size: count, vlen } = dataset.metadata as { size: number; total_size: number; vlen: boolean };
+          if (vlen) throw new Error("variable-length elements");
+          const bytes = size * count;
+          const ptr = raw._malloc(Math.max(1, bytes));
+          if (ptr === 0) throw new Error(`could not allocate ${bytes} bytes`);
+          try {
+            raw.get_dataset_data(dataset.file_id, dataset.path, null, null, null, BigInt(ptr));
+            return raw.HEAPU8.slice(ptr, ptr + bytes);
+          } finally {
+            raw._free(ptr);
+          }
+        } catch (cause) {
+          return fail(path, cause);
+        }
       },
     };
     try {

@@ -7,7 +7,7 @@
 import { ValueError, invalidArgument } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
 import { readHdf5, type H5Reader } from "./hdf5.ts";
-import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader, type LoadedLayer } from "./layer-file.ts";
+import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader } from "./layer-file.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
 import { readAllBytes, throwIfAborted, type ByteSource, type LoadOptions } from "./source.ts";
 import { readZipMembers } from "./zip.ts";
@@ -83,26 +83,66 @@ function locateVars(file: H5Reader, layer: FoundLayer | undefined, name: string,
   throw new ValueError(`${what} has no variables for Embedding layer ${JSON.stringify(name)}: expected ${expected}.`);
 }
 
-/** Reads and checks the table of `layer` from an HDF5 weights file. */
-export async function readKerasTable(
-  weights: Uint8Array, layer: FoundLayer | undefined, name: string, shape: readonly [number, number], what: string,
-): Promise<Float32Array> {
+/** One variable a layer expects in the weights file, in Keras' save order (`vars/0`, `vars/1`, …). */
+export interface FileVariable {
+  name: string;
+  dtype: "float32" | "float16" | "bfloat16" | "int8";
+  shape: readonly number[];
+}
+
+/** A variable's values as read: float32, int8, or float16 / bfloat16 bit patterns. */
+export type FileValues = Float32Array | Int8Array | Uint16Array;
+
+/** HDF5 dtype strings (h5wasm's) of each variable dtype, as h5py writes them. */
+const H5_DTYPES: Record<FileVariable["dtype"], readonly string[]> = {
+  float32: ["<f"],
+  float16: ["<e"],
+  int8: ["<b", "|b", "|i1"],
+  // Keras stores bfloat16 as 2-byte opaque elements with a "dtype" attribute (saving_lib.py, H5Entry).
+  bfloat16: [],
+};
+
+/** Reads one variable at `path`, checking its shape and dtype against `spec`. */
+function readVariable(file: H5Reader, path: string, spec: FileVariable, name: string, what: string): FileValues {
+  if (file.kind(path) !== "dataset") {
+    const vars = path.slice(0, path.lastIndexOf("/"));
+    throw new ValueError(
+      `${what}: Embedding layer ${JSON.stringify(name)} has no ${spec.name === "embeddings" ? "table" : spec.name} dataset at "${path}" (members: ${file.keys(vars).join(", ") || "none"}).`,
+    );
+  }
+  const label = spec.name === "embeddings" ? "the table" : `the ${spec.name} variable`;
+  const found = file.describe(path);
+  if (found.shape.length !== spec.shape.length || found.shape.some((d, i) => d !== spec.shape[i])) {
+    throw new ValueError(`${what}: ${label} "${path}" has shape [${found.shape.join(", ")}], but the config gives [${spec.shape.join(", ")}].`);
+  }
+  const size = spec.shape.reduce((a, b) => a * b, 1);
+  const bfloat16 = file.stringAttribute(path, "dtype") === "bfloat16";
+  const matches = spec.dtype === "bfloat16" ? bfloat16 : !bfloat16 && H5_DTYPES[spec.dtype].includes(found.dtype);
+  if (!matches) {
+    const foundName = bfloat16 ? "bfloat16" : JSON.stringify(found.dtype);
+    const expected = spec.dtype === "bfloat16" ? "bfloat16 (Keras' 2-byte elements marked dtype=bfloat16)" : `${spec.dtype} (${H5_DTYPES[spec.dtype].map((d) => JSON.stringify(d)).join(" or ")})`;
+    throw new ValueError(`${what}: ${label} "${path}" has HDF5 dtype ${foundName}; the layer's config says ${expected}.`);
+  }
+  let data: FileValues;
+  if (spec.dtype === "float32") data = file.readFloat32(path);
+  else if (spec.dtype === "int8") data = file.readInt8(path);
+  else {
+    const bytes = file.readBytes(path);
+    if (bytes.length !== size * 2) throw new ValueError(`${what}: ${label} "${path}" read ${bytes.length} bytes, not ${size * 2}.`);
+    // HDF5 and h5py store these little-endian, as every platform that runs this does.
+    data = new Uint16Array(bytes.buffer, bytes.byteOffset, size);
+  }
+  if (data.length !== size) throw new ValueError(`${what}: ${label} "${path}" read ${data.length} values, not ${size}.`);
+  return data;
+}
+
+/** Reads and checks the variables `specs` of `layer` (its `vars/0`, `vars/1`, … in order) from an HDF5 weights file. */
+export async function readKerasVariables(
+  weights: Uint8Array, layer: FoundLayer | undefined, name: string, specs: readonly FileVariable[], what: string,
+): Promise<FileValues[]> {
   return readHdf5(weights, what, (file) => {
     const vars = locateVars(file, layer, name, what);
-    const path = `${vars}/0`;
-    if (file.kind(path) !== "dataset") {
-      throw new ValueError(`${what}: Embedding layer ${JSON.stringify(name)} has no table dataset at "${path}" (members: ${file.keys(vars).join(", ") || "none"}).`);
-    }
-    const found = file.describe(path);
-    if (found.shape.length !== 2 || found.shape[0] !== shape[0] || found.shape[1] !== shape[1]) {
-      throw new ValueError(`${what}: the table "${path}" has shape [${found.shape.join(", ")}], but the config gives [${shape[0]}, ${shape[1]}] (inputDim, outputDim).`);
-    }
-    if (found.dtype !== "<f") {
-      throw new ValueError(`${what}: the table "${path}" has HDF5 dtype ${JSON.stringify(found.dtype)}; only little-endian float32 ("<f") is supported.`);
-    }
-    const data = file.readFloat32(path);
-    if (data.length !== shape[0] * shape[1]) throw new ValueError(`${what}: the table "${path}" read ${data.length} values, not ${shape[0] * shape[1]}.`);
-    return data;
+    return specs.map((spec, i) => readVariable(file, `${vars}/${i}`, spec, name, what));
   });
 }
 
@@ -113,13 +153,15 @@ async function readConfigSource(config: unknown, options: LoadOptions): Promise<
 }
 
 /**
- * Reads an Embedding layer's options and table from Keras 3 files (see {@link KerasSource}). The
- * config is read (and checked by `readConfig`) before the table, so a bad config fails before the
- * table is allocated.
+ * Reads an Embedding layer's options and variables from Keras 3 files (see {@link KerasSource}):
+ * `variablesOf(options)` names the variables the layer saves, in Keras' order (the table alone for a
+ * float32 layer; the int8 / int4 table, scales, zero points and `g_idx` for a quantized one). The
+ * config is read (and checked by `readConfig`) before the weights, so a bad config fails before any
+ * variable is read.
  */
 export async function readKerasEmbedding<T extends { inputDim: number; outputDim: number }>(
-  source: KerasSource, options: KerasLoadOptions, readConfig: ConfigReader<T>,
-): Promise<LoadedLayer<T>> {
+  source: KerasSource, options: KerasLoadOptions, readConfig: ConfigReader<T>, variablesOf: (options: T) => FileVariable[],
+): Promise<{ options: T; variables: FileValues[] }> {
   const { maxBytes, signal, progress } = startLoad(options);
   const reading = { signal, onProgress: (f: number) => progress.report(f * READ_SHARE) };
   /** Picks the layer and checks its config: done before the table's bytes are inflated or read. */
@@ -159,10 +201,10 @@ export async function readKerasEmbedding<T extends { inputDim: number; outputDim
   const { layer, parsed } = chosen;
   // A bare layer config says nothing about where the model put the layer: find it by name.
   const placed = isBareLayer(topology) ? undefined : layer;
-  const data = await readKerasTable(weights, placed, layer.name, [parsed.inputDim, parsed.outputDim], what);
+  const variables = await readKerasVariables(weights, placed, layer.name, variablesOf(parsed), what);
   throwIfAborted(signal);
   progress.done();
-  return { options: parsed, table: { data, shape: [parsed.inputDim, parsed.outputDim] } };
+  return { options: parsed, variables };
 }
 
 function isBareLayer(topology: unknown): boolean {
