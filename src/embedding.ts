@@ -40,7 +40,7 @@ export type { VariableInput } from "./weights.ts";
 import { nearest, RowNorms, stageNearest, type NearestOptions, type Neighbours } from "./nearest.ts";
 import { readFloats, reverseBackward, reverseLogits, type ReverseGradients, type ReverseHost, type ReverseRecord } from "./reverse.ts";
 import type { KerasLoadOptions, KerasSource } from "./io/keras.ts";
-import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions } from "./io/keras-write.ts";
+import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions, type SavedVariable } from "./io/keras-write.ts";
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
 import type { Vocabulary } from "./io/vocabulary.ts";
 import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
@@ -862,6 +862,14 @@ export class Embedding {
   }
 
   /** The file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
+  /** Keras files hold the table as stored (float32, 16-bit or quantized), without LoRA adapters or reverse embeddings. */
+  private requireKerasSavable(method: string): void {
+    if (this.lora !== null) {
+      throw new ValueError(`${method}() writes the table alone; layer "${this.name}" has LoRA on: mergeLora() first (Keras too merges the adapters when saving).`);
+    }
+    if (!this.tieWeights) throw new ValueError(`${method}() writes one table; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
+  }
+
   private requireSavableTable(method: string): void {
     this.requireFloat32(method);
     if (this.lora !== null) throw new ValueError(`${method}() writes one float32 table; layer "${this.name}" has LoRA on: mergeLora() first.`);
@@ -1503,18 +1511,19 @@ export class Embedding {
    * fs.writeFileSync("model.keras", layer.toKeras({ inputShape: [20] }));
    */
   toKeras(options: KerasSaveOptions = {}): Uint8Array {
-    this.requireSavableTable("toKeras");
-    const config = this.toKerasConfig();
-    const [table] = this.getWeights();
-    return writeKerasArchive(config, table!.data, [this.inputDim, this.outputDim], options);
+    this.requireKerasSavable("toKeras");
+    return writeKerasArchive(this.toKerasConfig(), this.savedVariables(), options);
   }
 
   /** The table as a `.weights.h5` file, which Keras' `model.load_weights` reads into the model `toKeras()` describes. */
   toKerasWeights(options: KerasSaveOptions = {}): Uint8Array {
-    this.requireSavableTable("toKerasWeights");
-    const config = this.toKerasConfig();
-    const [table] = this.getWeights();
-    return writeKerasWeights(config, table!.data, [this.inputDim, this.outputDim], options);
+    this.requireKerasSavable("toKerasWeights");
+    return writeKerasWeights(this.toKerasConfig(), this.savedVariables(), options);
+  }
+
+  /** The variables Keras saves for this layer, in its order (the table; a quantized one's scales, zero points, g_idx). */
+  private savedVariables(): SavedVariable[] {
+    return this.getWeights<WeightArray["data"]>().map(({ data, shape, dtype }) => ({ data, shape, dtype: dtype ?? "float32" }) as SavedVariable);
   }
 
   /**

@@ -1,5 +1,6 @@
 // A small synchronous HDF5 writer for what Keras weight files hold: nested groups carrying string
-// attributes, and contiguous little-endian float32 datasets. Section numbers below are those of
+// attributes, and contiguous little-endian datasets of float32, int8, float16, or bfloat16 (which
+// Keras stores as 2-byte opaque elements marked by a "dtype" attribute). Section numbers below are those of
 // the HDF5 File Format Specification (version 3.0). The layout is the one the HDF5 library writes
 // with `libver="v108"` or later, reduced to what is needed:
 //
@@ -14,11 +15,29 @@
 import { ValueError, show } from "../errors.ts";
 import { lookup3 } from "./hdf5-checksum.ts";
 
-/** What `writeHdf5` puts in a file: groups (with string attributes) and float32 datasets, by absolute path. */
+/** Element types of a dataset: `data` is a Float32Array, an Int8Array, or (float16, bfloat16) a Uint16Array of bit patterns. */
+export type H5Dtype = "float32" | "int8" | "float16" | "bfloat16";
+
+/** What `writeHdf5` puts in a file: groups and datasets (both with string attributes), by absolute path. */
 export interface H5Content {
   groups: ReadonlyArray<{ path: string; attributes?: Readonly<Record<string, string>> }>;
-  datasets: ReadonlyArray<{ path: string; data: Float32Array; shape: readonly number[] }>;
+  datasets: ReadonlyArray<{
+    path: string;
+    data: Float32Array | Int8Array | Uint16Array;
+    shape: readonly number[];
+    /** Default "float32". */
+    dtype?: H5Dtype;
+    attributes?: Readonly<Record<string, string>>;
+  }>;
 }
+
+/** The typed array each dtype's data comes in, and its element size. */
+const DTYPE_ARRAYS: Record<H5Dtype, [Float32ArrayConstructor | Int8ArrayConstructor | Uint16ArrayConstructor, number]> = {
+  float32: [Float32Array, 4],
+  int8: [Int8Array, 1],
+  float16: [Uint16Array, 2],
+  bfloat16: [Uint16Array, 2],
+};
 
 const SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
 const UNDEFINED_ADDRESS = -1;
@@ -96,18 +115,26 @@ class Bytes {
   }
 }
 
+interface AttributeNode {
+  name: Uint8Array;
+  ascii: boolean;
+  value: Uint8Array;
+  heapIndex: number;
+}
 interface GroupNode {
   kind: "group";
   path: string;
   links: { name: Uint8Array; ascii: boolean; target: Node }[];
-  attributes: { name: Uint8Array; ascii: boolean; value: Uint8Array; heapIndex: number }[];
+  attributes: AttributeNode[];
   address: number;
 }
 interface DatasetNode {
   kind: "dataset";
   path: string;
-  data: Float32Array;
+  data: Float32Array | Int8Array | Uint16Array;
+  dtype: H5Dtype;
   shape: readonly number[];
+  attributes: AttributeNode[];
   address: number;
   dataAddress: number;
 }
@@ -146,17 +173,19 @@ function buildTree(content: H5Content): { root: GroupNode; groups: GroupNode[]; 
     const { bytes, ascii } = encodeText(leaf, `${what} ${show(path)}: the name`, false);
     return { parent, name: bytes, ascii, path };
   };
+  const readAttributes = (given: unknown, what: string): AttributeNode[] => {
+    const attributes = given ?? {};
+    if (attributes === null || typeof attributes !== "object") throw new ValueError(`${what}.attributes must be an object of strings. Received: ${show(attributes)}`);
+    return Object.entries(attributes).map(([key, value]) => {
+      const name = encodeText(key, `${what} attribute name`, false);
+      const text = encodeText(value, `${what}.attributes[${JSON.stringify(key)}]`, true);
+      return { name: name.bytes, ascii: name.ascii, value: text.bytes, heapIndex: 0 };
+    });
+  };
   const groups: GroupNode[] = [];
   content.groups.forEach((spec, i) => {
     const where = place(spec?.path, `content.groups[${i}].path`);
-    const group: GroupNode = { kind: "group", path: where.path, links: [], attributes: [], address: 0 };
-    const attributes = spec.attributes ?? {};
-    if (attributes === null || typeof attributes !== "object") throw new ValueError(`content.groups[${i}].attributes must be an object of strings. Received: ${show(attributes)}`);
-    for (const [key, value] of Object.entries(attributes)) {
-      const name = encodeText(key, `content.groups[${i}] attribute name`, false);
-      const text = encodeText(value, `content.groups[${i}].attributes[${JSON.stringify(key)}]`, true);
-      group.attributes.push({ name: name.bytes, ascii: name.ascii, value: text.bytes, heapIndex: 0 });
-    }
+    const group: GroupNode = { kind: "group", path: where.path, links: [], attributes: readAttributes(spec.attributes, `content.groups[${i}]`), address: 0 };
     where.parent.links.push({ name: where.name, ascii: where.ascii, target: group });
     byPath.set(where.path, group);
     groups.push(group);
@@ -165,13 +194,17 @@ function buildTree(content: H5Content): { root: GroupNode; groups: GroupNode[]; 
   content.datasets.forEach((spec, i) => {
     const where = place(spec?.path, `content.datasets[${i}].path`);
     const { data, shape } = spec;
-    if (!(data instanceof Float32Array)) throw new ValueError(`content.datasets[${i}].data must be a Float32Array. Received: ${show(data)}`);
+    const dtype: H5Dtype = spec.dtype ?? "float32";
+    if (typeof dtype !== "string" || !Object.hasOwn(DTYPE_ARRAYS, dtype)) throw new ValueError(`content.datasets[${i}].dtype must be "float32", "int8", "float16" or "bfloat16". Received: ${show(dtype)}`);
+    const [arrayType] = DTYPE_ARRAYS[dtype];
+    if (!(data instanceof arrayType)) throw new ValueError(`content.datasets[${i}].data must be ${arrayType === Int8Array ? "an" : "a"} ${arrayType.name} for dtype ${dtype}. Received: ${show(data)}`);
     if (!Array.isArray(shape) || shape.length === 0 || shape.length > 32 || !shape.every((d) => Number.isSafeInteger(d) && d >= 0)) {
       throw new ValueError(`content.datasets[${i}].shape must be 1 to 32 non-negative integers. Received: ${show(shape)}`);
     }
     const count = shape.reduce((a: number, b: number) => a * b, 1);
     if (count !== data.length) throw new ValueError(`content.datasets[${i}].shape [${shape.join(", ")}] holds ${count} values, but its data has ${data.length}.`);
-    const dataset: DatasetNode = { kind: "dataset", path: where.path, data, shape, address: 0, dataAddress: UNDEFINED_ADDRESS };
+    const attributes = readAttributes(spec.attributes, `content.datasets[${i}]`);
+    const dataset: DatasetNode = { kind: "dataset", path: where.path, data, dtype, shape, attributes, address: 0, dataAddress: UNDEFINED_ADDRESS };
     where.parent.links.push({ name: where.name, ascii: where.ascii, target: dataset });
     byPath.set(where.path, dataset);
     datasets.push(dataset);
@@ -207,6 +240,23 @@ function float32Type(): Uint8Array {
   return new Bytes().u8(0x11, 0x20, 31, 0).u32(4).u16(0).u16(32).u8(23, 8, 0, 23).u32(127).done();
 }
 
+/** A little-endian IEEE float16 (class 1): sign at bit 15, exponent at 10 (5 bits), mantissa at 0 (10 bits), bias 15. */
+function float16Type(): Uint8Array {
+  return new Bytes().u8(0x11, 0x20, 15, 0).u32(2).u16(0).u16(16).u8(10, 5, 0, 10).u32(15).done();
+}
+
+/** A signed 8-bit integer (IV.A.2.d, class 0 "fixed-point"; bit field: little-endian, signed): offset 0, precision 8. */
+function int8Type(): Uint8Array {
+  return new Bytes().u8(0x10, 0x08, 0, 0).u32(1).u16(0).u16(8).done();
+}
+
+/** A 2-byte opaque type without a tag (class 5), as h5py stores numpy's bfloat16 elements for Keras. */
+function opaque2Type(): Uint8Array {
+  return new Bytes().u8(0x15, 0, 0, 0).u32(2).done();
+}
+
+const DATATYPES: Record<H5Dtype, () => Uint8Array> = { float32: float32Type, int8: int8Type, float16: float16Type, bfloat16: opaque2Type };
+
 /** A variable-length UTF-8 string type, null-terminated padding, as h5py writes `str` (IV.A.2.d, class 9). */
 function utf8StringType(): Uint8Array {
   // Class 9 version 1; bit field: type 1 (string), padding 0 (null terminate), charset 1 (UTF-8).
@@ -235,7 +285,13 @@ function groupMessages(group: GroupNode, heapAddress: number): Uint8Array {
     body.bytes(link.name).u64(link.target.address);
     message(out, Message.Link, 0, body.done());
   }
-  for (const attribute of group.attributes) {
+  attributeMessages(out, group.attributes, heapAddress);
+  return out.done();
+}
+
+/** One Attribute message per string attribute of a group or dataset. */
+function attributeMessages(out: Bytes, attributes: readonly AttributeNode[], heapAddress: number): void {
+  for (const attribute of attributes) {
     // Attribute (IV.A.2.m), version 3: name (null-terminated) with its character set, datatype,
     // a scalar dataspace (IV.A.2.b, version 2, rank 0, type 0), and the value: the string's byte
     // length and its global heap ID.
@@ -256,21 +312,21 @@ function groupMessages(group: GroupNode, heapAddress: number): Uint8Array {
       .u32(attribute.heapIndex);
     message(out, Message.Attribute, 0, body.done());
   }
-  return out.done();
 }
 
-function datasetMessages(dataset: DatasetNode): Uint8Array {
+function datasetMessages(dataset: DatasetNode, heapAddress: number): Uint8Array {
   const out = new Bytes();
   // Dataspace (IV.A.2.b), version 2: simple, no maximum dimensions (they equal the current ones).
   const space = new Bytes().u8(2, dataset.shape.length, 0, 1);
   for (const d of dataset.shape) space.u64(d);
   message(out, Message.Dataspace, 0, space.done());
-  message(out, Message.Datatype, CONSTANT, float32Type());
+  message(out, Message.Datatype, CONSTANT, DATATYPES[dataset.dtype]());
   // Fill Value (IV.A.2.f), version 3: allocation "late", fill written "if set", none set (as h5py).
   message(out, Message.FillValue, CONSTANT, new Bytes().u8(3, 0x0a).done());
   // Data Layout (IV.A.2.i), version 3, contiguous: address and size of the raw data. An empty
   // dataset has no storage (undefined address), as the HDF5 library leaves it.
   message(out, Message.DataLayout, 0, new Bytes().u8(3, 1).u64(dataset.dataAddress).u64(dataset.data.byteLength).done());
+  attributeMessages(out, dataset.attributes, heapAddress);
   return out.done();
 }
 
@@ -300,14 +356,14 @@ const align8 = (n: number) => Math.ceil(n / 8) * 8;
 export function writeHdf5(content: H5Content): Uint8Array {
   const { root, groups, datasets } = buildTree(content);
   const heapValues: Uint8Array[] = [];
-  for (const group of [root, ...groups]) {
-    for (const attribute of group.attributes) attribute.heapIndex = heapValues.push(attribute.value);
+  for (const node of [root, ...groups, ...datasets]) {
+    for (const attribute of node.attributes) attribute.heapIndex = heapValues.push(attribute.value);
   }
   if (heapValues.length > 0xffff) throw new ValueError(`content holds ${heapValues.length} attributes; one global heap collection holds at most 65535.`);
   const heap = heapValues.length > 0 ? globalHeap(heapValues) : new Uint8Array(0);
   // Header sizes do not depend on the addresses written in them: measure, place, then write.
   const objects: Node[] = [root, ...groups, ...datasets];
-  const encode = (node: Node, heapAddress: number) => objectHeader(node.kind === "group" ? groupMessages(node, heapAddress) : datasetMessages(node));
+  const encode = (node: Node, heapAddress: number) => objectHeader(node.kind === "group" ? groupMessages(node, heapAddress) : datasetMessages(node, heapAddress));
   let at = SUPERBLOCK_BYTES;
   for (const node of objects) {
     node.address = at;
@@ -332,7 +388,8 @@ export function writeHdf5(content: H5Content): Uint8Array {
     if (dataset.data.length === 0) continue;
     const target = file.subarray(dataset.dataAddress, dataset.dataAddress + dataset.data.byteLength);
     target.set(new Uint8Array(dataset.data.buffer, dataset.data.byteOffset, dataset.data.byteLength));
-    if (!LITTLE_ENDIAN_HOST) for (let i = 0; i < target.length; i += 4) target.subarray(i, i + 4).reverse();
+    const size = DTYPE_ARRAYS[dataset.dtype][1];
+    if (!LITTLE_ENDIAN_HOST && size > 1) for (let i = 0; i < target.length; i += size) target.subarray(i, i + size).reverse();
   }
   return file;
 }

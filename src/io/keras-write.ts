@@ -1,10 +1,11 @@
 // Writing an Embedding as Keras 3 files, synchronously: a `.keras` archive (a zip of
 // `config.json`, `metadata.json` and `model.weights.h5`) or the `.weights.h5` alone, laid out as
 // Keras' saving_lib writes them for a Sequential model holding the layer (the table is variable 0
-// of "layers/embedding/vars", whose `name` attribute is the layer's name). The HDF5 file comes from
+// of "layers/embedding/vars", whose `name` attribute is the layer's name; a quantized layer's
+// scales, zero points and g_idx follow as variables 1, 2, 3). The HDF5 file comes from
 // our own writer (hdf5-writer.ts), so saving needs neither h5wasm nor a promise.
 import { ValueError, invalidArgument, show } from "../errors.ts";
-import { writeHdf5 } from "./hdf5-writer.ts";
+import { writeHdf5, type H5Dtype } from "./hdf5-writer.ts";
 import { modelInputShape } from "./input-shape.ts";
 import { writeZip } from "./zip.ts";
 
@@ -80,8 +81,16 @@ function checkKerasCompatible(layerConfig: Record<string, unknown>): void {
   }
 }
 
-function weightsContent(layerName: string, modelName: string, table: Float32Array, shape: readonly [number, number]) {
-  // The groups Keras writes for this model: the model's own (empty) vars, and the layer's table.
+/** One of the layer's variables as Keras saves it (`vars/0`, `vars/1`, … in this order). */
+export interface SavedVariable {
+  data: Float32Array | Int8Array | Uint16Array;
+  shape: readonly number[];
+  dtype: H5Dtype;
+}
+
+function weightsContent(layerName: string, modelName: string, variables: readonly SavedVariable[]) {
+  // The groups Keras writes for this model: the model's own (empty) vars, and the layer's
+  // variables; a bfloat16 one is marked with a "dtype" attribute (keras/src/saving/saving_lib.py).
   return {
     groups: [
       { path: "/layers" },
@@ -89,28 +98,26 @@ function weightsContent(layerName: string, modelName: string, table: Float32Arra
       { path: "/layers/embedding/vars", attributes: { name: layerName } },
       { path: "/vars", attributes: { name: modelName } },
     ],
-    datasets: [{ path: "/layers/embedding/vars/0", data: table, shape }],
+    datasets: variables.map(({ data, shape, dtype }, i) => ({
+      path: `/layers/embedding/vars/${i}`, data, shape, dtype, ...(dtype === "bfloat16" ? { attributes: { dtype: "bfloat16" } } : {}),
+    })),
   };
 }
 
 /** The `.weights.h5` file of the Sequential model `kerasSequentialConfig` describes. */
-export function writeKerasWeights(
-  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
-): Uint8Array {
+export function writeKerasWeights(layerConfig: Record<string, unknown>, variables: readonly SavedVariable[], options: KerasSaveOptions = {}): Uint8Array {
   checkKerasCompatible(layerConfig);
   const { modelName } = checkSaveOptions(options, layerConfig["input_length"]);
-  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, table, shape));
+  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, variables));
 }
 
 /** A `.keras` archive of a Sequential model holding an int32 Input and the layer. */
-export function writeKerasArchive(
-  layerConfig: Record<string, unknown>, table: Float32Array, shape: readonly [number, number], options: KerasSaveOptions = {},
-): Uint8Array {
+export function writeKerasArchive(layerConfig: Record<string, unknown>, variables: readonly SavedVariable[], options: KerasSaveOptions = {}): Uint8Array {
   checkKerasCompatible(layerConfig);
   const { inputShape, modelName } = checkSaveOptions(options, layerConfig["input_length"]);
   // Keras 3 reads input_length only to warn about it; the input shape carries it instead.
   const { input_length: _ignored, ...config } = layerConfig;
-  const weights = writeHdf5(weightsContent(String(config["name"]), modelName, table, shape));
+  const weights = writeHdf5(weightsContent(String(config["name"]), modelName, variables));
   const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
   return writeZip([
     ["metadata.json", encode({ keras_version: "3.15.1", date_saved: "1980-01-01@00:00:00" })],

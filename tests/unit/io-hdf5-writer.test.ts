@@ -109,7 +109,10 @@ test("content HDF5 cannot hold, or that contradicts itself, is refused before an
   refuse({ groups: [{ path: "/a", attributes: { name: "x\0" } }], datasets: [] }, /attributes\["name"\] must not contain a NUL character/);
   refuse({ groups: [{ path: "/a", attributes: { name: "\ud800" } }], datasets: [] }, /attributes\["name"\] is not valid Unicode \(it holds a lone surrogate\)/);
   refuse({ groups: [{ path: "/a", attributes: { name: 3 } }], datasets: [] }, /attributes\["name"\] must be a string\. Received: 3/);
-  refuse({ groups: [], datasets: [{ path: "/t", data: [1, 2], shape: [2] }] }, /content\.datasets\[0\]\.data must be a Float32Array\. Received: \[1,2\]/);
+  refuse({ groups: [], datasets: [{ path: "/t", data: [1, 2], shape: [2] }] }, /content\.datasets\[0\]\.data must be a Float32Array for dtype float32\. Received: \[1,2\]/);
+  refuse({ groups: [], datasets: [{ path: "/t", data, shape: [6], dtype: "int8" }] }, /content\.datasets\[0\]\.data must be an Int8Array for dtype int8\. Received: Float32Array/);
+  refuse({ groups: [], datasets: [{ path: "/t", data, shape: [6], dtype: "float64" }] }, /content\.datasets\[0\]\.dtype must be "float32", "int8", "float16" or "bfloat16"\. Received: "float64"/);
+  refuse({ groups: [], datasets: [{ path: "/t", data, shape: [6], attributes: { dtype: 3 } }] }, /content\.datasets\[0\]\.attributes\["dtype"\] must be a string\. Received: 3/);
   refuse({ groups: [], datasets: [{ path: "/t", data, shape: [4, 2] }] }, /content\.datasets\[0\]\.shape \[4, 2\] holds 8 values, but its data has 6/);
   refuse({ groups: [], datasets: [{ path: "/t", data, shape: [-2, -3] }] }, /content\.datasets\[0\]\.shape must be 1 to 32 non-negative integers\. Received: \[-2,-3\]/);
   refuse({ groups: [], datasets: [{ path: "/t", data, shape: [] }] }, /shape must be 1 to 32 non-negative integers\. Received: \[\]/);

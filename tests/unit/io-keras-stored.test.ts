@@ -10,6 +10,7 @@ import { Embedding, ValueError } from "../../src/index.ts";
 import { assertRejects } from "../support/helpers.ts";
 import { assertSameBits, int32s, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 import { fromBfloat16Bits, fromFloat16Bits } from "../../src/half.ts";
+import { readHdf5 } from "../../src/io/hdf5.ts";
 
 const KERAS = join(import.meta.dirname, "..", "fixtures", "keras");
 
@@ -96,4 +97,38 @@ stored("a variable with the wrong dtype for the config is refused, naming both",
   );
 });
 
+const saved = suite("toKeras / toKerasWeights: quantized and 16-bit layers written as Keras writes them");
+/** Every HDF5 dataset under `vars` of the weights file: path, dtype string and the bfloat16 mark. */
+async function layout(bytes: Uint8Array): Promise<string[]> {
+  return readHdf5(bytes, "file", (file) =>
+    file.keys("layers/embedding/vars").sort().map((key) => {
+      const path = `layers/embedding/vars/${key}`;
+      const { shape, dtype } = file.describe(path);
+      return `${key}: ${dtype} [${shape.join(", ")}] ${file.stringAttribute(path, "dtype") ?? ""}`;
+    }),
+  );
+}
+for (const [folder, name] of CASES.filter(([folder]) => folder !== "lora")) {
+  saved(`${folder}/${name}: written back, the file holds Keras' layout and reads back bit for bit`, async () => {
+    const c = caseOf(folder, name);
+    const layer = await Embedding.fromKeras(join(KERAS, folder, c.files.keras));
+    const weights = layer.toKerasWeights();
+    // The same datasets, dtypes and shapes as the file Keras wrote for this layer.
+    assert.equal(await layout(weights), await layout(new Uint8Array(readFileSync(join(KERAS, folder, c.files.weights_h5)))));
+    const fromArchive = await Embedding.fromKeras(layer.toKeras({ inputShape: [null] }));
+    const fromWeights = await Embedding.fromKeras({ weights, config: join(KERAS, folder, c.files.model_json) });
+    for (const [copy, source] of [[fromArchive, "toKeras"], [fromWeights, "toKerasWeights"]] as const) assertAsKerasLoaded(copy, c, source);
+    for (const l of [layer, fromArchive, fromWeights]) l.dispose();
+  });
+}
+
+saved("a layer with LoRA on is refused: its adapters are merged first, as Keras merges them when saving", async () => {
+  const layer = new Embedding({ inputDim: 4, outputDim: 3, loraRank: 2 });
+  assert.throws(() => layer.toKeras(), (e: Error) => e instanceof ValueError && /has LoRA on: mergeLora\(\) first/.test(e.message));
+  layer.mergeLora();
+  const back = await Embedding.fromKeras(layer.toKeras());
+  assertSameBits(back.getWeights()[0]!.data, { dtype: "float32", shape: [4, 3], hex: Buffer.from(layer.getWeights()[0]!.data.buffer).toString("hex") }, "merged table");
+});
+
 stored.run();
+saved.run();
