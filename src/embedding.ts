@@ -1475,12 +1475,16 @@ export class Embedding {
   static async fromKeras(source: KerasSource, options: KerasLoadOptions = {}): Promise<Embedding> {
     // Loaded on demand: file formats (and h5wasm behind them) cost nothing until used.
     const { readKerasEmbedding } = await import("./io/keras.ts");
-    const { options: config, variables } = await readKerasEmbedding(source, options, readEmbeddingConfig, (o) =>
-      variableSpecs(checkTableFormat(o.dtype), o.inputDim, o.outputDim),
-    );
+    // A ReversibleEmbedding with tie_weights=False saves its reverse embeddings after the table.
+    const fileVariables = (o: EmbeddingOptions) => [
+      ...variableSpecs(checkTableFormat(o.dtype), o.inputDim, o.outputDim),
+      ...(o.tieWeights === false ? [{ name: "reverse_embeddings", dtype: "float32" as const, shape: [o.outputDim, o.inputDim] }] : []),
+    ];
+    const { options: config, variables } = await readKerasEmbedding(source, options, readEmbeddingConfig, fileVariables);
     const format = checkTableFormat(config.dtype);
-    const specs = variableSpecs(format, config.inputDim, config.outputDim);
+    const specs = fileVariables(config);
     if (config.loraRank === undefined || config.loraRank === null) {
+      if (config.tieWeights === false) return new Embedding({ ...config, weights: variables.map((data, i) => ({ data: data as Float32Array, shape: specs[i]!.shape })) });
       if (isFloat32Stored(format)) return new Embedding({ ...config, weights: { data: variables[0] as Float32Array, shape: [config.inputDim, config.outputDim] } });
       return new Embedding({ ...config, weights: variables.map((data, i) => ({ data, shape: specs[i]!.shape })) });
     }

@@ -21,6 +21,8 @@ export interface FoundLayer {
 }
 
 const MODEL_CLASSES = new Set(["Sequential", "Functional", "Model"]);
+/** Layer classes read as an Embedding: Keras' own, and ReversibleEmbedding (Keras core since 3.12, and Keras Hub). */
+const EMBEDDING_CLASSES = new Set(["Embedding", "ReversibleEmbedding"]);
 const MAX_DEPTH = 32;
 
 /** Keras' `naming.to_snake_case`: "InputLayer" → "input_layer", "Embedding" → "embedding". */
@@ -64,7 +66,7 @@ function walk(model: Record<string, unknown>, h5Path: string, models: string[], 
     const path = `${h5Path === "" ? "" : `${h5Path}/`}layers/${seen === undefined ? base : `${base}_${seen + 1}`}`;
     if (MODEL_CLASSES.has(cls)) {
       walk(layer, path, [...models, modelName(layer)], depth + 1, out, what);
-    } else if (cls === "Embedding") {
+    } else if (EMBEDDING_CLASSES.has(cls)) {
       const config = own(layer, "config");
       const name = isPlainObject(config) ? own(config, "name") : undefined;
       out.push({ name: typeof name === "string" ? name : base, models, serialized: layer, h5Path: path });
@@ -86,10 +88,10 @@ export function findEmbeddingLayers(topology: unknown, what: string): FoundLayer
     const name = own(model, "name");
     return [{ name: typeof name === "string" ? name : "embedding", models: [], serialized: model, h5Path: "layers/embedding" }];
   }
-  if (cls === "Embedding") {
+  if (cls !== undefined && EMBEDDING_CLASSES.has(cls)) {
     const config = own(model, "config");
     const name = isPlainObject(config) ? own(config, "name") : undefined;
-    return [{ name: typeof name === "string" ? name : "embedding", models: [], serialized: model, h5Path: "layers/embedding" }];
+    return [{ name: typeof name === "string" ? name : "embedding", models: [], serialized: model, h5Path: `layers/${toKerasSnakeCase(cls)}` }];
   }
   if (cls === undefined || !MODEL_CLASSES.has(cls)) {
     throw new ValueError(`${what} must describe a Sequential or functional model (or an Embedding layer). Received class_name=${show(cls)}`);

@@ -1,0 +1,66 @@
+// Keras' ReversibleEmbedding (Keras core since 3.12, the same layer as Keras Hub's) in .keras files
+// written by real Keras 3.15.1 (scripts/fixtures/make_reversible_fixtures.py): fromKeras finds it in
+// a functional model, reads its table (and, untied, its reverse embeddings) bit for bit, and the
+// layer's lookups and reverse logits equal Keras'.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { suite } from "uvu";
+import * as assert from "uvu/assert";
+import { Embedding } from "../../src/index.ts";
+import { assertClose } from "../support/helpers.ts";
+import { assertSameBits, float32s, int32s, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+
+const FOLDER = join(import.meta.dirname, "..", "fixtures", "keras", "reversible");
+
+interface Case {
+  layer_config: Record<string, unknown>;
+  weights: { name: string; value: FixtureArray }[];
+  ids: FixtureArray;
+  lookup: FixtureArray;
+  model_output: FixtureArray;
+  x: FixtureArray;
+  reverse: FixtureArray;
+}
+
+/** logits[i, r] = Σ x[i, d] · w[r, d] (tied) or Σ x[i, d] · w[d, r] (untied), in float64, soft-capped. */
+function referenceLogits(x: Float32Array, dim: number, w: Float32Array, rows: number, tied: boolean, cap: number | null): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < x.length / dim; i++) {
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * (tied ? w[r * dim + d]! : w[d * rows + r]!);
+      out.push(cap === null ? s : cap * Math.tanh(s / cap));
+    }
+  }
+  return out;
+}
+
+const reversible = suite("fromKeras: Keras' ReversibleEmbedding");
+for (const name of ["tied", "untied", "capped"]) {
+  reversible(`${name}: variables bit for bit, lookups equal, reverse logits equal Keras' within float32 rounding`, async () => {
+    const c: Case = JSON.parse(readFileSync(join(FOLDER, `${name}.json`), "utf8"));
+    const layer = await Embedding.fromKeras(join(FOLDER, `${name}.keras`));
+    const config = c.layer_config as { input_dim: number; output_dim: number; tie_weights?: boolean; logit_soft_cap?: number | null };
+    const tied = config.tie_weights !== false;
+    const cap = config.logit_soft_cap ?? null;
+    assert.is(layer.tieWeights, tied);
+    assert.is(layer.logitSoftCap, cap);
+    const weights = layer.getWeights();
+    assert.is(weights.length, c.weights.length);
+    weights.forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, c.weights[i]!.name));
+    const ids = int32s(c.ids);
+    assertSameBits(layer.call({ data: ids, shape: c.ids.shape }).data, c.lookup, "lookup");
+    const x = float32s(c.x);
+    const logits = layer.reverse({ data: x, shape: c.x.shape }).data;
+    const rows = config.input_dim, dim = config.output_dim;
+    const w = float32s(c.weights[tied ? 0 : 1]!.value);
+    assertClose(logits, referenceLogits(x, dim, w, rows, tied, cap), 1e-5, 1e-5);
+    assertClose(logits, float32s(c.reverse), 1e-5, 1e-5);
+    // The model: lookup, then reverse, against Keras' model output.
+    const hidden = layer.call({ data: ids, shape: c.ids.shape });
+    assertClose(layer.reverse(hidden).data, float32s(c.model_output), 1e-5, 1e-5);
+    layer.dispose();
+  });
+}
+
+reversible.run();
