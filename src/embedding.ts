@@ -862,12 +862,11 @@ export class Embedding {
   }
 
   /** The file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
-  /** Keras files hold the table as stored (float32, 16-bit or quantized), without LoRA adapters or reverse embeddings. */
+  /** Keras files hold the table as stored (float32, 16-bit or quantized) and untied reverse embeddings, not LoRA adapters. */
   private requireKerasSavable(method: string): void {
     if (this.lora !== null) {
       throw new ValueError(`${method}() writes the table alone; layer "${this.name}" has LoRA on: mergeLora() first (Keras too merges the adapters when saving).`);
     }
-    if (!this.tieWeights) throw new ValueError(`${method}() writes one table; layer "${this.name}" has separate reverse embeddings (tieWeights: false).`);
   }
 
   private requireSavableTable(method: string): void {

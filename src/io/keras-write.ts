@@ -7,6 +7,7 @@
 import { ValueError, invalidArgument, show } from "../errors.ts";
 import { writeHdf5, type H5Dtype } from "./hdf5-writer.ts";
 import { modelInputShape } from "./input-shape.ts";
+import { toKerasSnakeCase } from "./model-topology.ts";
 import { writeZip } from "./zip.ts";
 
 /** Options of `toKeras` / `toKerasWeights`. */
@@ -43,7 +44,7 @@ export function kerasSequentialConfig(layerConfig: Record<string, unknown>, inpu
           config: { batch_shape: batchShape, dtype: "int32", sparse: false, ragged: false, name: "input_layer", optional: false },
           registered_name: null,
         },
-        { module: "keras.layers", class_name: "Embedding", config: layerConfig, registered_name: null, build_config: build },
+        { module: "keras.layers", class_name: layerClass(layerConfig), config: layerConfig, registered_name: null, build_config: build },
       ],
       build_input_shape: batchShape,
     },
@@ -88,18 +89,28 @@ export interface SavedVariable {
   dtype: H5Dtype;
 }
 
-function weightsContent(layerName: string, modelName: string, variables: readonly SavedVariable[]) {
+/**
+ * Keras' class for the layer: ReversibleEmbedding (Keras core since 3.12) when the config carries
+ * its keys (an untied or soft-capped reverse projection), which Keras' Embedding would refuse.
+ */
+function layerClass(layerConfig: Record<string, unknown>): string {
+  return Object.hasOwn(layerConfig, "tie_weights") ? "ReversibleEmbedding" : "Embedding";
+}
+
+function weightsContent(layerConfig: Record<string, unknown>, modelName: string, variables: readonly SavedVariable[]) {
   // The groups Keras writes for this model: the model's own (empty) vars, and the layer's
-  // variables; a bfloat16 one is marked with a "dtype" attribute (keras/src/saving/saving_lib.py).
+  // variables under its class's snake-case name; a bfloat16 variable is marked with a "dtype"
+  // attribute (keras/src/saving/saving_lib.py).
+  const layer = `/layers/${toKerasSnakeCase(layerClass(layerConfig))}`;
   return {
     groups: [
       { path: "/layers" },
-      { path: "/layers/embedding" },
-      { path: "/layers/embedding/vars", attributes: { name: layerName } },
+      { path: layer },
+      { path: `${layer}/vars`, attributes: { name: String(layerConfig["name"]) } },
       { path: "/vars", attributes: { name: modelName } },
     ],
     datasets: variables.map(({ data, shape, dtype }, i) => ({
-      path: `/layers/embedding/vars/${i}`, data, shape, dtype, ...(dtype === "bfloat16" ? { attributes: { dtype: "bfloat16" } } : {}),
+      path: `${layer}/vars/${i}`, data, shape, dtype, ...(dtype === "bfloat16" ? { attributes: { dtype: "bfloat16" } } : {}),
     })),
   };
 }
@@ -108,7 +119,7 @@ function weightsContent(layerName: string, modelName: string, variables: readonl
 export function writeKerasWeights(layerConfig: Record<string, unknown>, variables: readonly SavedVariable[], options: KerasSaveOptions = {}): Uint8Array {
   checkKerasCompatible(layerConfig);
   const { modelName } = checkSaveOptions(options, layerConfig["input_length"]);
-  return writeHdf5(weightsContent(String(layerConfig["name"]), modelName, variables));
+  return writeHdf5(weightsContent(layerConfig, modelName, variables));
 }
 
 /** A `.keras` archive of a Sequential model holding an int32 Input and the layer. */
@@ -117,7 +128,7 @@ export function writeKerasArchive(layerConfig: Record<string, unknown>, variable
   const { inputShape, modelName } = checkSaveOptions(options, layerConfig["input_length"]);
   // Keras 3 reads input_length only to warn about it; the input shape carries it instead.
   const { input_length: _ignored, ...config } = layerConfig;
-  const weights = writeHdf5(weightsContent(String(config["name"]), modelName, variables));
+  const weights = writeHdf5(weightsContent(config, modelName, variables));
   const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
   return writeZip([
     ["metadata.json", encode({ keras_version: "3.15.1", date_saved: "1980-01-01@00:00:00" })],

@@ -6,7 +6,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { suite } from "uvu";
 import * as assert from "uvu/assert";
+import { unzipSync } from "fflate";
 import { Embedding } from "../../src/index.ts";
+import { readHdf5 } from "../../src/io/hdf5.ts";
 import { assertClose } from "../support/helpers.ts";
 import { assertSameBits, float32s, int32s, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 
@@ -62,5 +64,25 @@ for (const name of ["tied", "untied", "capped"]) {
     layer.dispose();
   });
 }
+
+reversible("written back: a ReversibleEmbedding in config.json, its variables where Keras puts them, read back equal", async () => {
+  for (const name of ["untied", "capped", "tied"]) {
+    const layer = await Embedding.fromKeras(join(FOLDER, `${name}.keras`));
+    const archive = layer.toKeras();
+    const config = JSON.parse(new TextDecoder().decode(unzipSync(archive)["config.json"]));
+    const saved = config.config.layers[1];
+    // A tied layer without a cap is a plain Embedding; the others need Keras' ReversibleEmbedding.
+    assert.is(saved.class_name, name === "tied" ? "Embedding" : "ReversibleEmbedding");
+    const keys = await readHdf5(unzipSync(archive)["model.weights.h5"]!, "file", (file) => file.keys(`layers/${name === "tied" ? "embedding" : "reversible_embedding"}/vars`));
+    assert.equal(keys, name === "untied" ? ["0", "1"] : ["0"]);
+    const back = await Embedding.fromKeras(archive);
+    assert.is(back.tieWeights, layer.tieWeights);
+    assert.is(back.logitSoftCap, layer.logitSoftCap);
+    const before = layer.getWeights(), after = back.getWeights();
+    assert.is(after.length, before.length);
+    after.forEach((w, i) => assert.equal(new Uint32Array(w.data.buffer), new Uint32Array(before[i]!.data.buffer)));
+    for (const l of [layer, back]) l.dispose();
+  }
+});
 
 reversible.run();
