@@ -1,6 +1,7 @@
 // int8 and int4 quantization against real Keras 3.15.1 (tests/fixtures/quantized, made by
 // scripts/fixtures/make_quantized_fixtures.py): quantize() gives Keras' variables bit for bit, and
 // lookups give Keras' (JAX) outputs bit for bit; configs, weights and errors as Keras has them.
+import { readFileSync } from "node:fs";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, ValueError } from "../../src/index.ts";
@@ -106,7 +107,8 @@ test("quantized lookups equal a plain TypeScript dequantization of the layer's o
       ids.forEach((r, i) => {
         for (let j = 0; j < dim; j++) {
           const v = q[r * dim + j]!;
-          if (w.length === 2) expected[i * dim + j] = Math.fround(v * Math.fround(1 / scale[r]!));
+          // One scale per row: Keras (XLA) multiplies by its reciprocal, or with one column divides by it.
+          if (w.length === 2) expected[i * dim + j] = dim === 1 ? Math.fround(v / scale[r]!) : Math.fround(v * Math.fround(1 / scale[r]!));
           else {
             const groups = w[1]!.shape[1]!;
             const g = Math.floor(j / (blockSize as number));
@@ -117,6 +119,18 @@ test("quantized lookups equal a plain TypeScript dequantization of the layer's o
       });
       assert.equal(Array.from(out), Array.from(expected), `${mode} block ${blockSize} dim ${dim}`);
     }
+  }
+});
+
+test("one column: int8 and per-row int4 lookups divide by the scale as Keras (XLA) does; two columns multiply by its reciprocal", () => {
+  const { cases } = JSON.parse(readFileSync(new URL("../fixtures/quantized/width-one.json", import.meta.url), "utf8")) as {
+    cases: { mode: "int8" | "int4"; table: FixtureArray; weights: FixtureArray[]; indices: FixtureArray; output: FixtureArray }[];
+  };
+  for (const c of cases) {
+    const layer = new Embedding({ inputDim: c.table.shape[0]!, outputDim: c.table.shape[1]!, weights: [{ data: float32s(c.table), shape: c.table.shape }] });
+    layer.quantize(c.mode, c.mode === "int4" ? { blockSize: -1 } : {});
+    layer.getWeights<Float32Array | Int8Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!, `${c.mode} × ${c.table.shape[1]}: variable ${i}`));
+    assertSameBits(layer.call({ data: int32s(c.indices), shape: c.indices.shape }).data, c.output, `${c.mode} × ${c.table.shape[1]}: lookup`);
   }
 });
 
