@@ -11,7 +11,7 @@ export function heapBase(): usize {
 }
 export { orthogonalFill, orthogonalFactor, orthogonalFormQ, orthogonalWrite, widenToF64 } from "./orthogonal";
 export { constrainRows, columnSumSquares, addColumnSumSquares, constrainColumns, clampNonNegative, renormRows, constrainListedRows, clampListedRows } from "./constraints";
-export { absAndSquareSums, gatherRowsWithSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";
+export { absAndSquareSums, absAndSquareSumsPart, gatherRowsWithSums, outputRowSums, rowPairAbsCosineSum, columnPairAbsCosineSum } from "./penalties";
 export { sparseGradient, optimizerStep, fillF32 } from "./training";
 export { orthogonalRowsGradient, orthogonalColumnsGradient } from "./penalty-gradients";
 

@@ -12,16 +12,39 @@ import { touchRowAhead } from "./gather-ahead";
 export function absAndSquareSums(p: usize, n: u32, out: usize, abs: bool, squares: bool): usize {
   // One loop per combination: L1 or L2 alone skip the other sum's work (a third fewer vector
   // operations), with the same operations and order for the sum they compute.
-  if (abs && squares) sumsLoop(p, n, out, true, true);
-  else if (squares) sumsLoop(p, n, out, false, true);
-  else if (abs) sumsLoop(p, n, out, true, false);
+  if (abs && squares) sumsLoop(p, n, out, true, true, 0, true);
+  else if (squares) sumsLoop(p, n, out, false, true, 0, true);
+  else if (abs) sumsLoop(p, n, out, true, false, 0, true);
   else memory.fill(out, 0, 16);
   return out;
 }
 
+/**
+ * absAndSquareSums of a table held in pieces (row ranges in memories of their own), one piece per
+ * call, in order: the four float64x2 accumulators carry over in `state` (64 bytes, zero before the
+ * first piece), and the call for the `last` piece finishes as absAndSquareSums does, writing the
+ * two sums to state[0], state[1]. Every piece but the last must hold a multiple of 4 floats; then
+ * the sums equal absAndSquareSums of the whole table, bit for bit. Returns `state`.
+ */
+export function absAndSquareSumsPart(p: usize, n: u32, state: usize, abs: bool, squares: bool, last: bool): usize {
+  sumsLoop(p, n, state, abs, squares, state, last);
+  return state;
+}
+
+/**
+ * The sums of n float32s at p: accumulators start at zero (`from` 0) or from the four float64x2
+ * at `from`; when `finish`, lanes are reduced, the scalar tail added and the sums stored at out,
+ * else the accumulators are stored back at `from`.
+ */
 // @ts-ignore: decorator
-@inline function sumsLoop(p: usize, n: u32, out: usize, abs: bool, squares: bool): void {
+@inline function sumsLoop(p: usize, n: u32, out: usize, abs: bool, squares: bool, from: usize, finish: bool): void {
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
+  if (from != 0) {
+    a0 = v128.load(from);
+    a1 = v128.load(from, 16);
+    s0 = v128.load(from, 32);
+    s1 = v128.load(from, 48);
+  }
   let i: u32 = 0;
   for (; i + 4 <= n; i += 4) {
     const v = v128.load(p + (<usize>i << 2));
@@ -35,6 +58,13 @@ export function absAndSquareSums(p: usize, n: u32, out: usize, abs: bool, square
       s0 = f64x2.add(s0, f64x2.mul(lo, lo));
       s1 = f64x2.add(s1, f64x2.mul(hi, hi));
     }
+  }
+  if (!finish) {
+    v128.store(from, a0);
+    v128.store(from, a1, 16);
+    v128.store(from, s0, 32);
+    v128.store(from, s1, 48);
+    return;
   }
   const a = f64x2.add(a0, a1);
   const s = f64x2.add(s0, s1);
@@ -54,18 +84,35 @@ export function absAndSquareSums(p: usize, n: u32, out: usize, abs: bool, square
  * of the output into stats[0], stats[1] (float64), for the activity regularizer: one pass.
  */
 export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, out: usize, stats: usize): usize {
+  rowsWithSums(table, dim, idx, n, out, stats, true);
+  return out;
+}
+
+/**
+ * sum |y| and sum y^2 of `n` rows of `dim` float32s already at `rows` (an output dequantized,
+ * adapted or gathered from shards), into stats[0], stats[1]: the same operations in the same
+ * order as gatherRowsWithSums, so the activity penalty of the same output is the same float64.
+ */
+export function outputRowSums(rows: usize, dim: u32, n: u32, stats: usize): usize {
+  rowsWithSums(rows, dim, 0, n, rows, stats, false);
+  return stats;
+}
+
+/** Row i is table row idx[i] copied to out (`copy`), or out's own row i (not `copy`); sums per 16 bytes, then each row's scalar tail. */
+// @ts-ignore: decorator
+@inline function rowsWithSums(table: usize, dim: u32, idx: usize, n: u32, out: usize, stats: usize, copy: bool): void {
   const rowBytes = <usize>dim << 2;
   let a0 = f64x2.splat(0), a1 = f64x2.splat(0), s0 = f64x2.splat(0), s1 = f64x2.splat(0);
   let abs: f64 = 0, sq: f64 = 0;
   const last = <usize>n - 1;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowAhead(table, rowBytes, idx, i, last);
-    const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    if (copy) touchRowAhead(table, rowBytes, idx, i, last);
+    const src = copy ? table + <usize>load<u32>(idx + (i << 2)) * rowBytes : out + i * rowBytes;
     const dst = out + i * rowBytes;
     let b: usize = 0;
     for (; b + 16 <= rowBytes; b += 16) {
       const v = v128.load(src + b);
-      v128.store(dst + b, v);
+      if (copy) v128.store(dst + b, v);
       const lo = f64x2.promote_low_f32x4(v);
       const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
       a0 = f64x2.add(a0, f64x2.abs(lo));
@@ -75,7 +122,7 @@ export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, o
     }
     for (; b < rowBytes; b += 4) {
       const x = load<f32>(src + b);
-      store<f32>(dst + b, x);
+      if (copy) store<f32>(dst + b, x);
       abs += Math.abs(<f64>x);
       sq += <f64>x * <f64>x;
     }
@@ -84,7 +131,6 @@ export function gatherRowsWithSums(table: usize, dim: u32, idx: usize, n: u32, o
   const s = f64x2.add(s0, s1);
   store<f64>(stats, abs + f64x2.extract_lane(a, 0) + f64x2.extract_lane(a, 1));
   store<f64>(stats, sq + f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1), 8);
-  return out;
 }
 
 /** 1 / max(||row||, 1e-7) for rows [from, to), into inv[0 .. to - from) (float32 each). */

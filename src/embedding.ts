@@ -641,8 +641,9 @@ export class Embedding {
       // float32 table, or over the output once it is dequantized / widened / adapted.
       if (plain) k.gatherRowsWithSums(mem.tablePtr, dim, idx, size, mem.outputPtr, mem.statsPtr);
       else {
+        // Summed row by row as gatherRowsWithSums sums: a sharded table's penalty is the one-memory table's.
         this.gatherRows(idx, size, scratchUsed);
-        k.absAndSquareSums(mem.outputPtr, size * dim, mem.statsPtr, 1, 1);
+        k.outputRowSums(mem.outputPtr, dim, size, mem.statsPtr);
       }
       const sums = new Float64Array(k.memory.buffer, mem.statsPtr, 2);
       penalty = activity.fromSums(sums[0]!, sums[1]!);

@@ -26,21 +26,22 @@ export interface SumsRegularizer extends Regularizer {
 export const isSumsRegularizer = (r: Regularizer): r is SumsRegularizer => typeof (r as SumsRegularizer).fromSums === "function";
 
 /**
- * The penalty of a table split into row-range `pieces` (each in a memory of its own): the sums
- * Σ|x| and Σx² of every piece added in float64, then l1·Σ|x| + l2·Σx². Equal to the penalty of the
- * whole table within float rounding (the kernel accumulates each piece's sums on its own).
+ * The penalty of a table split into row-range `pieces` (each in a memory of its own), equal to the
+ * penalty of the whole table in one memory bit for bit: the kernel's float64 accumulators are
+ * carried from piece to piece (every piece but the last holds a multiple of 8 rows, so of 4
+ * floats) and reduced once, after the last.
  */
 export function penaltyOfPieces(regularizer: SumsRegularizer, pieces: readonly TableHandle[]): number {
   const [l1, l2] = regularizer.factors();
-  let sumAbs = 0, sumSquares = 0;
-  for (const piece of pieces) {
-    const out = piece.scratch(16);
-    piece.kernel.absAndSquareSums(piece.ptr, size(piece.shape), out, l1 !== 0 ? 1 : 0, l2 !== 0 ? 1 : 0);
-    const sums = new Float64Array(piece.kernel.memory.buffer, out, 2);
-    sumAbs += sums[0]!;
-    sumSquares += sums[1]!;
-  }
-  return regularizer.fromSums(sumAbs, sumSquares);
+  const state = new Float64Array(8);
+  pieces.forEach((piece, i) => {
+    const at = piece.scratch(state.byteLength);
+    const view = new Float64Array(piece.kernel.memory.buffer, at, state.length);
+    view.set(state);
+    piece.kernel.absAndSquareSumsPart(piece.ptr, size(piece.shape), at, l1 !== 0 ? 1 : 0, l2 !== 0 ? 1 : 0, i === pieces.length - 1 ? 1 : 0);
+    state.set(new Float64Array(piece.kernel.memory.buffer, at, state.length));
+  });
+  return regularizer.fromSums(state[0]!, state[1]!);
 }
 
 /** Keras `validate_float_arg`: a finite number ≥ 0, with Keras' message (no space after the period). */

@@ -42,7 +42,9 @@ export interface KernelExports {
   renormRows(table: number, cols: number, idx: number, n: number, maxNorm: number, p: number, seen: number): number;
   /** abs, squares: 1 to compute that sum (the other is written as 0). */
   absAndSquareSums(p: number, n: number, out: number, abs: number, squares: number): number;
+  absAndSquareSumsPart(p: number, n: number, state: number, abs: number, squares: number, last: number): number;
   gatherRowsWithSums(table: number, dim: number, idx: number, n: number, out: number, stats: number): number;
+  outputRowSums(rows: number, dim: number, n: number, stats: number): number;
   rowPairAbsCosineSum(table: number, rows: number, cols: number, inv: number): number;
   columnPairAbsCosineSum(table: number, rows: number, cols: number, gram: number): number;
   constrainListedRows(table: number, cols: number, list: number, m: number, lo: number, hi: number, rate: number, divide: number): number;
@@ -174,7 +176,7 @@ export function writeStepArgs(memory: WebAssembly.Memory, ptr: number, args: Ste
 export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "memory">]: number } = {
   heapBase: 0, gatherRows: 5, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
-  absAndSquareSums: 5, gatherRowsWithSums: 6, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
+  absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
   gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,

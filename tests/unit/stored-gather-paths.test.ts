@@ -34,6 +34,9 @@ const nibbleOf = (packed: Int8Array, rowBytes: number, r: number, j: number) => 
   return j & 1 ? byte >> 4 : (byte << 28) >> 28;
 };
 
+/** Keras' value of q with one scale per row: times the scale's reciprocal (XLA's rewrite of the division), or divided by it in a one-column table. */
+const perRow = (q: number, scale: number, dim: number) => (dim === 1 ? f(q / scale) : f(q * f(1 / scale)));
+
 /**
  * Scales that exercise each path: ordinary ones; reciprocals on both sides of the smallest that
  * can be pre-divided by 2^24 (2^-102) and by 2^28 (2^-98); subnormal, zero, infinite and NaN ones.
@@ -55,7 +58,7 @@ test("int8 lookups: every byte value, ordinary and extreme scales, at widths aro
     const ids = lookupOrder(rows);
     const expected = new Float32Array(ids.length * dim);
     ids.forEach((r, i) => {
-      for (let j = 0; j < dim; j++) expected[i * dim + j] = f(q[r * dim + j]! * f(1 / scale[r]!));
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = perRow(q[r * dim + j]!, scale[r]!, dim);
     });
     assertSameBits(layer.call(ids).data, expected, `int8 dim ${dim}`);
   }
@@ -76,7 +79,7 @@ test("int4 per-row lookups: every nibble (negative ones included), ordinary and 
     const ids = lookupOrder(rows);
     const expected = new Float32Array(ids.length * dim);
     ids.forEach((r, i) => {
-      for (let j = 0; j < dim; j++) expected[i * dim + j] = f(nibbleOf(packed, rowBytes, r, j) * f(1 / scale[r]!));
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = perRow(nibbleOf(packed, rowBytes, r, j), scale[r]!, dim);
     });
     assertSameBits(layer.call(ids).data, expected, `int4 dim ${dim}`);
   }
