@@ -156,6 +156,17 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
       const type = root.get_type(at || "/");
       return type === groupType ? "group" : type === datasetType ? "dataset" : "other";
     };
+    /** The dataset's values as h5wasm reads them, which must be a `type` array. */
+    const readValues = <T extends Float32Array | Int8Array>(path: string, type: new (n: number) => T, name: string): T => {
+      let value: unknown;
+      try {
+        value = (root.get(path) as InstanceType<H5Api["Dataset"]>).value;
+      } catch (cause) {
+        fail(path, cause);
+      }
+      if (!(value instanceof type)) throw new ValueError(`${what}: ${JSON.stringify(path)} did not read as ${name} values.`);
+      return value;
+    };
     const reader: H5Reader = {
       kind,
       keys(path) {
@@ -184,26 +195,8 @@ export async function readHdf5<T>(bytes: Uint8Array, what: string, use: (reader:
           return fail(path, cause);
         }
       },
-      readFloat32(path) {
-        let value: unknown;
-        try {
-          value = (root.get(path) as InstanceType<H5Api["Dataset"]>).value;
-        } catch (cause) {
-          fail(path, cause);
-        }
-        if (!(value instanceof Float32Array)) throw new ValueError(`${what}: ${JSON.stringify(path)} did not read as float32 values.`);
-        return value;
-      },
-      readInt8(path) {
-        let value: unknown;
-        try {
-          value = (root.get(path) as InstanceType<H5Api["Dataset"]>).value;
-        } catch (cause) {
-          fail(path, cause);
-        }
-        if (!(value instanceof Int8Array)) throw new ValueError(`${what}: ${JSON.stringify(path)} did not read as int8 values.`);
-        return value;
-      },
+      readFloat32: (path) => readValues(path, Float32Array, "float32"),
+      readInt8: (path) => readValues(path, Int8Array, "int8"),
       readBytes(path) {
         try {
           const dataset = root.get(path) as InstanceType<H5Api["Dataset"]> & { file_id: bigint; path: string };

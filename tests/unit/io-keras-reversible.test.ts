@@ -10,6 +10,7 @@ import { unzipSync } from "fflate";
 import { Embedding } from "../../src/index.ts";
 import { readHdf5 } from "../../src/io/hdf5.ts";
 import { assertClose } from "../support/helpers.ts";
+import { referenceLogits } from "../support/reference-logits.ts";
 import { assertSameBits, float32s, int32s, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 
 const FOLDER = join(import.meta.dirname, "..", "fixtures", "keras", "reversible");
@@ -22,19 +23,6 @@ interface Case {
   model_output: FixtureArray;
   x: FixtureArray;
   reverse: FixtureArray;
-}
-
-/** logits[i, r] = Σ x[i, d] · w[r, d] (tied) or Σ x[i, d] · w[d, r] (untied), in float64, soft-capped. */
-function referenceLogits(x: Float32Array, dim: number, w: Float32Array, rows: number, tied: boolean, cap: number | null): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < x.length / dim; i++) {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * (tied ? w[r * dim + d]! : w[d * rows + r]!);
-      out.push(cap === null ? s : cap * Math.tanh(s / cap));
-    }
-  }
-  return out;
 }
 
 const reversible = suite("fromKeras: Keras' ReversibleEmbedding");
@@ -56,7 +44,7 @@ for (const name of ["tied", "untied", "capped"]) {
     const logits = layer.reverse({ data: x, shape: c.x.shape }).data;
     const rows = config.input_dim, dim = config.output_dim;
     const w = float32s(c.weights[tied ? 0 : 1]!.value);
-    assertClose(logits, referenceLogits(x, dim, w, rows, tied, cap), 1e-5, 1e-5);
+    assertClose(logits, referenceLogits(x, x.length / dim, dim, rows, w, tied, cap), 1e-5, 1e-5);
     assertClose(logits, float32s(c.reverse), 1e-5, 1e-5);
     // The model: lookup, then reverse, against Keras' model output.
     const hidden = layer.call({ data: ids, shape: c.ids.shape });

@@ -5,24 +5,12 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError } from "../../src/index.ts";
 import { assertClose, assertSameFloats, assertThrowsMessage, fixtureRandom, flat } from "../support/helpers.ts";
+import { referenceLogits } from "../support/reference-logits.ts";
 import { brokenGuards, withGuardBands } from "../../src/testing.ts";
 
 function random(n: number, seed: number, scale = 1): Float32Array {
   const rnd = fixtureRandom(seed);
   return Float32Array.from({ length: n }, () => (rnd() - 0.5) * 2 * scale);
-}
-
-/** Float64 logits: x (q x dim) against W (rows x dim) tied, or R (dim x rows) untied, then the cap. */
-function referenceLogits(x: ArrayLike<number>, q: number, dim: number, rows: number, w: ArrayLike<number>, tied: boolean, cap: number | null): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < q; i++) {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * (tied ? w[r * dim + d]! : w[d * rows + r]!);
-      out.push(cap === null ? s : cap * Math.tanh(s / cap));
-    }
-  }
-  return out;
 }
 
 const forward = suite("reverse: logits");
