@@ -5,7 +5,7 @@ import { ValueError, invalidArgument, show } from "./errors.ts";
 import { freshCopy } from "./core/fresh.ts";
 import { gatherInChunks } from "./core/gather-chunks.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
+import { flatten, outOfRange, readBeforeGrowth, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
 import { rowsPerShard, ShardedTable } from "./core/shards.ts";
 import { fillShardedInSteps } from "./initializers/sharded.ts";
@@ -25,7 +25,7 @@ import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
 import { CallGuard } from "./call-guard.ts";
 import { addDispose } from "./disposable.ts";
-import { typedArrayInfo } from "./typed-arrays.ts";
+import { setElements, typedArrayInfo, viewBuffer } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
 import { checkLoadOptions, progressReporter, throwIfAborted, type ByteSource, type LoadOptions } from "./io/source.ts";
 import type { NpyLoadOptions } from "./io/npy-table.ts";
@@ -509,7 +509,7 @@ export class Embedding {
       stage: (method, x, out) =>
         this.transaction(method, (mem) => {
           const length = out === undefined ? 0 : float32ArrayLength("out", out);
-          if (out !== undefined && out.buffer === mem.memory.buffer) {
+          if (out !== undefined && viewBuffer(out) === mem.memory.buffer) {
             throw new ValueError(`out is a view of the pool's shared WebAssembly memory, which lookups overwrite. Pass a Float32Array of your own.`);
           }
           const input = flatten(x, (n) => mem.checkPositions(n));
@@ -522,14 +522,15 @@ export class Embedding {
           }
           this.checkShape(input.shape);
           if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
-          const staged = mem.scratch(input.size * 8);
-          stageIndices(mem, input, staged);
+          const owned = readBeforeGrowth(mem, input);
+          const staged = mem.scratch(owned.size * 8);
+          stageIndices(mem, owned, staged);
           return { shape: [...input.shape, this.outputDim], indices: new Int32Array(mem.memory.buffer, staged, input.size).slice() };
         }),
       stageReverse: (x) =>
         this.transaction("reverse", () => {
-          const { data, shape } = readFloats("x", x, this.outputDim, "the layer's outputDim");
-          return { data: Float32Array.from(data), shape };
+          // readFloats copies x: the pool may keep it across awaits.
+          return readFloats("x", x, this.outputDim, "the layer's outputDim");
         }),
       stageNearest: (query, options) => this.transaction("nearest", (mem) => stageNearest(mem, this.rowNorms, query, options)),
       lend: () => this.guard.lend(),
@@ -545,13 +546,13 @@ export class Embedding {
   /**
    * One lookup as a transaction: stages, converts and checks the indices of `input` in scratch,
    * renormalizes the rows they reference (maxNorm), gathers them into the output region, and computes
-   * the activity penalty. Nothing the caller can see changes until every step that can fail has run;
-   * then `finish` (which may write the caller's `out`) runs and the lookup is recorded. Returns the
-   * result of `finish`.
+   * the activity penalty. Nothing the caller can see changes until every step that can fail has run
+   * (`recheck`, when given, runs after a user-code penalty as one of them); then `finish` (which may
+   * write the caller's `out`) runs and the lookup is recorded. Returns the result of `finish`.
    */
-  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
+  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T, recheck?: () => void): T {
     return this.lookupWith(mem, input, (staged) => {
-      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
+      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8, recheck);
       return { losses, result: finish(mem.output().subarray(0, input.size * this.outputDim)) };
     });
   }
@@ -562,25 +563,21 @@ export class Embedding {
   }
 
   /**
-   * `callInto`'s lookup: delivered into the array `target()` returns (the caller's `out`, checked
-   * again once the indices are: an input getter may have detached it) chunk by chunk through
-   * `gatherInChunks`, instead of one whole gather and one copy; returns that array. The plain path
-   * only: with a quantized, 16-bit or LoRA table or an activity penalty (user code that may throw
-   * after the array was written), it takes `lookup` and copies the finished output.
+   * `callInto`'s lookup, delivered into the caller's `out` (already checked) chunk by chunk through
+   * `gatherInChunks`, instead of one whole gather and one copy. The plain path only: with a
+   * quantized, 16-bit or LoRA table or an activity penalty (user code that may throw, or detach
+   * `out`, after the array was written), it takes `lookup` and copies the finished output, running
+   * `recheck` on `out` after the penalty, where a failure still restores the table.
    */
-  private lookupInto<A extends Float32Array>(mem: KernelMemory, input: FlatInput, target: () => A): A {
+  private lookupInto(mem: KernelMemory, input: FlatInput, out: Float32Array, recheck: () => void): void {
     if (!this.streamsRows()) {
-      return this.lookup(mem, input, (output) => {
-        const out = target();
-        out.set(output);
-        return out;
-      });
+      this.lookup(mem, input, (output) => setElements(out, output), recheck);
+      return;
     }
-    return this.lookupWith(mem, input, (staged) => {
+    this.lookupWith(mem, input, (staged) => {
       this.renormLookedUp(mem, staged, input.size);
-      const out = target();
       gatherInChunks(mem.kernel, mem.tablePtr, this.outputDim, staged, input.size, mem.outputPtr, out);
-      return { losses: [], result: out };
+      return { losses: [], result: undefined };
     });
   }
 
@@ -589,9 +586,11 @@ export class Embedding {
    * on them (which gathers and delivers the rows, and returns the activity losses and its result),
    * then moves the indices into the index region and records the lookup.
    */
-  private lookupWith<T>(mem: KernelMemory, input: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
-    this.checkShape(input.shape);
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
+  private lookupWith<T>(mem: KernelMemory, given: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
+    this.checkShape(given.shape);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...given.shape, this.outputDim]);
+    // A view of this layer's memory given as input is read before the regions can move or grow.
+    const input = readBeforeGrowth(mem, given);
     mem.reserve(input.size);
     // The index region still holds the last lookup's indices (for backward): new ones are staged
     // and checked in scratch, and copied there only when the lookup succeeds.
@@ -614,9 +613,10 @@ export class Embedding {
   /**
    * Everything after the indices at `idx` are checked: renorm, gather, activity penalty. Returns the
    * activity losses to record. Scratch below `scratchUsed` is the caller's. When the penalty is user
-   * code (it may throw), the rows maxNorm rescales are restored on failure.
+   * code (it may throw, or break what the call checked: `recheck` runs after it), the rows maxNorm
+   * rescales are restored on failure.
    */
-  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number): number[] {
+  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number, recheck?: () => void): number[] {
     const k = mem.kernel;
     const dim = this.outputDim;
     const activity = this.activityRegularizer;
@@ -651,6 +651,7 @@ export class Embedding {
       const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
       try {
         penalty = activity.penaltyOf(output);
+        recheck?.();
       } catch (error) {
         if (before !== undefined) {
           if (this.shards !== null) this.shards.writeRowsAt(mem, idx, size, before);
@@ -714,26 +715,14 @@ export class Embedding {
    */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
     return this.transaction("callInto", (mem) => {
-      const length = float32ArrayLength("out", out);
-      if (out.buffer === mem.memory.buffer) {
-        throw new ValueError(
-          `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
-            `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
-        );
-      }
+      checkOut(mem, out);
       const input = flatten(x, (n) => mem.checkPositions(n));
+      // Reading x may have run caller code (getters, a tensor's dataSync) that detached or resized
+      // out: everything about it is checked again, before anything is written.
       const needed = input.size * this.outputDim;
-      if (length !== needed) {
-        throw new ValueError(
-          `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
-            `Received: out.length=${length}`,
-        );
-      }
-      this.lookupInto(mem, input, () => {
-        // A callback may have detached out (transferred its buffer) since it was checked.
-        float32ArrayLength("out", out);
-        return out;
-      });
+      const recheck = () => checkOut(mem, out, needed, input.shape, this.outputDim);
+      recheck();
+      this.lookupInto(mem, input, out, recheck);
       return { data: out, shape: [...input.shape, this.outputDim] };
     });
   }
@@ -1547,6 +1536,27 @@ function float32ArrayLength(name: string, value: unknown): number {
   const info = typedArrayInfo(name, value);
   if (info?.name !== "Float32Array") invalidArgument(name, "a Float32Array", value);
   return info.length;
+}
+
+/**
+ * Checks `callInto`'s `out` with the engine's accessors (a subclass cannot lie about its buffer or
+ * length): a Float32Array whose buffer is usable and is not this layer's memory and, once the
+ * input's size is known, of `needed` elements.
+ */
+function checkOut(mem: KernelMemory, out: unknown, needed?: number, shape?: readonly number[], dim?: number): void {
+  const length = float32ArrayLength("out", out);
+  if (viewBuffer(out as Float32Array) === mem.memory.buffer) {
+    throw new ValueError(
+      `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
+        `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
+    );
+  }
+  if (needed !== undefined && length !== needed) {
+    throw new ValueError(
+      `out must have ${needed} elements for input of shape [${shape!.join(", ")}] and outputDim ${dim}. ` +
+        `Received: out.length=${length}`,
+    );
+  }
 }
 
 /** Writes back the rows a failed lookup rescaled: `before` holds position i's row before renorm. */

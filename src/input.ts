@@ -5,7 +5,7 @@
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { OnceReader, arrayLength, element } from "./caller-data.ts";
-import { typedArrayInfo, type TypedArrayName } from "./typed-arrays.ts";
+import { privateCopy, typedArrayInfo, viewBuffer, type TypedArrayName } from "./typed-arrays.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -63,6 +63,8 @@ export interface FlatInput {
   readonly data: IndexArray;
   /** The element type of `data` as the engine knows it (a subclass cannot disguise it). */
   readonly kind: TypedArrayName;
+  /** True when `data` is the caller's own typed array, false for a private copy. */
+  readonly borrowed: boolean;
 }
 
 const ACCEPTED =
@@ -177,12 +179,12 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
   const tensor = fromTensor(x);
   if (tensor !== undefined) x = tensor;
   if (typeof x === "number") {
-    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array" };
+    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array", borrowed: false };
   }
   if (ArrayBuffer.isView(x)) {
     // Typed input already exists in full: flattening allocates nothing for it.
     const { name, length } = indexArrayInfo("x", x);
-    return { shape: [length], size: length, data: x as IndexArray, kind: name };
+    return { shape: [length], size: length, data: x as IndexArray, kind: name, borrowed: true };
   }
   if (Array.isArray(x)) {
     const { shape, firstPath } = nestedShape(x);
@@ -191,7 +193,7 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
     checkMaxPositions(size);
     const data = new Float64Array(size);
     flattenNested(shape, firstPath, data);
-    return { shape, size, data, kind: "Float64Array" };
+    return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
     const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
@@ -209,7 +211,7 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
           `Received: x.shape=${show(shape)}, x.data.length=${length}`,
       );
     }
-    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name };
+    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name, borrowed: true };
     checkSize(size);
     checkMaxPositions(size);
     const values = rawData as unknown[];
@@ -221,9 +223,36 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
       }
       data[i] = value;
     }
-    return { shape, size, data, kind: "Float64Array" };
+    return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
+}
+
+/**
+ * `input` with data of its own: the caller's typed array is copied (read through the engine's
+ * accessors), so caller code that runs later (a getter of another argument, a callback) cannot
+ * detach, resize or rewrite what was checked. A private copy is returned as it is.
+ */
+export function ownInput(input: FlatInput, where = "x"): FlatInput {
+  if (!input.borrowed) return input;
+  const data = privateCopy(where, input.data, input.kind) as IndexArray;
+  if (data.length !== input.size) {
+    throw new ValueError(`${where} changed length while it was being read: ${input.size} elements, then ${data.length}. Pass an array whose size stays fixed during the call.`);
+  }
+  return { ...input, data, borrowed: false };
+}
+
+/**
+ * `input`, copied first when its data is a view of `mem` (an `indexBuffer()` or `lookupBuffer()`
+ * view handed back as input): growing memory for the lookup would detach it, and moving the lookup
+ * regions would overwrite it, before its indices are staged. Other input is read where it is.
+ */
+export function readBeforeGrowth(mem: KernelMemory, input: FlatInput): FlatInput {
+  if (!input.borrowed) return input;
+  const buffer = viewBuffer(input.data);
+  // A shared memory's older SharedArrayBuffer objects still alias it after growth: copy any shared input then.
+  const mayAlias = buffer === mem.memory.buffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer && mem.shared);
+  return mayAlias ? ownInput(input) : input;
 }
 
 const TENSOR_DTYPES = ["int32", "float32", "int64", "uint8", "int8", "uint16", "int16", "uint32", "float64"];

@@ -6,6 +6,7 @@ import { Metric } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { flatten } from "./input.ts";
+import { setElements } from "./typed-arrays.ts";
 
 /** A similarity or distance for {@link NearestOptions.metric}. */
 export type NearestMetric = "cosine" | "dot" | "euclidean";
@@ -100,7 +101,7 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
     else invalidArgument("exclude", "a row index or an array of row indices", exclude);
   }
   // The queries: a row index (its row, excluded from its own answer), one vector, or a batch.
-  let data: ArrayLike<number>;
+  let data: Float32Array;
   let single: boolean;
   if (typeof query === "number") {
     excludeRow(query, "query");
@@ -108,12 +109,16 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
     single = true;
   } else {
     const flat = flatten(query);
-    if (flat.data instanceof BigInt64Array || flat.data instanceof BigUint64Array) invalidArgument("query", "a row index, a vector or a batch of vectors", query);
+    if (flat.kind === "BigInt64Array" || flat.kind === "BigUint64Array") invalidArgument("query", "a row index, a vector or a batch of vectors", query);
     const rank = flat.shape.length;
     if ((rank !== 1 && rank !== 2) || flat.shape[rank - 1] !== dim) {
       throw new ValueError(`query must be a row index, a vector of ${dim} values or a batch [queries, ${dim}]. Received: shape [${flat.shape.join(", ")}]`);
     }
-    data = flat.data as ArrayLike<number>;
+    // Copied now, through the engine's accessors (never a subclass's length or iterator): scratch
+    // taken later may grow memory, which would detach a view of the layer's own memory.
+    const copy = new Float32Array(flat.size);
+    setElements(copy, flat.data as ArrayLike<number>);
+    data = copy;
     single = rank === 1;
   }
   if (k > rows - excludedCount) {
@@ -124,7 +129,7 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
   const skipped: number[] = [];
   for (let r = 0; excludedCount > 0 && r < rows; r++) if (excluded[r] === 1) skipped.push(r);
-  return { data: Float32Array.from(data), q, k, metric, ascending: metric === Metric.euclidean, single, excluded, skipped, rowNorms, inKernel: k <= SORT_ABOVE_K };
+  return { data, q, k, metric, ascending: metric === Metric.euclidean, single, excluded, skipped, rowNorms, inKernel: k <= SORT_ABOVE_K };
 }
 
 /** The k best rows of the table for each query; see `Embedding.nearest`. */

@@ -6,6 +6,7 @@
 // the whole output, as after any lookup (lookupBuffer views show it). Measured in bench/README.md
 // ("Copy paths of callInto and call").
 import type { KernelExports } from "./kernel.ts";
+import { setElements } from "../typed-arrays.ts";
 
 /** Output bytes gathered per chunk: a quarter of a 1 MiB L2 (64 KiB and 16 KiB measured slower), large enough that the per-chunk JS view costs nothing. */
 export const GATHER_CHUNK_BYTES = 256 * 1024;
@@ -20,6 +21,7 @@ export function gatherInChunks(kernel: KernelExports, tablePtr: number, dim: num
     const rows = Math.min(rowsPerChunk, n - first);
     const chunkPtr = outputPtr + first * dim * 4;
     kernel.gatherRows(tablePtr, dim, idx + first * 4, rows, chunkPtr);
-    out.set(new Float32Array(kernel.memory.buffer, chunkPtr, rows * dim), first * dim);
+    // The engine's set: an override on the caller's subclass never runs.
+    setElements(out, new Float32Array(kernel.memory.buffer, chunkPtr, rows * dim), first * dim);
   }
 }
