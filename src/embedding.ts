@@ -24,6 +24,7 @@ import { Trainer } from "./training.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
 import { CallGuard } from "./call-guard.ts";
+import { OnceReader } from "./caller-data.ts";
 import { addDispose } from "./disposable.ts";
 import { setElements, typedArrayInfo, viewBuffer } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
@@ -749,8 +750,9 @@ export class Embedding {
    */
   lookupBuffer(shape: number | readonly number[]): Float32Array {
     return this.transaction("lookupBuffer", (mem) => {
-      const dims = typeof shape === "number" ? [shape] : shape;
-      if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+      // Read once into an array of our own: a Proxy could give the checks one size and the gather another.
+      const dims = typeof shape === "number" ? [shape] : Array.isArray(shape) ? (new OnceReader().elements("shape", shape) as number[]) : undefined;
+      if (dims === undefined || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
         invalidArgument("shape", "a non-negative integer or an array of them", shape);
       }
       const size = dims.reduce((a, b) => a * b, 1);

@@ -253,6 +253,23 @@ liars("nearest: a subclass's iterator and length are not used", () => {
   assert.equal(Array.from(got.indices), Array.from(want.indices));
 });
 
+liars("lookupBuffer: a shape behind a Proxy is read once, so checks and gather see the same size", () => {
+  const rows = 12, dim = 4;
+  const l = layerOf(rows, dim);
+  l.indexBuffer(2).set([3, 7]);
+  let reads = 0;
+  // Valid on the first read; a later read would describe a negative size.
+  const shape = new Proxy([2], {
+    get(target, key, receiver) {
+      if (key === "0") return ++reads === 1 ? 2 : -4;
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  const out = l.lookupBuffer(shape);
+  assertSameFloats(out, referenceGather(indexTable(rows, dim), dim, [3, 7]));
+  assert.is(reads, 1);
+});
+
 // ---------------------------------------------------------------------------------------------
 const bags = suite("EmbeddingBag reads its caller arrays once");
 
@@ -314,6 +331,22 @@ bags("perSampleWeights: a subclass lying about its length is read by the engine'
   const got = bag.call([[1, 2]], { perSampleWeights: { data: new Liar([2, 3]), shape: [1, 2] } });
   const t = indexTable(rows, dim);
   assertSameFloats(got.data, [2 * t[2]! + 3 * t[4]!, 2 * t[3]! + 3 * t[5]!]);
+});
+
+bags("backward: a dOutput subclass lying about its length is read by the engine's length", () => {
+  const rows = 20, dim = 2;
+  const bag = bagOf(rows, dim);
+  bag.call([[1, 2]]);
+  class Liar extends Float32Array {
+    override get length(): number {
+      return 2;
+    }
+  }
+  assertThrowsMessage(() => bag.backward(new Liar(1)), ValueError, /^dOutput must have 2 values, .* Received: dOutput\.length=1$/);
+  const g = bag.backward(new Liar([1, 2]))!;
+  assert.equal(Array.from(g.indices), [1, 2]);
+  // Sum mode: each row of the bag gets the bag's whole gradient.
+  assertSameFloats(g.values, [1, 2, 1, 2]);
 });
 
 ownViews.run();
