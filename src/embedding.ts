@@ -513,7 +513,7 @@ export class Embedding {
           if (out !== undefined && viewBuffer(out) === mem.memory.buffer) {
             throw new ValueError(`out is a view of the pool's shared WebAssembly memory, which lookups overwrite. Pass a Float32Array of your own.`);
           }
-          const input = flatten(x, (n) => mem.checkPositions(n));
+          const input = flatten(x, mem.checkSize);
           const needed = input.size * this.outputDim;
           if (out !== undefined && length !== needed) {
             throw new ValueError(
@@ -545,64 +545,47 @@ export class Embedding {
   }
 
   /**
-   * One lookup as a transaction: stages, converts and checks the indices of `input` in scratch,
-   * renormalizes the rows they reference (maxNorm), gathers them into the output region, and computes
-   * the activity penalty. Nothing the caller can see changes until every step that can fail has run
-   * (`recheck`, when given, runs after a user-code penalty as one of them); then `finish` (which may
-   * write the caller's `out`) runs and the lookup is recorded. Returns the result of `finish`.
+   * Enters `method`, a lookup that never writes the table except through maxNorm: refuses it from
+   * inside another call's callback and returns the live memory. Pair with `this.guard.leave()` in a
+   * `finally`. (The lookups' path to `transaction`, without its two closures a call.)
    */
-  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T, recheck?: () => void): T {
-    return this.lookupWith(mem, input, (staged) => {
-      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8, recheck);
-      return { losses, result: finish(mem.output().subarray(0, input.size * this.outputDim)) };
-    });
+  private enterLookup(method: string): KernelMemory {
+    const mem = this.live();
+    this.guard.enter(method);
+    return mem;
   }
 
-  /** Whether lookups may stream rows into the caller's array (`lookupInto`): float32 rows in one memory, no LoRA, no activity penalty. */
+  /** Whether `callInto` may stream rows into the caller's array: float32 rows in one memory, no LoRA, no activity penalty. */
   private streamsRows(): boolean {
     return this.format.kind === "float32" && this.lora === null && this.shards === null && this.activityRegularizer === null;
   }
 
   /**
-   * `callInto`'s lookup, delivered into the caller's `out` (already checked) chunk by chunk through
-   * `gatherInChunks`, instead of one whole gather and one copy. The plain path only: with a
-   * quantized, 16-bit or LoRA table or an activity penalty (user code that may throw, or detach
-   * `out`, after the array was written), it takes `lookup` and copies the finished output, running
-   * `recheck` on `out` after the penalty, where a failure still restores the table.
+   * The first step of a lookup: checks the shape, makes room for `given.size` positions, and stages,
+   * converts and checks its indices in scratch (a RangeError names the first one out of range).
+   * Returns where they are. Nothing the caller can see has changed yet: the index region still
+   * holds the last lookup's indices (for backward) until `commit`.
    */
-  private lookupInto(mem: KernelMemory, input: FlatInput, out: Float32Array, recheck: () => void): void {
-    if (!this.streamsRows()) {
-      this.lookup(mem, input, (output) => setElements(out, output), recheck);
-      return;
-    }
-    this.lookupWith(mem, input, (staged) => {
-      this.renormLookedUp(mem, staged, input.size);
-      gatherInChunks(mem.kernel, mem.tablePtr, this.outputDim, staged, input.size, mem.outputPtr, out);
-      return { losses: [], result: undefined };
-    });
-  }
-
-  /**
-   * The steps every lookup shares: stages and checks the indices of `input` in scratch, runs `body`
-   * on them (which gathers and delivers the rows, and returns the activity losses and its result),
-   * then moves the indices into the index region and records the lookup.
-   */
-  private lookupWith<T>(mem: KernelMemory, given: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
+  private stage(mem: KernelMemory, given: FlatInput): number {
     this.checkShape(given.shape);
     if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...given.shape, this.outputDim]);
     // A view of this layer's memory given as input is read before the regions can move or grow.
     const input = readBeforeGrowth(mem, given);
     mem.reserve(input.size);
-    // The index region still holds the last lookup's indices (for backward): new ones are staged
-    // and checked in scratch, and copied there only when the lookup succeeds.
     const staged = mem.scratch(input.size * 8);
     stageIndices(mem, input, staged);
-    const { losses, result } = body(staged);
-    new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
+    return staged;
+  }
+
+  /**
+   * The last step of a lookup that succeeded: moves its staged indices into the index region and
+   * records it (what backward differentiates and what `losses` reports).
+   */
+  private commit(mem: KernelMemory, staged: number, shape: readonly number[], size: number, losses: number[]): void {
+    mem.heap().u8.copyWithin(mem.indexPtr, staged, staged + size * 4);
     // The index region now holds this lookup's indices, not what indexBuffer() handed out.
     this.bufferedIndices = 0;
-    this.record(input.shape, losses);
-    return result;
+    this.record(shape, losses);
   }
 
   /** Records a finished lookup: what backward differentiates and what `losses` reports. */
@@ -700,14 +683,20 @@ export class Embedding {
    * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
    */
   call(x: LookupInput): Tensor<Float32Array> {
-    return this.transaction("call", (mem) => {
-      const input = flatten(x, (n) => mem.checkPositions(n));
+    const mem = this.enterLookup("call");
+    try {
+      const input = flatten(x, mem.checkSize);
+      const staged = this.stage(mem, input);
+      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
       // One whole gather, then one copy into a fresh array (freshCopy): the cheapest fresh result
       // measured in Node and Chromium, ahead of streaming chunks into a fresh array and of slice()
       // (bench/README.md, "Copy paths of callInto and call").
-      const data = this.lookup(mem, input, (output) => freshCopy(output));
+      const data = freshCopy(mem.output().subarray(0, input.size * this.outputDim));
+      this.commit(mem, staged, input.shape, input.size, losses);
       return { data, shape: [...input.shape, this.outputDim] };
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -715,17 +704,32 @@ export class Embedding {
    * `out` is written only when the lookup succeeds; it may not be a view of this layer's own memory.
    */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
-    return this.transaction("callInto", (mem) => {
+    const mem = this.enterLookup("callInto");
+    try {
       checkOut(mem, out);
-      const input = flatten(x, (n) => mem.checkPositions(n));
+      const input = flatten(x, mem.checkSize);
       // Reading x may have run caller code (getters, a tensor's dataSync) that detached or resized
       // out: everything about it is checked again, before anything is written.
       const needed = input.size * this.outputDim;
-      const recheck = () => checkOut(mem, out, needed, input.shape, this.outputDim);
-      recheck();
-      this.lookupInto(mem, input, out, recheck);
+      checkOut(mem, out, needed, input.shape, this.outputDim);
+      const staged = this.stage(mem, input);
+      if (this.streamsRows()) {
+        // Delivered chunk by chunk (gatherInChunks) instead of one whole gather and one copy.
+        this.renormLookedUp(mem, staged, input.size);
+        gatherInChunks(mem, this.outputDim, staged, input.size, out);
+        this.commit(mem, staged, input.shape, input.size, []);
+      } else {
+        // A quantized, 16-bit or LoRA table, or an activity penalty (user code that may throw or
+        // detach out after the array was written): the finished output is copied, and out is checked
+        // again after the penalty, where a failure still restores the rows maxNorm rescaled.
+        const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8, () => checkOut(mem, out, needed, input.shape, this.outputDim));
+        setElements(out, mem.output().subarray(0, needed));
+        this.commit(mem, staged, input.shape, input.size, losses);
+      }
       return { data: out, shape: [...input.shape, this.outputDim] };
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -1542,12 +1546,13 @@ function float32ArrayLength(name: string, value: unknown): number {
 
 /**
  * Checks `callInto`'s `out` with the engine's accessors (a subclass cannot lie about its buffer or
- * length): a Float32Array whose buffer is usable and is not this layer's memory and, once the
- * input's size is known, of `needed` elements.
+ * length): a Float32Array whose buffer is usable and, on the first check, not this layer's memory;
+ * on the checks made once the input's size is known, of `needed` elements.
  */
 function checkOut(mem: KernelMemory, out: unknown, needed?: number, shape?: readonly number[], dim?: number): void {
   const length = float32ArrayLength("out", out);
-  if (viewBuffer(out as Float32Array) === mem.memory.buffer) {
+  // A typed array's buffer never changes: checked once, with the size still unknown.
+  if (needed === undefined && viewBuffer(out as Float32Array) === mem.heap().buffer) {
     throw new ValueError(
       `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
         `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,

@@ -4,8 +4,8 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import { OnceReader, arrayLength, element } from "./caller-data.ts";
-import { privateCopy, typedArrayInfo, viewBuffer, type TypedArrayName } from "./typed-arrays.ts";
+import { arrayLength, element, readElements } from "./caller-data.ts";
+import { privateCopy, typedArrayInfo, typedArrayLength, viewBuffer, type TypedArrayName } from "./typed-arrays.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -155,7 +155,7 @@ function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array)
 
 /** `x.shape`, each entry read once, as non-negative integers. */
 function readShape(rawShape: unknown): number[] {
-  const dims = Array.isArray(rawShape) ? new OnceReader().elements("x.shape", rawShape) : undefined;
+  const dims = Array.isArray(rawShape) ? readElements("x.shape", rawShape) : undefined;
   if (dims === undefined || !dims.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
     throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
   }
@@ -251,7 +251,7 @@ export function readBeforeGrowth(mem: KernelMemory, input: FlatInput): FlatInput
   if (!input.borrowed) return input;
   const buffer = viewBuffer(input.data);
   // A shared memory's older SharedArrayBuffer objects still alias it after growth: copy any shared input then.
-  const mayAlias = buffer === mem.memory.buffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer && mem.shared);
+  const mayAlias = buffer === mem.heap().buffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer && mem.shared);
   return mayAlias ? ownInput(input) : input;
 }
 
@@ -316,22 +316,26 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
 export function stageIndices(mem: KernelMemory, input: FlatInput, ptr: number): void {
   const { data, size, kind } = input;
   const k = mem.kernel;
-  const buffer = mem.memory.buffer;
+  // The staging writes into a whole-memory view: a caller's array must still have the length checked.
+  if (input.borrowed && typedArrayLength(data) !== size) {
+    throw new ValueError(`x changed length while it was being read: ${size} elements, then ${typedArrayLength(data)}. Pass an array whose size stays fixed during the call.`);
+  }
+  const heap = mem.heap();
   // Each branch copies the caller's values once (`set` reads a typed array's internal slots, never
-  // its getters); the checks below read the copy.
+  // its getters); the checks below read the copy. `ptr` is 64-byte aligned.
   if (kind === "Float64Array") {
-    new Float64Array(buffer, ptr, size).set(data as Float64Array);
+    heap.f64.set(data as Float64Array, ptr >>> 3);
     k.f64ToIndices(ptr, size, ptr);
   } else if (kind === "Float32Array") {
-    new Float32Array(buffer, ptr, size).set(data as Float32Array);
+    heap.f32.set(data as Float32Array, ptr >>> 2);
     k.f32ToIndices(ptr, size, ptr);
   } else if (kind === "BigInt64Array" || kind === "BigUint64Array") {
     // Copying wraps BigUint64 values >= 2^63 to negative int64, which are rejected like any other.
-    new BigInt64Array(buffer, ptr, size).set(data as BigInt64Array);
+    heap.i64.set(data as BigInt64Array, ptr >>> 3);
     k.i64ToIndices(ptr, size, ptr);
   } else {
     // Integer typed arrays convert exactly, except uint32 >= 2^31, which wraps negative: rejected.
-    new Int32Array(buffer, ptr, size).set(data as Int32Array);
+    heap.i32.set(data as Int32Array, ptr >>> 2);
   }
   const bad = k.firstOutOfRange(ptr, size, mem.rows);
   if (bad < size) throw outOfRange(input.shape, bad, (data as ArrayLike<number | bigint>)[bad]!, mem.rows);

@@ -84,6 +84,11 @@ export function ownView<K extends ViewKind>(name: string, value: unknown, kind: 
   return new Type(Reflect.apply(bufferOf, value, []) as ArrayBufferLike, Reflect.apply(byteOffsetOf, value, []) as number, length);
 }
 
+/** The length of a genuine typed array, read with the engine's accessor (0 once its buffer is detached). */
+export function typedArrayLength(value: ArrayBufferView): number {
+  return Reflect.apply(lengthOf, value, []) as number;
+}
+
 /** The ArrayBuffer (or SharedArrayBuffer) behind a genuine typed array, read with the engine's accessor (a subclass cannot disguise it). */
 export function viewBuffer(value: ArrayBufferView): ArrayBufferLike {
   return Reflect.apply(bufferOf, value, []) as ArrayBufferLike;
