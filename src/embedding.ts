@@ -24,7 +24,7 @@ import { Trainer } from "./training.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
 import { CallGuard } from "./call-guard.ts";
-import { OnceReader } from "./caller-data.ts";
+import { readElements } from "./caller-data.ts";
 import { addDispose } from "./disposable.ts";
 import { setElements, typedArrayInfo, viewBuffer } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
@@ -545,8 +545,8 @@ export class Embedding {
   }
 
   /**
-   * Enters `method`, a lookup that never writes the table except through maxNorm: refuses it from
-   * inside another call's callback and returns the live memory. Pair with `this.guard.leave()` in a
+   * Enters `method`, a lookup (or `indexBuffer`) that never writes the table except through maxNorm:
+   * refuses it from inside another call's callback and returns the live memory. Pair with `this.guard.leave()` in a
    * `finally`. (The lookups' path to `transaction`, without its two closures a call.)
    */
   private enterLookup(method: string): KernelMemory {
@@ -738,13 +738,16 @@ export class Embedding {
    * reuse or move the region).
    */
   indexBuffer(n: number): Int32Array {
-    return this.transaction("indexBuffer", (mem) => {
+    const mem = this.enterLookup("indexBuffer");
+    try {
       if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
       mem.reserve(n);
       this.bufferedIndices = n;
       this.lookedUp = null;
       return mem.indices().subarray(0, n);
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -753,9 +756,10 @@ export class Embedding {
    * (`size × outputDim` floats) inside WebAssembly memory, valid until the next call on this layer.
    */
   lookupBuffer(shape: number | readonly number[]): Float32Array {
-    return this.transaction("lookupBuffer", (mem) => {
+    const mem = this.enterLookup("lookupBuffer");
+    try {
       // Read once into an array of our own: a Proxy could give the checks one size and the gather another.
-      const dims = typeof shape === "number" ? [shape] : Array.isArray(shape) ? (new OnceReader().elements("shape", shape) as number[]) : undefined;
+      const dims = typeof shape === "number" ? [shape] : Array.isArray(shape) ? (readElements("shape", shape) as number[]) : undefined;
       if (dims === undefined || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
         invalidArgument("shape", "a non-negative integer or an array of them", shape);
       }
@@ -773,7 +777,9 @@ export class Embedding {
       const losses = this.gatherStaged(mem, dims, size, mem.indexPtr, 0);
       this.record(dims, losses);
       return mem.output().subarray(0, size * this.outputDim);
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
