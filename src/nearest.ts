@@ -6,7 +6,8 @@ import { Metric } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { flatten } from "./input.ts";
-import { setElements } from "./typed-arrays.ts";
+import { privateCopy, setElements, typedArrayName } from "./typed-arrays.ts";
+import { readElements } from "./caller-data.ts";
 
 /** A similarity or distance for {@link NearestOptions.metric}. */
 export type NearestMetric = "cosine" | "dot" | "euclidean";
@@ -97,8 +98,14 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   const exclude = options?.exclude;
   if (exclude !== undefined) {
     if (typeof exclude === "number") excludeRow(exclude, "exclude");
-    else if (Array.isArray(exclude) || exclude instanceof Int32Array) for (let i = 0; i < exclude.length; i++) excludeRow(exclude[i]!, `exclude[${i}]`);
-    else invalidArgument("exclude", "a row index or an array of row indices", exclude);
+    else {
+      // Read once, by the engine's length for an Int32Array (a subclass cannot report another).
+      const rowsList: ArrayLike<unknown> | undefined = Array.isArray(exclude)
+        ? readElements("exclude", exclude)
+        : typedArrayName(exclude) === "Int32Array" ? privateCopy("exclude", exclude, "Int32Array") as Int32Array : undefined;
+      if (rowsList === undefined) invalidArgument("exclude", "a row index or an array of row indices", exclude);
+      for (let i = 0; i < rowsList.length; i++) excludeRow(rowsList[i] as number, `exclude[${i}]`);
+    }
   }
   // The queries: a row index (its row, excluded from its own answer), one vector, or a batch.
   let data: Float32Array;

@@ -253,6 +253,23 @@ liars("nearest: a subclass's iterator and length are not used", () => {
   assert.equal(Array.from(got.indices), Array.from(want.indices));
 });
 
+liars("nearest: exclude given as a subclass lying about its length excludes exactly its rows", () => {
+  const rows = 12, dim = 4;
+  const l = layerOf(rows, dim);
+  class Liar extends Int32Array {
+    override get length(): number {
+      return 0;
+    }
+  }
+  const values = [0.5, -1, 2, 0.25];
+  const all = l.nearest(values, { k: 3, metric: "dot" });
+  const skip = [all.indices[0]!, all.indices[1]!];
+  const got = l.nearest(values, { k: 3, metric: "dot", exclude: new Liar(skip) });
+  const want = l.nearest(values, { k: 3, metric: "dot", exclude: skip });
+  assert.equal(Array.from(got.indices), Array.from(want.indices));
+  assert.not.ok(Array.from(got.indices).some((r) => skip.includes(r)));
+});
+
 liars("lookupBuffer: a shape behind a Proxy is read once, so checks and gather see the same size", () => {
   const rows = 12, dim = 4;
   const l = layerOf(rows, dim);
