@@ -114,6 +114,8 @@ export class KernelMemory {
 
   /** Whole-memory views (see `heap()`), or undefined once the buffer changed. */
   private heapViews: Heap | undefined;
+  /** Whether `heapViews` are views of a SharedArrayBuffer. */
+  private heapShared = false;
 
   /** `checkPositions`, bound: what `flatten` takes as its size check, made once rather than per lookup. */
   readonly checkSize = (n: number): void => this.checkPositions(n);
@@ -354,12 +356,17 @@ export class KernelMemory {
   /**
    * Views of the whole memory by element type, made once per buffer (a lookup makes no views of its
    * own for staging and moving indices, and reads no `memory.buffer`): dropped wherever this class
-   * grows, detaches or replaces the memory, the only places its buffer changes. Index them by byte
-   * offset >>> log2(element size). Valid until the next call that can grow.
+   * grows, detaches or replaces the memory, and remade when anything else grew it. Index them by
+   * byte offset >>> log2(element size). Valid until the next call that can grow.
    */
   heap(): Heap {
-    if (this.heapViews !== undefined) return this.heapViews;
+    const heap = this.heapViews;
+    // Memory grown by anything else (a callback that was handed the kernel) is caught here: growth
+    // detaches an unshared buffer, whose views then read as empty, and gives a shared memory a new
+    // buffer object (compared only then: reading `memory.buffer` is the cost these views avoid).
+    if (heap !== undefined && heap.u8.length !== 0 && (!this.heapShared || heap.buffer === this.memory.buffer)) return heap;
     const buffer = this.memory.buffer;
+    this.heapShared = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
     return (this.heapViews = {
       buffer,
       u8: new Uint8Array(buffer),

@@ -218,6 +218,25 @@ outChecks("out's own set() is never called: the engine's copy is used", () => {
   assertSameFloats(Float32Array.from(out), referenceGather(indexTable(rows, dim), dim, [1, 9, 4]));
 });
 
+outChecks("an activity regularizer that grows the memory itself: the lookup still completes correctly", () => {
+  const rows = 10, dim = 4;
+  const grower = {
+    className: "Grower",
+    penaltyOf(target: { kernel: { memory: WebAssembly.Memory } }): number {
+      target.kernel.memory.grow(1);
+      return 0.5;
+    },
+    getConfig: () => ({}),
+  };
+  const l = layerOf(rows, dim, { activityRegularizer: grower });
+  const out = new Float32Array(3 * dim);
+  l.callInto([4, 0, 9], out);
+  assertSameFloats(out, referenceGather(indexTable(rows, dim), dim, [4, 0, 9]));
+  assertSameFloats(l.call([2, 3]).data, referenceGather(indexTable(rows, dim), dim, [2, 3]));
+  // The lookup was recorded: its penalty, divided by the batch (2).
+  assert.equal(l.losses, [0.25]);
+});
+
 // ---------------------------------------------------------------------------------------------
 const liars = suite("typed input that lies about its length or iteration");
 
