@@ -4,7 +4,9 @@
 // before the table is touched.
 import { ValueError, invalidArgument, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import { flatten, stageIndices, type FlatInput } from "./input.ts";
+import { flatten, ownInput, stageIndices, type FlatInput } from "./input.ts";
+import { OnceReader } from "./caller-data.ts";
+import { privateCopy, setElements, typedArrayName } from "./typed-arrays.ts";
 
 /** The second argument of `EmbeddingBag.call`. */
 export interface BagCallOptions {
@@ -37,8 +39,15 @@ export interface StagedBags {
 
 const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 
-function isOffsetsArray(value: unknown): value is ArrayLike<number | bigint> {
-  return (ArrayBuffer.isView(value) && !(value instanceof DataView)) || Array.isArray(value);
+/**
+ * The offsets, each element read once into an array of their own: a typed array through the engine's
+ * length (a subclass cannot report another), an array (or a Proxy of one) with its length read once.
+ */
+function readOffsets(value: unknown): unknown[] {
+  const kind = typedArrayName(value);
+  if (kind !== undefined) return Array.from(privateCopy("offsets", value, kind) as ArrayLike<unknown>);
+  if (Array.isArray(value)) return new OnceReader().elements("offsets", value);
+  return invalidArgument("offsets", "an array of bag start positions (required with 1-D input)", value);
 }
 
 /**
@@ -50,22 +59,23 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
   if (options !== undefined && (options === null || typeof options !== "object")) {
     invalidArgument("options", "an object { offsets?, perSampleWeights? } or undefined", options);
   }
-  const offsets = options?.offsets;
+  const offsetsArg = options?.offsets;
   const perSampleWeights = options?.perSampleWeights;
-  const flat: FlatInput = flatten(input, (n) => mem.checkPositions(n));
+  // Each caller array is copied as soon as it is read (typed arrays through the engine's accessors),
+  // so a getter of a later argument cannot detach or change one read before.
+  const flat: FlatInput = ownInput(flatten(input, (n) => mem.checkPositions(n)), "input");
   const n = flat.size;
   let bags: number;
   let fixed = 0;
+  let offsets: unknown[] | undefined;
   if (flat.shape.length === 2) {
-    if (offsets !== undefined) {
-      throw new ValueError(`offsets must be undefined when input is 2-D (each row is one bag). Received: offsets=${show(offsets)}`);
+    if (offsetsArg !== undefined) {
+      throw new ValueError(`offsets must be undefined when input is 2-D (each row is one bag). Received: offsets=${show(offsetsArg)}`);
     }
     bags = flat.shape[0]!;
     fixed = flat.shape[1]!;
   } else if (flat.shape.length === 1) {
-    if (!isOffsetsArray(offsets)) {
-      invalidArgument("offsets", "an array of bag start positions (required with 1-D input)", offsets);
-    }
+    offsets = readOffsets(offsetsArg);
     if (includeLastOffset && offsets.length === 0) {
       throw new ValueError("offsets must have at least one entry with includeLastOffset (its last entry ends the last bag). Received: offsets=[]");
     }
@@ -84,11 +94,12 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
     if (!same) {
       throw new ValueError(`perSampleWeights must have the input's shape [${flat.shape.join(", ")}]. Received: shape [${weights.shape.join(", ")}]`);
     }
-    if (weights.data instanceof BigInt64Array || weights.data instanceof BigUint64Array) {
+    if (weights.kind === "BigInt64Array" || weights.kind === "BigUint64Array") {
       invalidArgument("perSampleWeights", "numbers (a Float32Array, Float64Array or number array)", perSampleWeights);
     }
+    weights = ownInput(weights, "perSampleWeights");
   }
-  const offsetCount = offsets === undefined ? 0 : (offsets as ArrayLike<unknown>).length;
+  const offsetCount = offsets === undefined ? 0 : offsets.length;
   const dim = mem.dim;
   // Every region the call needs, reserved at once before anything is written.
   const sizes = [n * 8, offsetCount * 8, (bags + 1) * 4, weighted ? n * 4 : 0, bags * dim * 4, mode === "max" ? bags * dim * 4 : 0];
@@ -107,7 +118,7 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
   } else {
     // Copied once, then checked and converted from the copy.
     const copy = new Float64Array(buffer, offsetsPtr, offsetCount);
-    const source = offsets as ArrayLike<number | bigint>;
+    const source = offsets;
     for (let i = 0; i < offsetCount; i++) {
       const v = source[i];
       copy[i] = typeof v === "bigint" ? Number(v) : typeof v === "number" ? v : NaN;
@@ -137,6 +148,6 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
     }
   }
   stageIndices(mem, flat, idx);
-  if (weights !== undefined) new Float32Array(mem.memory.buffer, weightsPtr, n).set(weights.data as ArrayLike<number>);
+  if (weights !== undefined) setElements(new Float32Array(mem.memory.buffer, weightsPtr, n), weights.data as ArrayLike<number>);
   return { bags, n, idx, bounds, weights: weighted ? weightsPtr : 0, out, argmax: mode === "max" ? argmax : 0 };
 }

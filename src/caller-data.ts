@@ -25,6 +25,14 @@ export function element(arr: readonly unknown[], i: number): unknown {
   return arr[i];
 }
 
+/** A copy of `arr`: its length and then each element read once. */
+export function readElements(where: string, arr: readonly unknown[]): unknown[] {
+  const n = arrayLength(where, arr);
+  const out = new Array<unknown>(n);
+  for (let i = 0; i < n; i++) out[i] = element(arr, i);
+  return out;
+}
+
 /**
  * Snapshots of caller arrays for one call: each array's length and elements are read once, the
  * first time it is asked for, and later requests (a second look, or the same array object at
@@ -36,9 +44,7 @@ export class OnceReader {
   elements(where: string, arr: readonly unknown[]): unknown[] {
     const known = this.seen.get(arr);
     if (known !== undefined) return known;
-    const n = arrayLength(where, arr);
-    const out = new Array<unknown>(n);
-    for (let i = 0; i < n; i++) out[i] = element(arr, i);
+    const out = readElements(where, arr);
     this.seen.set(arr, out);
     return out;
   }

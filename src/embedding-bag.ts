@@ -12,6 +12,7 @@ import { stageBags, type BagCallOptions } from "./bag-input.ts";
 import { bagBackward, type BagRecord } from "./bag-gradient.ts";
 import { readEmbeddingBagConfig } from "./embedding-bag-config.ts";
 import { flatten, type LookupInput } from "./input.ts";
+import { privateCopy, typedArrayName } from "./typed-arrays.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import type { Identifier, Tensor } from "./options.ts";
 import { getRegularizer, type Regularizer } from "./regularizers.ts";
@@ -332,11 +333,14 @@ export class EmbeddingBag {
 /** The upstream gradient as flat values of `shape`. */
 function readUpstream(dOutput: unknown, shape: number[]): ArrayLike<number> {
   const size = shape[0]! * shape[1]!;
-  if (dOutput instanceof Float32Array || dOutput instanceof Float64Array) {
-    if (dOutput.length !== size) {
-      throw new ValueError(`dOutput must have ${size} values, the size of the last call's output [${shape.join(", ")}]. Received: dOutput.length=${dOutput.length}`);
+  const kind = typedArrayName(dOutput);
+  if (kind === "Float32Array" || kind === "Float64Array") {
+    // A copy of its own, by the engine's length: a subclass cannot report another.
+    const copy = privateCopy("dOutput", dOutput, kind) as Float32Array | Float64Array;
+    if (copy.length !== size) {
+      throw new ValueError(`dOutput must have ${size} values, the size of the last call's output [${shape.join(", ")}]. Received: dOutput.length=${copy.length}`);
     }
-    return dOutput;
+    return copy;
   }
   const flat = flatten(dOutput);
   if (flat.shape.length !== 2 || flat.shape[0] !== shape[0] || flat.shape[1] !== shape[1]) {

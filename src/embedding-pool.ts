@@ -5,6 +5,7 @@
 import { Embedding } from "./embedding.ts";
 import { ValueError, invalidArgument } from "./errors.ts";
 import { uninitializedFloat32 } from "./core/fresh.ts";
+import { setElements, viewBuffer } from "./typed-arrays.ts";
 import { sharedKernelModule } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import type { LookupInput, NestedNumbers } from "./input.ts";
@@ -253,7 +254,7 @@ export class EmbeddingPool {
   async callInto(x: LookupInput, out: Float32Array): Promise<Tensor<Float32Array>> {
     const { shape, indices } = this.begin("callInto", x, out);
     try {
-      const direct = typeof SharedArrayBuffer !== "undefined" && out.buffer instanceof SharedArrayBuffer;
+      const direct = typeof SharedArrayBuffer !== "undefined" && viewBuffer(out) instanceof SharedArrayBuffer;
       await this.run(indices, out, direct);
       return { data: out, shape };
     } finally {
@@ -468,7 +469,7 @@ export class EmbeddingPool {
     if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's lookup failed: ${message}`);
     else if (!call.direct && call.error === null) {
       const dim = this.layer.outputDim;
-      call.target.set(new Float32Array(this.memory.memory.buffer, slot.out, job.count * dim), job.start * dim);
+      setElements(call.target, new Float32Array(this.memory.memory.buffer, slot.out, job.count * dim), job.start * dim);
     }
     worker.free.push(slot);
     if (--worker.pending === 0) worker.thread.keepAlive(false);

@@ -5,7 +5,7 @@ import { ValueError, invalidArgument, show } from "./errors.ts";
 import { freshCopy } from "./core/fresh.ts";
 import { gatherInChunks } from "./core/gather-chunks.ts";
 import { getInitializer, type Initializer } from "./initializers/index.ts";
-import { flatten, outOfRange, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
+import { flatten, outOfRange, readBeforeGrowth, stageIndices, type FlatInput, type LookupInput, type NestedNumbers, type OnnxTensorLike, type TfjsTensorLike } from "./input.ts";
 import { KernelMemory, standaloneTable, tableHandle, type TableHandle } from "./core/memory.ts";
 import { rowsPerShard, ShardedTable } from "./core/shards.ts";
 import { fillShardedInSteps } from "./initializers/sharded.ts";
@@ -24,8 +24,9 @@ import { Trainer } from "./training.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import { boolean, finiteNumber, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
 import { CallGuard } from "./call-guard.ts";
+import { readElements } from "./caller-data.ts";
 import { addDispose } from "./disposable.ts";
-import { typedArrayInfo } from "./typed-arrays.ts";
+import { setElements, typedArrayInfo, viewBuffer } from "./typed-arrays.ts";
 import { fillSteps } from "./initializers/initializer.ts";
 import { checkLoadOptions, progressReporter, throwIfAborted, type ByteSource, type LoadOptions } from "./io/source.ts";
 import type { NpyLoadOptions } from "./io/npy-table.ts";
@@ -509,10 +510,10 @@ export class Embedding {
       stage: (method, x, out) =>
         this.transaction(method, (mem) => {
           const length = out === undefined ? 0 : float32ArrayLength("out", out);
-          if (out !== undefined && out.buffer === mem.memory.buffer) {
+          if (out !== undefined && viewBuffer(out) === mem.memory.buffer) {
             throw new ValueError(`out is a view of the pool's shared WebAssembly memory, which lookups overwrite. Pass a Float32Array of your own.`);
           }
-          const input = flatten(x, (n) => mem.checkPositions(n));
+          const input = flatten(x, mem.checkSize);
           const needed = input.size * this.outputDim;
           if (out !== undefined && length !== needed) {
             throw new ValueError(
@@ -522,14 +523,15 @@ export class Embedding {
           }
           this.checkShape(input.shape);
           if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
-          const staged = mem.scratch(input.size * 8);
-          stageIndices(mem, input, staged);
+          const owned = readBeforeGrowth(mem, input);
+          const staged = mem.scratch(owned.size * 8);
+          stageIndices(mem, owned, staged);
           return { shape: [...input.shape, this.outputDim], indices: new Int32Array(mem.memory.buffer, staged, input.size).slice() };
         }),
       stageReverse: (x) =>
         this.transaction("reverse", () => {
-          const { data, shape } = readFloats("x", x, this.outputDim, "the layer's outputDim");
-          return { data: Float32Array.from(data), shape };
+          // readFloats copies x: the pool may keep it across awaits.
+          return readFloats("x", x, this.outputDim, "the layer's outputDim");
         }),
       stageNearest: (query, options) => this.transaction("nearest", (mem) => stageNearest(mem, this.rowNorms, query, options)),
       lend: () => this.guard.lend(),
@@ -543,66 +545,47 @@ export class Embedding {
   }
 
   /**
-   * One lookup as a transaction: stages, converts and checks the indices of `input` in scratch,
-   * renormalizes the rows they reference (maxNorm), gathers them into the output region, and computes
-   * the activity penalty. Nothing the caller can see changes until every step that can fail has run;
-   * then `finish` (which may write the caller's `out`) runs and the lookup is recorded. Returns the
-   * result of `finish`.
+   * Enters `method`, a lookup (or `indexBuffer`) that never writes the table except through maxNorm:
+   * refuses it from inside another call's callback and returns the live memory. Pair with `this.guard.leave()` in a
+   * `finally`. (The lookups' path to `transaction`, without its two closures a call.)
    */
-  private lookup<T>(mem: KernelMemory, input: FlatInput, finish: (output: Float32Array) => T): T {
-    return this.lookupWith(mem, input, (staged) => {
-      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
-      return { losses, result: finish(mem.output().subarray(0, input.size * this.outputDim)) };
-    });
+  private enterLookup(method: string): KernelMemory {
+    const mem = this.live();
+    this.guard.enter(method);
+    return mem;
   }
 
-  /** Whether lookups may stream rows into the caller's array (`lookupInto`): float32 rows in one memory, no LoRA, no activity penalty. */
+  /** Whether `callInto` may stream rows into the caller's array: float32 rows in one memory, no LoRA, no activity penalty. */
   private streamsRows(): boolean {
     return this.format.kind === "float32" && this.lora === null && this.shards === null && this.activityRegularizer === null;
   }
 
   /**
-   * `callInto`'s lookup: delivered into the array `target()` returns (the caller's `out`, checked
-   * again once the indices are: an input getter may have detached it) chunk by chunk through
-   * `gatherInChunks`, instead of one whole gather and one copy; returns that array. The plain path
-   * only: with a quantized, 16-bit or LoRA table or an activity penalty (user code that may throw
-   * after the array was written), it takes `lookup` and copies the finished output.
+   * The first step of a lookup: checks the shape, makes room for `given.size` positions, and stages,
+   * converts and checks its indices in scratch (a RangeError names the first one out of range).
+   * Returns where they are. Nothing the caller can see has changed yet: the index region still
+   * holds the last lookup's indices (for backward) until `commit`.
    */
-  private lookupInto<A extends Float32Array>(mem: KernelMemory, input: FlatInput, target: () => A): A {
-    if (!this.streamsRows()) {
-      return this.lookup(mem, input, (output) => {
-        const out = target();
-        out.set(output);
-        return out;
-      });
-    }
-    return this.lookupWith(mem, input, (staged) => {
-      this.renormLookedUp(mem, staged, input.size);
-      const out = target();
-      gatherInChunks(mem.kernel, mem.tablePtr, this.outputDim, staged, input.size, mem.outputPtr, out);
-      return { losses: [], result: out };
-    });
+  private stage(mem: KernelMemory, given: FlatInput): number {
+    this.checkShape(given.shape);
+    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...given.shape, this.outputDim]);
+    // A view of this layer's memory given as input is read before the regions can move or grow.
+    const input = readBeforeGrowth(mem, given);
+    mem.reserve(input.size);
+    const staged = mem.scratch(input.size * 8);
+    stageIndices(mem, input, staged);
+    return staged;
   }
 
   /**
-   * The steps every lookup shares: stages and checks the indices of `input` in scratch, runs `body`
-   * on them (which gathers and delivers the rows, and returns the activity losses and its result),
-   * then moves the indices into the index region and records the lookup.
+   * The last step of a lookup that succeeded: moves its staged indices into the index region and
+   * records it (what backward differentiates and what `losses` reports).
    */
-  private lookupWith<T>(mem: KernelMemory, input: FlatInput, body: (staged: number) => { losses: number[]; result: T }): T {
-    this.checkShape(input.shape);
-    if (this.activityRegularizer instanceof OrthogonalRegularizer) this.activityRegularizer.checkRank([...input.shape, this.outputDim]);
-    mem.reserve(input.size);
-    // The index region still holds the last lookup's indices (for backward): new ones are staged
-    // and checked in scratch, and copied there only when the lookup succeeds.
-    const staged = mem.scratch(input.size * 8);
-    stageIndices(mem, input, staged);
-    const { losses, result } = body(staged);
-    new Uint8Array(mem.memory.buffer).copyWithin(mem.indexPtr, staged, staged + input.size * 4);
+  private commit(mem: KernelMemory, staged: number, shape: readonly number[], size: number, losses: number[]): void {
+    mem.heap().u8.copyWithin(mem.indexPtr, staged, staged + size * 4);
     // The index region now holds this lookup's indices, not what indexBuffer() handed out.
     this.bufferedIndices = 0;
-    this.record(input.shape, losses);
-    return result;
+    this.record(shape, losses);
   }
 
   /** Records a finished lookup: what backward differentiates and what `losses` reports. */
@@ -614,9 +597,10 @@ export class Embedding {
   /**
    * Everything after the indices at `idx` are checked: renorm, gather, activity penalty. Returns the
    * activity losses to record. Scratch below `scratchUsed` is the caller's. When the penalty is user
-   * code (it may throw), the rows maxNorm rescales are restored on failure.
+   * code (it may throw, or break what the call checked: `recheck` runs after it), the rows maxNorm
+   * rescales are restored on failure.
    */
-  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number): number[] {
+  private gatherStaged(mem: KernelMemory, shape: readonly number[], size: number, idx: number, scratchUsed: number, recheck?: () => void): number[] {
     const k = mem.kernel;
     const dim = this.outputDim;
     const activity = this.activityRegularizer;
@@ -652,6 +636,7 @@ export class Embedding {
       const output: TableHandle = { kernel: k, ptr: mem.outputPtr, shape: [...shape, dim], scratch: (bytes) => mem.scratch(scratchUsed + bytes) + scratchUsed };
       try {
         penalty = activity.penaltyOf(output);
+        recheck?.();
       } catch (error) {
         if (before !== undefined) {
           if (this.shards !== null) this.shards.writeRowsAt(mem, idx, size, before);
@@ -699,14 +684,20 @@ export class Embedding {
    * (or NaN / ±Infinity) throws a RangeError naming its position; nothing is written then.
    */
   call(x: LookupInput): Tensor<Float32Array> {
-    return this.transaction("call", (mem) => {
-      const input = flatten(x, (n) => mem.checkPositions(n));
+    const mem = this.enterLookup("call");
+    try {
+      const input = flatten(x, mem.checkSize);
+      const staged = this.stage(mem, input);
+      const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8);
       // One whole gather, then one copy into a fresh array (freshCopy): the cheapest fresh result
       // measured in Node and Chromium, ahead of streaming chunks into a fresh array and of slice()
       // (bench/README.md, "Copy paths of callInto and call").
-      const data = this.lookup(mem, input, (output) => freshCopy(output));
+      const data = freshCopy(mem.output().subarray(0, input.size * this.outputDim));
+      this.commit(mem, staged, input.shape, input.size, losses);
       return { data, shape: [...input.shape, this.outputDim] };
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -714,29 +705,32 @@ export class Embedding {
    * `out` is written only when the lookup succeeds; it may not be a view of this layer's own memory.
    */
   callInto(x: LookupInput, out: Float32Array): Tensor<Float32Array> {
-    return this.transaction("callInto", (mem) => {
-      const length = float32ArrayLength("out", out);
-      if (out.buffer === mem.memory.buffer) {
-        throw new ValueError(
-          `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
-            `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
-        );
-      }
-      const input = flatten(x, (n) => mem.checkPositions(n));
+    const mem = this.enterLookup("callInto");
+    try {
+      checkOut(mem, out);
+      const input = flatten(x, mem.checkSize);
+      // Reading x may have run caller code (getters, a tensor's dataSync) that detached or resized
+      // out: everything about it is checked again, before anything is written.
       const needed = input.size * this.outputDim;
-      if (length !== needed) {
-        throw new ValueError(
-          `out must have ${needed} elements for input of shape [${input.shape.join(", ")}] and outputDim ${this.outputDim}. ` +
-            `Received: out.length=${length}`,
-        );
+      checkOut(mem, out, needed, input.shape, this.outputDim);
+      const staged = this.stage(mem, input);
+      if (this.streamsRows()) {
+        // Delivered chunk by chunk (gatherInChunks) instead of one whole gather and one copy.
+        this.renormLookedUp(mem, staged, input.size);
+        gatherInChunks(mem, this.outputDim, staged, input.size, out);
+        this.commit(mem, staged, input.shape, input.size, []);
+      } else {
+        // A quantized, 16-bit or LoRA table, or an activity penalty (user code that may throw or
+        // detach out after the array was written): the finished output is copied, and out is checked
+        // again after the penalty, where a failure still restores the rows maxNorm rescaled.
+        const losses = this.gatherStaged(mem, input.shape, input.size, staged, input.size * 8, () => checkOut(mem, out, needed, input.shape, this.outputDim));
+        setElements(out, mem.output().subarray(0, needed));
+        this.commit(mem, staged, input.shape, input.size, losses);
       }
-      this.lookupInto(mem, input, () => {
-        // A callback may have detached out (transferred its buffer) since it was checked.
-        float32ArrayLength("out", out);
-        return out;
-      });
       return { data: out, shape: [...input.shape, this.outputDim] };
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -745,13 +739,16 @@ export class Embedding {
    * reuse or move the region).
    */
   indexBuffer(n: number): Int32Array {
-    return this.transaction("indexBuffer", (mem) => {
+    const mem = this.enterLookup("indexBuffer");
+    try {
       if (!Number.isSafeInteger(n) || n < 0) invalidArgument("n", "a non-negative integer", n);
       mem.reserve(n);
       this.bufferedIndices = n;
       this.lookedUp = null;
       return mem.indices().subarray(0, n);
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -760,9 +757,11 @@ export class Embedding {
    * (`size × outputDim` floats) inside WebAssembly memory, valid until the next call on this layer.
    */
   lookupBuffer(shape: number | readonly number[]): Float32Array {
-    return this.transaction("lookupBuffer", (mem) => {
-      const dims = typeof shape === "number" ? [shape] : shape;
-      if (!Array.isArray(dims) || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
+    const mem = this.enterLookup("lookupBuffer");
+    try {
+      // Read once into an array of our own: a Proxy could give the checks one size and the gather another.
+      const dims = typeof shape === "number" ? [shape] : Array.isArray(shape) ? (readElements("shape", shape) as number[]) : undefined;
+      if (dims === undefined || !dims.every((d) => Number.isSafeInteger(d) && d >= 0)) {
         invalidArgument("shape", "a non-negative integer or an array of them", shape);
       }
       const size = dims.reduce((a, b) => a * b, 1);
@@ -779,7 +778,9 @@ export class Embedding {
       const losses = this.gatherStaged(mem, dims, size, mem.indexPtr, 0);
       this.record(dims, losses);
       return mem.output().subarray(0, size * this.outputDim);
-    });
+    } finally {
+      this.guard.leave();
+    }
   }
 
   /**
@@ -1585,6 +1586,28 @@ function float32ArrayLength(name: string, value: unknown): number {
   const info = typedArrayInfo(name, value);
   if (info?.name !== "Float32Array") invalidArgument(name, "a Float32Array", value);
   return info.length;
+}
+
+/**
+ * Checks `callInto`'s `out` with the engine's accessors (a subclass cannot lie about its buffer or
+ * length): a Float32Array whose buffer is usable and, on the first check, not this layer's memory;
+ * on the checks made once the input's size is known, of `needed` elements.
+ */
+function checkOut(mem: KernelMemory, out: unknown, needed?: number, shape?: readonly number[], dim?: number): void {
+  const length = float32ArrayLength("out", out);
+  // A typed array's buffer never changes: checked once, with the size still unknown.
+  if (needed === undefined && viewBuffer(out as Float32Array) === mem.heap().buffer) {
+    throw new ValueError(
+      `out is a view of this layer's own WebAssembly memory (e.g. a lookupBuffer() or indexBuffer() view), which a lookup may move or overwrite. ` +
+        `Pass a Float32Array of your own, or use lookupBuffer() for zero-copy output.`,
+    );
+  }
+  if (needed !== undefined && length !== needed) {
+    throw new ValueError(
+      `out must have ${needed} elements for input of shape [${shape!.join(", ")}] and outputDim ${dim}. ` +
+        `Received: out.length=${length}`,
+    );
+  }
 }
 
 /** Writes back the rows a failed lookup rescaled: `before` holds position i's row before renorm. */

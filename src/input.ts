@@ -4,8 +4,8 @@
 // caller's original value.
 import { ValueError, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
-import { OnceReader, arrayLength, element } from "./caller-data.ts";
-import { typedArrayInfo, type TypedArrayName } from "./typed-arrays.ts";
+import { arrayLength, element, readElements } from "./caller-data.ts";
+import { privateCopy, typedArrayInfo, typedArrayLength, viewBuffer, type TypedArrayName } from "./typed-arrays.ts";
 
 /** Typed arrays accepted as index data. */
 export type IndexArray =
@@ -63,6 +63,8 @@ export interface FlatInput {
   readonly data: IndexArray;
   /** The element type of `data` as the engine knows it (a subclass cannot disguise it). */
   readonly kind: TypedArrayName;
+  /** True when `data` is the caller's own typed array, false for a private copy. */
+  readonly borrowed: boolean;
 }
 
 const ACCEPTED =
@@ -153,7 +155,7 @@ function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array)
 
 /** `x.shape`, each entry read once, as non-negative integers. */
 function readShape(rawShape: unknown): number[] {
-  const dims = Array.isArray(rawShape) ? new OnceReader().elements("x.shape", rawShape) : undefined;
+  const dims = Array.isArray(rawShape) ? readElements("x.shape", rawShape) : undefined;
   if (dims === undefined || !dims.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
     throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
   }
@@ -177,12 +179,12 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
   const tensor = fromTensor(x);
   if (tensor !== undefined) x = tensor;
   if (typeof x === "number") {
-    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array" };
+    return { shape: [], size: 1, data: Float64Array.of(x), kind: "Float64Array", borrowed: false };
   }
   if (ArrayBuffer.isView(x)) {
     // Typed input already exists in full: flattening allocates nothing for it.
     const { name, length } = indexArrayInfo("x", x);
-    return { shape: [length], size: length, data: x as IndexArray, kind: name };
+    return { shape: [length], size: length, data: x as IndexArray, kind: name, borrowed: true };
   }
   if (Array.isArray(x)) {
     const { shape, firstPath } = nestedShape(x);
@@ -191,7 +193,7 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
     checkMaxPositions(size);
     const data = new Float64Array(size);
     flattenNested(shape, firstPath, data);
-    return { shape, size, data, kind: "Float64Array" };
+    return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
     const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
@@ -209,7 +211,7 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
           `Received: x.shape=${show(shape)}, x.data.length=${length}`,
       );
     }
-    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name };
+    if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name, borrowed: true };
     checkSize(size);
     checkMaxPositions(size);
     const values = rawData as unknown[];
@@ -221,9 +223,36 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
       }
       data[i] = value;
     }
-    return { shape, size, data, kind: "Float64Array" };
+    return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
   throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
+}
+
+/**
+ * `input` with data of its own: the caller's typed array is copied (read through the engine's
+ * accessors), so caller code that runs later (a getter of another argument, a callback) cannot
+ * detach, resize or rewrite what was checked. A private copy is returned as it is.
+ */
+export function ownInput(input: FlatInput, where = "x"): FlatInput {
+  if (!input.borrowed) return input;
+  const data = privateCopy(where, input.data, input.kind) as IndexArray;
+  if (data.length !== input.size) {
+    throw new ValueError(`${where} changed length while it was being read: ${input.size} elements, then ${data.length}. Pass an array whose size stays fixed during the call.`);
+  }
+  return { ...input, data, borrowed: false };
+}
+
+/**
+ * `input`, copied first when its data is a view of `mem` (an `indexBuffer()` or `lookupBuffer()`
+ * view handed back as input): growing memory for the lookup would detach it, and moving the lookup
+ * regions would overwrite it, before its indices are staged. Other input is read where it is.
+ */
+export function readBeforeGrowth(mem: KernelMemory, input: FlatInput): FlatInput {
+  if (!input.borrowed) return input;
+  const buffer = viewBuffer(input.data);
+  // A shared memory's older SharedArrayBuffer objects still alias it after growth: copy any shared input then.
+  const mayAlias = buffer === mem.heap().buffer || (typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer && mem.shared);
+  return mayAlias ? ownInput(input) : input;
 }
 
 const TENSOR_DTYPES = ["int32", "float32", "int64", "uint8", "int8", "uint16", "int16", "uint32", "float64"];
@@ -287,22 +316,26 @@ export function outOfRange(shape: readonly number[], i: number, value: number | 
 export function stageIndices(mem: KernelMemory, input: FlatInput, ptr: number): void {
   const { data, size, kind } = input;
   const k = mem.kernel;
-  const buffer = mem.memory.buffer;
+  // The staging writes into a whole-memory view: a caller's array must still have the length checked.
+  if (input.borrowed && typedArrayLength(data) !== size) {
+    throw new ValueError(`x changed length while it was being read: ${size} elements, then ${typedArrayLength(data)}. Pass an array whose size stays fixed during the call.`);
+  }
+  const heap = mem.heap();
   // Each branch copies the caller's values once (`set` reads a typed array's internal slots, never
-  // its getters); the checks below read the copy.
+  // its getters); the checks below read the copy. `ptr` is 64-byte aligned.
   if (kind === "Float64Array") {
-    new Float64Array(buffer, ptr, size).set(data as Float64Array);
+    heap.f64.set(data as Float64Array, ptr >>> 3);
     k.f64ToIndices(ptr, size, ptr);
   } else if (kind === "Float32Array") {
-    new Float32Array(buffer, ptr, size).set(data as Float32Array);
+    heap.f32.set(data as Float32Array, ptr >>> 2);
     k.f32ToIndices(ptr, size, ptr);
   } else if (kind === "BigInt64Array" || kind === "BigUint64Array") {
     // Copying wraps BigUint64 values >= 2^63 to negative int64, which are rejected like any other.
-    new BigInt64Array(buffer, ptr, size).set(data as BigInt64Array);
+    heap.i64.set(data as BigInt64Array, ptr >>> 3);
     k.i64ToIndices(ptr, size, ptr);
   } else {
     // Integer typed arrays convert exactly, except uint32 >= 2^31, which wraps negative: rejected.
-    new Int32Array(buffer, ptr, size).set(data as Int32Array);
+    heap.i32.set(data as Int32Array, ptr >>> 2);
   }
   const bad = k.firstOutOfRange(ptr, size, mem.rows);
   if (bad < size) throw outOfRange(input.shape, bad, (data as ArrayLike<number | bigint>)[bad]!, mem.rows);

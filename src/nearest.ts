@@ -6,6 +6,8 @@ import { Metric } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { flatten } from "./input.ts";
+import { privateCopy, setElements, typedArrayName } from "./typed-arrays.ts";
+import { readElements } from "./caller-data.ts";
 
 /** A similarity or distance for {@link NearestOptions.metric}. */
 export type NearestMetric = "cosine" | "dot" | "euclidean";
@@ -96,11 +98,17 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   const exclude = options?.exclude;
   if (exclude !== undefined) {
     if (typeof exclude === "number") excludeRow(exclude, "exclude");
-    else if (Array.isArray(exclude) || exclude instanceof Int32Array) for (let i = 0; i < exclude.length; i++) excludeRow(exclude[i]!, `exclude[${i}]`);
-    else invalidArgument("exclude", "a row index or an array of row indices", exclude);
+    else {
+      // Read once, by the engine's length for an Int32Array (a subclass cannot report another).
+      const rowsList: ArrayLike<unknown> | undefined = Array.isArray(exclude)
+        ? readElements("exclude", exclude)
+        : typedArrayName(exclude) === "Int32Array" ? privateCopy("exclude", exclude, "Int32Array") as Int32Array : undefined;
+      if (rowsList === undefined) invalidArgument("exclude", "a row index or an array of row indices", exclude);
+      for (let i = 0; i < rowsList.length; i++) excludeRow(rowsList[i] as number, `exclude[${i}]`);
+    }
   }
   // The queries: a row index (its row, excluded from its own answer), one vector, or a batch.
-  let data: ArrayLike<number>;
+  let data: Float32Array;
   let single: boolean;
   if (typeof query === "string") {
     throw new ValueError(
@@ -114,12 +122,16 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
     single = true;
   } else {
     const flat = flatten(query);
-    if (flat.data instanceof BigInt64Array || flat.data instanceof BigUint64Array) invalidArgument("query", "a row index, a vector or a batch of vectors", query);
+    if (flat.kind === "BigInt64Array" || flat.kind === "BigUint64Array") invalidArgument("query", "a row index, a vector or a batch of vectors", query);
     const rank = flat.shape.length;
     if ((rank !== 1 && rank !== 2) || flat.shape[rank - 1] !== dim) {
       throw new ValueError(`query must be a row index, a vector of ${dim} values or a batch [queries, ${dim}]. Received: shape [${flat.shape.join(", ")}]`);
     }
-    data = flat.data as ArrayLike<number>;
+    // Copied now, through the engine's accessors (never a subclass's length or iterator): scratch
+    // taken later may grow memory, which would detach a view of the layer's own memory.
+    const copy = new Float32Array(flat.size);
+    setElements(copy, flat.data as ArrayLike<number>);
+    data = copy;
     single = rank === 1;
   }
   if (k > rows - excludedCount) {
@@ -130,7 +142,7 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
   const skipped: number[] = [];
   for (let r = 0; excludedCount > 0 && r < rows; r++) if (excluded[r] === 1) skipped.push(r);
-  return { data: Float32Array.from(data), q, k, metric, ascending: metric === Metric.euclidean, single, excluded, skipped, rowNorms, inKernel: k <= SORT_ABOVE_K };
+  return { data, q, k, metric, ascending: metric === Metric.euclidean, single, excluded, skipped, rowNorms, inKernel: k <= SORT_ABOVE_K };
 }
 
 /** The k best rows of the table for each query; see `Embedding.nearest`. */

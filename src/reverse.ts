@@ -6,6 +6,7 @@ import type { KernelMemory } from "./core/memory.ts";
 import { freshCopy } from "./core/fresh.ts";
 import { ValueError, invalidArgument, show } from "./errors.ts";
 import { flatten } from "./input.ts";
+import { privateCopy, setElements, typedArrayName } from "./typed-arrays.ts";
 import type { Tensor } from "./options.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 
@@ -50,14 +51,20 @@ function carveScratch(mem: KernelMemory, sizes: number[]): number[] {
   });
 }
 
-/** `x` as flat float values with its shape, checked: numbers, last dimension `dim`. */
-export function readFloats(name: string, x: unknown, dim: number, what: string): { data: ArrayLike<number>; shape: number[] } {
+/**
+ * `x` as flat float values with its shape, checked (numbers, last dimension `dim`) and copied into a
+ * Float32Array of its own, through the engine's accessors: a view of the layer's memory stays
+ * readable after the call grows memory, and a subclass's length or iterator is never used.
+ */
+export function readFloats(name: string, x: unknown, dim: number, what: string): { data: Float32Array; shape: number[] } {
   const flat = flatten(x);
-  if (flat.data instanceof BigInt64Array || flat.data instanceof BigUint64Array) invalidArgument(name, "float values (a Float32Array, Float64Array, number array or { data, shape })", x);
+  if (flat.kind === "BigInt64Array" || flat.kind === "BigUint64Array") invalidArgument(name, "float values (a Float32Array, Float64Array, number array or { data, shape })", x);
   if (flat.shape.length === 0 || flat.shape[flat.shape.length - 1] !== dim) {
     throw new ValueError(`${name} must have a last dimension of ${dim} (${what}). Received: shape [${flat.shape.join(", ")}]`);
   }
-  return { data: flat.data as ArrayLike<number>, shape: flat.shape };
+  const data = new Float32Array(flat.size);
+  setElements(data, flat.data as ArrayLike<number>);
+  return { data, shape: flat.shape };
 }
 
 /** logits = x · Wᵀ (or x · R), soft-capped when set. Returns the logits and what backward needs. */
@@ -87,11 +94,14 @@ export function reverseBackward(mem: KernelMemory, host: ReverseHost, record: Re
   const q = record.x.length / dim;
   const expected = [...record.shape.slice(0, -1), rows];
   let upstream: ArrayLike<number>;
-  if (dLogits instanceof Float32Array || dLogits instanceof Float64Array) {
-    if (dLogits.length !== q * rows) {
-      throw new ValueError(`dLogits must have ${q * rows} values, the size of the last reverse() output [${expected.join(", ")}]. Received: dLogits.length=${dLogits.length}`);
+  const kind = typedArrayName(dLogits);
+  if (kind === "Float32Array" || kind === "Float64Array") {
+    // Copied before scratch is taken: growing memory would detach a view of the layer's own memory.
+    const copy = privateCopy("dLogits", dLogits, kind) as Float32Array | Float64Array;
+    if (copy.length !== q * rows) {
+      throw new ValueError(`dLogits must have ${q * rows} values, the size of the last reverse() output [${expected.join(", ")}]. Received: dLogits.length=${copy.length}`);
     }
-    upstream = dLogits;
+    upstream = copy;
   } else {
     const flat = readFloats("dLogits", dLogits, rows, "the layer's inputDim");
     if (flat.shape.length !== expected.length || flat.shape.some((d, i) => d !== expected[i])) {

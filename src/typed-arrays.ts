@@ -83,3 +83,42 @@ export function ownView<K extends ViewKind>(name: string, value: unknown, kind: 
   const Type = VIEW_TYPES[kind] as unknown as new (b: ArrayBufferLike, offset: number, length: number) => InstanceType<(typeof VIEW_TYPES)[K]>;
   return new Type(Reflect.apply(bufferOf, value, []) as ArrayBufferLike, Reflect.apply(byteOffsetOf, value, []) as number, length);
 }
+
+/** The length of a genuine typed array, read with the engine's accessor (0 once its buffer is detached). */
+export function typedArrayLength(value: ArrayBufferView): number {
+  return Reflect.apply(lengthOf, value, []) as number;
+}
+
+/** The ArrayBuffer (or SharedArrayBuffer) behind a genuine typed array, read with the engine's accessor (a subclass cannot disguise it). */
+export function viewBuffer(value: ArrayBufferView): ArrayBufferLike {
+  return Reflect.apply(bufferOf, value, []) as ArrayBufferLike;
+}
+
+const typedArraySet = (typedArrayPrototype as { set: (this: unknown, source: ArrayLike<number | bigint>, offset?: number) => void }).set;
+
+/**
+ * `target.set(source, offset)` with the engine's own `%TypedArray%.prototype.set`: an override of
+ * `set` on the caller's subclass never runs, and a typed-array source is read through its internal
+ * slots (length, buffer, offset), never its getters.
+ */
+export function setElements(target: ArrayBufferView, source: ArrayLike<number> | ArrayBufferView, offset = 0): void {
+  Reflect.apply(typedArraySet, target, [source, offset]);
+}
+
+/** Constructors of every typed array an input may be, by element type. */
+const CONSTRUCTORS: { [K in TypedArrayName]: new (length: number) => ArrayBufferView & ArrayLike<number | bigint> } = {
+  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
+  Float32Array, Float64Array, BigInt64Array, BigUint64Array,
+};
+
+/**
+ * A private copy, of the engine's own class and of kind `name` (from `typedArrayName`), of the
+ * caller's typed array `value`: its `length` elements as the engine reads them, whatever its getters
+ * or methods say. Throws a ValueError naming `where` when its buffer is detached.
+ */
+export function privateCopy(where: string, value: unknown, name: TypedArrayName): ArrayBufferView & ArrayLike<number | bigint> {
+  const { length } = typedArrayInfo(where, value)!;
+  const copy = new CONSTRUCTORS[name](length);
+  Reflect.apply(typedArraySet, copy, [value, 0]);
+  return copy;
+}

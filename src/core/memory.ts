@@ -112,6 +112,14 @@ export class KernelMemory {
   private readonly regions: [string, number, number][] = [];
   private readonly liveToken = { counted: true };
 
+  /** Whole-memory views (see `heap()`), or undefined once the buffer changed. */
+  private heapViews: Heap | undefined;
+  /** Whether `heapViews` are views of a SharedArrayBuffer. */
+  private heapShared = false;
+
+  /** `checkPositions`, bound: what `flatten` takes as its size check, made once rather than per lookup. */
+  readonly checkSize = (n: number): void => this.checkPositions(n);
+
   // Views, valid while `viewBuffer === memory.buffer`; dropped whenever the layout changes.
   private viewBuffer: ArrayBuffer | undefined;
   private tableView!: Float32Array;
@@ -229,6 +237,7 @@ export class KernelMemory {
     this.memory = memory;
     this.kernel = kernel;
     this.viewBuffer = undefined;
+    this.heapViews = undefined;
     old.grow(0);
   }
 
@@ -246,14 +255,16 @@ export class KernelMemory {
   detachViews(): void {
     this.memory.grow(0);
     this.viewBuffer = undefined;
+    this.heapViews = undefined;
   }
 
   /** Grows memory to at least `end` bytes. */
   private ensureBytes(end: number, what: string): void {
-    const have = this.memory.buffer.byteLength;
+    const have = this.heap().buffer.byteLength;
     if (end <= have) return;
     try {
       this.memory.grow(Math.ceil((end - have) / PAGE_BYTES));
+      this.heapViews = undefined;
     } catch (cause) {
       throw new RangeError(
         `Could not grow this layer's WebAssembly memory to ${end} bytes (${formatBytes(end)}) for ${what}: ${(cause as Error).message}`,
@@ -342,6 +353,30 @@ export class KernelMemory {
     this.outputView = new Float32Array(buffer, this.outputPtr, this.capacity * this.dim);
   }
 
+  /**
+   * Views of the whole memory by element type, made once per buffer (a lookup makes no views of its
+   * own for staging and moving indices, and reads no `memory.buffer`): dropped wherever this class
+   * grows, detaches or replaces the memory, and remade when anything else grew it. Index them by
+   * byte offset >>> log2(element size). Valid until the next call that can grow.
+   */
+  heap(): Heap {
+    const heap = this.heapViews;
+    // Memory grown by anything else (a callback that was handed the kernel) is caught here: growth
+    // detaches an unshared buffer, whose views then read as empty, and gives a shared memory a new
+    // buffer object (compared only then: reading `memory.buffer` is the cost these views avoid).
+    if (heap !== undefined && heap.u8.length !== 0 && (!this.heapShared || heap.buffer === this.memory.buffer)) return heap;
+    const buffer = this.memory.buffer;
+    this.heapShared = typeof SharedArrayBuffer !== "undefined" && buffer instanceof SharedArrayBuffer;
+    return (this.heapViews = {
+      buffer,
+      u8: new Uint8Array(buffer),
+      i32: new Int32Array(buffer),
+      f32: new Float32Array(buffer),
+      f64: new Float64Array(buffer),
+      i64: new BigInt64Array(buffer),
+    });
+  }
+
   /** The float32 table, row-major (rows × dim). Valid until the next call that can grow. */
   table(): Float32Array {
     if (this.storage.name !== "float32") throw new Error(`this table is stored as ${this.storage.name}, not float32`);
@@ -396,6 +431,16 @@ export class KernelMemory {
       .filter(([, start, length]) => !new Uint8Array(this.memory.buffer, start, length).every((b) => b === GUARD_BYTE))
       .map(([name]) => name);
   }
+}
+
+/** Views of a whole memory by element type (`KernelMemory.heap()`). */
+export interface Heap {
+  readonly buffer: ArrayBufferLike;
+  readonly u8: Uint8Array;
+  readonly i32: Int32Array;
+  readonly f32: Float32Array;
+  readonly f64: Float64Array;
+  readonly i64: BigInt64Array;
 }
 
 /**
