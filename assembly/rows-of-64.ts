@@ -9,7 +9,8 @@
 // (exact-scaling.ts), a grouped row whose zero point is outside Keras' range, a float16 row holding
 // an infinity or a NaN. The caller runs its general loop on that row and calls back for the rest,
 // so every row gets the same bits as on the general path. The read-ahead (gather-ahead.ts) runs
-// once per position on either side: a row is checked before its read-ahead here.
+// once per position on either side: a quantized row is checked (its scale or step) before its
+// read-ahead here; a float16 row is read first, so one that leaves is read ahead of twice.
 import { touchRowsAheadInBursts } from "./gather-ahead";
 import {
   TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
@@ -103,6 +104,9 @@ export function float16RowsOf64(table: usize, idx: usize, from: usize, n: usize,
   const specialFrom = i16x8.splat(<i16>0xf800);
   let i = from;
   for (; i < n; i++) {
+    // The read-ahead goes first here, as in gatherFloat16: the row's own loads decide whether it
+    // leaves, and a row that does gets a second burst from the general loop (rare and harmless).
+    if (readAhead) touchRowsAheadInBursts(table, 128, idx, i, last);
     const src = table + (<usize>load<u32>(idx + (i << 2)) << 7);
     const v0 = v128.load(src);
     const v1 = v128.load(src, 16);
@@ -117,7 +121,6 @@ export function float16RowsOf64(table: usize, idx: usize, from: usize, n: usize,
       i16x8.max_u(i16x8.max_u(withoutSign(v4), withoutSign(v5)), i16x8.max_u(withoutSign(v6), withoutSign(v7))),
     );
     if (v128.any_true(i16x8.ge_u(largest, specialFrom))) break;
-    if (readAhead) touchRowsAheadInBursts(table, 128, idx, i, last);
     const dst = out + (i << 8);
     storeFiniteHalves(v0, high, rebias, dst);
     storeFiniteHalves(v1, high, rebias, dst + 32);
