@@ -10,7 +10,8 @@
 // an infinity or a NaN. The caller runs its general loop on that row and calls back for the rest,
 // so every row gets the same bits as on the general path. The read-ahead (gather-ahead.ts) runs
 // once per position on either side: a quantized row is checked (its scale or step) before its
-// read-ahead here; a float16 row is read first, so one that leaves is read ahead of twice.
+// read-ahead here; the float16 function runs the burst before reading the row, so a float16 row
+// that leaves gets its burst twice.
 import { touchRowsAheadInBursts } from "./gather-ahead";
 import {
   TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
