@@ -3,9 +3,10 @@
 // compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
 // float32 image, lossless. Indices must already be checked (see indices.ts).
 import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
+import { float16RowsOf64 } from "./rows-of-64";
 
 /** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
-const REBIAS: f32 = 5.192296858534828e33;
+export const REBIAS: f32 = 5.192296858534828e33;
 
 /**
  * Four binary16 values (in the low 16 bits of each lane) as float32 bit patterns. Normal and
@@ -38,7 +39,7 @@ const REBIAS: f32 = 5.192296858534828e33;
  * normal and subnormal values alike. `high` is splat16(0x8fff), `rebias` splat(2^112).
  */
 // @ts-ignore: decorator
-@inline function storeFiniteHalves(v: v128, high: v128, rebias: v128, dst: usize): void {
+@inline export function storeFiniteHalves(v: v128, high: v128, rebias: v128, dst: usize): void {
   const lo = i16x8.shl(v, 13);
   const hi = v128.and(i16x8.shr_s(v, 3), high);
   v128.store(dst, f32x4.mul(i16x8.shuffle(lo, hi, 0, 8, 1, 9, 2, 10, 3, 11), rebias));
@@ -47,7 +48,7 @@ const REBIAS: f32 = 5.192296858534828e33;
 
 /** Each lane's half with the sign shifted out: 0xf800 and above are the infinities and NaNs. */
 // @ts-ignore: decorator
-@inline function withoutSign(v: v128): v128 {
+@inline export function withoutSign(v: v128): v128 {
   return i16x8.shl(v, 1);
 }
 
@@ -66,6 +67,11 @@ export function gatherFloat16(table: usize, rows: u32, dim: u32, idx: usize, n: 
   const rebias = f32x4.splat(REBIAS);
   const specialFrom = i16x8.splat(<i16>0xf800);
   for (let i: usize = 0; i < <usize>n; i++) {
+    if (dim == 64) {
+      // Straight-line rows while they hold no infinity or NaN; this loop takes the row that does.
+      i = float16RowsOf64(table, idx, i, n, out, readAhead);
+      if (i == <usize>n) break;
+    }
     if (readAhead) touchRowsAheadInBursts(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * (rowBytes << 1);

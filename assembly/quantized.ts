@@ -8,80 +8,14 @@
 // by the float32 reciprocal: value = f32(q) * f32(1 / scale). That is what is computed here.
 // Grouped int4 holds the step and a zero point per (row, group): value = (f32(q) - f32(zero)) * step.
 //
-// The fast paths widen each signed byte b to the top byte of a 32-bit lane with zeros below (two
-// unpacks against a zero vector, no sign-extension steps): the lane converts exactly to b * 2^24,
-// and multiplying that by m * 2^-24 gives the same real product b * m, so the same float32
-// rounding as f32(b) * m, whenever m * 2^-24 is exact (every m from 2^-102 up, and infinities and
-// NaNs). A row or group whose multiplier is not takes the plain path. Per-row int4 moves
-// each nibble to the top of its byte instead (16q, exact), so its lanes hold q * 2^28 and the
-// multiplier is pre-divided by 2^28 (exact above 2^-98).
+// The fast paths widen bytes and nibbles at the top of 32-bit lanes with a pre-divided multiplier
+// where that rounds exactly as the formula (exact-scaling.ts); other rows and groups take the plain
+// path. At 64 columns, rows go through the straight-line loops of rows-of-64.ts first.
 import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
-
-/** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
-const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
-
-/** 2^-28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
-const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
-
-/**
- * True when m * 2^-24 is exact (its biased exponent is 25 or more: the product stays normal; an
- * infinite or NaN m also passes, and gives the same infinities and NaNs on both paths), so the byte
- * paths round exactly as f32(b) * m. An integer test: cheaper per row than multiplying back.
- */
-// @ts-ignore: decorator
-@inline function scalesDownExactly(m: f32): bool {
-  return (reinterpret<u32>(m) & 0x7f800000) >= (25 << 23);
-}
-
-/** True when m * 2^-28 is exact (biased exponent 29 or more), so the per-row int4 path rounds exactly as f32(q) * m. */
-// @ts-ignore: decorator
-@inline function scalesDownExactlyBy28(m: f32): bool {
-  return (reinterpret<u32>(m) & 0x7f800000) >= (29 << 23);
-}
-
-/**
- * Sixteen signed bytes as floats times m, stored at `dst` (64 bytes); `down` = splat(m * 2^-24),
- * which must be exact (scalesDownExactly).
- */
-// @ts-ignore: decorator
-@inline function storeBytesAtTop(bytes: v128, down: v128, dst: usize): void {
-  const zero = i32x4.splat(0);
-  const low = i8x16.shuffle(zero, bytes, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const high = i8x16.shuffle(zero, bytes, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 0, 8, 1, 9, 2, 10, 3, 11)), down));
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 4, 12, 5, 13, 6, 14, 7, 15)), down), 16);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 0, 8, 1, 9, 2, 10, 3, 11)), down), 32);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 4, 12, 5, 13, 6, 14, 7, 15)), down), 48);
-}
-
-/**
- * Sixteen packed bytes (32 columns) as q - zero times m, stored at `dst` (128 bytes). `bias` is
- * splat(8 + zero): with the nibbles' top bits flipped (n ^ 8 = q + 8), q - zero = (n ^ 8) - bias.
- */
-// @ts-ignore: decorator
-@inline function storePackedAtTop(packed: v128, bias: v128, down: v128, dst: usize): void {
-  const mask = i8x16.splat(0x0f);
-  const flipped = v128.xor(packed, i8x16.splat(<i8>0x88));
-  const low = v128.and(flipped, mask);
-  // Byte shifts are emulated on x64: the high nibbles come down with a 16-bit shift and the mask.
-  const high = v128.and(i16x8.shr_u(flipped, 4), mask);
-  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), bias), down, dst);
-  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), bias), down, dst + 64);
-}
-
-/**
- * Sixteen packed bytes (32 columns) as q times m, stored at `dst` (128 bytes); `down` =
- * splat(m * 2^-28), exact. Each nibble goes to the top of its byte (the low one by a 16-bit shift,
- * whose spill into the byte above the mask clears), so each byte is 16q and each lane q * 2^28.
- */
-// @ts-ignore: decorator
-@inline function storeNibblesAtTop(packed: v128, down: v128, dst: usize): void {
-  const top = i8x16.splat(<i8>0xf0);
-  const low = v128.and(i16x8.shl(packed, 4), top);
-  const high = v128.and(packed, top);
-  storeBytesAtTop(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), down, dst);
-  storeBytesAtTop(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), down, dst + 64);
-}
+import {
+  TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
+} from "./exact-scaling";
+import { int4GroupRowsOf64, int4RowsOf64, int8RowsOf64 } from "./rows-of-64";
 
 /** Sixteen signed bytes as floats times `mul`, stored at `dst` (64 bytes): the plain path. */
 // @ts-ignore: decorator
@@ -127,6 +61,11 @@ export function gatherInt8(table: usize, scales: usize, rows: u32, dim: u32, idx
   const pairs = dim & ~31;
   const vectors = dim & ~15;
   for (let i: usize = 0; i < <usize>n; i++) {
+    if (dim == 64) {
+      // Straight-line rows while they take the fast path; this loop takes the row that does not.
+      i = int8RowsOf64(table, scales, idx, i, n, out, readAhead);
+      if (i == <usize>n) break;
+    }
     if (readAhead) {
       touchRowsAheadInBursts(table, rowBytes, idx, i, last);
       // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
@@ -169,6 +108,10 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
   const pairs = dim & ~63;
   const vectors = dim & ~31;
   for (let i: usize = 0; i < <usize>n; i++) {
+    if (dim == 64) {
+      i = int4RowsOf64(table, scales, idx, i, n, out, readAhead);
+      if (i == <usize>n) break;
+    }
     if (readAhead) {
       touchRowsAheadInBursts(table, rowBytes, idx, i, last);
       // The scales are read at random too (4 MB for a million rows): read ahead the same rows'.
@@ -211,7 +154,7 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
   }
   // q - zero fits a byte when the zero point is in Keras' range [-8, 7]; then it is taken exactly as bytes.
   const inRange = <u32>(zeroPoint + 8) <= 15;
-  if (inRange && scalesDownExactly(step)) {
+  if (groupWidensExactly(step, zeroPoint)) {
     const down = f32x4.splat(step * TWO_TO_MINUS_24);
     const bias = i8x16.splat(<i8>(8 + zeroPoint));
     for (; j + 64 <= end; j += 64) {
@@ -270,6 +213,10 @@ function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, rows: u32,
   const readAhead = worthReadingAhead(rows, rowBytes);
   const blocks = dim & ~63;
   for (let i: usize = 0; i < <usize>n; i++) {
+    if (dim == 64) {
+      i = int4GroupRowsOf64(table, steps, zeros, idx, i, n, out, readAhead);
+      if (i == <usize>n) break;
+    }
     if (readAhead) {
       touchRowsAheadInBursts(table, rowBytes, idx, i, last);
       touchRowsAheadInBursts(steps, 4, idx, i, last);
@@ -283,7 +230,7 @@ function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, rows: u32,
     let j: u32 = 0;
     // The whole 64-column blocks of an ordinary row straight away, without dequantizeGroup's
     // per-call checks (a large share of a row's work at 64 columns); it takes the rest.
-    if (<u32>(zeroPoint + 8) <= 15 && scalesDownExactly(step)) {
+    if (groupWidensExactly(step, zeroPoint)) {
       const down = f32x4.splat(step * TWO_TO_MINUS_24);
       const bias = i8x16.splat(<i8>(8 + zeroPoint));
       for (; j < blocks; j += 64) {

@@ -173,7 +173,6 @@ test("bfloat16 lookups keep every bit pattern (NaN payloads too) at widths aroun
   }
 });
 
-test.run();
 
 /**
  * The gathers read rows ahead only for tables over 256 KB (smaller ones stay cached): row counts on
@@ -239,3 +238,172 @@ test("lookups from tables on both sides of the read-ahead size (256 KB) keep the
     assertSameBits(layer.call(ids).data, expected, `float16 ${rows} rows`);
   }
 });
+
+/*
+ * At 64 columns the gathers take rows through straight-line loops (assembly/rows-of-64.ts) while
+ * they are on the fast path and hand the first row that is not back to the general loop, which then
+ * returns to the straight-line loop for the rest. The tests below put rows that must leave the
+ * fast path first, last, in pairs, alternating and alone in a batch, in small tables and in tables
+ * just over the read-ahead size, and compare every bit with the formula.
+ */
+const DIM = 64;
+
+/**
+ * Batches over rows `slow` (which must leave the fast path; four or more) and `fast`: a slow row
+ * first, a pair mid-batch and one last; only the last or only the first slow; all fast; all slow;
+ * alternating; one row alone; and a long batch whose slow rows sit at and beside the read-ahead
+ * bursts' positions (every eighth row).
+ */
+function batchesAround(slow: number[], fast: number[]): number[][] {
+  const [s0, s1, s2, s3] = slow as [number, number, number, number];
+  const long = Array.from({ length: 56 }, (_, i) => (i % 8 === 0 || i % 8 === 7 || i === 21 ? slow[i % slow.length]! : fast[i % fast.length]!));
+  return [
+    [s0, ...fast, s1, s2, ...fast.slice(0, 5), s3],
+    [...fast, s0],
+    [s1, ...fast],
+    [...fast, ...fast, ...fast].slice(0, 40),
+    [...slow],
+    slow.flatMap((s, k) => [s, fast[k % fast.length]!]),
+    [fast[0]!],
+    [s0],
+    long,
+  ];
+}
+
+/** Looks up each of `batches` and compares its bits with rows of `reference` (rows × DIM float32s). */
+function assertBatches(layer: Embedding, reference: Float32Array, batches: number[][], what: string): void {
+  const referenceBits = new Uint32Array(reference.buffer);
+  batches.forEach((ids, b) => {
+    const expected = new Float32Array(ids.length * DIM);
+    const expectedBits = new Uint32Array(expected.buffer);
+    ids.forEach((r, i) => expectedBits.set(referenceBits.subarray(r * DIM, (r + 1) * DIM), i * DIM));
+    assertSameBits(layer.call(ids).data, expected, `${what}, batch ${b} (${ids.length} rows)`);
+  });
+}
+
+/** Row counts for the 64-column tests: a small table, and one just over the read-ahead size (256 KB) at `rowBytes`. */
+const rowCountsFor = (rowBytes: number) => [24, Math.floor((256 << 10) / rowBytes) + 1];
+
+/** The first rows are the slow ones; fast rows are spread over the rest of the table. */
+function slowAndFast(rows: number, slowCount: number): { slow: number[]; fast: number[] } {
+  const slow = Array.from({ length: slowCount }, (_, k) => k);
+  const span = rows - slowCount;
+  const fast = Array.from({ length: 13 }, (_, k) => slowCount + ((k * 613 + 5) % span));
+  fast.push(rows - 1);
+  return { slow, fast };
+}
+
+test("int8 lookups at 64 columns: every byte value, rows whose reciprocal cannot be pre-divided first, last and mid-batch", () => {
+  const random = fixtureRandom(21);
+  // Scales whose reciprocal is below 2^-102 (or zero) must take the plain path; 2^102 is the
+  // smallest reciprocal that may not.
+  const slowScales = [f(1.3 * 2 ** 103), 3e38, Infinity, -f(1.1 * 2 ** 105), 2 ** 126, -Infinity, f(1.7 * 2 ** 110)];
+  const fastScales = [2 ** 102, 0, NaN, -2.5, 1e-30, -f(1.9 * 2 ** 101)];
+  for (const rows of rowCountsFor(DIM)) {
+    const { slow, fast } = slowAndFast(rows, slowScales.length);
+    // Each four consecutive rows hold every byte value once.
+    const q = Int8Array.from({ length: rows * DIM }, (_, i) => ((i * 37) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, () => f((random() + 0.05) * 40));
+    slow.forEach((r, k) => (scale[r] = slowScales[k]!));
+    fast.slice(0, fastScales.length).forEach((r, k) => (scale[r] = fastScales[k]!));
+    // The rows of the batches between them hold every byte value.
+    for (const r of [...slow, ...fast]) for (let j = 0; j < DIM; j++) q[r * DIM + j] = ((r * DIM + j) % 256) - 128;
+    const reference = new Float32Array(rows * DIM);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < DIM; j++) reference[r * DIM + j] = f(q[r * DIM + j]! * f(1 / scale[r]!));
+    const layer = new Embedding({ inputDim: rows, outputDim: DIM });
+    layer.quantize("int8");
+    layer.setWeights([{ data: q, shape: [rows, DIM] }, { data: scale, shape: [rows] }]);
+    assertBatches(layer, reference, batchesAround(slow, fast), `int8, ${rows} rows`);
+  }
+});
+
+test("int4 per-row lookups at 64 columns: every nibble, rows whose reciprocal cannot be pre-divided by 2^28 first, last and mid-batch", () => {
+  const random = fixtureRandom(22);
+  // Reciprocals below 2^-98 (or zero) must take the plain path; 2^-98 itself may not.
+  const slowScales = [f(1.3 * 2 ** 99), 2 ** 99, Infinity, 3e38, -f(1.7 * 2 ** 100), 2 ** 103];
+  const fastScales = [2 ** 98, 0, NaN, -2.5, f(1.9 * 2 ** 97)];
+  const rowBytes = DIM / 2;
+  for (const rows of rowCountsFor(rowBytes)) {
+    const { slow, fast } = slowAndFast(rows, slowScales.length);
+    // Every row holds each byte (so each pair of nibbles) of a run of 32, eight rows all 256.
+    const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 53) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, () => f((random() + 0.05) * 40));
+    slow.forEach((r, k) => (scale[r] = slowScales[k]!));
+    fast.slice(0, fastScales.length).forEach((r, k) => (scale[r] = fastScales[k]!));
+    const reference = new Float32Array(rows * DIM);
+    for (let r = 0; r < rows; r++) for (let j = 0; j < DIM; j++) reference[r * DIM + j] = f(nibbleOf(packed, rowBytes, r, j) * f(1 / scale[r]!));
+    const layer = new Embedding({ inputDim: rows, outputDim: DIM });
+    layer.quantize("int4", { blockSize: -1 });
+    layer.setWeights([{ data: packed, shape: [rows, rowBytes] }, { data: scale, shape: [rows] }]);
+    assertBatches(layer, reference, batchesAround(slow, fast), `int4 per row, ${rows} rows`);
+  }
+});
+
+test("grouped int4 lookups at 64 columns (one group a row): every nibble, zero points beyond Keras' range and steps that cannot be pre-divided, first, last and mid-batch", () => {
+  const random = fixtureRandom(23);
+  // A zero point outside [-8, 7] or a step below 2^-102 must take the plain path.
+  const slowGroups: [number, number][] = [[f(0.2), 8], [f(0.2), -9], [f(1.3 * 2 ** -103), 0], [0, -3], [1e-35, 7], [f(0.05), 100], [2 ** -103, -8], [f(0.3), -128]];
+  const fastGroups: [number, number][] = [[2 ** -102, -8], [Infinity, 7], [NaN, 0], [f(-0.25), -1], [f(1.9 * 2 ** -101), 3]];
+  const rowBytes = DIM / 2;
+  for (const block of [64, 128]) {
+    for (const rows of rowCountsFor(rowBytes)) {
+      const { slow, fast } = slowAndFast(rows, slowGroups.length);
+      const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 29 + block) % 256) - 128);
+      const steps = Float32Array.from({ length: rows }, () => f((random() + 0.01) / 3));
+      const zeros = Int8Array.from({ length: rows }, (_, r) => (r % 16) - 8);
+      slow.forEach((r, k) => ([steps[r], zeros[r]] = slowGroups[k]!));
+      fast.slice(0, fastGroups.length).forEach((r, k) => ([steps[r], zeros[r]] = fastGroups[k]!));
+      const reference = new Float32Array(rows * DIM);
+      for (let r = 0; r < rows; r++) for (let j = 0; j < DIM; j++) reference[r * DIM + j] = f((nibbleOf(packed, rowBytes, r, j) - zeros[r]!) * steps[r]!);
+      const layer = new Embedding({ inputDim: rows, outputDim: DIM });
+      layer.quantize("int4", { blockSize: block });
+      layer.setWeights([
+        { data: packed, shape: [rows, rowBytes] },
+        { data: steps, shape: [rows, 1] },
+        { data: zeros, shape: [rows, 1] },
+        { data: new Float32Array(DIM), shape: [DIM] },
+      ]);
+      assertBatches(layer, reference, batchesAround(slow, fast), `int4 block ${block}, ${rows} rows`);
+    }
+  }
+});
+
+test("float16 lookups at 64 columns: rows with an infinity or a NaN in any vector mixed with finite rows of subnormals, signed zeros and the largest halves", () => {
+  const random = fixtureRandom(24);
+  const specials = [0x7c00, 0xfc00, 0x7e00, 0xfe01, 0x7c01, 0xffff, 0x7fff];
+  const edges = [0x0000, 0x8000, 0x0001, 0x8001, 0x03ff, 0x83ff, 0x0400, 0x8400, 0x7bff, 0xfbff, 0x3c00];
+  for (const rows of rowCountsFor(DIM * 2)) {
+    // Slow rows: one special half in column 0, 63, 8, 31, 32, 57, 15 (each of the eight vectors'
+    // first or last lane), and a whole row of them.
+    const specialColumns = [0, 63, 8, 31, 32, 57, 15, 40];
+    const { slow, fast } = slowAndFast(rows, specialColumns.length + 1);
+    const bits = Uint16Array.from({ length: rows * DIM }, (_, i) => {
+      const h = Math.floor(random() * 65536);
+      // Finite everywhere; one column in three an edge case.
+      return i % 3 === 1 ? edges[(i >> 1) % edges.length]! : (h & 0x7c00) === 0x7c00 ? h & 0xbfff : h;
+    });
+    specialColumns.forEach((j, k) => (bits[slow[k]! * DIM + j] = specials[k % specials.length]!));
+    const whole = slow[specialColumns.length]!;
+    for (let j = 0; j < DIM; j++) bits[whole * DIM + j] = specials[j % specials.length]!;
+    const reference = new Float32Array(rows * DIM);
+    const referenceBits = new Uint32Array(reference.buffer);
+    for (let i = 0; i < rows * DIM; i++) referenceBits[i] = halfToSingleBits(bits[i]!);
+    const layer = new Embedding({ inputDim: rows, outputDim: DIM, dtype: "float16", weights: [{ data: bits, shape: [rows, DIM] }] });
+    assertBatches(layer, reference, batchesAround(slow, fast), `float16, ${rows} rows`);
+  }
+});
+
+test("bfloat16 lookups at 64 columns keep every bit pattern, in small tables and past the read-ahead size", () => {
+  const random = fixtureRandom(25);
+  for (const rows of rowCountsFor(DIM * 2)) {
+    const { slow, fast } = slowAndFast(rows, 4);
+    const bits = Uint16Array.from({ length: rows * DIM }, () => Math.floor(random() * 65536));
+    const reference = new Float32Array(rows * DIM);
+    const referenceBits = new Uint32Array(reference.buffer);
+    for (let i = 0; i < rows * DIM; i++) referenceBits[i] = (bits[i]! << 16) >>> 0;
+    const layer = new Embedding({ inputDim: rows, outputDim: DIM, dtype: "bfloat16", weights: [{ data: bits, shape: [rows, DIM] }] });
+    assertBatches(layer, reference, batchesAround(slow, fast), `bfloat16, ${rows} rows`);
+  }
+});
+
+test.run();

@@ -1,0 +1,85 @@
+// The byte-at-the-top widening shared by the quantized gathers (quantized.ts) and their
+// straight-line 64-column forms (rows-of-64.ts), with the exactness tests that decide, per row or
+// group, whether it may be used.
+//
+// A signed byte b moved to the top byte of a 32-bit lane with zeros below (two unpacks against a
+// zero vector, no sign-extension steps) converts exactly to b * 2^24, and multiplying that by
+// m * 2^-24 gives the same real product b * m, so the same float32 rounding as f32(b) * m, whenever
+// m * 2^-24 is exact (every m from 2^-102 up, and infinities and NaNs). A nibble moved to the top
+// of its byte (16q) gives lanes q * 2^28, and the multiplier is pre-divided by 2^28 (exact above
+// 2^-98). A row or group whose multiplier fails the test takes the plain path.
+
+/** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
+export const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
+
+/** 2^-28: a nibble at the top of a 32-bit lane is worth 2^28 times the nibble. */
+export const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
+
+/**
+ * True when m * 2^-24 is exact (its biased exponent is 25 or more: the product stays normal; an
+ * infinite or NaN m also passes, and gives the same infinities and NaNs on both paths), so the byte
+ * paths round exactly as f32(b) * m. An integer test: cheaper per row than multiplying back.
+ */
+// @ts-ignore: decorator
+@inline export function scalesDownExactly(m: f32): bool {
+  return (reinterpret<u32>(m) & 0x7f800000) >= (25 << 23);
+}
+
+/** True when m * 2^-28 is exact (biased exponent 29 or more), so the per-row int4 path rounds exactly as f32(q) * m. */
+// @ts-ignore: decorator
+@inline export function scalesDownExactlyBy28(m: f32): bool {
+  return (reinterpret<u32>(m) & 0x7f800000) >= (29 << 23);
+}
+
+/**
+ * True when a grouped int4 step and zero point can take the byte path: q - zero fits a byte when
+ * the zero point is in Keras' range [-8, 7], and the step must pass scalesDownExactly.
+ */
+// @ts-ignore: decorator
+@inline export function groupWidensExactly(step: f32, zeroPoint: i32): bool {
+  return <u32>(zeroPoint + 8) <= 15 && scalesDownExactly(step);
+}
+
+/**
+ * Sixteen signed bytes as floats times m, stored at `dst` (64 bytes); `down` = splat(m * 2^-24),
+ * which must be exact (scalesDownExactly).
+ */
+// @ts-ignore: decorator
+@inline export function storeBytesAtTop(bytes: v128, down: v128, dst: usize): void {
+  const zero = i32x4.splat(0);
+  const low = i8x16.shuffle(zero, bytes, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  const high = i8x16.shuffle(zero, bytes, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 0, 8, 1, 9, 2, 10, 3, 11)), down));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 4, 12, 5, 13, 6, 14, 7, 15)), down), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 0, 8, 1, 9, 2, 10, 3, 11)), down), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 4, 12, 5, 13, 6, 14, 7, 15)), down), 48);
+}
+
+/**
+ * Sixteen packed bytes (32 columns) as q - zero times m, stored at `dst` (128 bytes). `bias` is
+ * splat(8 + zero): with the nibbles' top bits flipped (n ^ 8 = q + 8), q - zero = (n ^ 8) - bias.
+ */
+// @ts-ignore: decorator
+@inline export function storePackedAtTop(packed: v128, bias: v128, down: v128, dst: usize): void {
+  const mask = i8x16.splat(0x0f);
+  const flipped = v128.xor(packed, i8x16.splat(<i8>0x88));
+  const low = v128.and(flipped, mask);
+  // Byte shifts are emulated on x64: the high nibbles come down with a 16-bit shift and the mask.
+  const high = v128.and(i16x8.shr_u(flipped, 4), mask);
+  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), bias), down, dst);
+  storeBytesAtTop(i8x16.sub(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), bias), down, dst + 64);
+}
+
+/**
+ * Sixteen packed bytes (32 columns) as q times m, stored at `dst` (128 bytes); `down` =
+ * splat(m * 2^-28), exact. Each nibble goes to the top of its byte (the low one by a 16-bit shift,
+ * whose spill into the byte above the mask clears), so each byte is 16q and each lane q * 2^28.
+ */
+// @ts-ignore: decorator
+@inline export function storeNibblesAtTop(packed: v128, down: v128, dst: usize): void {
+  const top = i8x16.splat(<i8>0xf0);
+  const low = v128.and(i16x8.shl(packed, 4), top);
+  const high = v128.and(packed, top);
+  storeBytesAtTop(i8x16.shuffle(low, high, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23), down, dst);
+  storeBytesAtTop(i8x16.shuffle(low, high, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31), down, dst + 64);
+}
