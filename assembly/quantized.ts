@@ -52,9 +52,10 @@ import { int4GroupRowsOf64, int4RowsOf64, int8RowsOf64 } from "./rows-of-64";
 
 /**
  * out[i, :] = f32(table[idx[i], :]) * f32(1 / scales[idx[i]]) for an int8 table of `dim` columns
- * (one byte each) and a float32 scale per row. Returns `out`.
+ * (one byte each) and a float32 scale per row (one column: divided, see dividedColumn). Returns `out`.
  */
 export function gatherInt8(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
+  if (dim == 1) return dividedColumn(table, scales, idx, n, out, false);
   const rowBytes = <usize>dim;
   const last = <usize>n - 1;
   const readAhead = worthReadingAhead(rows, rowBytes);
@@ -98,10 +99,28 @@ export function gatherInt8(table: usize, scales: usize, rows: u32, dim: u32, idx
 }
 
 /**
+ * A one-column table with one scale per row: out[i] = f32(q) / scales[idx[i]]. Keras divides by
+ * the row's scale; on JAX, XLA turns the division into a multiply by the reciprocal only when the
+ * scale is broadcast over two or more columns (the general loops), so one column divides (the two
+ * differ in the last bit). int4 keeps the value in the low nibble of the row's byte. Returns `out`.
+ */
+function dividedColumn(table: usize, scales: usize, idx: usize, n: u32, out: usize, int4: bool): usize {
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const row = <usize>load<u32>(idx + (i << 2));
+    const byte = <i32>load<i8>(table + row);
+    const q = int4 ? (byte << 28) >> 28 : byte;
+    store<f32>(out + (i << 2), <f32>q / load<f32>(scales + (row << 2)));
+  }
+  return out;
+}
+
+/**
  * out[i, :] = f32(q) * f32(1 / scales[idx[i]]) for a packed int4 table (ceil(dim / 2) bytes a
- * row) with one float32 scale per row (Keras' per-channel int4). Returns `out`.
+ * row) with one float32 scale per row (Keras' per-channel int4; one column: divided, see
+ * dividedColumn). Returns `out`.
  */
 export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
+  if (dim == 1) return dividedColumn(table, scales, idx, n, out, true);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
   const readAhead = worthReadingAhead(rows, rowBytes);

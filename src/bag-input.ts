@@ -5,7 +5,7 @@
 import { ValueError, invalidArgument, show, typeName } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { flatten, ownInput, stageIndices, type FlatInput } from "./input.ts";
-import { OnceReader } from "./caller-data.ts";
+import { readElements } from "./caller-data.ts";
 import { privateCopy, setElements, typedArrayName } from "./typed-arrays.ts";
 
 /** The second argument of `EmbeddingBag.call`. */
@@ -46,7 +46,7 @@ const align = (bytes: number) => Math.ceil(bytes / 64) * 64;
 function readOffsets(value: unknown): unknown[] {
   const kind = typedArrayName(value);
   if (kind !== undefined) return Array.from(privateCopy("offsets", value, kind) as ArrayLike<unknown>);
-  if (Array.isArray(value)) return new OnceReader().elements("offsets", value);
+  if (Array.isArray(value)) return readElements("offsets", value);
   return invalidArgument("offsets", "an array of bag start positions (required with 1-D input)", value);
 }
 

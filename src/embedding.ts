@@ -863,7 +863,6 @@ export class Embedding {
     });
   }
 
-  /** The file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
   /** Keras files hold the table as stored (float32, 16-bit or quantized) and untied reverse embeddings, not LoRA adapters. */
   private requireKerasSavable(method: string): void {
     if (this.lora !== null) {
@@ -871,6 +870,7 @@ export class Embedding {
     }
   }
 
+  /** The other file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
   private requireSavableTable(method: string): void {
     this.requireFloat32(method);
     if (this.lora !== null) throw new ValueError(`${method}() writes one float32 table; layer "${this.name}" has LoRA on: mergeLora() first.`);
@@ -1482,13 +1482,9 @@ export class Embedding {
       ...(o.tieWeights === false ? [{ name: "reverse_embeddings", dtype: "float32" as const, shape: [o.outputDim, o.inputDim] }] : []),
     ];
     const { options: config, variables } = await readKerasEmbedding(source, options, readEmbeddingConfig, fileVariables);
-    const format = checkTableFormat(config.dtype);
     const specs = fileVariables(config);
-    if (config.loraRank === undefined || config.loraRank === null) {
-      if (config.tieWeights === false) return new Embedding({ ...config, weights: variables.map((data, i) => ({ data: data as Float32Array, shape: specs[i]!.shape })) });
-      if (isFloat32Stored(format)) return new Embedding({ ...config, weights: { data: variables[0] as Float32Array, shape: [config.inputDim, config.outputDim] } });
-      return new Embedding({ ...config, weights: variables.map((data, i) => ({ data, shape: specs[i]!.shape })) });
-    }
+    // Without LoRA the file holds every variable, in Keras' get_weights() order.
+    if (config.loraRank === undefined || config.loraRank === null) return new Embedding({ ...config, weights: variables.map((data, i) => ({ data, shape: specs[i]!.shape })) });
     const layer = new Embedding(config);
     try {
       // Keras' get_weights() order, the file's variables in place of the layer's, adapters at zero.

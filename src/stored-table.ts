@@ -57,10 +57,6 @@ export class StoredTable {
   gather(idx: number, n: number, out: number): void {
     const { mem, format, dim } = this;
     const k = mem.kernel;
-    if (dim === 1 && (format.kind === "int8" || (format.kind === "int4" && format.blockSize === null))) {
-      this.gatherWidthOne(idx, n, out);
-      return;
-    }
     switch (format.kind) {
       case "float32":
       case "mixed_float16":
@@ -80,27 +76,6 @@ export class StoredTable {
         if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.scalePtr, this.rows, dim, idx, n, out);
         else k.gatherInt4Grouped(mem.tablePtr, this.scalePtr, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
         return;
-    }
-  }
-
-  /**
-   * One column with one scale per row: Keras (on XLA) divides each value by its row's scale, where
-   * for wider rows XLA multiplies by the scale's reciprocal, which the kernel reproduces; the two
-   * differ in the last bit. Computed here, in double precision and rounded once to float32 (exact:
-   * a double holds more than twice float32's precision, so the division rounds as float32's would).
-   */
-  private gatherWidthOne(idx: number, n: number, out: number): void {
-    const { buffer } = this.mem.memory;
-    const ids = new Int32Array(buffer, idx, n);
-    const values = new Int8Array(buffer, this.mem.tablePtr, this.rows);
-    const scales = this.scales();
-    const target = new Float32Array(buffer, out, n);
-    // int4 keeps a row's one value in the low nibble of its byte, as a signed 4-bit number.
-    const int4 = this.format.kind === "int4";
-    for (let i = 0; i < n; i++) {
-      const row = ids[i]!;
-      const q = int4 ? (values[row]! << 28) >> 28 : values[row]!;
-      target[i] = q / scales[row]!;
     }
   }
 

@@ -7,6 +7,7 @@ import { suite } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, EmbeddingBag, ValueError } from "../../src/index.ts";
 import { assertSameFloats, assertThrowsMessage, referenceGather } from "../support/helpers.ts";
+import { referenceLogits } from "../support/reference-logits.ts";
 
 const tableOf = (l: { getWeights(): { data: Float32Array }[] }) => l.getWeights()[0]!.data;
 
@@ -26,20 +27,6 @@ function someIndices(n: number, rows: number): Int32Array {
   const ids = new Int32Array(n);
   for (let i = 0; i < n; i++) ids[i] = (i * 13 + 5) % rows;
   return ids;
-}
-
-/** logits[q, r] = Σ_d x[q, d] · table[r, d], in float64 then rounded. */
-function referenceReverse(table: Float32Array, rows: number, dim: number, x: ArrayLike<number>): Float32Array {
-  const q = x.length / dim;
-  const out = new Float32Array(q * rows);
-  for (let i = 0; i < q; i++) {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * table[r * dim + d]!;
-      out[i * rows + r] = s;
-    }
-  }
-  return out;
 }
 
 function assertNear(actual: ArrayLike<number>, expected: ArrayLike<number>, tol = 1e-3): void {
@@ -110,7 +97,7 @@ ownViews("reverse(lookupBuffer view) reads x before its scratch grows memory", (
   const copy = x.slice();
   const logits = l.reverse({ data: x, shape: [n, dim] });
   assert.equal(logits.shape, [n, rows]);
-  assertNear(logits.data, referenceReverse(indexTable(rows, dim), rows, dim, copy));
+  assertNear(logits.data, referenceLogits(copy, copy.length / dim, dim, rows, indexTable(rows, dim), true, null));
 });
 
 ownViews("nearest(lookupBuffer view) gives the neighbours of the values it held", () => {
@@ -251,7 +238,7 @@ liars("reverse: a subclass's length getter does not decide how much is read", ()
   const values = [0.5, -1, 2, 0.25];
   const got = l.reverse(new Liar(values));
   assert.equal(got.shape, [rows]);
-  assertNear(got.data, referenceReverse(indexTable(rows, dim), rows, dim, values));
+  assertNear(got.data, referenceLogits(values, values.length / dim, dim, rows, indexTable(rows, dim), true, null));
 });
 
 liars("nearest: a subclass's iterator and length are not used", () => {

@@ -8,20 +8,7 @@ import * as assert from "uvu/assert";
 import { Embedding, EmbeddingPool, ValueError } from "../../src/index.ts";
 import { splitRows } from "../../src/pool/row-split.ts";
 import { queries, rejection, sameBits, seeded } from "../support/pool-helpers.ts";
-
-/** x · tableᵀ in float64, capped as Keras Hub caps it (cap · tanh(z / cap)). */
-function referenceLogits(table: Float32Array, rows: number, dim: number, x: Float32Array, cap: number | null): Float64Array {
-  const q = x.length / dim;
-  const out = new Float64Array(q * rows);
-  for (let i = 0; i < q; i++) {
-    for (let r = 0; r < rows; r++) {
-      let s = 0;
-      for (let d = 0; d < dim; d++) s += x[i * dim + d]! * table[r * dim + d]!;
-      out[i * rows + r] = cap === null ? s : cap * Math.tanh(s / cap);
-    }
-  }
-  return out;
-}
+import { referenceLogits } from "../support/reference-logits.ts";
 
 test("splitRows: even runs for all workers but the last, covering every row once", () => {
   assert.equal(splitRows(37, 2), [{ start: 0, count: 18 }, { start: 18, count: 19 }]);
@@ -52,7 +39,7 @@ for (const { rows, dim, workers, cap } of shapes) {
         const own = layer.reverse({ data: x, shape: [q, dim] });
         assert.equal(got.shape, [q, rows]);
         sameBits(got.data, own.data, `${q} queries`);
-        const ref = referenceLogits(table, rows, dim, x, cap);
+        const ref = referenceLogits(x, x.length / dim, dim, rows, table, true, cap);
         for (let i = 0; i < ref.length; i++) {
           if (Math.abs(got.data[i]! - ref[i]!) > 1e-5 * (1 + Math.abs(ref[i]!)) * Math.sqrt(dim)) {
             assert.unreachable(`${q} queries: logit ${i} is ${got.data[i]}, float64 reference ${ref[i]}`);
