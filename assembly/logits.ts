@@ -111,7 +111,40 @@ const QUERY_BLOCK: u32 = 32;
   store<f32>(out1, hsum(f32x4.add(t0, t1)));
 }
 
-/** One row against one query (the odd last row of the table), the same vectors and tail. */
+/**
+ * One row (the odd last row of the table) against four queries at q0 + i·qStride, one accumulator
+ * per query as in block2x4, so the row's logits are summed in the same order as every other row's
+ * for those queries (identical rows give identical logits). Results to out0 + i·outStep.
+ */
+// @ts-ignore: decorator
+@inline function block1x4(r: usize, q0: usize, qStride: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, out0: usize, outStep: usize, squares: bool): void {
+  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
+  const q1 = qStride, q2 = qStride << 1, q3 = qStride * 3;
+  for (let c: usize = 0; c < vecBytes; c += 16) {
+    const a = v128.load(r + c);
+    const p = q0 + c;
+    s0 = term(s0, v128.load(p), a, squares);
+    s1 = term(s1, v128.load(p + q1), a, squares);
+    s2 = term(s2, v128.load(p + q2), a, squares);
+    s3 = term(s3, v128.load(p + q3), a, squares);
+  }
+  if (tail) {
+    const a = v128.and(v128.load(r + tailAt), mask);
+    s0 = term(s0, v128.and(v128.load(q0 + tailAt), mask), a, squares);
+    s1 = term(s1, v128.and(v128.load(q0 + q1 + tailAt), mask), a, squares);
+    s2 = term(s2, v128.and(v128.load(q0 + q2 + tailAt), mask), a, squares);
+    s3 = term(s3, v128.and(v128.load(q0 + q3 + tailAt), mask), a, squares);
+  }
+  store<f32>(out0, hsum(s0));
+  store<f32>(out0 + outStep, hsum(s1));
+  store<f32>(out0 + 2 * outStep, hsum(s2));
+  store<f32>(out0 + 3 * outStep, hsum(s3));
+}
+
+/**
+ * One row against one query (the odd last row of the table, for the queries after the block's
+ * fours), summed as block2x1 sums each of its rows.
+ */
 // @ts-ignore: decorator
 @inline function block1x1(r: usize, q: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, squares: bool): f32 {
   let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
@@ -129,8 +162,10 @@ const QUERY_BLOCK: u32 = 32;
  * out[i, j] = Σ_p a[i, p] · b[j, p] (or Σ_p (a[i, p] − b[j, p])² when `squares`), for a (m x k),
  * b (n x k), all row-major float32, out[i, j] at out + (i · outStride + j) · 4 (outStride ≥ n: a
  * column range of a wider output). A logit's summation order depends only on its query's place in
- * its query block and on whether its row is the odd last one of b, never on n or outStride. With k < 4 the masked tail reads up to 12 bytes
- * before a row (zeroed by the mask); the kernel's data sits in front of every table and scratch.
+ * its query block (in one of its fours, or after them), never on its row, n or outStride: a query's
+ * logits against identical rows are identical, whatever rows a range of b holds. With k < 4 the
+ * masked tail reads up to 12 bytes before a row (zeroed by the mask); the kernel's data sits in
+ * front of every table and scratch.
  */
 // @ts-ignore: decorator
 @inline export function productNT(a: usize, m: u32, k: u32, b: usize, n: u32, out: usize, outStride: u32, squares: bool): void {
@@ -161,7 +196,11 @@ const QUERY_BLOCK: u32 = 32;
     if (n & 1) {
       const j = n - 1;
       const r = b + <usize>j * rowBytes;
-      for (let i = i0; i < i1; i++) store<f32>(out + ((<usize>i * <usize>outStride + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
+      let i = i0;
+      for (; i < quads; i += 4) {
+        block1x4(r, a + <usize>i * rowBytes, rowBytes, vecBytes, tailAt, mask, tail, out + ((<usize>i * <usize>outStride + <usize>j) << 2), outStep, squares);
+      }
+      for (; i < i1; i++) store<f32>(out + ((<usize>i * <usize>outStride + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
     }
   }
 }

@@ -63,7 +63,7 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
   const perSampleWeights = options?.perSampleWeights;
   // Each caller array is copied as soon as it is read (typed arrays through the engine's accessors),
   // so a getter of a later argument cannot detach or change one read before.
-  const flat: FlatInput = ownInput(flatten(input, (n) => mem.checkPositions(n)), "input");
+  const flat: FlatInput = ownInput(flatten(input, (n) => mem.checkPositions(n), "input"), "input");
   const n = flat.size;
   let bags: number;
   let fixed = 0;
@@ -89,7 +89,7 @@ export function stageBags(mem: KernelMemory, input: unknown, options: BagCallOpt
   const weighted = perSampleWeights !== undefined && perSampleWeights !== null;
   let weights: FlatInput | undefined;
   if (weighted) {
-    weights = flatten(perSampleWeights);
+    weights = flatten(perSampleWeights, undefined, "perSampleWeights");
     const same = weights.shape.length === flat.shape.length && weights.shape.every((d, i) => d === flat.shape[i]);
     if (!same) {
       throw new ValueError(`perSampleWeights must have the input's shape [${flat.shape.join(", ")}]. Received: shape [${weights.shape.join(", ")}]`);

@@ -16,7 +16,7 @@ import { privateCopy, typedArrayName } from "./typed-arrays.ts";
 import type { Optimizer, OptimizerState } from "./optimizers.ts";
 import type { Identifier, Tensor } from "./options.ts";
 import { getRegularizer, type Regularizer } from "./regularizers.ts";
-import { toTfjs, type Config } from "./serialization.ts";
+import { INFINITE_NORM, toTfjs, type Config } from "./serialization.ts";
 import type { SparseGradient } from "./sparse-gradient.ts";
 import { Trainer } from "./training.ts";
 import { boolean, nonEmptyString, ownOptions, paddingIndex, positiveInteger } from "./validate.ts";
@@ -44,7 +44,7 @@ export interface EmbeddingBagOptions {
   /** Each call first rescales, in place, every referenced row whose `normType`-norm exceeds this (PyTorch's max_norm). */
   maxNorm?: number | null;
   /** The p of the p-norm for `maxNorm` (default 2; `Infinity` for the max norm). */
-  normType?: number;
+  normType?: number | typeof INFINITE_NORM;
   /** `backward` divides each row's gradient by the number of times the call used it. Not with mode `'max'`. */
   scaleGradByFreq?: boolean;
   /** 1-D input: `offsets` has one more entry, the end of the last bag (CSR form). Default false. */
@@ -75,7 +75,8 @@ export interface EmbeddingBagConfig {
   mode: BagReduction;
   paddingIdx: number | null;
   maxNorm: number | null;
-  normType: number;
+  /** `"inf"` for `normType: Infinity` (JSON has no Infinity); `fromConfig` reads it back. */
+  normType: number | typeof INFINITE_NORM;
   scaleGradByFreq: boolean;
   includeLastOffset: boolean;
   embeddingsInitializer: { className: string; config: Config };
@@ -308,7 +309,7 @@ export class EmbeddingBag {
       mode: this.mode,
       paddingIdx: this.paddingIdx,
       maxNorm: this.maxNorm,
-      normType: this.normType,
+      normType: this.normType === Infinity ? INFINITE_NORM : this.normType,
       scaleGradByFreq: this.scaleGradByFreq,
       includeLastOffset: this.includeLastOffset,
       embeddingsInitializer: toTfjs(this.embeddingsInitializer),
@@ -342,7 +343,7 @@ function readUpstream(dOutput: unknown, shape: number[]): ArrayLike<number> {
     }
     return copy;
   }
-  const flat = flatten(dOutput);
+  const flat = flatten(dOutput, undefined, "dOutput");
   if (flat.shape.length !== 2 || flat.shape[0] !== shape[0] || flat.shape[1] !== shape[1]) {
     throw new ValueError(`dOutput must have the shape of the last call's output, [${shape.join(", ")}]. Received: shape [${flat.shape.join(", ")}] (${show(dOutput)})`);
   }

@@ -270,7 +270,8 @@ export class EmbeddingPool {
    * resolves to a fresh `{ data, shape: [..., inputDim] }` equal to `layer.reverse(x)` bit for bit.
    * Unlike the layer's `reverse`, it records nothing for `reverseBackward`. While it runs the layer
    * refuses table writes, as during pool lookups. Each call holds a region of the layer's memory for
-   * its queries and logits (given back afterwards for the next call that fits in it).
+   * its queries and logits (given back afterwards for the next call that fits in it). Throws a
+   * ValueError on a layer with separate reverse embeddings (`tieWeights: false`).
    */
   async reverse(x: Float32Array | Float64Array | NestedNumbers | { data: ArrayLike<number>; shape: readonly number[] }): Promise<Tensor<Float32Array>> {
     this.checkUsable("reverse");

@@ -530,6 +530,12 @@ export class Embedding {
         }),
       stageReverse: (x) =>
         this.transaction("reverse", () => {
+          if (!this.tieWeights) {
+            throw new ValueError(
+              `EmbeddingPool.reverse() computes the tied projection x · tableᵀ; layer "${this.name}" has separate reverse embeddings ` +
+                `(tieWeights: false). Use the layer's own reverse(x).`,
+            );
+          }
           // readFloats copies x: the pool may keep it across awaits.
           return readFloats("x", x, this.outputDim, "the layer's outputDim");
         }),
@@ -1024,6 +1030,7 @@ export class Embedding {
         lora.a().set(adapters[0]);
         lora.b().set(adapters[1]);
       }
+      this.tableChanged();
     });
   }
 
@@ -1096,6 +1103,7 @@ export class Embedding {
     this.bufferedIndices = 0;
     this.activityLosses = [];
     this.trainer.reset();
+    this.tableChanged();
   }
 
   /**

@@ -57,7 +57,7 @@ export function readUpstream(dOutput: unknown, outputShape: readonly number[]): 
       if (n !== size) {
         throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected} (${size} values). Received: nested arrays of ${n} values`);
       }
-    });
+    }, "dOutput");
     if (!sameShape(flat.shape)) {
       throw new ValueError(`dOutput must have the shape of the last lookup's output, ${expected}. Received: shape [${flat.shape.join(", ")}]`);
     }

@@ -80,9 +80,9 @@ export const MAX_RANK = 64;
  */
 const MAX_POSITIONS = 2 ** 29;
 
-function checkMaxPositions(size: number): void {
+function checkMaxPositions(size: number, name = "x"): void {
   if (size > MAX_POSITIONS) {
-    throw new RangeError(`x describes ${size} positions, more than any lookup can hold (${MAX_POSITIONS}: an 8-byte index slot each in 4 GiB). Split the batch.`);
+    throw new RangeError(`${name} describes ${size} positions, more than any lookup can hold (${MAX_POSITIONS}: an 8-byte index slot each in 4 GiB). Split the batch.`);
   }
 }
 
@@ -94,15 +94,15 @@ function position(path: number[]): string {
  * The shape of a nested array, from its first elements (each length and first element read once;
  * `firstPath[d]` keeps the element at `[0,…,0]` of depth d so the full walk does not read it again).
  */
-function nestedShape(x: readonly NestedNumbers[]): { shape: number[]; firstPath: unknown[] } {
+function nestedShape(x: readonly NestedNumbers[], name: string): { shape: number[]; firstPath: unknown[] } {
   const shape: number[] = [];
   const firstPath: unknown[] = [x];
   let level: unknown = x;
   while (Array.isArray(level)) {
     if (shape.length === MAX_RANK) {
-      throw new ValueError(`x is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
+      throw new ValueError(`${name} is nested more than ${MAX_RANK} levels deep (an array that contains itself?); inputs may have rank ${MAX_RANK} at most.`);
     }
-    const n = arrayLength(`x${position(shape.map(() => 0))}`, level);
+    const n = arrayLength(`${name}${position(shape.map(() => 0))}`, level);
     shape.push(n);
     if (n === 0) break;
     level = level[0];
@@ -115,30 +115,30 @@ function nestedShape(x: readonly NestedNumbers[]): { shape: number[]; firstPath:
  * Copies a nested array into `out`, reading every length and element once (the first path comes
  * from `nestedShape`), checking that it is rectangular and holds numbers only.
  */
-function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array): void {
+function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array, name: string): void {
   let k = 0;
   const path: number[] = [];
   const walk = (level: unknown, depth: number, onFirstPath: boolean): void => {
     if (depth === shape.length) {
       if (typeof level !== "number") {
         const what = Array.isArray(level)
-          ? `an array, deeper than x${position(path.slice(0, depth).map(() => 0))}`
+          ? `an array, deeper than ${name}${position(path.slice(0, depth).map(() => 0))}`
           : `${show(level)} (of type ${typeName(level)})`;
-        throw new ValueError(`x${position(path)} must be a number, like the other leaves of x. Received: ${what}`);
+        throw new ValueError(`${name}${position(path)} must be a number, like the other leaves of ${name}. Received: ${what}`);
       }
       out[k++] = level;
       return;
     }
     if (!Array.isArray(level)) {
       throw new ValueError(
-        `x is ragged: x${position(path)} is ${show(level)} (of type ${typeName(level)}), but x${position(path.map(() => 0))} ` +
+        `${name} is ragged: ${name}${position(path)} is ${show(level)} (of type ${typeName(level)}), but ${name}${position(path.map(() => 0))} ` +
           `is an array of length ${shape[depth]}. Nested input must be rectangular.`,
       );
     }
-    const n = onFirstPath ? shape[depth]! : arrayLength(`x${position(path)}`, level);
+    const n = onFirstPath ? shape[depth]! : arrayLength(`${name}${position(path)}`, level);
     if (n !== shape[depth]) {
       throw new ValueError(
-        `x is ragged: x${position(path)} has length ${n}, but x${position(path.map(() => 0))} has length ` +
+        `${name} is ragged: ${name}${position(path)} has length ${n}, but ${name}${position(path.map(() => 0))} has length ` +
           `${shape[depth]}. Nested input must be rectangular.`,
       );
     }
@@ -153,11 +153,11 @@ function flattenNested(shape: number[], firstPath: unknown[], out: Float64Array)
   walk(firstPath[0], 0, true);
 }
 
-/** `x.shape`, each entry read once, as non-negative integers. */
-function readShape(rawShape: unknown): number[] {
-  const dims = Array.isArray(rawShape) ? readElements("x.shape", rawShape) : undefined;
+/** The `shape` of an input given as `{ data, shape }` (`name` the argument's name), each entry read once, as non-negative integers. */
+function readShape(rawShape: unknown, name: string): number[] {
+  const dims = Array.isArray(rawShape) ? readElements(`${name}.shape`, rawShape) : undefined;
   if (dims === undefined || !dims.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 0)) {
-    throw new ValueError(`x.shape must be an array of non-negative integers. Received: x.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
+    throw new ValueError(`${name}.shape must be an array of non-negative integers. Received: ${name}.shape=${show(rawShape)} (of type ${typeName(rawShape)})`);
   }
   return dims as number[];
 }
@@ -173,9 +173,10 @@ function indexArrayInfo(where: string, value: ArrayBufferView): { name: TypedArr
  * Reduces any accepted input to flat data and a shape, checking the form (not the values). Every
  * caller value is read once. `checkSize` (by default the limit of any lookup) runs on the size
  * before anything is copied, so an input too large is refused before it is allocated: a small
- * nested array that repeats one inner array can describe ~1e12 positions.
+ * nested array that repeats one inner array can describe ~1e12 positions. Errors name the input
+ * `name` (the caller's argument: `x` unless given).
  */
-export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions): FlatInput {
+export function flatten(x: unknown, checkSize: (size: number) => void = checkMaxPositions, name = "x"): FlatInput {
   const tensor = fromTensor(x);
   if (tensor !== undefined) x = tensor;
   if (typeof x === "number") {
@@ -183,49 +184,49 @@ export function flatten(x: unknown, checkSize: (size: number) => void = checkMax
   }
   if (ArrayBuffer.isView(x)) {
     // Typed input already exists in full: flattening allocates nothing for it.
-    const { name, length } = indexArrayInfo("x", x);
-    return { shape: [length], size: length, data: x as IndexArray, kind: name, borrowed: true };
+    const { name: kind, length } = indexArrayInfo(name, x);
+    return { shape: [length], size: length, data: x as IndexArray, kind, borrowed: true };
   }
   if (Array.isArray(x)) {
-    const { shape, firstPath } = nestedShape(x);
+    const { shape, firstPath } = nestedShape(x, name);
     const size = shape.reduce((a, b) => a * b, 1);
     checkSize(size);
-    checkMaxPositions(size);
+    checkMaxPositions(size, name);
     const data = new Float64Array(size);
-    flattenNested(shape, firstPath, data);
+    flattenNested(shape, firstPath, data, name);
     return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
   if (x !== null && typeof x === "object" && "data" in x && "shape" in x) {
     const { data: rawData, shape: rawShape } = x as { data: unknown; shape: unknown };
-    const shape = readShape(rawShape);
-    if (shape.length > MAX_RANK) throw new ValueError(`x.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
+    const shape = readShape(rawShape, name);
+    if (shape.length > MAX_RANK) throw new ValueError(`${name}.shape has rank ${shape.length}; inputs may have rank ${MAX_RANK} at most.`);
     const size = shape.reduce((a, b) => a * b, 1);
-    const typed = ArrayBuffer.isView(rawData) ? typedArrayInfo("x.data", rawData) : undefined;
+    const typed = ArrayBuffer.isView(rawData) ? typedArrayInfo(`${name}.data`, rawData) : undefined;
     if (typed === undefined && !Array.isArray(rawData)) {
-      throw new ValueError(`x.data must be a typed array or an array of numbers. Received: x.data=${show(rawData)} (of type ${typeName(rawData)})`);
+      throw new ValueError(`${name}.data must be a typed array or an array of numbers. Received: ${name}.data=${show(rawData)} (of type ${typeName(rawData)})`);
     }
-    const length = typed !== undefined ? typed.length : arrayLength("x.data", rawData as unknown[]);
+    const length = typed !== undefined ? typed.length : arrayLength(`${name}.data`, rawData as unknown[]);
     if (length !== size) {
       throw new ValueError(
-        `x.shape [${shape.join(", ")}] holds ${size} values, but x.data has ${length}. ` +
-          `Received: x.shape=${show(shape)}, x.data.length=${length}`,
+        `${name}.shape [${shape.join(", ")}] holds ${size} values, but ${name}.data has ${length}. ` +
+          `Received: ${name}.shape=${show(shape)}, ${name}.data.length=${length}`,
       );
     }
     if (typed !== undefined) return { shape, size, data: rawData as IndexArray, kind: typed.name, borrowed: true };
     checkSize(size);
-    checkMaxPositions(size);
+    checkMaxPositions(size, name);
     const values = rawData as unknown[];
     const data = new Float64Array(size);
     for (let i = 0; i < size; i++) {
       const value = element(values, i);
       if (typeof value !== "number") {
-        throw new ValueError(`x.data[${i}] must be a number. Received: ${show(value)} (of type ${typeName(value)})`);
+        throw new ValueError(`${name}.data[${i}] must be a number. Received: ${show(value)} (of type ${typeName(value)})`);
       }
       data[i] = value;
     }
     return { shape, size, data, kind: "Float64Array", borrowed: false };
   }
-  throw new ValueError(`x must be ${ACCEPTED}. Received: x=${show(x)} (of type ${typeName(x)})`);
+  throw new ValueError(`${name} must be ${ACCEPTED}. Received: ${name}=${show(x)} (of type ${typeName(x)})`);
 }
 
 /**

@@ -121,7 +121,7 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
     data = mem.table().slice(query * dim, (query + 1) * dim);
     single = true;
   } else {
-    const flat = flatten(query);
+    const flat = flatten(query, undefined, "query");
     if (flat.kind === "BigInt64Array" || flat.kind === "BigUint64Array") invalidArgument("query", "a row index, a vector or a batch of vectors", query);
     const rank = flat.shape.length;
     if ((rank !== 1 && rank !== 2) || flat.shape[rank - 1] !== dim) {

@@ -57,7 +57,7 @@ function carveScratch(mem: KernelMemory, sizes: number[]): number[] {
  * readable after the call grows memory, and a subclass's length or iterator is never used.
  */
 export function readFloats(name: string, x: unknown, dim: number, what: string): { data: Float32Array; shape: number[] } {
-  const flat = flatten(x);
+  const flat = flatten(x, undefined, name);
   if (flat.kind === "BigInt64Array" || flat.kind === "BigUint64Array") invalidArgument(name, "float values (a Float32Array, Float64Array, number array or { data, shape })", x);
   if (flat.shape.length === 0 || flat.shape[flat.shape.length - 1] !== dim) {
     throw new ValueError(`${name} must have a last dimension of ${dim} (${what}). Received: shape [${flat.shape.join(", ")}]`);

@@ -1,8 +1,8 @@
-// How EmbeddingPool.reverse splits the table's rows across its workers so that every logit is summed
-// exactly as the layer's own reverse() sums it. The product kernel (assembly/logits.ts productNT)
-// pairs rows two by two and gives an odd last row a different summation order; so every worker but
-// the last gets an even number of rows, and the last gets the rest, ending at the table's own last
-// row. A row's order then matches the single-thread product's, whichever worker computes it.
+// How EmbeddingPool.reverse and nearest split the table's rows across their workers. The product
+// kernel (assembly/logits.ts productNT) sums a logit in an order that depends only on its query's
+// place in the batch, never on which rows a worker holds, so every split gives the layer's own
+// bits; the ranges are as even as whole row pairs allow (each worker's rows then pair up in the
+// kernel's two-row blocks, the last worker taking any odd row).
 
 /** A run of table rows: [start, start + count). */
 export interface RowRange {

@@ -256,6 +256,10 @@ args("bad calls are refused before anything changes (maxNorm table untouched, la
   assertThrowsMessage(() => bag.call([[[0]]]), ValueError, /input must be 2-D/);
   assertThrowsMessage(() => bag.call([0, 1, 3], { offsets: [0] }), RangeError, /indices\[2\] = 3 is not in \[0, 3\)/);
   assertThrowsMessage(() => bag.call([[0, 1]], { perSampleWeights: [1, 2] }), ValueError, /perSampleWeights must have the input's shape \[1, 2\]/);
+  // Errors inside nested input and weights name the argument they are in.
+  assertThrowsMessage(() => bag.call([[0, 1], [2]]), ValueError, /^input is ragged: input\[1\] has length 1, but input\[0\] has length 2/);
+  assertThrowsMessage(() => bag.call([0, 1], { offsets: [0], perSampleWeights: [1, "a" as never] }), ValueError, /^perSampleWeights\[1\] must be a number, like the other leaves of perSampleWeights/);
+  assertThrowsMessage(() => bag.call([[0, 1], [2, 1]], { perSampleWeights: [[1, 2], [3]] }), ValueError, /^perSampleWeights is ragged: perSampleWeights\[1\]/);
   assertSameFloats(bag.getWeights()[0]!.data, before);
   const last = new EmbeddingBag({ inputDim: 4, outputDim: 3, mode: "sum", weights: W4, includeLastOffset: true });
   assertThrowsMessage(() => last.call([0, 1, 2], { offsets: [0, 2] }), ValueError, /must equal the number of indices, 3/);
@@ -267,6 +271,12 @@ args("config round trip (camelCase and snake_case), weights round trip, dispose"
   assert.is(config.mode, "max");
   const again = EmbeddingBag.fromConfig({ className: "EmbeddingBag", config });
   assert.equal(again.getConfig(), config);
+  // The max norm's p survives JSON (which has no Infinity) as "inf", as Embedding writes it.
+  const maxNormBag = new EmbeddingBag({ inputDim: 6, outputDim: 2, maxNorm: 1, normType: Infinity });
+  const json = JSON.parse(JSON.stringify(maxNormBag.getConfig()));
+  assert.is(json.normType, "inf");
+  assert.is(EmbeddingBag.fromConfig(json).normType, Infinity);
+  maxNormBag.dispose();
   const snake = EmbeddingBag.fromConfig({ input_dim: 6, output_dim: 2, mode: "sum", padding_idx: 1, include_last_offset: true });
   assert.equal([snake.mode, snake.paddingIdx, snake.includeLastOffset], ["sum", 1, true]);
   assertThrowsMessage(() => EmbeddingBag.fromConfig({ inputDim: 6, outputDim: 2, bogus: 1 }), ValueError, /Unrecognized key in EmbeddingBag config: "bogus"/);

@@ -147,6 +147,35 @@ search("NaN scores rank after every number, ties among them to the lower index, 
   assert.ok(Array.from(top.indices).every((r) => r % 3 !== 0));
   assert.ok(Array.from(top.scores).every((v) => Number.isFinite(v)));
 });
+search("identical rows tie exactly in a batch of queries too, whatever the row count (odd counts end on an unpaired row)", () => {
+  // Every row equals the first; a batch of 4 or more queries takes the kernel's four-query blocks,
+  // and the last row of an odd count is summed apart from the pairs: it must still score the same.
+  for (const rows of [3, 5, 8, 11]) {
+    for (const dim of [3, 8, 13]) {
+      const row = randomTable(1, dim, rows * 31 + dim);
+      const table = new Float32Array(rows * dim);
+      for (let r = 0; r < rows; r++) table.set(row, r * dim);
+      const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+      for (const q of [1, 4, 5, 9]) {
+        const queries = randomTable(q, dim, q * 7 + dim);
+        for (const metric of ["cosine", "dot", "euclidean"] as const) {
+          const got = layer.nearest({ data: queries, shape: [q, dim] }, { k: rows, metric });
+          for (let i = 0; i < q; i++) {
+            const scores = Array.from(got.scores.subarray(i * rows, (i + 1) * rows));
+            assert.equal(Array.from(got.indices.subarray(i * rows, (i + 1) * rows)), Array.from({ length: rows }, (_, r) => r), `${metric} ${rows}x${dim}, ${q} queries, query ${i}: ${scores}`);
+            assert.ok(scores.every((v) => Object.is(v, scores[0])), `${metric} ${rows}x${dim}, ${q} queries, query ${i}: equal scores ${scores}`);
+          }
+          const logits = layer.reverse({ data: queries, shape: [q, dim] }).data;
+          for (let i = 0; i < q; i++) {
+            const first = logits[i * rows]!;
+            assert.ok(Array.from(logits.subarray(i * rows, (i + 1) * rows)).every((v) => Object.is(v, first)), `reverse ${rows}x${dim}, ${q} queries, query ${i}`);
+          }
+        }
+      }
+      layer.dispose();
+    }
+  }
+});
 search("argument errors", () => {
   const layer = new Embedding({ inputDim: 5, outputDim: 2 });
   assertThrowsMessage(() => layer.nearest([1, 2], { k: 0 }), ValueError, /k must be a positive integer\. Received: k=0/);
@@ -189,6 +218,37 @@ cache("setWeights, optimizer steps, constraints and maxNorm lookups all refresh 
   assertClose([layer.nearest([0, 0], { k: 1, metric: "euclidean" }).scores[0]!], [1], 1e-5);
   // Cosine (the cached norms) after the table changed under maxNorm and the constraint: same direction.
   assertClose([cosineTop(layer)], [stepped], 1e-5);
+});
+cache("mergeLora() and setWeights() with LoRA on refresh the norms", () => {
+  const rows = 6, dim = 3;
+  const table = randomTable(rows, dim, 41);
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+  layer.nearest(0, { k: 3 });
+  // Two SGD steps train the adapters only (the table stays as cached), then the merge changes it.
+  layer.enableLora(2);
+  const sgd = new SGD({ learningRate: 5 });
+  for (let step = 0; step < 2; step++) {
+    layer.call([[1, 2]]);
+    layer.applyGradients(layer.backward([[[-3, 5, 1], [4, 4, -2]]])!, sgd);
+  }
+  layer.mergeLora();
+  const merged = layer.getWeights()[0]!.data;
+  const ref = referenceNearest(merged, dim, merged.subarray(0, dim), 3, "cosine", [0]);
+  const got = layer.nearest(0, { k: 3 });
+  assert.equal(Array.from(got.indices), ref.indices);
+  assertClose(got.scores, ref.scores, 1e-5, 1e-4);
+  // setWeights while LoRA is on, then merged again: the norms follow the new table.
+  layer.enableLora(1);
+  const next = randomTable(rows, dim, 43);
+  const [, a2, b2] = layer.getWeights();
+  layer.setWeights([{ data: next, shape: [rows, dim] }, a2!, b2!]);
+  layer.mergeLora();
+  const now = layer.getWeights()[0]!.data;
+  const ref2 = referenceNearest(now, dim, now.subarray(2 * dim, 3 * dim), 4, "cosine", [2]);
+  const got2 = layer.nearest(2, { k: 4 });
+  assert.equal(Array.from(got2.indices), ref2.indices);
+  assertClose(got2.scores, ref2.scores, 1e-5, 1e-4);
+  layer.dispose();
 });
 cache("norms are cached: cosine answers stay right across repeated queries and after a rescaling lookup", () => {
   const table = randomTable(40, 8, 3);

@@ -119,6 +119,31 @@ test("reverse: table writes are refused while a reverse call is in flight, allow
   }
 });
 
+test("reverse: refused on an untied layer (separate reverse embeddings), whose pool still looks rows up", async () => {
+  const layer = new Embedding({
+    inputDim: 3,
+    outputDim: 2,
+    tieWeights: false,
+    weights: [
+      { data: new Float32Array([1, 0, 0, 1, 1, 1]), shape: [3, 2] },
+      { data: new Float32Array([10, 20, 30, 40, 50, 60]), shape: [2, 3] },
+    ],
+  });
+  const pool = await EmbeddingPool.create(layer, { workers: 2 });
+  try {
+    const error = await rejection(pool.reverse([1, 1]));
+    assert.ok(error instanceof ValueError, String(error));
+    assert.match(error.message, /tieWeights: false/);
+    assert.match(error.message, /reverse\(x\)/);
+    // The layer's own reverse reads the reverse embeddings: [1, 1] · R = [50, 70, 90].
+    assert.equal(Array.from(layer.reverse([1, 1]).data), [50, 70, 90]);
+    sameBits((await pool.call([[2, 0, 1]])).data, layer.call([[2, 0, 1]]).data, "lookups");
+  } finally {
+    await pool.dispose();
+    layer.dispose();
+  }
+});
+
 test("reverse: a disposed pool refuses it", async () => {
   const layer = await Embedding.create({ inputDim: 10, outputDim: 4, embeddingsInitializer: seeded(6) });
   const pool = await EmbeddingPool.create(layer, { workers: 2 });
