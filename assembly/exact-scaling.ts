@@ -2,12 +2,13 @@
 // straight-line 64-column forms (rows-of-64.ts), with the exactness tests that decide, per row or
 // group, whether it may be used.
 //
-// A signed byte b moved to the top byte of a 32-bit lane with zeros below (two unpacks against a
-// zero vector, no sign-extension steps) converts exactly to b * 2^24, and multiplying that by
-// m * 2^-24 gives the same real product b * m, so the same float32 rounding as f32(b) * m, whenever
-// m * 2^-24 is exact (every m from 2^-102 up, and infinities and NaNs). A nibble moved to the top
-// of its byte (16q) gives lanes q * 2^28, and the multiplier is pre-divided by 2^28 (exact above
-// 2^-98). A row or group whose multiplier fails the test takes the plain path.
+// A signed byte b moved to the top byte of a 32-bit lane with zeros below (one byte shuffle whose
+// constant mask zeroes the three low bytes, no sign-extension steps) converts exactly to b * 2^24,
+// and multiplying that by m * 2^-24 gives the same real product b * m, so the same float32 rounding
+// as f32(b) * m, whenever m * 2^-24 is exact (every m from 2^-102 up, and infinities and NaNs).
+// A nibble moved to the top of its byte (16q) gives lanes q * 2^28, and the multiplier is
+// pre-divided by 2^28 (exact above 2^-98). A row or group whose multiplier fails the test takes
+// the plain path.
 
 /** 2^-24: a byte at the top of a 32-bit lane is worth 2^24 times the byte. */
 export const TWO_TO_MINUS_24: f32 = 5.9604644775390625e-8;
@@ -42,17 +43,17 @@ export const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
 
 /**
  * Sixteen signed bytes as floats times m, stored at `dst` (64 bytes); `down` = splat(m * 2^-24),
- * which must be exact (scalesDownExactly).
+ * which must be exact (scalesDownExactly). Each group of four outputs is one swizzle: mask lanes of
+ * -128 (out of range) give zero bytes, so byte k lands alone at the top of its lane. V8 compiles a
+ * constant-mask swizzle to one pshufb, against two unpacks a group for the zero-interleave.
  */
 // @ts-ignore: decorator
 @inline export function storeBytesAtTop(bytes: v128, down: v128, dst: usize): void {
-  const zero = i32x4.splat(0);
-  const low = i8x16.shuffle(zero, bytes, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  const high = i8x16.shuffle(zero, bytes, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 0, 8, 1, 9, 2, 10, 3, 11)), down));
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, low, 4, 12, 5, 13, 6, 14, 7, 15)), down), 16);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 0, 8, 1, 9, 2, 10, 3, 11)), down), 32);
-  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i16x8.shuffle(zero, high, 4, 12, 5, 13, 6, 14, 7, 15)), down), 48);
+  const Z: i8 = -128;
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i8x16.swizzle(bytes, i8x16(Z, Z, Z, 0, Z, Z, Z, 1, Z, Z, Z, 2, Z, Z, Z, 3))), down));
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i8x16.swizzle(bytes, i8x16(Z, Z, Z, 4, Z, Z, Z, 5, Z, Z, Z, 6, Z, Z, Z, 7))), down), 16);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i8x16.swizzle(bytes, i8x16(Z, Z, Z, 8, Z, Z, Z, 9, Z, Z, Z, 10, Z, Z, Z, 11))), down), 32);
+  v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i8x16.swizzle(bytes, i8x16(Z, Z, Z, 12, Z, Z, Z, 13, Z, Z, Z, 14, Z, Z, Z, 15))), down), 48);
 }
 
 /**
