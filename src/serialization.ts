@@ -73,8 +73,12 @@ export function toKeras(obj: Serializable, module: string, kerasConfig?: Config)
   return { module, class_name: obj.className, config: { ...config }, registered_name: null };
 }
 
-/** The keys of `{ className, config }` (TF.js) and `{ module, class_name, config, registered_name }` (Keras). */
-const WRAPPER_KEYS: ReadonlySet<string> = new Set(["className", "class_name", "config", "module", "registered_name"]);
+/**
+ * The keys of `{ className, config }` (TF.js) and `{ module, class_name, config, registered_name }`
+ * (Keras), with `shared_object_id`, which Keras' `model.save` adds to an object used in more than one
+ * place (and to every activity regularizer); it names the sharing and carries no setting.
+ */
+const WRAPPER_KEYS: ReadonlySet<string> = new Set(["className", "class_name", "config", "module", "registered_name", "shared_object_id"]);
 
 /**
  * Reads `{ className, config }` or `{ class_name, config }` into a class name and a camelCase

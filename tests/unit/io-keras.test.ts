@@ -53,6 +53,15 @@ load("a Sequential .keras (path): lookups equal Keras' model.predict bit for bit
   assert.equal(layer.getConfig().embeddingsInitializer, { className: "RandomNormal", config: { mean: 0, stddev: 1, seed: 7 } });
 });
 
+load("a .keras archive whose activity regularizer carries Keras' shared_object_id loads, the same layer as from its weights and config", async () => {
+  const fromArchive = await Embedding.fromKeras(fixture("plain/l2_regularizer.keras"));
+  const fromParts = await Embedding.fromKeras({ weights: fixture("plain/l2_regularizer.weights.h5"), config: JSON.parse(readFileSync(fixture("plain/l2_regularizer.model.json"), "utf8")) });
+  assert.equal(fromArchive.getConfig(), fromParts.getConfig());
+  assert.ok(fromArchive.activityRegularizer !== null);
+  assert.equal(Array.from(fromArchive.getWeights()[0]!.data), Array.from(fromParts.getWeights()[0]!.data));
+  fromArchive.dispose();
+  fromParts.dispose();
+});
 load("the same archive as bytes, ArrayBuffer, Blob and Response", async () => {
   const expected = expectedOf("sequential");
   const bytes = bytesOf("sequential.keras");
