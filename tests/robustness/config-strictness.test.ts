@@ -125,11 +125,12 @@ spellings("an identifier wrapper holds only its own keys", () => {
   assertThrowsMessage(
     () => getInitializer({ class_name: "Zeros", config: {}, seed: 3 }),
     ValueError,
-    'Unrecognized key in the Zeros identifier: "seed". Expected only: className, class_name, config, module, registered_name',
+    'Unrecognized key in the Zeros identifier: "seed". Expected only: className, class_name, config, module, registered_name, shared_object_id',
   );
   // Both wire forms are still read.
   assert.is(getInitializer({ module: "keras.initializers", class_name: "Zeros", config: {}, registered_name: null }).className, "Zeros");
   assert.is(getInitializer({ className: "Zeros", config: {} }).className, "Zeros");
+  assert.is(getInitializer({ module: "keras.initializers", class_name: "Zeros", config: {}, registered_name: null, shared_object_id: 140001 }).className, "Zeros");
 });
 
 norm.run();
