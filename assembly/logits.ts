@@ -112,53 +112,6 @@ const QUERY_BLOCK: u32 = 32;
 }
 
 /**
- * One row (the odd last row of the table) against four queries at q0 + i·qStride, one accumulator
- * per query as in block2x4, so the row's logits are summed in the same order as every other row's
- * for those queries (identical rows give identical logits). Results to out0 + i·outStep.
- */
-// @ts-ignore: decorator
-@inline function block1x4(r: usize, q0: usize, qStride: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, out0: usize, outStep: usize, squares: bool): void {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0), s2 = f32x4.splat(0), s3 = f32x4.splat(0);
-  const q1 = qStride, q2 = qStride << 1, q3 = qStride * 3;
-  for (let c: usize = 0; c < vecBytes; c += 16) {
-    const a = v128.load(r + c);
-    const p = q0 + c;
-    s0 = term(s0, v128.load(p), a, squares);
-    s1 = term(s1, v128.load(p + q1), a, squares);
-    s2 = term(s2, v128.load(p + q2), a, squares);
-    s3 = term(s3, v128.load(p + q3), a, squares);
-  }
-  if (tail) {
-    const a = v128.and(v128.load(r + tailAt), mask);
-    s0 = term(s0, v128.and(v128.load(q0 + tailAt), mask), a, squares);
-    s1 = term(s1, v128.and(v128.load(q0 + q1 + tailAt), mask), a, squares);
-    s2 = term(s2, v128.and(v128.load(q0 + q2 + tailAt), mask), a, squares);
-    s3 = term(s3, v128.and(v128.load(q0 + q3 + tailAt), mask), a, squares);
-  }
-  store<f32>(out0, hsum(s0));
-  store<f32>(out0 + outStep, hsum(s1));
-  store<f32>(out0 + 2 * outStep, hsum(s2));
-  store<f32>(out0 + 3 * outStep, hsum(s3));
-}
-
-/**
- * One row against one query (the odd last row of the table, for the queries after the block's
- * fours), summed as block2x1 sums each of its rows.
- */
-// @ts-ignore: decorator
-@inline function block1x1(r: usize, q: usize, vecBytes: usize, tailAt: usize, mask: v128, tail: bool, squares: bool): f32 {
-  let s0 = f32x4.splat(0), s1 = f32x4.splat(0);
-  let c: usize = 0;
-  for (; c + 32 <= vecBytes; c += 32) {
-    s0 = term(s0, v128.load(q + c), v128.load(r + c), squares);
-    s1 = term(s1, v128.load(q + c, 16), v128.load(r + c, 16), squares);
-  }
-  if (c < vecBytes) s0 = term(s0, v128.load(q + c), v128.load(r + c), squares);
-  if (tail) s1 = term(s1, v128.and(v128.load(q + tailAt), mask), v128.and(v128.load(r + tailAt), mask), squares);
-  return hsum(f32x4.add(s0, s1));
-}
-
-/**
  * out[i, j] = Σ_p a[i, p] · b[j, p] (or Σ_p (a[i, p] − b[j, p])² when `squares`), for a (m x k),
  * b (n x k), all row-major float32, out[i, j] at out + (i · outStride + j) · 4 (outStride ≥ n: a
  * column range of a wider output). A logit's summation order depends only on its query's place in
@@ -196,11 +149,17 @@ const QUERY_BLOCK: u32 = 32;
     if (n & 1) {
       const j = n - 1;
       const r = b + <usize>j * rowBytes;
+      // The odd last row goes through the same blocks as a pair of itself (both results land in
+      // one place), so its logits are summed in the very order every other row's are.
       let i = i0;
       for (; i < quads; i += 4) {
-        block1x4(r, a + <usize>i * rowBytes, rowBytes, vecBytes, tailAt, mask, tail, out + ((<usize>i * <usize>outStride + <usize>j) << 2), outStep, squares);
+        const o = out + ((<usize>i * <usize>outStride + <usize>j) << 2);
+        block2x4(r, r, a + <usize>i * rowBytes, rowBytes, vecBytes, tailAt, mask, tail, o, o, outStep, squares);
       }
-      for (; i < i1; i++) store<f32>(out + ((<usize>i * <usize>outStride + <usize>j) << 2), block1x1(r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, squares));
+      for (; i < i1; i++) {
+        const o = out + ((<usize>i * <usize>outStride + <usize>j) << 2);
+        block2x1(r, r, a + <usize>i * rowBytes, vecBytes, tailAt, mask, tail, o, o, squares);
+      }
     }
   }
 }
