@@ -44,6 +44,9 @@ export function penaltyOfPieces(regularizer: SumsRegularizer, pieces: readonly T
   return regularizer.fromSums(state[0]!, state[1]!);
 }
 
+/** The float32 Keras 3 holds for a factor kept as a tensor; a factor past float32's range stays as given (float32 would make it infinite). */
+const float32Factor = (x: number): number => (Number.isFinite(Math.fround(x)) ? Math.fround(x) : x);
+
 /** Keras `validate_float_arg`: a finite number ≥ 0, with Keras' message (no space after the period). */
 function factor(name: string, value: unknown, fallback: number): number {
   if (value === undefined || value === null) return fallback;
@@ -85,17 +88,25 @@ abstract class SumsPenalty implements SumsRegularizer {
   abstract getConfig(): Config;
 }
 
-/** Keras `L1(l1=0.01)`: l1 · Σ|x|. */
+/**
+ * Keras `L1(l1=0.01)`: l1 · Σ|x|. Keras 3 holds `l1` as a float32 tensor, so the penalty and its
+ * gradient use the float32 nearest to the given factor, and the Keras config writes that float32
+ * (`0.01` → `0.009999999776482582`); `getConfig()` keeps the number as given.
+ */
 export class L1 extends SumsPenalty {
   readonly className = "L1";
+  /** The factor as given (the penalty uses its float32 rounding). */
+  readonly l1: number;
   constructor(args: { l1?: number } = {}) {
     const a = checkKeys("L1", args, ["l1"]);
-    super(factor("l1", a.l1, 0.01), 0);
-  }
-  get l1(): number {
-    return this.l1Factor;
+    const l1 = factor("l1", a.l1, 0.01);
+    super(float32Factor(l1), 0);
+    this.l1 = l1;
   }
   getConfig(): Config {
+    return { l1: this.l1 };
+  }
+  getKerasConfig(): Config {
     return { l1: this.l1Factor };
   }
 }
@@ -144,11 +155,14 @@ const ROW_PAIR_SCRATCH_BYTES = 2 * 64 * 4;
  */
 export class OrthogonalRegularizer implements Regularizer {
   readonly className = "OrthogonalRegularizer";
+  /** The factor as given. Keras 3 holds it as a float32 tensor: the penalty uses `float32Factor`, and so does the Keras config. */
   readonly factor: number;
+  private readonly float32Factor: number;
   readonly mode: "rows" | "columns";
   constructor(args: { factor?: number; mode?: "rows" | "columns" } = {}) {
     const a = checkKeys("OrthogonalRegularizer", args, ["factor", "mode"]);
     this.factor = factor("factor", a.factor, 0.01);
+    this.float32Factor = float32Factor(this.factor);
     const mode = a.mode ?? "rows";
     if (mode !== "rows" && mode !== "columns") {
       throw new ValueError(`Invalid value for argument \`mode\`. Expected one of {"rows", "columns"}. Received: mode=${String(mode)}`);
@@ -164,7 +178,7 @@ export class OrthogonalRegularizer implements Regularizer {
   /** factor / (k (k − 1) / 2) for k vectors: the penalty is this times the sum of |cosines| over pairs. */
   pairCoefficient(shape: readonly number[]): number {
     const k = this.mode === "rows" ? shape[0]! : shape[1]!;
-    return this.factor / ((k * (k - 1)) / 2);
+    return this.float32Factor / ((k * (k - 1)) / 2);
   }
   penaltyOf(target: TableHandle): number {
     this.checkRank(target.shape);
@@ -178,13 +192,16 @@ export class OrthogonalRegularizer implements Regularizer {
       pairs = target.kernel.columnPairAbsCosineSum(target.ptr, rows, cols, target.scratch(cols * cols * 8));
       k = cols;
     }
-    return (this.factor * pairs) / ((k * (k - 1)) / 2);
+    return (this.float32Factor * pairs) / ((k * (k - 1)) / 2);
   }
   apply(x: WeightTable): number {
     return applyToCopy(this, x);
   }
   getConfig(): Config {
     return { factor: this.factor, mode: this.mode };
+  }
+  getKerasConfig(): Config {
+    return { factor: this.float32Factor, mode: this.mode };
   }
 }
 

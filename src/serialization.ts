@@ -10,6 +10,8 @@ export type Config = Record<string, unknown>;
 export interface Serializable {
   readonly className: string;
   getConfig(): Config;
+  /** The snake_case config Keras 3 writes, where it differs from `getConfig()` renamed. */
+  getKerasConfig?(): Config;
 }
 
 /** The Keras 3 serialized form of a built-in object. */
@@ -69,7 +71,7 @@ export function toTfjs(obj: Serializable): { className: string; config: Config }
 
 /** The Keras 3 form for a built-in object in `module` (e.g. "keras.initializers"). */
 export function toKeras(obj: Serializable, module: string, kerasConfig?: Config): KerasObjectConfig {
-  const config = kerasConfig ?? mapKeys(obj.className, obj.getConfig(), toSnakeCase);
+  const config = kerasConfig ?? obj.getKerasConfig?.() ?? mapKeys(obj.className, obj.getConfig(), toSnakeCase);
   return { module, class_name: obj.className, config: { ...config }, registered_name: null };
 }
 

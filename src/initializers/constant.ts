@@ -53,8 +53,8 @@ export class Ones extends Constant {
 
 /**
  * `gain` on the main diagonal, zeros elsewhere; rectangular shapes allowed. Keras
- * `Identity(gain=1.0)`. The config keeps `gain` (Keras 3's drops it, losing it on reload; Keras 2
- * kept it, and Keras 3 reads it back).
+ * `Identity(gain=1.0)`. `getConfig()` keeps `gain`; the Keras config is Keras 3's `{}` for the
+ * default gain and keeps any other gain (Keras 3 drops it, losing it on reload, but reads it back).
  */
 export class Identity implements Initializer {
   readonly className = "Identity";
@@ -80,5 +80,9 @@ export class Identity implements Initializer {
   }
   getConfig(): Config {
     return { gain: this.gain };
+  }
+  /** Keras 3 writes `{}`; a gain other than 1 is written too, since Keras reads it back and would otherwise lose it. */
+  getKerasConfig(): Config {
+    return this.gain === 1 ? {} : { gain: this.gain };
   }
 }

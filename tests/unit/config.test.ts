@@ -121,7 +121,8 @@ keras("regularizers and constraint in the Keras 3 object form", () => {
   assert.equal(l.toKerasConfig(), {
     ...KERAS_DEFAULT,
     embeddings_regularizer: { module: "keras.regularizers", class_name: "L2", config: { l2: 0.01 }, registered_name: null },
-    activity_regularizer: { module: "keras.regularizers", class_name: "L1", config: { l1: 0.01 }, registered_name: null },
+    // Keras 3 holds L1's factor as a float32 tensor and writes float(l1).
+    activity_regularizer: { module: "keras.regularizers", class_name: "L1", config: { l1: 0.009999999776482582 }, registered_name: null },
     embeddings_constraint: { module: "keras.constraints", class_name: "MaxNorm", config: { max_value: 2, axis: 0 }, registered_name: null },
   });
 });
@@ -133,8 +134,11 @@ keras("snake_case keys in sub-configs (MinMaxNorm, OrthogonalRegularizer)", () =
     module: "keras.constraints", class_name: "MinMaxNorm", config: { min_value: 0, max_value: 1, rate: 1, axis: 0 }, registered_name: null,
   });
   assert.equal(c["embeddings_regularizer"], {
-    module: "keras.regularizers", class_name: "OrthogonalRegularizer", config: { factor: 0.01, mode: "rows" }, registered_name: null,
+    module: "keras.regularizers", class_name: "OrthogonalRegularizer", config: { factor: 0.009999999776482582, mode: "rows" }, registered_name: null,
   });
+  // The TF.js form keeps the factor as given; the Keras form round-trips to the same layer config.
+  assert.equal(l.getConfig().embeddingsRegularizer, { className: "OrthogonalRegularizer", config: { factor: 0.01, mode: "rows" } });
+  assert.equal(Embedding.fromConfig(c).toKerasConfig(), c);
 });
 
 keras("mask_zero, trainable, seed and input_length (only when set)", () => {

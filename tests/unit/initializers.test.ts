@@ -295,9 +295,12 @@ configs("Keras 3 configs: key names and the Keras module", () => {
   assert.equal(glorot["embeddings_initializer"], {
     module: "keras.initializers", class_name: "GlorotUniform", registered_name: null, config: { seed: null, input_axes: null, output_axes: null },
   });
-  // Identity keeps its gain (Keras 3 drops it; see README).
+  // Identity keeps a gain other than 1 (Keras 3 drops it; see docs/keras-compat.md) and writes Keras' {} for the default.
   const identity = new Embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: new Identity({ gain: 2 }) }).toKerasConfig();
   assert.equal((identity["embeddings_initializer"] as { config: unknown }).config, { gain: 2 });
+  assert.equal(Embedding.fromConfig(identity).getWeights()[0]!.data[0], 2);
+  const plain = new Embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: "identity" }).toKerasConfig();
+  assert.equal(plain["embeddings_initializer"], { module: "keras.initializers", class_name: "Identity", config: {}, registered_name: null });
 });
 configs("unseeded initializers rebuild with a fresh seed (Keras semantics)", () => {
   const layer = new Embedding({ inputDim: 30, outputDim: 8, embeddingsInitializer: "he_normal" });

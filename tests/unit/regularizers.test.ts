@@ -48,8 +48,10 @@ vectors("Keras' layer_test: 'l2' on outputs of 2s, shape (B, 5) → 0.2 for ever
 vectors("G7: identifiers and configs ('l1l2' is zero; 'l1_l2' is 0.01/0.01, the Keras 2 meaning)", () => {
   assert.equal(new L1({ l1: 0.01 }).getConfig(), { l1: 0.01 });
   assert.equal(new L2({ l2: 0.01 }).getConfig(), { l2: 0.01 });
-  // Keras stores l1 as a float32 tensor (0.009999999776482582); the config keeps 0.01, within 1e-6 of it.
-  assertClose([new L1({ l1: 0.01 }).getConfig()["l1"] as number], [0.009999999776482582]);
+  // Keras stores l1 as a float32 tensor: its config and its penalty use 0.009999999776482582.
+  assert.equal(new L1({ l1: 0.01 }).getKerasConfig(), { l1: 0.009999999776482582 });
+  assert.is(new L1({ l1: 0.01 }).apply({ data: new Float32Array([1]), shape: [1, 1] }), 0.009999999776482582);
+  assert.equal(new OrthogonalRegularizer({ factor: 0.3 }).getKerasConfig(), { factor: 0.30000001192092896, mode: "rows" });
   // null factors mean the defaults (0.01 for L1 / L2, 0 for L1L2), as Keras' None.
   assert.equal(new L1({ l1: null as never }).getConfig(), { l1: 0.01 });
   assert.equal(new L2({ l2: null as never }).getConfig(), { l2: 0.01 });
@@ -101,7 +103,8 @@ reference("L1, L2, L1L2 and Orthogonal on random tables of odd sizes", () => {
     const t = { data, shape: [rows, cols] };
     const abs = data.reduce((s, v) => s + Math.abs(v), 0);
     const sq = data.reduce((s, v) => s + v * v, 0);
-    assertClose([new L1({ l1: 0.3 }).apply(t)], [0.3 * abs], 1e-9, 1e-9);
+    // Keras holds L1's factor as a float32.
+    assertClose([new L1({ l1: 0.3 }).apply(t)], [Math.fround(0.3) * abs], 1e-9, 1e-9);
     assertClose([new L2({ l2: 0.7 }).apply(t)], [0.7 * sq], 1e-9, 1e-9);
     assertClose([new L1L2({ l1: 0.2, l2: 0.5 }).apply(t)], [0.2 * abs + 0.5 * sq], 1e-9, 1e-9);
     if (rows > 1) assertClose([new OrthogonalRegularizer({ factor: 0.5 }).apply(t)], [orthoReference(data, rows, cols, "rows", 0.5)], 1e-7, 1e-5);
@@ -198,9 +201,13 @@ layerSuite("a function regularizer sees the table (or the output) and its number
 layerSuite("Keras 3 configs of regularizers round-trip", () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, embeddingsRegularizer: "l1", activityRegularizer: { className: "L2", config: { l2: 0.5 } } });
   const keras = layer.toKerasConfig();
-  assert.equal(keras["embeddings_regularizer"], { module: "keras.regularizers", class_name: "L1", config: { l1: 0.01 }, registered_name: null });
+  assert.equal(keras["embeddings_regularizer"], { module: "keras.regularizers", class_name: "L1", config: { l1: 0.009999999776482582 }, registered_name: null });
   assert.equal(keras["activity_regularizer"], { module: "keras.regularizers", class_name: "L2", config: { l2: 0.5 }, registered_name: null });
-  assert.equal(Embedding.fromConfig(keras).getConfig(), layer.getConfig());
+  // Read back, the float32 factor is the same regularizer: the same config and the same penalty.
+  const again = Embedding.fromConfig(keras);
+  assert.equal(again.toKerasConfig(), keras);
+  again.setWeights(layer.getWeights());
+  assert.is(again.regularizationLoss(), layer.regularizationLoss());
 });
 
 vectors.run();
