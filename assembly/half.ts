@@ -153,12 +153,22 @@ export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: 
   return out;
 }
 
-/** The float16 pattern nearest the float32 `x` (bits), ties to even, overflow to infinity, subnormals kept. */
-function singleToHalf(x: u32): u32 {
+/**
+ * The float16 pattern nearest the float32 `x` (bits), ties to even, overflow to infinity, subnormals
+ * kept. A NaN keeps the top ten bits of its payload; two conversions Keras reaches differ in the
+ * quiet bit: NumPy's astype (variable assignment) leaves it as it was and makes a payload that would
+ * vanish 1, XLA's convert (a mixed_float16 lookup) sets it. `quiet` picks XLA's.
+ */
+function singleToHalf(x: u32, quiet: bool): u32 {
   const sign = (x >> 16) & 0x8000;
   const exponent = <i32>((x >> 23) & 0xff);
   const mantissa = x & 0x7fffff;
-  if (exponent == 0xff) return sign | 0x7c00 | (mantissa != 0 ? 0x200 | (mantissa >> 13) : 0);
+  if (exponent == 0xff) {
+    if (mantissa == 0) return sign | 0x7c00;
+    if (quiet) return sign | 0x7e00 | (mantissa >> 13);
+    const payload = mantissa >> 13;
+    return sign | 0x7c00 | (payload != 0 ? payload : 1);
+  }
   const unbiased = exponent - 127;
   if (unbiased > 15) return sign | 0x7c00;
   if (unbiased >= -14) {
@@ -177,13 +187,13 @@ function singleToHalf(x: u32): u32 {
   return sign | half;
 }
 
-/** dst[i] = the float16 nearest src[i] (n float32s), as NumPy's astype(float16) rounds. Returns `dst`. */
+/** dst[i] = the float16 nearest src[i] (n float32s), as NumPy's astype(float16) rounds (NaN payloads included). Returns `dst`. */
 export function roundToFloat16(src: usize, n: u32, dst: usize): usize {
-  for (let i: usize = 0; i < <usize>n; i++) store<u16>(dst + (i << 1), <u16>singleToHalf(load<u32>(src + (i << 2))));
+  for (let i: usize = 0; i < <usize>n; i++) store<u16>(dst + (i << 1), <u16>singleToHalf(load<u32>(src + (i << 2)), false));
   return dst;
 }
 
-/** dst[i] = the bfloat16 nearest src[i] (n float32s): top 16 bits rounded to nearest even, NaN kept quiet. Returns `dst`. */
+/** dst[i] = the bfloat16 nearest src[i] (n float32s): top 16 bits rounded to nearest even, NaN the canonical quiet NaN. Returns `dst`. */
 export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
   for (let i: usize = 0; i < <usize>n; i++) {
     store<u16>(dst + (i << 1), <u16>singleToBfloat(load<u32>(src + (i << 2))));
@@ -191,17 +201,20 @@ export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
   return dst;
 }
 
-/** The bfloat16 pattern nearest the float32 `x` (bits): top half rounded to nearest even, NaN kept quiet. */
+/**
+ * The bfloat16 pattern nearest the float32 `x` (bits): top half rounded to nearest even. Every NaN
+ * becomes the canonical quiet NaN 0x7fc0 with its sign, as ml_dtypes (Eigen) and XLA convert it.
+ */
 // @ts-ignore: decorator
 @inline function singleToBfloat(x: u32): u32 {
-  return (x & 0x7fffffff) > 0x7f800000 ? (x >> 16) | 0x40 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
+  return (x & 0x7fffffff) > 0x7f800000 ? ((x >> 16) & 0x8000) | 0x7fc0 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
 }
 
-/** p[i] = the float16 value nearest p[i], as a float32 (n values, in place). Returns `p`. */
+/** p[i] = the float16 value nearest p[i], as a float32 (n values, in place; a NaN quieted as XLA's convert does). Returns `p`. */
 export function narrowToFloat16(p: usize, n: u32): usize {
   for (let i: usize = 0; i < <usize>n; i++) {
     const at = p + (i << 2);
-    store<f32>(at, halfToSingleScalar(singleToHalf(load<u32>(at))));
+    store<f32>(at, halfToSingleScalar(singleToHalf(load<u32>(at), true)));
   }
   return p;
 }

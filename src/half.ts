@@ -12,12 +12,13 @@ export function toFloat16Bits(value: number): number {
   return float16FromSingleBits(bits[0]!);
 }
 
-/** The float16 bit pattern nearest the float32 whose bits are `x`. */
+/** The float16 bit pattern nearest the float32 whose bits are `x`, as NumPy's astype(float16). */
 function float16FromSingleBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
   const exponent = (x >>> 23) & 0xff;
   const mantissa = x & 0x7fffff;
-  if (exponent === 0xff) return sign | 0x7c00 | (mantissa !== 0 ? 0x200 | (mantissa >>> 13) : 0);
+  // NumPy keeps a NaN's top ten payload bits as they are (quiet bit included) and makes a payload that would vanish 1.
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa === 0 ? 0 : mantissa >>> 13 || 1);
   const unbiased = exponent - 127;
   if (unbiased > 15) return sign | 0x7c00;
   if (unbiased >= -14) {
@@ -46,7 +47,8 @@ export function toBfloat16Bits(value: number): number {
 }
 
 function bfloat16FromSingleBits(x: number): number {
-  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) | 0x40) & 0xffff;
+  // Every NaN becomes the canonical quiet NaN with its sign (ml_dtypes, Eigen, XLA).
+  if ((x & 0x7fffffff) > 0x7f800000) return ((x >>> 16) & 0x8000) | 0x7fc0;
   const rounded = x + 0x7fff + ((x >>> 16) & 1);
   return (rounded >>> 16) & 0xffff;
 }

@@ -1,6 +1,7 @@
 // float16 and bfloat16 tables against real Keras 3.15.1 (tests/fixtures/quantized/half.json):
-// set_weights rounds as Keras (nearest even, overflow to infinity, subnormals kept), get_weights
-// gives the 16-bit patterns, lookups are the stored values widened to float32 exactly.
+// set_weights rounds as Keras (nearest even, overflow to infinity, subnormals kept, NaN payloads
+// as NumPy and ml_dtypes convert them), get_weights gives the 16-bit patterns, lookups are the
+// stored values widened to float32 exactly.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError } from "../../src/index.ts";
@@ -19,11 +20,20 @@ interface HalfCase {
 
 const cases = fixtureCases<HalfCase[]>("half");
 
-/** The float32 value of each 16-bit output of Keras (its compute dtype). */
-function widenOutput(output: FixtureArray): number[] {
-  const bits = tensorOf(output).data as Uint16Array;
-  const widen = output.dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
-  return Array.from(bits, (b) => Math.fround(widen(b)));
+/**
+ * The float32 bit pattern of each 16-bit output of Keras (its compute dtype) widened exactly: a
+ * bfloat16 is the top half of its float32; a float16 NaN keeps its sign and payload bits.
+ */
+function widenOutputBits(output: FixtureArray): number[] {
+  const halves = tensorOf(output).data as Uint16Array;
+  const one = new Float32Array(1);
+  const bits = new Uint32Array(one.buffer);
+  return Array.from(halves, (h) => {
+    if (output.dtype === "bfloat16") return (h << 16) >>> 0;
+    if ((h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0) return (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0;
+    one[0] = fromFloat16Bits(h);
+    return bits[0]!;
+  });
 }
 
 for (const c of cases) {
@@ -43,9 +53,11 @@ for (const c of cases) {
     const layer = make();
     assert.is(layer.computeDtype, c.lookup.output.dtype);
     const out = layer.call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
-    const expected = widenOutput(c.lookup.output);
-    assert.is(out.length, expected.length);
-    for (let i = 0; i < out.length; i++) assert.ok(Object.is(out[i], expected[i]), `element ${i}: ${out[i]} vs ${expected[i]}`);
+    const got = new Uint32Array(out.buffer, out.byteOffset, out.length);
+    const expected = widenOutputBits(c.lookup.output);
+    assert.is(got.length, expected.length);
+    // Bit for bit, NaN payloads included (the fixture's table has a row of them).
+    for (let i = 0; i < got.length; i++) assert.is(got[i], expected[i], `element ${i}: 0x${got[i]!.toString(16)} vs 0x${expected[i]!.toString(16)}`);
   });
 
   test(`${c.case}: config as Keras writes it; fromConfig + setWeights(Keras' variable) gives the same lookups`, () => {
