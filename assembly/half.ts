@@ -210,11 +210,23 @@ export function roundToBfloat16(src: usize, n: u32, dst: usize): usize {
   return (x & 0x7fffffff) > 0x7f800000 ? ((x >> 16) & 0x8000) | 0x7fc0 : (x + 0x7fff + ((x >> 16) & 1)) >> 16;
 }
 
+/** The float16 value nearest `x`, as a float32: XLA's convert (a NaN quieted). */
+// @ts-ignore: decorator
+@inline export function narrowScalarToFloat16(x: f32): f32 {
+  return halfToSingleScalar(singleToHalf(reinterpret<u32>(x), true));
+}
+
+/** The bfloat16 value nearest `x`, as a float32. */
+// @ts-ignore: decorator
+@inline export function narrowScalarToBfloat16(x: f32): f32 {
+  return reinterpret<f32>(singleToBfloat(reinterpret<u32>(x)) << 16);
+}
+
 /** p[i] = the float16 value nearest p[i], as a float32 (n values, in place; a NaN quieted as XLA's convert does). Returns `p`. */
 export function narrowToFloat16(p: usize, n: u32): usize {
   for (let i: usize = 0; i < <usize>n; i++) {
     const at = p + (i << 2);
-    store<f32>(at, halfToSingleScalar(singleToHalf(load<u32>(at), true)));
+    store<f32>(at, narrowScalarToFloat16(load<f32>(at)));
   }
   return p;
 }
@@ -223,7 +235,7 @@ export function narrowToFloat16(p: usize, n: u32): usize {
 export function narrowToBfloat16(p: usize, n: u32): usize {
   for (let i: usize = 0; i < <usize>n; i++) {
     const at = p + (i << 2);
-    store<u32>(at, singleToBfloat(load<u32>(at)) << 16);
+    store<f32>(at, narrowScalarToBfloat16(load<f32>(at)));
   }
   return p;
 }

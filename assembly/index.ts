@@ -28,4 +28,4 @@ export { matmulNT, matmulNTStrided, matmulNN, matmulTN, softCap, softCapBackward
 export { rowNormsF32, scoreRows, selectTop, METRIC_DOT, METRIC_COSINE, METRIC_EUCLIDEAN } from "./nearest";
 export { gatherInt8, gatherInt4, gatherInt4Grouped } from "./quantized";
 export { gatherFloat16, gatherBfloat16, roundToFloat16, roundToBfloat16, narrowToFloat16, narrowToBfloat16 } from "./half";
-export { addLoraRows, mergeLoraTable, loraGradients } from "./lora";
+export { addLoraRows, addLoraRowsRounded, mergeLoraTable, loraGradients } from "./lora";

@@ -3,6 +3,7 @@
 // adapters float32. The product is formed per looked-up row; no merged table is built. Rounding:
 // the rank sum left to right in float32, then f32(factor · sum), then f32(w + that): Keras' eager
 // order (matmul, scale, add).
+import { narrowScalarToBfloat16, narrowScalarToFloat16 } from "./half";
 
 /** dst[j] = f32(dst[j] + f32(factor · Σ_k a[k] · b[k, j])) for j < dim; `a` is one row of A. */
 function addLoraRow(arow: usize, b: usize, rank: u32, dim: u32, factor: f32, dst: usize): void {
@@ -52,6 +53,41 @@ export function addLoraRows(a: usize, b: usize, rank: u32, dim: u32, idx: usize,
   const aRowBytes = <usize>rank << 2;
   for (let i: usize = 0; i < <usize>n; i++) {
     addLoraRow(a + <usize>load<u32>(idx + (i << 2)) * aRowBytes, b, rank, dim, factor, out + i * (<usize>dim << 2));
+  }
+  return out;
+}
+
+/**
+ * A mixed-precision policy's LoRA lookup (mixed_float16 when `bfloat` is 0, mixed_bfloat16 when 1):
+ * Keras autocasts the table and both adapters to the 16-bit compute dtype, and each step rounds to
+ * it: m = h(Σ_k h(a[k]) · h(b[k, j])) (products exact in float32, summed left to right in float32),
+ * d = h(factor · m), out = h(h(w) + d), where `factor` is alpha / rank already rounded to 16 bits.
+ * Row i of `out` holds the gathered float32 table row w on entry. Scalar: this path is for
+ * fidelity, the float32 path above for speed. Returns `out`.
+ */
+export function addLoraRowsRounded(a: usize, b: usize, rank: u32, dim: u32, idx: usize, n: u32, factor: f32, out: usize, bfloat: u32): usize {
+  const aRowBytes = <usize>rank << 2;
+  const bRowBytes = <usize>dim << 2;
+  for (let i: usize = 0; i < <usize>n; i++) {
+    const arow = a + <usize>load<u32>(idx + (i << 2)) * aRowBytes;
+    const dst = out + i * bRowBytes;
+    for (let j: u32 = 0; j < dim; j++) {
+      const col = b + (<usize>j << 2);
+      let acc: f32 = 0;
+      for (let k: u32 = 0; k < rank; k++) {
+        const ak = load<f32>(arow + (<usize>k << 2));
+        const bk = load<f32>(col + <usize>k * bRowBytes);
+        acc += bfloat ? narrowScalarToBfloat16(ak) * narrowScalarToBfloat16(bk) : narrowScalarToFloat16(ak) * narrowScalarToFloat16(bk);
+      }
+      const at = dst + (<usize>j << 2);
+      if (bfloat) {
+        const delta = narrowScalarToBfloat16(factor * narrowScalarToBfloat16(acc));
+        store<f32>(at, narrowScalarToBfloat16(narrowScalarToBfloat16(load<f32>(at)) + delta));
+      } else {
+        const delta = narrowScalarToFloat16(factor * narrowScalarToFloat16(acc));
+        store<f32>(at, narrowScalarToFloat16(narrowScalarToFloat16(load<f32>(at)) + delta));
+      }
+    }
   }
   return out;
 }

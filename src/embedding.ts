@@ -398,9 +398,6 @@ export class Embedding {
     if (withLora && this.embeddingsRegularizer !== null) {
       throw new ValueError("embeddingsRegularizer cannot be combined with LoRA (loraRank) here: Keras regularizes the adapters too, which embedding-wasm does not implement.");
     }
-    if (withLora && (format.kind === "float16" || format.kind === "bfloat16")) {
-      throw new ValueError(`LoRA (loraRank) is supported on float32 and quantized tables, not on ${what}.`);
-    }
   }
 
   /** The layer's variables, in Keras' get_weights() order: trainable ones first (the LoRA adapters, or a float table they were added to). */
@@ -675,12 +672,14 @@ export class Embedding {
     if (this.shards !== null) {
       // A sharded table: its own gather, apart from the one-memory path below (one kernel call).
       this.shards.gather(mem, idx, n, mem.outputPtr, scratchUsed);
-      this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
+      this.stored.narrowOutput(mem.outputPtr, n * this.outputDim, false);
       return;
     }
     this.stored.gather(idx, n, mem.outputPtr);
-    this.lora?.addTo(idx, n, mem.outputPtr);
-    this.stored.narrowOutput(mem.outputPtr, n * this.outputDim);
+    // Mixed policies add the adapters in their 16-bit compute dtype (Keras' autocast); float16 /
+    // bfloat16 tables add float32 adapters in float32, as Keras promotes the sum, then round.
+    this.lora?.addTo(idx, n, mem.outputPtr, isFloat32Stored(this.format) ? this.stored.computeDtype : null);
+    this.stored.narrowOutput(mem.outputPtr, n * this.outputDim, this.lora !== null);
   }
 
   /**

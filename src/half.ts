@@ -69,3 +69,47 @@ export function fromBfloat16Bits(h: number): number {
   return scratch[0]!;
 }
 
+/**
+ * The float16 value nearest the number `value` (a float64), rounded once, ties to even: NumPy's
+ * float64 → float16 cast, which is how a Python float meets a float16 tensor in Keras on JAX.
+ */
+export function nearestFloat16(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const magnitude = Math.abs(value);
+  let exponent = Math.floor(Math.log2(magnitude));
+  if (2 ** exponent > magnitude) exponent--;
+  else if (2 ** (exponent + 1) <= magnitude) exponent++;
+  // The spacing of float16 values at this magnitude (subnormals share the smallest one, 2^-24).
+  const spacing = 2 ** (Math.max(exponent, -14) - 10);
+  const steps = magnitude / spacing;
+  let whole = Math.floor(steps);
+  const rest = steps - whole;
+  if (rest > 0.5 || (rest === 0.5 && whole % 2 === 1)) whole++;
+  const rounded = whole * spacing;
+  return Math.sign(value) * (rounded >= 65520 ? Infinity : rounded);
+}
+
+/** The bfloat16 value nearest the number `value`, through float32 as ml_dtypes converts a Python float. */
+export function nearestBfloat16(value: number): number {
+  return fromBfloat16Bits(toBfloat16Bits(value));
+}
+
+/** float16 bit patterns as float32 values, exactly (a NaN keeps its sign and payload bits). */
+export function widenFloat16Bits(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  const bitsOut = new Uint32Array(out.buffer);
+  halves.forEach((h, i) => {
+    if ((h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0) bitsOut[i] = ((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13);
+    else out[i] = fromFloat16Bits(h);
+  });
+  return out;
+}
+
+/** bfloat16 bit patterns as float32 values, exactly (each the top half of its float32). */
+export function widenBfloat16Bits(halves: Uint16Array): Float32Array {
+  const out = new Float32Array(halves.length);
+  const bitsOut = new Uint32Array(out.buffer);
+  halves.forEach((h, i) => (bitsOut[i] = h << 16));
+  return out;
+}
+

@@ -1,9 +1,11 @@
 // LoRA adapters of an Embedding (keras/src/layers/core/embedding.py, enable_lora): float32
 // A (inputDim × rank, He-uniform) and B (rank × outputDim, zeros) in the layer's memory; lookups
-// read W + (alpha / rank) · A @ B row by row in the kernel (assembly/lora.ts).
+// read W + (alpha / rank) · A @ B row by row in the kernel (assembly/lora.ts), in float32, or in a
+// mixed policy's 16-bit compute dtype as Keras' autocast computes it there.
 import { ValueError, show } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { HeUniform } from "./initializers/index.ts";
+import { nearestBfloat16, nearestFloat16 } from "./half.ts";
 
 /** Checks a LoRA rank: a positive integer. */
 export function checkLoraRank(name: string, value: unknown): number {
@@ -44,9 +46,19 @@ export class LoraAdapters {
     return new Float32Array(this.mem.memory.buffer, this.bPtr, this.rank * this.mem.dim);
   }
 
-  /** Adds factor · A[idx[i]] @ B to the `n` gathered rows at `out`. */
-  addTo(idx: number, n: number, out: number): void {
-    this.mem.kernel.addLoraRows(this.aPtr, this.bPtr, this.rank, this.mem.dim, idx, n, this.factor, out);
+  /**
+   * Adds factor · A[idx[i]] @ B to the `n` gathered rows at `out`. `computeIn` is a mixed policy's
+   * 16-bit compute dtype: Keras then autocasts the table and the adapters to it and rounds every
+   * step (scale alpha / rank included); otherwise the sum is formed in float32.
+   */
+  addTo(idx: number, n: number, out: number, computeIn: "float16" | "bfloat16" | null = null): void {
+    const { kernel, dim } = this.mem;
+    if (computeIn === null) {
+      kernel.addLoraRows(this.aPtr, this.bPtr, this.rank, dim, idx, n, this.factor, out);
+      return;
+    }
+    const scale = computeIn === "float16" ? nearestFloat16(this.alpha / this.rank) : nearestBfloat16(this.alpha / this.rank);
+    kernel.addLoraRowsRounded(this.aPtr, this.bPtr, this.rank, dim, idx, n, scale, out, computeIn === "bfloat16" ? 1 : 0);
   }
 
   /** Adds factor · A @ B to a float32 table of rows × dim at `table`. */

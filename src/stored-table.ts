@@ -79,13 +79,23 @@ export class StoredTable {
     }
   }
 
+  /** The 16-bit dtype lookups compute in, or null for float32 (and for the quantized tables, which dequantize to float32). */
+  get computeDtype(): "float16" | "bfloat16" | null {
+    const kind = this.format.kind;
+    return kind === "float16" || kind === "mixed_float16" ? "float16" : kind === "bfloat16" || kind === "mixed_bfloat16" ? "bfloat16" : null;
+  }
+
   /**
-   * Mixed policies compute in 16 bits: Keras casts the gathered float32 rows (plus LoRA) to the
-   * compute dtype. Rounds `n` output floats at `out` to it, in place, as float32 values.
+   * Lookups of a 16-bit policy return its compute dtype: Keras casts the gathered rows (plus LoRA)
+   * to it. Rounds `n` output floats at `out` to it, in place, as float32 values, where they may be
+   * off it: always for the mixed policies (float32 tables), and for float16 / bfloat16 tables only
+   * when `withLora` added float32 adapters (their own rows widen exactly, NaN payloads and all).
    */
-  narrowOutput(out: number, n: number): void {
-    if (this.format.kind === "mixed_float16") this.mem.kernel.narrowToFloat16(out, n);
-    else if (this.format.kind === "mixed_bfloat16") this.mem.kernel.narrowToBfloat16(out, n);
+  narrowOutput(out: number, n: number, withLora: boolean): void {
+    if (!withLora && !isFloat32Stored(this.format)) return;
+    const compute = this.computeDtype;
+    if (compute === "float16") this.mem.kernel.narrowToFloat16(out, n);
+    else if (compute === "bfloat16") this.mem.kernel.narrowToBfloat16(out, n);
   }
 
   /** The whole table as float32, as lookups read it (rows × dim). */

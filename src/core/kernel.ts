@@ -97,6 +97,7 @@ export interface KernelExports {
   narrowToBfloat16(p: number, n: number): number;
   /** Adds factor · (A[idx[i]] @ B) to each gathered row of `out`. */
   addLoraRows(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number): number;
+  addLoraRowsRounded(a: number, b: number, rank: number, dim: number, idx: number, n: number, factor: number, out: number, bfloat: number): number;
   /** W ← W + factor · (A @ B) over a whole float32 table. */
   mergeLoraTable(table: number, rows: number, dim: number, a: number, b: number, rank: number, factor: number): number;
   /** The adapters' gradients (u × rank rows of A, dense rank × dim of B) from the table's sparse gradient. */
@@ -179,7 +180,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
-  gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

@@ -6,6 +6,7 @@
 // model-topology.ts.
 import { ValueError, invalidArgument } from "../errors.ts";
 import { isPlainObject } from "../validate.ts";
+import { widenBfloat16Bits, widenFloat16Bits } from "../half.ts";
 import { readHdf5, type H5Reader } from "./hdf5.ts";
 import { MAX_JSON_BYTES, parseJson, startLoad, type ConfigReader } from "./layer-file.ts";
 import { findEmbeddingLayers, pickLayer, type FoundLayer } from "./model-topology.ts";
@@ -117,6 +118,12 @@ function readVariable(file: H5Reader, path: string, spec: FileVariable, name: st
   }
   const size = spec.shape.reduce((a, b) => a * b, 1);
   const bfloat16 = file.stringAttribute(path, "dtype") === "bfloat16";
+  // Keras saves a mixed policy's merged LoRA table in its 16-bit compute dtype, into a float32
+  // variable; its load casts it back, exactly, and so does this read.
+  if (spec.dtype === "float32" && (bfloat16 || H5_DTYPES.float16.includes(found.dtype))) {
+    const halves = readVariable(file, path, { ...spec, dtype: bfloat16 ? "bfloat16" : "float16" }, name, what) as Uint16Array;
+    return bfloat16 ? widenBfloat16Bits(halves) : widenFloat16Bits(halves);
+  }
   const matches = spec.dtype === "bfloat16" ? bfloat16 : !bfloat16 && H5_DTYPES[spec.dtype].includes(found.dtype);
   if (!matches) {
     const foundName = bfloat16 ? "bfloat16" : JSON.stringify(found.dtype);

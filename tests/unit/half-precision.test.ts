@@ -7,7 +7,7 @@ import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError } from "../../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "../support/helpers.ts";
 import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
-import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "../../src/half.ts";
+import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits, nearestFloat16, widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
 
 interface HalfCase {
   case: string;
@@ -20,20 +20,10 @@ interface HalfCase {
 
 const cases = fixtureCases<HalfCase[]>("half");
 
-/**
- * The float32 bit pattern of each 16-bit output of Keras (its compute dtype) widened exactly: a
- * bfloat16 is the top half of its float32; a float16 NaN keeps its sign and payload bits.
- */
+/** Keras' 16-bit output (its compute dtype) as float32 bit patterns, widened exactly (a NaN keeps its sign and payload). */
 function widenOutputBits(output: FixtureArray): number[] {
   const halves = tensorOf(output).data as Uint16Array;
-  const one = new Float32Array(1);
-  const bits = new Uint32Array(one.buffer);
-  return Array.from(halves, (h) => {
-    if (output.dtype === "bfloat16") return (h << 16) >>> 0;
-    if ((h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0) return (((h & 0x8000) << 16) | 0x7f800000 | ((h & 0x3ff) << 13)) >>> 0;
-    one[0] = fromFloat16Bits(h);
-    return bits[0]!;
-  });
+  return Array.from(new Uint32Array((output.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
 }
 
 for (const c of cases) {
@@ -128,10 +118,30 @@ test("random float32 tables round to the nearest 16-bit value, ties to even (che
   }
 });
 
-test("16-bit tables refuse what they cannot do: maxNorm, LoRA, quantize(), optimizer steps", () => {
+test("nearestFloat16 rounds a float64 once (NumPy's cast of a Python float, LoRA's alpha / rank) to the nearest float16, ties to even", () => {
+  const random = fixtureRandom(11);
+  const finite = Array.from({ length: 0x7c00 }, (_, h) => fromFloat16Bits(h));
+  const values = [5 / 3, 7 / 3, 0.1, 65519.99, 65520, 1e-8, 2 ** -25, 3 * 2 ** -26, 1 + 2 ** -11, 1 + 3 * 2 ** -11];
+  for (let i = 0; i < 400; i++) values.push(random() * 2 ** Math.floor(random() * 44 - 26));
+  for (const v of values) {
+    let best = 0;
+    for (let h = 1; h < finite.length; h++) {
+      const d = Math.abs(finite[h]! - v), e = Math.abs(finite[best]! - v);
+      if (d < e || (d === e && h % 2 === 0)) best = h;
+    }
+    const expected = v >= 65520 ? Infinity : finite[best]!;
+    assert.is(nearestFloat16(v), expected, `${v}`);
+    assert.is(nearestFloat16(-v), -expected, `${-v}`);
+  }
+  // Rounding once differs from rounding to float32 first: this value lies just above a float16 tie.
+  const above = 1 + 2 ** -11 + 2 ** -40;
+  assert.is(nearestFloat16(above), 1 + 2 ** -10);
+  assert.is(fromFloat16Bits(toFloat16Bits(above)), 1);
+});
+
+test("16-bit tables refuse what they cannot do: maxNorm, quantize(), optimizer steps", () => {
   assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "float16", maxNorm: 1 }), ValueError, /maxNorm.*float16 table/s);
   const layer = new Embedding({ inputDim: 4, outputDim: 3, dtype: "bfloat16" });
-  assertThrowsMessage(() => layer.enableLora(2), ValueError, /LoRA.*not on a bfloat16 table/);
   assertThrowsMessage(() => layer.quantize("int8"), ValueError, /quantize\(\) quantizes a float32 table.*bfloat16/);
   assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "float64" }), ValueError, /dtype must be.*float64/s);
 });

@@ -30,6 +30,7 @@ const CASES: [string, string][] = [
   ["quantized", "int8"], ["quantized", "int4_default"], ["quantized", "int4_per_channel"], ["quantized", "int4_block3"], ["quantized", "int4_block4"],
   ["dtype", "float16"], ["dtype", "bfloat16"], ["dtype", "mixed_float16"], ["dtype", "mixed_bfloat16"],
   ["lora", "lora_ctor"], ["lora", "lora_enable_default"], ["lora", "lora_enable_alpha"], ["lora", "lora_exact_alpha"], ["lora", "lora_exact_thirds"], ["lora", "lora_int8"],
+  ["lora", "lora_mixed_float16"], ["lora", "lora_mixed_bfloat16"], ["lora", "lora_float16"], ["lora", "lora_bfloat16"],
 ];
 
 const caseOf = (folder: string, name: string): Case => JSON.parse(readFileSync(join(KERAS, folder, `${name}.json`), "utf8"));

@@ -1,12 +1,15 @@
-// LoRA against real Keras 3.15.1 (tests/fixtures/quantized/lora.json): lookups of float, int8 and
-// int4 layers with adapters (bit for bit where A @ B is exact, within float32 rounding otherwise),
+// LoRA against real Keras 3.15.1 (tests/fixtures/quantized/lora.json, and
+// tests/fixtures/keras/lora/lora_<policy>.json for the 16-bit policies): lookups of float, int8,
+// int4, float16, bfloat16 and mixed-precision layers with adapters (bit for bit where A @ B is exact, within float32 rounding otherwise),
 // get_weights() order, configs (lora_alpha as Keras writes it), Keras' errors; training moves only
 // the adapters; mergeLora folds them in.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError, type LoraGradient } from "../../src/index.ts";
 import { assertClose, assertThrowsMessage } from "../support/helpers.ts";
-import { assertSameBits, fixtureCases, float32s, int32s, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
+import { readFileSync } from "node:fs";
 
 interface LoraCase {
   case: string;
@@ -167,6 +170,72 @@ test("mergeLora on an int8 layer re-quantizes the merged table (as Keras when it
     const amax = Math.max(...Array.from(row, Math.abs));
     assertClose(out.subarray(i, i + dim), row, amax / 127 / 2 + 1e-6, 0);
   }
+});
+
+/** A LoRA layer with a 16-bit policy as Keras saved it (tests/fixtures/keras/lora/lora_<policy>.json): its variables and lookups before saving, and after loading. */
+interface SixteenBitCase {
+  layer_config: Record<string, unknown>;
+  weights: { name: string; value: FixtureArray }[];
+  lookups: { indices: FixtureArray; output: FixtureArray }[];
+  saved_variables: { value: FixtureArray }[];
+  after_load: { lookups: { indices: FixtureArray; output: FixtureArray }[] };
+}
+const SIXTEEN_BIT = ["mixed_float16", "mixed_bfloat16", "float16", "bfloat16"] as const;
+const sixteenBitCase = (policy: string): SixteenBitCase =>
+  JSON.parse(readFileSync(new URL(`../fixtures/keras/lora/lora_${policy}.json`, import.meta.url), "utf8"));
+
+/** Keras' 16-bit output as the float32 bit patterns this layer returns (widened exactly). */
+function widenedBits(a: FixtureArray): Uint32Array {
+  const halves = tensorOf(a).data as Uint16Array;
+  return new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer);
+}
+const bitsOf = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
+
+function sixteenBitLayer(policy: (typeof SIXTEEN_BIT)[number], c: SixteenBitCase): Embedding {
+  const layer = new Embedding({ inputDim: 13, outputDim: 5, dtype: policy, name: String(c.layer_config["name"]) });
+  layer.enableLora(3, { alpha: 5 });
+  layer.setWeights(c.weights.map((w) => tensorOf(w.value) as { data: Float32Array | Uint16Array; shape: number[] }));
+  return layer;
+}
+
+for (const policy of SIXTEEN_BIT) {
+  const how = policy.startsWith("mixed_") ? "every step rounded to the compute dtype (Keras' autocast)" : "the float32 adapters added in float32, then rounded";
+  test(`${policy} with LoRA: lookups equal Keras' bit for bit (${how}); weights and config as Keras'`, () => {
+    const c = sixteenBitCase(policy);
+    const layer = sixteenBitLayer(policy, c);
+    for (const { indices, output } of c.lookups) {
+      assert.equal(Array.from(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data)), Array.from(widenedBits(output)), `${policy} lookup`);
+    }
+    layer.getWeights<Float32Array | Uint16Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${policy} ${w.name}`));
+    const config = layer.toKerasConfig();
+    for (const key of ["dtype", "lora_rank", "lora_alpha"]) assert.equal(config[key], c.layer_config[key], key);
+  });
+
+  test(`${policy} with LoRA: mergeLora gives the lookups Keras gives after saving (merged in the compute dtype) and loading`, () => {
+    const c = sixteenBitCase(policy);
+    const layer = sixteenBitLayer(policy, c);
+    layer.mergeLora();
+    if (!policy.startsWith("mixed_")) assertSameBits(layer.getWeights<Uint16Array>()[0]!.data, c.saved_variables[0]!.value, `${policy} merged table`);
+    for (const { indices, output } of c.after_load.lookups) {
+      assert.equal(Array.from(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data)), Array.from(widenedBits(output)), `${policy} merged lookup`);
+    }
+  });
+}
+
+test("a float16 table with LoRA trains the float32 adapters only; the 16-bit table stays as stored", () => {
+  const layer = new Embedding({ inputDim: 6, outputDim: 4, dtype: "float16", embeddingsInitializer: "ones" });
+  layer.enableLora(2);
+  const [table0, a0] = layer.getWeights<Uint16Array | Float32Array>();
+  layer.setWeights([table0!, a0!, { data: Float32Array.from({ length: 8 }, (_, i) => (i - 3) / 8), shape: [2, 4] }]);
+  layer.call([1, 5]);
+  const g = layer.backward(new Float32Array(8).fill(1)) as LoraGradient;
+  assert.equal(Array.from(g.indices), [1, 5]);
+  layer.applyGradients(g, new SGD({ learningRate: 0.5 }));
+  const [table1, a1, b1] = layer.getWeights<Uint16Array | Float32Array>();
+  assert.equal(Array.from(table1!.data), Array.from(table0!.data), "the float16 table is frozen");
+  assert.is(table1!.dtype, "float16");
+  assert.not.equal(Array.from(a1!.data), Array.from(a0!.data));
+  assert.ok(b1!.data.some((v, i) => v !== (i - 3) / 8));
 });
 
 test.run();
