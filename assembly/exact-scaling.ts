@@ -26,6 +26,13 @@ export const TWO_TO_MINUS_28: f32 = 3.725290298461914e-9;
   return (reinterpret<u32>(m) & 0x7f800000) >= (25 << 23);
 }
 
+/** A per-row dequantization multiplier: f32(1 / scales[row]), or scales[row] itself when the scales are stored as `reciprocals`. */
+// @ts-ignore: decorator
+@inline export function rowMultiplier(scales: usize, row: usize, reciprocals: u32): f32 {
+  const scale = load<f32>(scales + (row << 2));
+  return reciprocals ? scale : <f32>1 / scale;
+}
+
 /** True when m * 2^-28 is exact (biased exponent 29 or more), so the per-row int4 path rounds exactly as f32(q) * m. */
 // @ts-ignore: decorator
 @inline export function scalesDownExactlyBy28(m: f32): bool {

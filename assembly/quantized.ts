@@ -13,7 +13,7 @@
 // path. At 64 columns, rows go through the straight-line loops of rows-of-64.ts first.
 import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
 import {
-  TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
+  TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, rowMultiplier, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
 } from "./exact-scaling";
 import { int4GroupRowsOf64, int4RowsOf64, int8RowsOf64 } from "./rows-of-64";
 
@@ -117,9 +117,10 @@ function dividedColumn(table: usize, scales: usize, idx: usize, n: u32, out: usi
 /**
  * out[i, :] = f32(q) * f32(1 / scales[idx[i]]) for a packed int4 table (ceil(dim / 2) bytes a
  * row) with one float32 scale per row (Keras' per-channel int4; one column: divided, see
- * dividedColumn). Returns `out`.
+ * dividedColumn). With `reciprocals` set, `scales` holds the multipliers themselves (a float16
+ * policy's reciprocals, rounded to float16 as XLA computes them there). Returns `out`.
  */
-export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
+export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32): usize {
   if (dim == 1) return dividedColumn(table, scales, idx, n, out, true);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
@@ -128,7 +129,7 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
   const vectors = dim & ~31;
   for (let i: usize = 0; i < <usize>n; i++) {
     if (dim == 64) {
-      i = int4RowsOf64(table, scales, idx, i, n, out, readAhead);
+      i = int4RowsOf64(table, scales, idx, i, n, out, readAhead, reciprocals);
       if (i == <usize>n) break;
     }
     if (readAhead) {
@@ -137,7 +138,7 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
       touchRowsAheadInBursts(scales, 4, idx, i, last);
     }
     const row = <usize>load<u32>(idx + (i << 2));
-    const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
+    const inverse = rowMultiplier(scales, row, reciprocals);
     const src = table + row * rowBytes;
     const dst = out + i * (<usize>dim << 2);
     let j: u32 = 0;

@@ -16,7 +16,7 @@
 // that leaves gets its burst twice.
 import { touchRowsAheadInBursts } from "./gather-ahead";
 import {
-  TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
+  TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, rowMultiplier, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
 } from "./exact-scaling";
 import { REBIAS, storeFiniteHalves, withoutSign } from "./half";
 
@@ -76,15 +76,15 @@ export function int8RowsOf64(table: usize, scales: usize, idx: usize, from: usiz
   storeNibblesAtTop(v128.load(src, 16), down, dst + 128);
 }
 
-/** Per-row int4 rows (32 packed bytes) times f32(1 / scale) from position `from`; see gatherInt4. */
-export function int4RowsOf64(table: usize, scales: usize, idx: usize, from: usize, n: usize, out: usize, readAhead: bool): usize {
+/** Per-row int4 rows (32 packed bytes) times f32(1 / scale) (or the scale itself, with `reciprocals`) from position `from`; see gatherInt4. */
+export function int4RowsOf64(table: usize, scales: usize, idx: usize, from: usize, n: usize, out: usize, readAhead: bool, reciprocals: u32): usize {
   const last = n - 1;
   let i = from;
   for (; i + 1 < n; i += 2) {
     const row = <usize>load<u32>(idx + (i << 2));
     const next = <usize>load<u32>(idx + (i << 2), 4);
-    const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
-    const nextInverse: f32 = <f32>1 / load<f32>(scales + (next << 2));
+    const inverse = rowMultiplier(scales, row, reciprocals);
+    const nextInverse = rowMultiplier(scales, next, reciprocals);
     if (!scalesDownExactlyBy28(inverse) || !scalesDownExactlyBy28(nextInverse)) return i;
     if (readAhead) {
       readAheadRowAndScale(table, 32, scales, idx, i, last);
@@ -95,7 +95,7 @@ export function int4RowsOf64(table: usize, scales: usize, idx: usize, from: usiz
   }
   if (i < n) {
     const row = <usize>load<u32>(idx + (i << 2));
-    const inverse: f32 = <f32>1 / load<f32>(scales + (row << 2));
+    const inverse = rowMultiplier(scales, row, reciprocals);
     if (!scalesDownExactlyBy28(inverse)) return i;
     if (readAhead) readAheadRowAndScale(table, 32, scales, idx, i, last);
     int4Row(table + (row << 5), f32x4.splat(inverse * TWO_TO_MINUS_28), out + (i << 8));

@@ -13,7 +13,7 @@ import { ShardedTrainer } from "./sharded-training.ts";
 import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
 import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
 import {
-  FLOAT32, isFloat32Stored, isQuantized, parsePolicyName, policyName, readBlockSize, variableSpecs,
+  FLOAT32, INT8_WITH_FLOAT16, isFloat32Stored, isQuantized, mixedComputeDtype, parsePolicyName, quantizedFrom, policyName, readBlockSize, variableSpecs,
   type QuantizationMode, type TableDtype, type TableFormat,
 } from "./table-format.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, penaltyOfPieces, type Regularizer } from "./regularizers.ts";
@@ -349,18 +349,22 @@ export class Embedding {
     return this.variableSpecs().reduce((sum, spec) => sum + spec.shape.reduce((a, b) => a * b, 1), 0);
   }
 
-  /** The table's storage dtype: `'float32'` (also for quantized layers, whose source is float32, and the mixed policies), `'float16'` or `'bfloat16'`. */
+  /** The table's storage dtype: `'float32'` (also for quantized layers, whose source is float32 or a mixed policy, and the mixed policies), `'float16'` or `'bfloat16'`. */
   get dtype(): TableDtype {
     return this.format.kind === "float16" || this.format.kind === "bfloat16" ? this.format.kind : "float32";
   }
 
-  /** The dtype lookups are computed in (Keras' compute dtype): `'float16'` / `'bfloat16'` for 16-bit and mixed policies, else `'float32'`. Outputs are float32 arrays holding values of this dtype. */
+  /**
+   * The dtype lookups are computed in (Keras' compute dtype): `'float16'` / `'bfloat16'` for 16-bit
+   * and mixed policies (a table quantized from a mixed policy included), else `'float32'`. Outputs
+   * are float32 arrays holding values of this dtype.
+   */
   get computeDtype(): "float32" | "float16" | "bfloat16" {
     const kind = this.format.kind;
-    return kind === "float16" || kind === "mixed_float16" ? "float16" : kind === "bfloat16" || kind === "mixed_bfloat16" ? "bfloat16" : "float32";
+    return mixedComputeDtype(this.format) ?? (kind === "float16" || kind === "bfloat16" ? kind : "float32");
   }
 
-  /** Keras' dtype policy name: `'float32'`, `'float16'`, `'bfloat16'`, `'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_float32'`. */
+  /** Keras' dtype policy name: `'float32'`, `'float16'`, `'bfloat16'`, `'mixed_bfloat16'`, `'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_mixed_float16'`, … */
   get dtypePolicy(): string {
     return policyName(this.format);
   }
@@ -676,9 +680,10 @@ export class Embedding {
       return;
     }
     this.stored.gather(idx, n, mem.outputPtr);
-    // Mixed policies add the adapters in their 16-bit compute dtype (Keras' autocast); float16 /
-    // bfloat16 tables add float32 adapters in float32, as Keras promotes the sum, then round.
-    this.lora?.addTo(idx, n, mem.outputPtr, isFloat32Stored(this.format) ? this.stored.computeDtype : null);
+    // Mixed policies (quantized from one too) add the adapters in their 16-bit compute dtype (Keras'
+    // autocast); float16 / bfloat16 tables add float32 adapters in float32, as Keras promotes the
+    // sum, then round.
+    this.lora?.addTo(idx, n, mem.outputPtr, mixedComputeDtype(this.format));
     this.stored.narrowOutput(mem.outputPtr, n * this.outputDim, this.lora !== null);
   }
 
@@ -1060,10 +1065,16 @@ export class Embedding {
       if (mode !== "int8" && mode !== "int4") invalidArgument("mode", '"int8" or "int4"', mode);
       if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { blockSize: 128 }", options);
       if (mode === "int8" && options.blockSize !== undefined) invalidArgument("options.blockSize", "no block size for int8 (Keras quantizes int8 per row)", options.blockSize);
-      const format: TableFormat = { kind: mode, blockSize: mode === "int4" ? readBlockSize("blockSize", options.blockSize) : null };
-      if (this.format.kind !== "float32") {
-        throw new ValueError(`quantize() quantizes a float32 table; layer "${this.name}" stores its table as ${this.format.kind}.`);
+      const from = this.format.kind;
+      if (from !== "float32" && from !== "mixed_float16" && from !== "mixed_bfloat16") {
+        throw new ValueError(`quantize() quantizes a float32 table (dtype "float32", "mixed_float16" or "mixed_bfloat16"); layer "${this.name}" stores its table as ${from}.`);
       }
+      if (mode === "int8" && from === "mixed_float16") throw new ValueError(INT8_WITH_FLOAT16);
+      const format: TableFormat = {
+        kind: mode,
+        blockSize: mode === "int4" ? readBlockSize("blockSize", options.blockSize) : null,
+        ...(from === "float32" ? {} : { source: from }),
+      };
       this.checkFormatSupported(format, this.lora !== null);
       this.rebuild(format, mem.table());
       if (mode === "int4") this.configBlockSize = options.blockSize === undefined ? format.blockSize : options.blockSize;
@@ -1672,10 +1683,10 @@ function nextTurn(): Promise<void> {
 /** The dtype policy object Keras 3 writes in a layer config (keras/src/dtype_policies/dtype_policy.py). */
 function kerasDtypePolicy(format: TableFormat): KerasObjectConfig {
   if (format.kind === "int8") {
-    return { module: "keras.dtype_policies", class_name: "QuantizedDTypePolicy", config: { mode: "int8", source_name: "float32" }, registered_name: null };
+    return { module: "keras.dtype_policies", class_name: "QuantizedDTypePolicy", config: { mode: "int8", source_name: quantizedFrom(format) }, registered_name: null };
   }
   if (format.kind === "int4") {
-    return { module: "keras.dtype_policies", class_name: "Int4DTypePolicy", config: { mode: `int4/${format.blockSize ?? -1}`, source_name: "float32" }, registered_name: null };
+    return { module: "keras.dtype_policies", class_name: "Int4DTypePolicy", config: { mode: `int4/${format.blockSize ?? -1}`, source_name: quantizedFrom(format) }, registered_name: null };
   }
   return { module: "keras", class_name: "DTypePolicy", config: { name: format.kind }, registered_name: null };
 }

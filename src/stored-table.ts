@@ -2,10 +2,10 @@
 // format, plus the scale (and zero point) regions of a quantized table. Gathers rows through the
 // kernel that widens or dequantizes them, and reads and writes the Keras variables.
 import { ValueError, show, typeName } from "./errors.ts";
-import { fromBfloat16Bits, fromFloat16Bits } from "./half.ts";
+import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, groupedQuantizeRows, packInt4 } from "./quantizers.ts";
-import { groupCount, isFloat32Stored, isGrouped, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
+import { groupCount, isFloat32Stored, isGrouped, mixedComputeDtype, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
 
 /** One Keras variable's value: Int8Array for int8, Uint16Array bit patterns for float16 / bfloat16, else Float32Array. */
 export interface WeightArray {
@@ -26,6 +26,12 @@ export function rowStorage(format: TableFormat, dim: number): RowStorage {
 export class StoredTable {
   /** Per-row scales (int8, per-channel int4) or per-group steps (grouped int4); 0 when none. */
   readonly scalePtr: number;
+  /**
+   * The scales lookups dequantize with: `scalePtr` itself, or for a table quantized from a mixed
+   * policy, scales derived so the float32 kernel reproduces Keras' 16-bit dequantization (see
+   * refreshComputeScales).
+   */
+  readonly computeScalePtr: number;
   /** Per-group int8 zero points (grouped int4); 0 when none. */
   readonly zeroPtr: number;
   readonly groups: number;
@@ -36,7 +42,35 @@ export class StoredTable {
     const quantized = format.kind === "int8" || format.kind === "int4";
     this.scalePtr = quantized ? mem.persistent(mem.rows * this.groups * 4, "the quantization scales") : 0;
     this.zeroPtr = isGrouped(format) ? mem.persistent(mem.rows * this.groups, "the quantization zero points") : 0;
-    if (quantized) this.scales().fill(1); // Keras builds scales as ones and tables as zeros.
+    this.computeScalePtr = quantized && format.source !== undefined ? mem.persistent(mem.rows * this.groups * 4, "the 16-bit dequantization scales") : this.scalePtr;
+    if (quantized) {
+      this.scales().fill(1); // Keras builds scales as ones and tables as zeros.
+      this.refreshComputeScales();
+    }
+  }
+
+  /**
+   * A table quantized from a mixed policy dequantizes in its 16-bit compute dtype: Keras autocasts
+   * the float32 scales, so a value is h(q / h(s)) for one column, h((q − z) · h(step)) in groups,
+   * and per row with two or more columns XLA multiplies by the reciprocal: h(q · (1 / h(s))) in
+   * bfloat16, h(q · h(1 / h(s))) in float16 (h rounds to the compute dtype; checked against Keras
+   * 3.15.1 on JAX). The kernels compute q · fl(1 / scale) (or q / scale for one column) and the
+   * output is rounded after, so they are given h(s), or for float16 rows the multiplier
+   * r = h(1 / h(s)) itself (the int4 kernel's `reciprocals` mode: no float32 scale has r as its
+   * reciprocal in every case, and q · r often lands on a float16 tie).
+   */
+  private refreshComputeScales(): void {
+    if (this.computeScalePtr === this.scalePtr) return;
+    const compute = mixedComputeDtype(this.format);
+    const round = compute === "float16" ? (x: number) => fromFloat16Bits(toFloat16Bits(x)) : (x: number) => fromBfloat16Bits(toBfloat16Bits(x));
+    const scales = this.scales();
+    const derived = new Float32Array(this.mem.memory.buffer, this.computeScalePtr, scales.length);
+    for (let i = 0; i < scales.length; i++) derived[i] = this.reciprocalScales ? round(Math.fround(1 / round(scales[i]!))) : round(scales[i]!);
+  }
+
+  /** Whether the derived scales are the multipliers themselves (float16 per-row int4, two or more columns), not scales to invert. */
+  private get reciprocalScales(): boolean {
+    return mixedComputeDtype(this.format) === "float16" && this.format.kind === "int4" && this.format.blockSize === null && this.dim > 1;
   }
 
   get rows(): number {
@@ -70,30 +104,25 @@ export class StoredTable {
         k.gatherBfloat16(mem.tablePtr, dim, idx, n, out);
         return;
       case "int8":
-        k.gatherInt8(mem.tablePtr, this.scalePtr, this.rows, dim, idx, n, out);
+        k.gatherInt8(mem.tablePtr, this.computeScalePtr, this.rows, dim, idx, n, out);
         return;
       case "int4":
-        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.scalePtr, this.rows, dim, idx, n, out);
-        else k.gatherInt4Grouped(mem.tablePtr, this.scalePtr, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
+        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.computeScalePtr, this.rows, dim, idx, n, out, this.reciprocalScales ? 1 : 0);
+        else k.gatherInt4Grouped(mem.tablePtr, this.computeScalePtr, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
         return;
     }
-  }
-
-  /** The 16-bit dtype lookups compute in, or null for float32 (and for the quantized tables, which dequantize to float32). */
-  get computeDtype(): "float16" | "bfloat16" | null {
-    const kind = this.format.kind;
-    return kind === "float16" || kind === "mixed_float16" ? "float16" : kind === "bfloat16" || kind === "mixed_bfloat16" ? "bfloat16" : null;
   }
 
   /**
    * Lookups of a 16-bit policy return its compute dtype: Keras casts the gathered rows (plus LoRA)
    * to it. Rounds `n` output floats at `out` to it, in place, as float32 values, where they may be
-   * off it: always for the mixed policies (float32 tables), and for float16 / bfloat16 tables only
-   * when `withLora` added float32 adapters (their own rows widen exactly, NaN payloads and all).
+   * off it: always for the mixed policies (float32 or quantized tables), and for float16 / bfloat16
+   * tables only when `withLora` added float32 adapters (their own rows widen exactly, NaN payloads
+   * and all).
    */
   narrowOutput(out: number, n: number, withLora: boolean): void {
-    if (!withLora && !isFloat32Stored(this.format)) return;
-    const compute = this.computeDtype;
+    const kind = this.format.kind;
+    const compute = mixedComputeDtype(this.format) ?? (withLora && (kind === "float16" || kind === "bfloat16") ? kind : null);
     if (compute === "float16") this.mem.kernel.narrowToFloat16(out, n);
     else if (compute === "bfloat16") this.mem.kernel.narrowToBfloat16(out, n);
   }
@@ -136,6 +165,7 @@ export class StoredTable {
         const { q, scale } = absMaxQuantizeRows(values, rows, dim, -127, 127);
         mem.tableBytes().set(new Uint8Array(q.buffer));
         this.scales().set(scale);
+        this.refreshComputeScales();
         return;
       }
       case "int4": {
@@ -149,6 +179,7 @@ export class StoredTable {
           this.scales().set(step);
           this.zeros().set(zero);
         }
+        this.refreshComputeScales();
         return;
       }
     }
@@ -208,6 +239,7 @@ export class StoredTable {
         } else if (spec.name === "embeddings_scale") this.scales().set(v);
         else if (spec.name === "embeddings_zero") this.zeros().set(v);
       });
+      this.refreshComputeScales();
     };
   }
 }

@@ -19,7 +19,32 @@ export interface TableFormat {
   readonly kind: TableDtype | QuantizationMode;
   /** int4 only: columns per group (step and zero point per group), or null for one scale per row. */
   readonly blockSize: number | null;
+  /**
+   * Quantized tables only: the mixed policy the layer was quantized from (Keras'
+   * `int8_from_mixed_bfloat16`), whose lookups dequantize in its 16-bit compute dtype; absent for
+   * float32 (`int8_from_float32`).
+   */
+  readonly source?: MixedPolicy;
 }
+
+/** The mixed-precision policies: float32 variables, 16-bit computation. */
+export type MixedPolicy = "mixed_float16" | "mixed_bfloat16";
+
+/** The policy a quantized table was quantized from: "float32" or a mixed policy. */
+export const quantizedFrom = (format: TableFormat): "float32" | MixedPolicy => format.source ?? "float32";
+
+/**
+ * The 16-bit dtype a mixed policy computes in (a quantized table's source included), or null when
+ * lookups compute in float32 or widen a 16-bit table exactly.
+ */
+export function mixedComputeDtype(format: TableFormat): "float16" | "bfloat16" | null {
+  const policy = format.kind === "mixed_float16" || format.kind === "mixed_bfloat16" ? format.kind : format.source;
+  return policy === "mixed_float16" ? "float16" : policy === "mixed_bfloat16" ? "bfloat16" : null;
+}
+
+/** Keras' refusal of int8 under a float16 compute dtype (keras/src/layers/layer.py, quantize). */
+export const INT8_WITH_FLOAT16 =
+  "Quantization mode='int8' doesn't work well with compute_dtype='float16'. Consider loading model/layer with another dtype policy such as 'mixed_bfloat16' or 'mixed_float16' before calling `quantize()`.";
 
 export const FLOAT32: TableFormat = { kind: "float32", blockSize: null };
 
@@ -85,10 +110,10 @@ export function variableSpecs(format: TableFormat, rows: number, dim: number): V
   }
 }
 
-/** Keras' dtype policy name: `float32`, `float16`, `bfloat16`, `int8_from_float32`, `int4/128_from_float32`, `int4/-1_from_float32`. */
+/** Keras' dtype policy name: `float32`, `float16`, `bfloat16`, `int8_from_float32`, `int4/128_from_float32`, `int4/-1_from_mixed_bfloat16`, … */
 export function policyName(format: TableFormat): string {
-  if (format.kind === "int8") return "int8_from_float32";
-  if (format.kind === "int4") return `int4/${format.blockSize ?? -1}_from_float32`;
+  if (format.kind === "int8") return `int8_from_${quantizedFrom(format)}`;
+  if (format.kind === "int4") return `int4/${format.blockSize ?? -1}_from_${quantizedFrom(format)}`;
   return format.kind;
 }
 
@@ -103,19 +128,24 @@ export function readBlockSize(name: string, value: unknown): number | null {
 }
 
 /**
- * The format a Keras dtype policy name stands for. Quantized policies must come from float32
- * (`int8_from_float32`, `int4_from_float32` — per-channel, as older Keras wrote it —,
- * `int4/<block>_from_float32`).
+ * The format a Keras dtype policy name stands for. Quantized policies come from float32 or a mixed
+ * policy (`int8_from_float32`, `int4_from_float32` — per-channel, as older Keras wrote it —,
+ * `int4/<block>_from_mixed_bfloat16`); Keras itself refuses int8 from mixed_float16.
  */
 export function parsePolicyName(name: string, where: string): TableFormat {
   if (name === "float32" || name === "float16" || name === "bfloat16" || name === "mixed_float16" || name === "mixed_bfloat16") return { kind: name, blockSize: null };
   const match = /^(int8|int4)(?:\/(-?\d+))?_from_(.+)$/.exec(name);
-  if (match !== null && match[3] === "float32" && (match[1] === "int4" || match[2] === undefined)) {
-    if (match[1] === "int8") return { kind: "int8", blockSize: null };
-    return { kind: "int4", blockSize: match[2] === undefined ? null : readBlockSize(`${where} block size`, Number(match[2])) };
+  const source = match?.[3];
+  if (match !== null && (source === "float32" || source === "mixed_float16" || source === "mixed_bfloat16") && (match[1] === "int4" || match[2] === undefined)) {
+    const from: { source?: MixedPolicy } = source === "float32" ? {} : { source };
+    if (match[1] === "int8") {
+      if (source === "mixed_float16") throw new ValueError(INT8_WITH_FLOAT16);
+      return { kind: "int8", blockSize: null, ...from };
+    }
+    return { kind: "int4", blockSize: match[2] === undefined ? null : readBlockSize(`${where} block size`, Number(match[2])), ...from };
   }
   throw new ValueError(
-    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
-      `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: ${where}=${show(name)}`,
+    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 or a mixed policy ` +
+      `("int8_from_float32", "int4/<block size>_from_float32", "int4/-1_from_mixed_bfloat16"). Received: ${where}=${show(name)}`,
   );
 }

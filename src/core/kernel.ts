@@ -83,7 +83,7 @@ export interface KernelExports {
    */
   gatherInt8(table: number, scales: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   /** Packed int4 table (ceil(dim / 2) bytes a row), float32 scale per row: out = f32(q) · f32(1 / scale). */
-  gatherInt4(table: number, scales: number, rows: number, dim: number, idx: number, n: number, out: number): number;
+  gatherInt4(table: number, scales: number, rows: number, dim: number, idx: number, n: number, out: number, reciprocals: number): number;
   /** Packed int4 table, float32 step and int8 zero point per (row, group of `block` columns): out = (q − zero) · step. */
   gatherInt4Grouped(table: number, steps: number, zeros: number, rows: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
   /** float16 table (2 bytes a value) widened to float32; `rows` as for gatherInt8. */
@@ -180,7 +180,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
-  gatherInt8: 7, gatherInt4: 7, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 7, gatherInt4: 8, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

@@ -17,6 +17,7 @@ interface LoraCase {
   alpha: number | null;
   quantize: "int8" | "int4" | null;
   exact: boolean;
+  policy: "float32" | "mixed_float16" | "mixed_bfloat16";
   table: FixtureArray;
   lora_a: FixtureArray;
   lora_b: FixtureArray;
@@ -32,7 +33,7 @@ const configs = fixtureCases<Record<string, Record<string, unknown>>>("configs")
 /** The layer Keras built: the table, quantized when asked, then enable_lora and the fixture's adapters. */
 function kerasLayer(c: LoraCase): Embedding {
   const [rows, dim] = c.table.shape as [number, number];
-  const layer = new Embedding({ inputDim: rows, outputDim: dim, name: c.case, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, name: c.case, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
   if (c.quantize !== null) layer.quantize(c.quantize);
   layer.enableLora(c.rank, c.alpha === null ? {} : { alpha: c.alpha });
   const weights = layer.getWeights<Float32Array | Int8Array>().map((w) =>
@@ -196,6 +197,16 @@ function sixteenBitLayer(policy: (typeof SIXTEEN_BIT)[number], c: SixteenBitCase
   layer.enableLora(3, { alpha: 5 });
   layer.setWeights(c.weights.map((w) => tensorOf(w.value) as { data: Float32Array | Uint16Array; shape: number[] }));
   return layer;
+}
+
+for (const c of fixtureCases<LoraCase[]>("mixed_lora")) {
+  test(`${c.case}: ${c.quantize} under ${c.policy} with LoRA: lookups equal Keras' ${c.lookup.output.dtype} outputs bit for bit`, () => {
+    const layer = kerasLayer(c);
+    const out = layer.call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
+    assert.equal(Array.from(bitsOf(out)), Array.from(widenedBits(c.lookup.output)), c.case);
+    layer.getWeights<Float32Array | Int8Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${c.case} ${w.name}`));
+    assert.equal(layer.toKerasConfig(), c.config);
+  });
 }
 
 for (const policy of SIXTEEN_BIT) {

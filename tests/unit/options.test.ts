@@ -183,8 +183,8 @@ others("dtype: a supported policy name", () => {
     assertThrowsMessage(
       () => build({ inputDim: 2, outputDim: 2, dtype: value }),
       ValueError,
-      `dtype must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 ("int8_from_float32", ` +
-        `"int4/<block size>_from_float32", "int4/-1_from_float32"). Received: dtype=${shown}`,
+      `dtype must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 or a mixed policy ` +
+        `("int8_from_float32", "int4/<block size>_from_float32", "int4/-1_from_mixed_bfloat16"). Received: dtype=${shown}`,
     );
   }
 });

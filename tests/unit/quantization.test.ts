@@ -8,6 +8,7 @@ import { Embedding, ValueError } from "../../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "../support/helpers.ts";
 import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 import { packInt4, unpackInt4, roundHalfEven } from "../../src/quantizers.ts";
+import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
 
 interface QuantizedCase {
   case: string;
@@ -73,6 +74,67 @@ for (const c of cases) {
     assert.equal(Embedding.fromConfig(loaded.getConfig()).toKerasConfig(), c.config);
   });
 }
+
+// Quantized from a mixed policy: the same float32 variables as from float32, lookups dequantized in
+// the policy's 16-bit compute dtype (Keras' outputs are float16 / bfloat16; the layer returns them
+// widened to float32 exactly).
+interface MixedCase extends QuantizedCase {
+  policy: "mixed_float16" | "mixed_bfloat16";
+}
+const mixedCases = fixtureCases<MixedCase[]>("mixed");
+const widenedBits = (a: FixtureArray) => {
+  const halves = tensorOf(a).data as Uint16Array;
+  return Array.from(new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
+};
+const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+
+for (const c of mixedCases) {
+  const mixedLayer = () => {
+    const [rows, dim] = c.table.shape as [number, number];
+    return new Embedding({ inputDim: rows, outputDim: dim, name: c.case, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
+  };
+  test(`${c.case}: quantize() under ${c.policy} makes Keras' variables, and lookups equal Keras' ${c.lookup.output.dtype} outputs bit for bit`, () => {
+    const layer = mixedLayer();
+    quantizeAsKeras(layer, c);
+    layer.getWeights<Float32Array | Int8Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${c.case} ${w.name}`));
+    assert.is(c.lookup.output.dtype, c.policy === "mixed_float16" ? "float16" : "bfloat16");
+    assert.equal(bitsOf(lookup(layer, c)), widenedBits(c.lookup.output), `${c.case} lookup`);
+    assert.is(layer.computeDtype, c.lookup.output.dtype);
+  });
+
+  test(`${c.case}: config as Keras writes it (dtype ${c.dtype_policy}); fromConfig + setWeights(Keras' variables) gives Keras' lookups`, () => {
+    const layer = mixedLayer();
+    quantizeAsKeras(layer, c);
+    assert.equal(layer.toKerasConfig(), c.config);
+    assert.is(layer.dtypePolicy, c.dtype_policy);
+    const loaded = Embedding.fromConfig({ class_name: "Embedding", config: c.config });
+    assert.is(loaded.dtypePolicy, c.dtype_policy);
+    loaded.setWeights(c.weights.map((w) => tensorOf(w.value) as { data: Float32Array | Int8Array; shape: number[] }));
+    assert.equal(bitsOf(lookup(loaded, c)), widenedBits(c.lookup.output), `${c.case} lookup after loading`);
+    assert.equal(Embedding.fromConfig(loaded.getConfig()).toKerasConfig(), c.config);
+  });
+}
+
+test("a table quantized from a mixed policy saves to a .keras file and loads back with its policy and lookups", async () => {
+  for (const c of mixedCases.filter((x) => x.case === "int8_mixed_bf16" || x.case === "int4_mixed_f16_block4")) {
+    const [rows, dim] = c.table.shape as [number, number];
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, name: c.case, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
+    quantizeAsKeras(layer, c);
+    const again = await Embedding.fromKeras(layer.toKeras({ inputShape: [null] }));
+    assert.is(again.dtypePolicy, c.dtype_policy);
+    assert.equal(bitsOf(lookup(again, c)), widenedBits(c.lookup.output), c.case);
+  }
+});
+
+test("int8 under mixed_float16 is refused with Keras' message, from quantize() and from a config's policy", () => {
+  const layer = new Embedding({ inputDim: 4, outputDim: 3, dtype: "mixed_float16" });
+  assertThrowsMessage(() => layer.quantize("int8"), ValueError, errors["quantize_int8_mixed_float16"]!);
+  assert.is(layer.dtypePolicy, "mixed_float16");
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_mixed_float16" }), ValueError, errors["quantize_int8_mixed_float16"]!);
+  // A float16 / bfloat16 table (16-bit variables) is not quantized here.
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "bfloat16" }).quantize("int8"), ValueError, /quantize\(\) quantizes a float32 table.*bfloat16/);
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_bfloat16" }), ValueError, /dtype must be a dtype policy name.*int8_from_bfloat16/s);
+});
 
 test("memoryBytes: a quantized layer holds the quantized table and scales, not the float32 table", () => {
   const rows = 20000, dim = 64;
