@@ -13,7 +13,7 @@ import { ShardedTrainer } from "./sharded-training.ts";
 import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
 import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
 import {
-  FLOAT32, INT8_WITH_FLOAT16, isFloat32Stored, isQuantized, mixedComputeDtype, parsePolicyName, quantizedFrom, policyName, readBlockSize, variableSpecs,
+  FLOAT32, INT8_WITH_FLOAT16, computeDtypeOf, isFloat32Stored, isQuantized, mixedComputeDtype, parsePolicyName, quantizedFrom, policyName, readBlockSize, variableSpecs,
   type QuantizationMode, type TableDtype, type TableFormat,
 } from "./table-format.ts";
 import { getRegularizer, isSumsRegularizer, OrthogonalRegularizer, penaltyOfPieces, type Regularizer } from "./regularizers.ts";
@@ -360,8 +360,7 @@ export class Embedding {
    * are float32 arrays holding values of this dtype.
    */
   get computeDtype(): "float32" | "float16" | "bfloat16" {
-    const kind = this.format.kind;
-    return mixedComputeDtype(this.format) ?? (kind === "float16" || kind === "bfloat16" ? kind : "float32");
+    return computeDtypeOf(this.format) ?? "float32";
   }
 
   /** Keras' dtype policy name: `'float32'`, `'float16'`, `'bfloat16'`, `'mixed_bfloat16'`, `'int8_from_float32'`, `'int4/128_from_float32'`, `'int4/-1_from_mixed_float16'`, … */
@@ -680,6 +679,8 @@ export class Embedding {
       return;
     }
     this.stored.gather(idx, n, mem.outputPtr);
+    // A table quantized from a 16-bit policy dequantizes to that dtype before Keras adds float32 adapters.
+    if (this.lora !== null && isQuantized(this.format) && mixedComputeDtype(this.format) === null) this.stored.narrowOutput(mem.outputPtr, n * this.outputDim, false);
     // Mixed policies (quantized from one too) add the adapters in their 16-bit compute dtype (Keras'
     // autocast); float16 / bfloat16 tables add float32 adapters in float32, as Keras promotes the
     // sum, then round.
@@ -1065,18 +1066,17 @@ export class Embedding {
       if (mode !== "int8" && mode !== "int4") invalidArgument("mode", '"int8" or "int4"', mode);
       if (options === null || typeof options !== "object") invalidArgument("options", "an object such as { blockSize: 128 }", options);
       if (mode === "int8" && options.blockSize !== undefined) invalidArgument("options.blockSize", "no block size for int8 (Keras quantizes int8 per row)", options.blockSize);
-      const from = this.format.kind;
-      if (from !== "float32" && from !== "mixed_float16" && from !== "mixed_bfloat16") {
-        throw new ValueError(`quantize() quantizes a float32 table (dtype "float32", "mixed_float16" or "mixed_bfloat16"); layer "${this.name}" stores its table as ${from}.`);
-      }
-      if (mode === "int8" && from === "mixed_float16") throw new ValueError(INT8_WITH_FLOAT16);
+      // Not quantized (checked above): a float32, 16-bit or mixed table.
+      const from = this.format.kind as TableDtype;
+      if (mode === "int8" && (from === "mixed_float16" || from === "float16")) throw new ValueError(INT8_WITH_FLOAT16);
       const format: TableFormat = {
         kind: mode,
         blockSize: mode === "int4" ? readBlockSize("blockSize", options.blockSize) : null,
         ...(from === "float32" ? {} : { source: from }),
       };
       this.checkFormatSupported(format, this.lora !== null);
-      this.rebuild(format, mem.table());
+      // A 16-bit table quantizes from its values widened to float32 (exact); NumPy's arithmetic on them follows the source dtype.
+      this.rebuild(format, isFloat32Stored(this.format) ? mem.table() : this.stored.toFloat32());
       if (mode === "int4") this.configBlockSize = options.blockSize === undefined ? format.blockSize : options.blockSize;
     });
   }

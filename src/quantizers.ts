@@ -1,11 +1,31 @@
 // Keras 3's weight quantizers for an embedding table, bit for bit (keras/src/quantizers/
 // quantizers.py: abs_max_quantize, abs_max_quantize_grouped_with_zero_point, pack_int4). Keras runs
-// them in NumPy on float32 arrays: every operation below is one float32 operation (Math.fround),
-// and np.round rounds halves to even.
+// them in NumPy on the variable's array: for float32 every operation below is one float32
+// operation (Math.fround); 16-bit tables round as QuantizerArithmetic says. np.round rounds halves
+// to even.
+import { fromBfloat16Bits, fromFloat16Bits, nearestFloat16, toBfloat16Bits, toFloat16Bits } from "./half.ts";
 
 const f = Math.fround;
 /** Keras' backend.epsilon(), bound as the quantizers' default argument when Keras is imported. */
 const EPSILON = f(1e-7);
+
+/**
+ * The arithmetic NumPy does for the quantizers on a table of one dtype: `op` rounds each
+ * operation's float32 result, `eps` is the epsilon as it meets the table, and `difference` rounds
+ * max − min. float32 (and the mixed policies' float32 variables): float32 throughout. bfloat16
+ * (ml_dtypes): max − min stays bfloat16, but adding the Python float epsilon promotes to float32.
+ * float16 (NumPy 2): every operation rounds to float16, the epsilon too.
+ */
+export interface QuantizerArithmetic {
+  op: (x: number) => number;
+  difference: (x: number) => number;
+  eps: number;
+}
+export const FLOAT32_ARITHMETIC: QuantizerArithmetic = { op: f, difference: f, eps: EPSILON };
+const toBfloat16 = (x: number) => fromBfloat16Bits(toBfloat16Bits(x));
+const toFloat16 = (x: number) => fromFloat16Bits(toFloat16Bits(x));
+export const BFLOAT16_ARITHMETIC: QuantizerArithmetic = { op: f, difference: toBfloat16, eps: EPSILON };
+export const FLOAT16_ARITHMETIC: QuantizerArithmetic = { op: toFloat16, difference: toFloat16, eps: nearestFloat16(1e-7) };
 
 /** NumPy's np.round: to the nearest integer, halves to even. */
 export function roundHalfEven(x: number): number {
@@ -21,7 +41,9 @@ const clip = (x: number, lo: number, hi: number) => (x < lo ? lo : x > hi ? hi :
  *   scale[r] = f32(qmax / f32(max|W[r]| + eps)),  q = clip(round(f32(W · scale)), lo, qmax).
  * `scale` is Keras' multiplier from float to integer.
  */
-export function absMaxQuantizeRows(table: Float32Array, rows: number, dim: number, lo: number, qmax: number): { q: Int8Array; scale: Float32Array } {
+export function absMaxQuantizeRows(
+  table: Float32Array, rows: number, dim: number, lo: number, qmax: number, { op, eps }: QuantizerArithmetic = FLOAT32_ARITHMETIC,
+): { q: Int8Array; scale: Float32Array } {
   const q = new Int8Array(rows * dim);
   const scale = new Float32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -32,9 +54,9 @@ export function absMaxQuantizeRows(table: Float32Array, rows: number, dim: numbe
       // np.max propagates NaN.
       if (a > amax || Number.isNaN(a)) amax = a;
     }
-    const s = f(qmax / f(amax + EPSILON));
+    const s = op(qmax / op(amax + eps));
     scale[r] = s;
-    for (let j = 0; j < dim; j++) q[base + j] = clip(roundHalfEven(f(table[base + j]! * s)), lo, qmax);
+    for (let j = 0; j < dim; j++) q[base + j] = clip(roundHalfEven(op(table[base + j]! * s)), lo, qmax);
   }
   return { q, scale };
 }
@@ -46,7 +68,9 @@ export function absMaxQuantizeRows(table: Float32Array, rows: number, dim: numbe
  *   q = clip(round(f32(W / step)) + zero, −8, 7).
  * `step` is float per integer step. Returns q (rows × dim) and step, zero (rows × groups).
  */
-export function groupedQuantizeRows(table: Float32Array, rows: number, dim: number, block: number): { q: Int8Array; step: Float32Array; zero: Int8Array } {
+export function groupedQuantizeRows(
+  table: Float32Array, rows: number, dim: number, block: number, { op, difference, eps }: QuantizerArithmetic = FLOAT32_ARITHMETIC,
+): { q: Int8Array; step: Float32Array; zero: Int8Array } {
   const groups = Math.ceil(dim / block);
   const q = new Int8Array(rows * dim);
   const step = new Float32Array(rows * groups);
@@ -62,11 +86,12 @@ export function groupedQuantizeRows(table: Float32Array, rows: number, dim: numb
         if (v < lo || Number.isNaN(v)) lo = v;
         if (v > hi || Number.isNaN(v)) hi = v;
       }
-      const s = f(f(f(hi - lo) + EPSILON) / 15);
-      const z = clip(roundHalfEven(f(-lo / s)) - 8, -8, 7);
+      const s = op(op(difference(hi - lo) + eps) / 15);
+      // A NaN zero point (a zero group under float16, whose step underflows) casts to 0, and makes every q 0.
+      const z = clip(roundHalfEven(op(-lo / s)) - 8, -8, 7);
       step[r * groups + g] = s;
       zero[r * groups + g] = z;
-      for (let j = start; j < end; j++) q[r * dim + j] = clip(roundHalfEven(f(table[r * dim + j]! / s)) + z, -8, 7);
+      for (let j = start; j < end; j++) q[r * dim + j] = clip(roundHalfEven(op(table[r * dim + j]! / s)) + z, -8, 7);
     }
   }
   return { q, step, zero };

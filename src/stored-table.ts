@@ -4,8 +4,8 @@
 import { ValueError, show, typeName } from "./errors.ts";
 import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
-import { absMaxQuantizeRows, groupedQuantizeRows, packInt4 } from "./quantizers.ts";
-import { groupCount, isFloat32Stored, isGrouped, mixedComputeDtype, rowBytes, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
+import { absMaxQuantizeRows, BFLOAT16_ARITHMETIC, FLOAT16_ARITHMETIC, FLOAT32_ARITHMETIC, groupedQuantizeRows, packInt4, type QuantizerArithmetic } from "./quantizers.ts";
+import { computeDtypeOf, groupCount, isFloat32Stored, isGrouped, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
 
 /** One Keras variable's value: Int8Array for int8, Uint16Array bit patterns for float16 / bfloat16, else Float32Array. */
 export interface WeightArray {
@@ -61,7 +61,7 @@ export class StoredTable {
    */
   private refreshComputeScales(): void {
     if (this.computeScalePtr === this.scalePtr) return;
-    const compute = mixedComputeDtype(this.format);
+    const compute = computeDtypeOf(this.format);
     const round = compute === "float16" ? (x: number) => fromFloat16Bits(toFloat16Bits(x)) : (x: number) => fromBfloat16Bits(toBfloat16Bits(x));
     const scales = this.scales();
     const derived = new Float32Array(this.mem.memory.buffer, this.computeScalePtr, scales.length);
@@ -70,7 +70,7 @@ export class StoredTable {
 
   /** Whether the derived scales are the multipliers themselves (float16 per-row int4, two or more columns), not scales to invert. */
   private get reciprocalScales(): boolean {
-    return mixedComputeDtype(this.format) === "float16" && this.format.kind === "int4" && this.format.blockSize === null && this.dim > 1;
+    return computeDtypeOf(this.format) === "float16" && this.format.kind === "int4" && this.format.blockSize === null && this.dim > 1;
   }
 
   get rows(): number {
@@ -122,7 +122,8 @@ export class StoredTable {
    */
   narrowOutput(out: number, n: number, withLora: boolean): void {
     const kind = this.format.kind;
-    const compute = mixedComputeDtype(this.format) ?? (withLora && (kind === "float16" || kind === "bfloat16") ? kind : null);
+    if (!withLora && (kind === "float16" || kind === "bfloat16")) return;
+    const compute = computeDtypeOf(this.format);
     if (compute === "float16") this.mem.kernel.narrowToFloat16(out, n);
     else if (compute === "bfloat16") this.mem.kernel.narrowToBfloat16(out, n);
   }
@@ -162,27 +163,42 @@ export class StoredTable {
         return;
       }
       case "int8": {
-        const { q, scale } = absMaxQuantizeRows(values, rows, dim, -127, 127);
+        const { q, scale } = absMaxQuantizeRows(values, rows, dim, -127, 127, this.arithmetic);
         mem.tableBytes().set(new Uint8Array(q.buffer));
-        this.scales().set(scale);
+        this.scales().set(this.asScaleDtype(scale));
         this.refreshComputeScales();
         return;
       }
       case "int4": {
         if (format.blockSize === null) {
-          const { q, scale } = absMaxQuantizeRows(values, rows, dim, -8, 7);
+          const { q, scale } = absMaxQuantizeRows(values, rows, dim, -8, 7, this.arithmetic);
           mem.tableBytes().set(new Uint8Array(packInt4(q, rows, dim).buffer));
-          this.scales().set(scale);
+          this.scales().set(this.asScaleDtype(scale));
         } else {
-          const { q, step, zero } = groupedQuantizeRows(values, rows, dim, format.blockSize);
+          const { q, step, zero } = groupedQuantizeRows(values, rows, dim, format.blockSize, this.arithmetic);
           mem.tableBytes().set(new Uint8Array(packInt4(q, rows, dim).buffer));
-          this.scales().set(step);
+          this.scales().set(this.asScaleDtype(step));
           this.zeros().set(zero);
         }
         this.refreshComputeScales();
         return;
       }
     }
+  }
+
+  /** How NumPy computes Keras' quantizers on this table's source variable. */
+  private get arithmetic(): QuantizerArithmetic {
+    const from = this.format.source;
+    return from === "float16" ? FLOAT16_ARITHMETIC : from === "bfloat16" ? BFLOAT16_ARITHMETIC : FLOAT32_ARITHMETIC;
+  }
+
+  /** Scales as the variable holds them: rounded to a 16-bit source's dtype (Keras converts them to it), as float32 values. */
+  private asScaleDtype(scales: Float32Array): Float32Array {
+    const dtype = scaleDtype(this.format);
+    if (dtype === "float32") return scales;
+    const bits = dtype === "float16" ? toFloat16Bits : toBfloat16Bits;
+    const widen = dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
+    return scales.map((v) => widen(bits(v)));
   }
 
   /** The variables in Keras' `get_weights()` order (copies). */
@@ -196,7 +212,11 @@ export class StoredTable {
         data = spec.dtype === "int8" ? new Int8Array(buffer, mem.tablePtr, size).slice()
           : spec.dtype === "float32" ? mem.table().slice()
           : new Uint16Array(buffer, mem.tablePtr, size).slice();
-      } else if (spec.name === "embeddings_scale") data = this.scales().slice();
+      } else if (spec.name === "embeddings_scale") {
+        // 16-bit scales are held widened (exactly) for the kernels; the variable gives their bit patterns.
+        data = spec.dtype === "float32" ? this.scales().slice()
+          : Uint16Array.from(this.scales(), spec.dtype === "float16" ? toFloat16Bits : toBfloat16Bits);
+      }
       else if (spec.name === "embeddings_zero") data = this.zeros().slice();
       else data = Float32Array.from({ length: dim }, (_, j) => Math.floor(j / this.format.blockSize!));
       return { name: spec.name, dtype: spec.dtype, data, shape: [...spec.shape] };
@@ -236,8 +256,11 @@ export class StoredTable {
           else if (spec.dtype === "int8") new Int8Array(mem.memory.buffer, mem.tablePtr, v.length).set(v);
           else if (v instanceof Uint16Array) new Uint16Array(mem.memory.buffer, mem.tablePtr, v.length).set(v);
           else this.storeFloat32(v);
-        } else if (spec.name === "embeddings_scale") this.scales().set(v);
-        else if (spec.name === "embeddings_zero") this.zeros().set(v);
+        } else if (spec.name === "embeddings_scale") {
+          if (spec.dtype === "float32") this.scales().set(v);
+          else if (v instanceof Uint16Array) this.scales().set(widenHalf(v, spec.dtype as "float16" | "bfloat16"));
+          else this.scales().set(this.asScaleDtype(Float32Array.from(v)));
+        } else if (spec.name === "embeddings_zero") this.zeros().set(v);
       });
       this.refreshComputeScales();
     };

@@ -20,22 +20,32 @@ export interface TableFormat {
   /** int4 only: columns per group (step and zero point per group), or null for one scale per row. */
   readonly blockSize: number | null;
   /**
-   * Quantized tables only: the mixed policy the layer was quantized from (Keras'
-   * `int8_from_mixed_bfloat16`), whose lookups dequantize in its 16-bit compute dtype; absent for
-   * float32 (`int8_from_float32`).
+   * Quantized tables only: the 16-bit or mixed policy the layer was quantized from (Keras'
+   * `int8_from_bfloat16`, `int4/128_from_mixed_float16`), whose lookups dequantize in its 16-bit
+   * compute dtype; absent for float32 (`int8_from_float32`).
    */
-  readonly source?: MixedPolicy;
+  readonly source?: QuantizedSource;
 }
 
-/** The mixed-precision policies: float32 variables, 16-bit computation. */
-export type MixedPolicy = "mixed_float16" | "mixed_bfloat16";
+/** Policies a quantized table can come from besides float32: 16-bit variables, or float32 variables computed in 16 bits (mixed). */
+export type QuantizedSource = "float16" | "bfloat16" | "mixed_float16" | "mixed_bfloat16";
 
-/** The policy a quantized table was quantized from: "float32" or a mixed policy. */
-export const quantizedFrom = (format: TableFormat): "float32" | MixedPolicy => format.source ?? "float32";
+/** The policy a quantized table was quantized from. */
+export const quantizedFrom = (format: TableFormat): "float32" | QuantizedSource => format.source ?? "float32";
+
+/** The dtype of a quantized table's scales: its 16-bit source's, else float32. */
+export const scaleDtype = (format: TableFormat): "float32" | "float16" | "bfloat16" =>
+  format.source === "float16" || format.source === "bfloat16" ? format.source : "float32";
+
+/** The 16-bit dtype lookups compute in (Keras' compute dtype), or null for float32. */
+export function computeDtypeOf(format: TableFormat): "float16" | "bfloat16" | null {
+  const policy = format.kind === "int8" || format.kind === "int4" ? format.source : format.kind;
+  return policy === "float16" || policy === "mixed_float16" ? "float16" : policy === "bfloat16" || policy === "mixed_bfloat16" ? "bfloat16" : null;
+}
 
 /**
- * The 16-bit dtype a mixed policy computes in (a quantized table's source included), or null when
- * lookups compute in float32 or widen a 16-bit table exactly.
+ * The 16-bit dtype a mixed policy computes in (a quantized table's source included), or null: the
+ * policies whose float32 LoRA adapters Keras autocasts to 16 bits.
  */
 export function mixedComputeDtype(format: TableFormat): "float16" | "bfloat16" | null {
   const policy = format.kind === "mixed_float16" || format.kind === "mixed_bfloat16" ? format.kind : format.source;
@@ -94,15 +104,15 @@ export function variableSpecs(format: TableFormat, rows: number, dim: number): V
     case "int8":
       return [
         { name: "embeddings", dtype: "int8", shape: [rows, dim] },
-        { name: "embeddings_scale", dtype: "float32", shape: [rows] },
+        { name: "embeddings_scale", dtype: scaleDtype(format), shape: [rows] },
       ];
     case "int4": {
       const packed: VariableSpec = { name: "embeddings", dtype: "int8", shape: [rows, packedRowBytes(dim)] };
-      if (format.blockSize === null) return [packed, { name: "embeddings_scale", dtype: "float32", shape: [rows] }];
+      if (format.blockSize === null) return [packed, { name: "embeddings_scale", dtype: scaleDtype(format), shape: [rows] }];
       const groups = groupCount(format, dim);
       return [
         packed,
-        { name: "embeddings_scale", dtype: "float32", shape: [rows, groups] },
+        { name: "embeddings_scale", dtype: scaleDtype(format), shape: [rows, groups] },
         { name: "embeddings_zero", dtype: "int8", shape: [rows, groups] },
         { name: "g_idx", dtype: "float32", shape: [dim] },
       ];
@@ -128,24 +138,26 @@ export function readBlockSize(name: string, value: unknown): number | null {
 }
 
 /**
- * The format a Keras dtype policy name stands for. Quantized policies come from float32 or a mixed
- * policy (`int8_from_float32`, `int4_from_float32` — per-channel, as older Keras wrote it —,
- * `int4/<block>_from_mixed_bfloat16`); Keras itself refuses int8 from mixed_float16.
+ * The format a Keras dtype policy name stands for. Quantized policies come from float32, a 16-bit or
+ * a mixed policy (`int8_from_float32`, `int4_from_float32` — per-channel, as older Keras wrote it —,
+ * `int8_from_bfloat16`, `int4/<block>_from_mixed_float16`); Keras itself refuses int8 under a
+ * float16 compute dtype.
  */
 export function parsePolicyName(name: string, where: string): TableFormat {
   if (name === "float32" || name === "float16" || name === "bfloat16" || name === "mixed_float16" || name === "mixed_bfloat16") return { kind: name, blockSize: null };
   const match = /^(int8|int4)(?:\/(-?\d+))?_from_(.+)$/.exec(name);
   const source = match?.[3];
-  if (match !== null && (source === "float32" || source === "mixed_float16" || source === "mixed_bfloat16") && (match[1] === "int4" || match[2] === undefined)) {
-    const from: { source?: MixedPolicy } = source === "float32" ? {} : { source };
+  const known = source === "float32" || source === "float16" || source === "bfloat16" || source === "mixed_float16" || source === "mixed_bfloat16";
+  if (match !== null && known && (match[1] === "int4" || match[2] === undefined)) {
+    const from: { source?: QuantizedSource } = source === "float32" ? {} : { source };
     if (match[1] === "int8") {
-      if (source === "mixed_float16") throw new ValueError(INT8_WITH_FLOAT16);
+      if (source === "mixed_float16" || source === "float16") throw new ValueError(INT8_WITH_FLOAT16);
       return { kind: "int8", blockSize: null, ...from };
     }
     return { kind: "int4", blockSize: match[2] === undefined ? null : readBlockSize(`${where} block size`, Number(match[2])), ...from };
   }
   throw new ValueError(
-    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 or a mixed policy ` +
-      `("int8_from_float32", "int4/<block size>_from_float32", "int4/-1_from_mixed_bfloat16"). Received: ${where}=${show(name)}`,
+    `${where} must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from one of them ` +
+      `("int8_from_float32", "int4/<block size>_from_bfloat16", "int4/-1_from_mixed_float16"). Received: ${where}=${show(name)}`,
   );
 }

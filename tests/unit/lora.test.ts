@@ -17,7 +17,7 @@ interface LoraCase {
   alpha: number | null;
   quantize: "int8" | "int4" | null;
   exact: boolean;
-  policy: "float32" | "mixed_float16" | "mixed_bfloat16";
+  policy: "float32" | "mixed_float16" | "mixed_bfloat16" | "float16" | "bfloat16";
   table: FixtureArray;
   lora_a: FixtureArray;
   lora_b: FixtureArray;

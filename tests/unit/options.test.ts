@@ -179,12 +179,12 @@ others("trainable: false is kept in the layer and its configs", () => {
 others("dtype: a supported policy name", () => {
   assert.is(new Embedding({ inputDim: 2, outputDim: 2, dtype: "float32" }).dtype, "float32");
   assert.is(new Embedding({ inputDim: 2, outputDim: 2, dtype: "float16" }).dtype, "float16");
-  for (const [value, shown] of [["float64", '"float64"'], ["int32", '"int32"'], ["mixed_float64", '"mixed_float64"'], ["int8_from_bfloat16", '"int8_from_bfloat16"']] as const) {
+  for (const [value, shown] of [["float64", '"float64"'], ["int32", '"int32"'], ["mixed_float64", '"mixed_float64"'], ["int8_from_float64", '"int8_from_float64"']] as const) {
     assertThrowsMessage(
       () => build({ inputDim: 2, outputDim: 2, dtype: value }),
       ValueError,
-      `dtype must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from float32 or a mixed policy ` +
-        `("int8_from_float32", "int4/<block size>_from_float32", "int4/-1_from_mixed_bfloat16"). Received: dtype=${shown}`,
+      `dtype must be a dtype policy name: "float32", "float16", "bfloat16", "mixed_float16", "mixed_bfloat16", or a quantized policy from one of them ` +
+        `("int8_from_float32", "int4/<block size>_from_bfloat16", "int4/-1_from_mixed_float16"). Received: dtype=${shown}`,
     );
   }
 });

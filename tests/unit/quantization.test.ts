@@ -79,16 +79,20 @@ for (const c of cases) {
 // the policy's 16-bit compute dtype (Keras' outputs are float16 / bfloat16; the layer returns them
 // widened to float32 exactly).
 interface MixedCase extends QuantizedCase {
-  policy: "mixed_float16" | "mixed_bfloat16";
+  policy: "mixed_float16" | "mixed_bfloat16" | "float16" | "bfloat16";
 }
 const mixedCases = fixtureCases<MixedCase[]>("mixed");
+// Quantized from float16 / bfloat16 tables: NumPy's arithmetic on the 16-bit variable (float16
+// rounds every step; bfloat16 promotes to float32 where a Python float meets it), scales stored in
+// the 16-bit dtype, lookups dequantized in it.
+const sixteenBitCases = fixtureCases<MixedCase[]>("sixteen_bit");
 const widenedBits = (a: FixtureArray) => {
   const halves = tensorOf(a).data as Uint16Array;
   return Array.from(new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
 };
 const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
 
-for (const c of mixedCases) {
+for (const c of [...mixedCases, ...sixteenBitCases]) {
   const mixedLayer = () => {
     const [rows, dim] = c.table.shape as [number, number];
     return new Embedding({ inputDim: rows, outputDim: dim, name: c.case, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
@@ -97,7 +101,7 @@ for (const c of mixedCases) {
     const layer = mixedLayer();
     quantizeAsKeras(layer, c);
     layer.getWeights<Float32Array | Int8Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${c.case} ${w.name}`));
-    assert.is(c.lookup.output.dtype, c.policy === "mixed_float16" ? "float16" : "bfloat16");
+    assert.is(c.lookup.output.dtype, c.policy.endsWith("bfloat16") ? "bfloat16" : "float16");
     assert.equal(bitsOf(lookup(layer, c)), widenedBits(c.lookup.output), `${c.case} lookup`);
     assert.is(layer.computeDtype, c.lookup.output.dtype);
   });
@@ -126,14 +130,14 @@ test("a table quantized from a mixed policy saves to a .keras file and loads bac
   }
 });
 
-test("int8 under mixed_float16 is refused with Keras' message, from quantize() and from a config's policy", () => {
+test("int8 under mixed_float16 or float16 is refused with Keras' message, from quantize() and from a config's policy", () => {
   const layer = new Embedding({ inputDim: 4, outputDim: 3, dtype: "mixed_float16" });
   assertThrowsMessage(() => layer.quantize("int8"), ValueError, errors["quantize_int8_mixed_float16"]!);
   assert.is(layer.dtypePolicy, "mixed_float16");
   assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_mixed_float16" }), ValueError, errors["quantize_int8_mixed_float16"]!);
-  // A float16 / bfloat16 table (16-bit variables) is not quantized here.
-  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "bfloat16" }).quantize("int8"), ValueError, /quantize\(\) quantizes a float32 table.*bfloat16/);
-  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_bfloat16" }), ValueError, /dtype must be a dtype policy name.*int8_from_bfloat16/s);
+  // And under float16 storage.
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "float16" }).quantize("int8"), ValueError, errors["quantize_int8_mixed_float16"]!);
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_float16" }), ValueError, errors["quantize_int8_mixed_float16"]!);
 });
 
 test("memoryBytes: a quantized layer holds the quantized table and scales, not the float32 table", () => {
@@ -215,7 +219,7 @@ test("errors: Keras' text for quantizing twice; bad modes, block sizes and combi
   assert.is(fresh.quantizationMode, null, "a refused quantize() changes nothing");
   const renorm = new Embedding({ inputDim: 4, outputDim: 3, maxNorm: 1 });
   assertThrowsMessage(() => renorm.quantize("int8"), ValueError, /maxNorm/);
-  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_float16" }), ValueError, /dtype must be.*int8_from_float16/s);
+  assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "int8_from_float64" }), ValueError, /dtype must be.*int8_from_float64/s);
   assertThrowsMessage(
     () => Embedding.fromConfig({ input_dim: 4, output_dim: 3, dtype: "int4/8_from_float32", quantization_config: { class_name: "Int4QuantizationConfig", config: { block_size: 4 } } }),
     ValueError, /quantizationBlockSize=4 does not match dtype "int4\/8_from_float32"/,
