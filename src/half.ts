@@ -89,10 +89,11 @@ export function nearestFloat16(value: number): number {
   return Math.sign(value) * (rounded >= 65520 ? Infinity : rounded);
 }
 
-/** The bfloat16 value nearest the number `value`, through float32 as ml_dtypes converts a Python float. */
-export function nearestBfloat16(value: number): number {
-  return fromBfloat16Bits(toBfloat16Bits(value));
-}
+/** The float16 value nearest `value` rounded first to float32 (as a float32 array's element converts). */
+export const float16Of = (value: number): number => fromFloat16Bits(toFloat16Bits(value));
+
+/** The bfloat16 value nearest `value` rounded first to float32: a float32 element's conversion, and ml_dtypes' of a Python float. */
+export const bfloat16Of = (value: number): number => fromBfloat16Bits(toBfloat16Bits(value));
 
 /** float16 bit patterns as float32 values, exactly (a NaN keeps its sign and payload bits). */
 export function widenFloat16Bits(halves: Uint16Array): Float32Array {

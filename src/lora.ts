@@ -5,7 +5,7 @@
 import { ValueError, show } from "./errors.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { HeUniform } from "./initializers/index.ts";
-import { nearestBfloat16, nearestFloat16 } from "./half.ts";
+import { bfloat16Of, nearestFloat16 } from "./half.ts";
 
 /** Checks a LoRA rank: a positive integer. */
 export function checkLoraRank(name: string, value: unknown): number {
@@ -57,7 +57,7 @@ export class LoraAdapters {
       kernel.addLoraRows(this.aPtr, this.bPtr, this.rank, dim, idx, n, this.factor, out);
       return;
     }
-    const scale = computeIn === "float16" ? nearestFloat16(this.alpha / this.rank) : nearestBfloat16(this.alpha / this.rank);
+    const scale = computeIn === "float16" ? nearestFloat16(this.alpha / this.rank) : bfloat16Of(this.alpha / this.rank);
     kernel.addLoraRowsRounded(this.aPtr, this.bPtr, this.rank, dim, idx, n, scale, out, computeIn === "bfloat16" ? 1 : 0);
   }
 

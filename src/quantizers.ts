@@ -3,7 +3,7 @@
 // them in NumPy on the variable's array: for float32 every operation below is one float32
 // operation (Math.fround); 16-bit tables round as QuantizerArithmetic says. np.round rounds halves
 // to even.
-import { fromBfloat16Bits, fromFloat16Bits, nearestFloat16, toBfloat16Bits, toFloat16Bits } from "./half.ts";
+import { bfloat16Of, float16Of, nearestFloat16 } from "./half.ts";
 
 const f = Math.fround;
 /** Keras' backend.epsilon(), bound as the quantizers' default argument when Keras is imported. */
@@ -22,10 +22,8 @@ export interface QuantizerArithmetic {
   eps: number;
 }
 export const FLOAT32_ARITHMETIC: QuantizerArithmetic = { op: f, difference: f, eps: EPSILON };
-const toBfloat16 = (x: number) => fromBfloat16Bits(toBfloat16Bits(x));
-const toFloat16 = (x: number) => fromFloat16Bits(toFloat16Bits(x));
-export const BFLOAT16_ARITHMETIC: QuantizerArithmetic = { op: f, difference: toBfloat16, eps: EPSILON };
-export const FLOAT16_ARITHMETIC: QuantizerArithmetic = { op: toFloat16, difference: toFloat16, eps: nearestFloat16(1e-7) };
+export const BFLOAT16_ARITHMETIC: QuantizerArithmetic = { op: f, difference: bfloat16Of, eps: EPSILON };
+export const FLOAT16_ARITHMETIC: QuantizerArithmetic = { op: float16Of, difference: float16Of, eps: nearestFloat16(1e-7) };
 
 /** NumPy's np.round: to the nearest integer, halves to even. */
 export function roundHalfEven(x: number): number {

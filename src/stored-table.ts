@@ -2,7 +2,7 @@
 // format, plus the scale (and zero point) regions of a quantized table. Gathers rows through the
 // kernel that widens or dequantizes them, and reads and writes the Keras variables.
 import { ValueError, show, typeName } from "./errors.ts";
-import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits } from "./half.ts";
+import { bfloat16Of, float16Of, toBfloat16Bits, toFloat16Bits, widenBfloat16Bits, widenFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, BFLOAT16_ARITHMETIC, FLOAT16_ARITHMETIC, FLOAT32_ARITHMETIC, groupedQuantizeRows, packInt4, type QuantizerArithmetic } from "./quantizers.ts";
 import { computeDtypeOf, groupCount, isFloat32Stored, isGrouped, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
@@ -62,7 +62,7 @@ export class StoredTable {
   private refreshComputeScales(): void {
     if (this.computeScalePtr === this.scalePtr) return;
     const compute = computeDtypeOf(this.format);
-    const round = compute === "float16" ? (x: number) => fromFloat16Bits(toFloat16Bits(x)) : (x: number) => fromBfloat16Bits(toBfloat16Bits(x));
+    const round = compute === "float16" ? float16Of : bfloat16Of;
     const scales = this.scales();
     const derived = new Float32Array(this.mem.memory.buffer, this.computeScalePtr, scales.length);
     for (let i = 0; i < scales.length; i++) derived[i] = this.reciprocalScales ? round(Math.fround(1 / round(scales[i]!))) : round(scales[i]!);
@@ -196,9 +196,7 @@ export class StoredTable {
   private asScaleDtype(scales: Float32Array): Float32Array {
     const dtype = scaleDtype(this.format);
     if (dtype === "float32") return scales;
-    const bits = dtype === "float16" ? toFloat16Bits : toBfloat16Bits;
-    const widen = dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
-    return scales.map((v) => widen(bits(v)));
+    return scales.map(dtype === "float16" ? float16Of : bfloat16Of);
   }
 
   /** The variables in Keras' `get_weights()` order (copies). */
@@ -258,7 +256,7 @@ export class StoredTable {
           else this.storeFloat32(v);
         } else if (spec.name === "embeddings_scale") {
           if (spec.dtype === "float32") this.scales().set(v);
-          else if (v instanceof Uint16Array) this.scales().set(widenHalf(v, spec.dtype as "float16" | "bfloat16"));
+          else if (v instanceof Uint16Array) this.scales().set(spec.dtype === "float16" ? widenFloat16Bits(v) : widenBfloat16Bits(v));
           else this.scales().set(this.asScaleDtype(Float32Array.from(v)));
         } else if (spec.name === "embeddings_zero") this.zeros().set(v);
       });
@@ -315,8 +313,3 @@ function readVariable(where: string, value: unknown, spec: VariableSpec, layerNa
   return Float32Array.from(values);
 }
 
-/** The float32 value of each stored 16-bit pattern (for tests and conversions). */
-export function widenHalf(bitsArray: Uint16Array, dtype: "float16" | "bfloat16"): Float32Array {
-  const widen = dtype === "float16" ? fromFloat16Bits : fromBfloat16Bits;
-  return Float32Array.from(bitsArray, widen);
-}

@@ -2,6 +2,7 @@
 // real Keras 3.15.1 on JAX): arrays are { dtype, shape, hex } of little-endian bytes.
 import { readFileSync } from "node:fs";
 import * as assert from "uvu/assert";
+import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
 
 export interface FixtureArray {
   dtype: "float32" | "int8" | "int32" | "float16" | "bfloat16";
@@ -51,3 +52,13 @@ export function assertSameBits(actual: ArrayBufferView, expected: FixtureArray, 
   while (got.slice(i * width, i * width + width) === expected.hex.slice(i * width, i * width + width)) i++;
   assert.unreachable(`${what}: element ${i} differs (bytes ${got.slice(i * width, i * width + width)} vs Keras ${expected.hex.slice(i * width, i * width + width)}; lengths ${got.length / width} vs ${expected.hex.length / width})`);
 }
+
+/** A Keras float16 / bfloat16 output as the float32 bit patterns the layer returns (widened exactly, NaN payloads kept). */
+export function widenedBits(a: FixtureArray): number[] {
+  const halves = tensorOf(a).data as Uint16Array;
+  return Array.from(new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
+}
+
+/** The bit patterns of float32 values. */
+export const bitsOf = (x: Float32Array): number[] => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
+

@@ -7,8 +7,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError, type LoraGradient } from "../../src/index.ts";
 import { assertClose, assertThrowsMessage } from "../support/helpers.ts";
-import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
-import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
+import { assertSameBits, bitsOf, fixtureCases, float32s, int32s, tensorOf, widenedBits, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 import { readFileSync } from "node:fs";
 
 interface LoraCase {
@@ -185,12 +184,6 @@ const SIXTEEN_BIT = ["mixed_float16", "mixed_bfloat16", "float16", "bfloat16"] a
 const sixteenBitCase = (policy: string): SixteenBitCase =>
   JSON.parse(readFileSync(new URL(`../fixtures/keras/lora/lora_${policy}.json`, import.meta.url), "utf8"));
 
-/** Keras' 16-bit output as the float32 bit patterns this layer returns (widened exactly). */
-function widenedBits(a: FixtureArray): Uint32Array {
-  const halves = tensorOf(a).data as Uint16Array;
-  return new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer);
-}
-const bitsOf = (x: Float32Array) => new Uint32Array(x.buffer, x.byteOffset, x.length);
 
 function sixteenBitLayer(policy: (typeof SIXTEEN_BIT)[number], c: SixteenBitCase): Embedding {
   const layer = new Embedding({ inputDim: 13, outputDim: 5, dtype: policy, name: String(c.layer_config["name"]) });
@@ -203,7 +196,7 @@ for (const c of fixtureCases<LoraCase[]>("mixed_lora")) {
   test(`${c.case}: ${c.quantize} under ${c.policy} with LoRA: lookups equal Keras' ${c.lookup.output.dtype} outputs bit for bit`, () => {
     const layer = kerasLayer(c);
     const out = layer.call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
-    assert.equal(Array.from(bitsOf(out)), Array.from(widenedBits(c.lookup.output)), c.case);
+    assert.equal(bitsOf(out), widenedBits(c.lookup.output), c.case);
     layer.getWeights<Float32Array | Int8Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${c.case} ${w.name}`));
     assert.equal(layer.toKerasConfig(), c.config);
   });
@@ -215,7 +208,7 @@ for (const policy of SIXTEEN_BIT) {
     const c = sixteenBitCase(policy);
     const layer = sixteenBitLayer(policy, c);
     for (const { indices, output } of c.lookups) {
-      assert.equal(Array.from(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data)), Array.from(widenedBits(output)), `${policy} lookup`);
+      assert.equal(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data), widenedBits(output), `${policy} lookup`);
     }
     layer.getWeights<Float32Array | Uint16Array>().forEach((w, i) => assertSameBits(w.data, c.weights[i]!.value, `${policy} ${w.name}`));
     const config = layer.toKerasConfig();
@@ -228,7 +221,7 @@ for (const policy of SIXTEEN_BIT) {
     layer.mergeLora();
     if (!policy.startsWith("mixed_")) assertSameBits(layer.getWeights<Uint16Array>()[0]!.data, c.saved_variables[0]!.value, `${policy} merged table`);
     for (const { indices, output } of c.after_load.lookups) {
-      assert.equal(Array.from(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data)), Array.from(widenedBits(output)), `${policy} merged lookup`);
+      assert.equal(bitsOf(layer.call({ data: int32s(indices), shape: indices.shape }).data), widenedBits(output), `${policy} merged lookup`);
     }
   });
 }

@@ -6,9 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, ValueError } from "../../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "../support/helpers.ts";
-import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { assertSameBits, bitsOf, fixtureCases, float32s, int32s, tensorOf, widenedBits, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 import { packInt4, unpackInt4, roundHalfEven } from "../../src/quantizers.ts";
-import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
 
 interface QuantizedCase {
   case: string;
@@ -86,11 +85,6 @@ const mixedCases = fixtureCases<MixedCase[]>("mixed");
 // rounds every step; bfloat16 promotes to float32 where a Python float meets it), scales stored in
 // the 16-bit dtype, lookups dequantized in it.
 const sixteenBitCases = fixtureCases<MixedCase[]>("sixteen_bit");
-const widenedBits = (a: FixtureArray) => {
-  const halves = tensorOf(a).data as Uint16Array;
-  return Array.from(new Uint32Array((a.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
-};
-const bitsOf = (x: Float32Array) => Array.from(new Uint32Array(x.buffer, x.byteOffset, x.length));
 
 for (const c of [...mixedCases, ...sixteenBitCases]) {
   const mixedLayer = () => {
