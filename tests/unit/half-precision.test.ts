@@ -6,8 +6,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError } from "../../src/index.ts";
 import { assertThrowsMessage, fixtureRandom } from "../support/helpers.ts";
-import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
-import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits, nearestFloat16, widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
+import { assertSameBits, fixtureCases, float32s, int32s, tensorOf, widenedBits, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { fromBfloat16Bits, fromFloat16Bits, toBfloat16Bits, toFloat16Bits, nearestFloat16 } from "../../src/half.ts";
 
 interface HalfCase {
   case: string;
@@ -20,11 +20,6 @@ interface HalfCase {
 
 const cases = fixtureCases<HalfCase[]>("half");
 
-/** Keras' 16-bit output (its compute dtype) as float32 bit patterns, widened exactly (a NaN keeps its sign and payload). */
-function widenOutputBits(output: FixtureArray): number[] {
-  const halves = tensorOf(output).data as Uint16Array;
-  return Array.from(new Uint32Array((output.dtype === "bfloat16" ? widenBfloat16Bits(halves) : widenFloat16Bits(halves)).buffer));
-}
 
 for (const c of cases) {
   const [rows, dim] = c.table.shape as [number, number];
@@ -44,7 +39,7 @@ for (const c of cases) {
     assert.is(layer.computeDtype, c.lookup.output.dtype);
     const out = layer.call({ data: int32s(c.lookup.indices), shape: c.lookup.indices.shape }).data;
     const got = new Uint32Array(out.buffer, out.byteOffset, out.length);
-    const expected = widenOutputBits(c.lookup.output);
+    const expected = widenedBits(c.lookup.output);
     assert.is(got.length, expected.length);
     // Bit for bit, NaN payloads included (the fixture's table has a row of them).
     for (let i = 0; i < got.length; i++) assert.is(got[i], expected[i], `element ${i}: 0x${got[i]!.toString(16)} vs 0x${expected[i]!.toString(16)}`);
@@ -142,6 +137,8 @@ test("nearestFloat16 rounds a float64 once (NumPy's cast of a Python float, LoRA
 test("16-bit tables refuse what they cannot do: maxNorm, optimizer steps", () => {
   assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "float16", maxNorm: 1 }), ValueError, /maxNorm.*float16 table/s);
   const layer = new Embedding({ inputDim: 4, outputDim: 3, dtype: "bfloat16" });
+  layer.call([1]);
+  assertThrowsMessage(() => layer.applyGradients(layer.backward([[1, 1, 1]])!, new SGD()), ValueError, /bfloat16 table, which optimizers do not update/);
   assertThrowsMessage(() => new Embedding({ inputDim: 4, outputDim: 3, dtype: "float64" }), ValueError, /dtype must be.*float64/s);
 });
 
