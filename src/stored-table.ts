@@ -5,7 +5,7 @@ import { ValueError, show, typeName } from "./errors.ts";
 import { bfloat16Of, float16Of, toBfloat16Bits, toFloat16Bits, widenBfloat16Bits, widenFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, BFLOAT16_ARITHMETIC, FLOAT16_ARITHMETIC, FLOAT32_ARITHMETIC, groupedQuantizeRows, packInt4, type QuantizerArithmetic } from "./quantizers.ts";
-import { computeDtypeOf, groupCount, isFloat32Stored, isGrouped, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
+import { computeDtypeOf, groupCount, mixedComputeDtype, isFloat32Stored, isGrouped, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
 
 /** One Keras variable's value: Int8Array for int8, Uint16Array bit patterns for float16 / bfloat16, else Float32Array. */
 export interface WeightArray {
@@ -27,9 +27,9 @@ export class StoredTable {
   /** Per-row scales (int8, per-channel int4) or per-group steps (grouped int4); 0 when none. */
   readonly scalePtr: number;
   /**
-   * The scales lookups dequantize with: `scalePtr` itself, or for a table quantized from a mixed
-   * policy, scales derived so the float32 kernel reproduces Keras' 16-bit dequantization (see
-   * refreshComputeScales).
+   * The scales lookups dequantize with: `scalePtr` itself, or, where they differ from it (a table
+   * quantized from a mixed policy, or float16 per-row int4), scales derived so the float32 kernel
+   * reproduces Keras' 16-bit dequantization (see refreshComputeScales).
    */
   readonly computeScalePtr: number;
   /** Per-group int8 zero points (grouped int4); 0 when none. */
@@ -42,7 +42,9 @@ export class StoredTable {
     const quantized = format.kind === "int8" || format.kind === "int4";
     this.scalePtr = quantized ? mem.persistent(mem.rows * this.groups * 4, "the quantization scales") : 0;
     this.zeroPtr = isGrouped(format) ? mem.persistent(mem.rows * this.groups, "the quantization zero points") : 0;
-    this.computeScalePtr = quantized && format.source !== undefined ? mem.persistent(mem.rows * this.groups * 4, "the 16-bit dequantization scales") : this.scalePtr;
+    // A float16 / bfloat16 source's scales are already 16-bit values: they serve as they are, except as float16 reciprocals.
+    const derived = quantized && (mixedComputeDtype(format) !== null || this.reciprocalScales);
+    this.computeScalePtr = derived ? mem.persistent(mem.rows * this.groups * 4, "the 16-bit dequantization scales") : this.scalePtr;
     if (quantized) {
       this.scales().fill(1); // Keras builds scales as ones and tables as zeros.
       this.refreshComputeScales();
@@ -50,8 +52,8 @@ export class StoredTable {
   }
 
   /**
-   * A table quantized from a mixed policy dequantizes in its 16-bit compute dtype: Keras autocasts
-   * the float32 scales, so a value is h(q / h(s)) for one column, h((q − z) · h(step)) in groups,
+   * A table quantized from a mixed or 16-bit policy dequantizes in its 16-bit compute dtype: Keras
+   * autocasts float32 scales (a 16-bit source's already are 16-bit), so a value is h(q / h(s)) for one column, h((q − z) · h(step)) in groups,
    * and per row with two or more columns XLA multiplies by the reciprocal: h(q · (1 / h(s))) in
    * bfloat16, h(q · h(1 / h(s))) in float16 (h rounds to the compute dtype; checked against Keras
    * 3.15.1 on JAX). The kernels compute q · fl(1 / scale) (or q / scale for one column) and the
@@ -63,9 +65,10 @@ export class StoredTable {
     if (this.computeScalePtr === this.scalePtr) return;
     const compute = computeDtypeOf(this.format);
     const round = compute === "float16" ? float16Of : bfloat16Of;
+    const reciprocals = this.reciprocalScales;
     const scales = this.scales();
     const derived = new Float32Array(this.mem.memory.buffer, this.computeScalePtr, scales.length);
-    for (let i = 0; i < scales.length; i++) derived[i] = this.reciprocalScales ? round(Math.fround(1 / round(scales[i]!))) : round(scales[i]!);
+    for (let i = 0; i < scales.length; i++) derived[i] = reciprocals ? round(Math.fround(1 / round(scales[i]!))) : round(scales[i]!);
   }
 
   /** Whether the derived scales are the multipliers themselves (float16 per-row int4, two or more columns), not scales to invert. */
