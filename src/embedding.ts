@@ -12,6 +12,8 @@ import { fillShardedInSteps } from "./initializers/sharded.ts";
 import { ShardedTrainer } from "./sharded-training.ts";
 import { checkLoraAlpha, checkLoraRank, LoraAdapters } from "./lora.ts";
 import { rowStorage, StoredTable, type WeightArray } from "./stored-table.ts";
+import { bfloat16Of, float16Of } from "./half.ts";
+import { FLOAT32_ARITHMETIC, type QuantizerArithmetic } from "./quantizers.ts";
 import {
   FLOAT32, INT8_WITH_FLOAT16, computeDtypeOf, isFloat32Stored, isQuantized, mixedComputeDtype, parsePolicyName, quantizedFrom, policyName, readBlockSize, variableSpecs,
   type QuantizationMode, type TableDtype, type TableFormat,
@@ -394,13 +396,7 @@ export class Embedding {
     if (format.kind !== "float32" && this.maxNorm !== null) {
       throw new ValueError(`maxNorm rescales table rows in place, which ${what} cannot hold; use a float32 table (dtype "float32") or no maxNorm.`);
     }
-    if (!isFloat32Stored(format) && !isQuantized(format) && this.embeddingsRegularizer !== null) {
-      throw new ValueError(`embeddingsRegularizer is supported on float32 tables only; ${what} was asked for.`);
-    }
     if (withLora && this.maxNorm !== null) throw new ValueError("maxNorm cannot be combined with LoRA (loraRank): it would rescale the frozen table.");
-    if (withLora && this.embeddingsRegularizer !== null) {
-      throw new ValueError("embeddingsRegularizer cannot be combined with LoRA (loraRank) here: Keras regularizes the adapters too, which embedding-wasm does not implement.");
-    }
   }
 
   /** The layer's variables, in Keras' get_weights() order: trainable ones first (the LoRA adapters, or a float table they were added to). */
@@ -894,28 +890,42 @@ export class Embedding {
     }
   }
 
-  /** The `embeddingsRegularizer` penalty of the current table (0 without one), computed in WebAssembly. */
+  /**
+   * The `embeddingsRegularizer` penalty (0 without one), computed in WebAssembly: of the table, or
+   * with LoRA on, of the adapters (Keras freezes the table and gives both adapters the regularizer),
+   * and of nothing on a quantized table without LoRA (Keras builds its variables without it). A
+   * float16 / bfloat16 table's penalty is rounded once to its dtype, as Keras returns it.
+   */
   regularizationLoss(): number {
-    return this.transaction("regularizationLoss", (mem) => this.tablePenalty(mem));
+    return this.transaction("regularizationLoss", (mem) => this.weightPenalties(mem).reduce((a, b) => a + b, 0));
   }
 
-  private tablePenalty(mem: KernelMemory): number {
-    // Keras builds a quantized layer's variables without the regularizer.
-    if (this.embeddingsRegularizer === null || isQuantized(this.format)) return 0;
+  /** The embeddings regularizer's penalty of each variable it applies to, in Keras' variable order. */
+  private weightPenalties(mem: KernelMemory): number[] {
+    const reg = this.embeddingsRegularizer;
+    if (reg === null) return [];
+    if (this.lora !== null) return this.lora.handles().map((adapter) => reg.penaltyOf(adapter));
+    if (isQuantized(this.format)) return [];
     // A sharded layer's regularizer is a sums one (checked at construction): the sums add over shards.
-    if (this.shards !== null && isSumsRegularizer(this.embeddingsRegularizer)) return penaltyOfPieces(this.embeddingsRegularizer, this.shards.handles());
-    return this.embeddingsRegularizer.penaltyOf(this.tableTarget(mem));
+    if (this.shards !== null && isSumsRegularizer(reg)) return [penaltyOfPieces(reg, this.shards.handles())];
+    const kind = this.format.kind;
+    if (kind === "float16" || kind === "bfloat16") {
+      // Keras computes it on the 16-bit variable and returns it in that dtype; here from the exact
+      // values, rounded once (XLA's 16-bit reduction order is its own).
+      const exact = reg.apply({ data: this.stored.toFloat32(), shape: [this.inputDim, this.outputDim] });
+      return [kind === "float16" ? float16Of(exact) : bfloat16Of(exact)];
+    }
+    return [reg.penaltyOf(this.tableTarget(mem))];
   }
 
   /**
    * The layer's losses, as Keras' `layer.losses`: the activity penalty of the last lookup (when an
-   * `activityRegularizer` is set; divided by the batch size), then the table's regularization
-   * penalty (when an `embeddingsRegularizer` is set).
+   * `activityRegularizer` is set; divided by the batch size), then the penalty of each trainable
+   * variable the `embeddingsRegularizer` applies to (the table, or the LoRA adapters A and B; none
+   * when the layer is not trainable, as Keras counts trainable weights only).
    */
   get losses(): number[] {
-    return this.transaction("losses", (mem) =>
-      this.embeddingsRegularizer === null || isQuantized(this.format) ? [...this.activityLosses] : [...this.activityLosses, this.tablePenalty(mem)],
-    );
+    return this.transaction("losses", (mem) => [...this.activityLosses, ...(this.trainable ? this.weightPenalties(mem) : [])]);
   }
 
   /**
@@ -1086,12 +1096,12 @@ export class Embedding {
    * `format`, keeping the LoRA adapters unless `keepLora` is false. The old memory is released only
    * when the new one is complete, so a failure leaves the layer as it was.
    */
-  private rebuild(format: TableFormat, table: Float32Array, keepLora = true): void {
+  private rebuild(format: TableFormat, table: Float32Array, keepLora = true, arithmetic?: QuantizerArithmetic): void {
     const old = this.live();
     const mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(format, this.outputDim) });
     try {
       const stored = new StoredTable(format, mem);
-      stored.storeFloat32(table);
+      stored.storeFloat32(table, arithmetic);
       let lora: LoraAdapters | null = null;
       if (keepLora && this.lora !== null) {
         const [a, b] = [this.lora.a().slice(), this.lora.b().slice()];
@@ -1152,11 +1162,13 @@ export class Embedding {
       const lora = this.lora;
       if (lora === null) throw new ValueError(`mergeLora() needs LoRA on; layer "${this.name}" has none (enableLora(rank) turns it on).`);
       const mem = this.live();
-      const dense = this.stored.toFloat32();
+      const dense = this.stored.mergeBase();
       const at = mem.scratch(dense.byteLength);
       new Float32Array(mem.memory.buffer, at, dense.length).set(dense);
       lora.mergeInto(at);
-      this.rebuild(this.format, new Float32Array(mem.memory.buffer, at, dense.length).slice(), false);
+      // Keras requantizes the float32 sum in float32 (NumPy), whatever the source's dtype; a 16-bit
+      // scale variable then takes the new scales rounded to its dtype, as loading the saved file does.
+      this.rebuild(this.format, new Float32Array(mem.memory.buffer, at, dense.length).slice(), false, FLOAT32_ARITHMETIC);
     });
   }
 

@@ -3,7 +3,7 @@
 // read W + (alpha / rank) · A @ B row by row in the kernel (assembly/lora.ts), in float32, or in a
 // mixed policy's 16-bit compute dtype as Keras' autocast computes it there.
 import { ValueError, show } from "./errors.ts";
-import type { KernelMemory } from "./core/memory.ts";
+import type { KernelMemory, TableHandle } from "./core/memory.ts";
 import { HeUniform } from "./initializers/index.ts";
 import { bfloat16Of, nearestFloat16 } from "./half.ts";
 
@@ -64,6 +64,16 @@ export class LoraAdapters {
   /** Adds factor · A @ B to a float32 table of rows × dim at `table`. */
   mergeInto(table: number): void {
     this.mem.kernel.mergeLoraTable(table, this.mem.rows, this.mem.dim, this.aPtr, this.bPtr, this.rank, this.factor);
+  }
+
+  /** A and B as tables (what the embeddings regularizer works on). */
+  handles(): [TableHandle, TableHandle] {
+    const { kernel, rows, dim } = this.mem;
+    const scratch = (bytes: number) => this.mem.scratch(bytes);
+    return [
+      { kernel, ptr: this.aPtr, shape: [rows, this.rank], scratch },
+      { kernel, ptr: this.bPtr, shape: [this.rank, dim], scratch },
+    ];
   }
 
   /** [A, B] as Keras names them, copies. */

@@ -157,7 +157,8 @@ export class OrthogonalRegularizer implements Regularizer {
   readonly className = "OrthogonalRegularizer";
   /** The factor as given. Keras 3 holds it as a float32 tensor: the penalty uses `float32Factor`, and so does the Keras config. */
   readonly factor: number;
-  private readonly float32Factor: number;
+  /** The factor as Keras 3 holds it (float32), which the penalty and its gradient use. */
+  readonly float32Factor: number;
   readonly mode: "rows" | "columns";
   constructor(args: { factor?: number; mode?: "rows" | "columns" } = {}) {
     const a = checkKeys("OrthogonalRegularizer", args, ["factor", "mode"]);
@@ -177,8 +178,7 @@ export class OrthogonalRegularizer implements Regularizer {
   }
   /** factor / (k (k − 1) / 2) for k vectors: the penalty is this times the sum of |cosines| over pairs. */
   pairCoefficient(shape: readonly number[]): number {
-    const k = this.mode === "rows" ? shape[0]! : shape[1]!;
-    return this.float32Factor / ((k * (k - 1)) / 2);
+    return pairCoefficient(this.float32Factor, this.mode === "rows" ? shape[0]! : shape[1]!);
   }
   penaltyOf(target: TableHandle): number {
     this.checkRank(target.shape);
@@ -204,6 +204,9 @@ export class OrthogonalRegularizer implements Regularizer {
     return { factor: this.float32Factor, mode: this.mode };
   }
 }
+
+/** factor / (k (k − 1) / 2): OrthogonalRegularizer's weight of one pair's |cosine| among k vectors. */
+export const pairCoefficient = (factor: number, k: number): number => factor / ((k * (k - 1)) / 2);
 
 /** A user function `({ data, shape }) => number` as a regularizer. Not serializable. */
 export class FunctionRegularizer implements Regularizer {

@@ -5,7 +5,7 @@ import { ValueError, show, typeName } from "./errors.ts";
 import { bfloat16Of, float16Of, toBfloat16Bits, toFloat16Bits, widenBfloat16Bits, widenFloat16Bits } from "./half.ts";
 import type { KernelMemory, RowStorage } from "./core/memory.ts";
 import { absMaxQuantizeRows, BFLOAT16_ARITHMETIC, FLOAT16_ARITHMETIC, FLOAT32_ARITHMETIC, groupedQuantizeRows, packInt4, type QuantizerArithmetic } from "./quantizers.ts";
-import { computeDtypeOf, groupCount, mixedComputeDtype, isFloat32Stored, isGrouped, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
+import { computeDtypeOf, groupCount, mixedComputeDtype, isFloat32Stored, isGrouped, isQuantized, rowBytes, scaleDtype, variableSpecs, type TableFormat, type VariableSpec, type WeightDtype } from "./table-format.ts";
 
 /** One Keras variable's value: Int8Array for int8, Uint16Array bit patterns for float16 / bfloat16, else Float32Array. */
 export interface WeightArray {
@@ -90,8 +90,12 @@ export class StoredTable {
     return new Int8Array(this.mem.memory.buffer, this.zeroPtr, this.rows * this.groups);
   }
 
-  /** out[i, :] = the float32 value of row idx[i], as Keras' lookup computes it. */
-  gather(idx: number, n: number, out: number): void {
+  /**
+   * out[i, :] = the float32 value of row idx[i], as Keras' lookup computes it (before a 16-bit
+   * compute dtype's rounding, `narrowOutput`). `scales` and `reciprocals` choose the dequantization
+   * scales: the lookups' by default.
+   */
+  gather(idx: number, n: number, out: number, scales = this.computeScalePtr, reciprocals = this.reciprocalScales): void {
     const { mem, format, dim } = this;
     const k = mem.kernel;
     switch (format.kind) {
@@ -107,11 +111,11 @@ export class StoredTable {
         k.gatherBfloat16(mem.tablePtr, dim, idx, n, out);
         return;
       case "int8":
-        k.gatherInt8(mem.tablePtr, this.computeScalePtr, this.rows, dim, idx, n, out);
+        k.gatherInt8(mem.tablePtr, scales, this.rows, dim, idx, n, out);
         return;
       case "int4":
-        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, this.computeScalePtr, this.rows, dim, idx, n, out, this.reciprocalScales ? 1 : 0);
-        else k.gatherInt4Grouped(mem.tablePtr, this.computeScalePtr, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
+        if (format.blockSize === null) k.gatherInt4(mem.tablePtr, scales, this.rows, dim, idx, n, out, reciprocals ? 1 : 0);
+        else k.gatherInt4Grouped(mem.tablePtr, scales, this.zeroPtr, this.rows, dim, format.blockSize, this.groups, idx, n, out);
         return;
     }
   }
@@ -133,16 +137,41 @@ export class StoredTable {
 
   /** The whole table as float32, as lookups read it (rows × dim). */
   toFloat32(): Float32Array {
+    if (isFloat32Stored(this.format)) return this.mem.table().slice();
+    return this.gatherAll((out) => this.gather(...out));
+  }
+
+  /**
+   * The table Keras merges LoRA into when it saves a quantized layer with adapters (embedding.py,
+   * `_get_embeddings_with_merged_lora`): the integers cast to the compute dtype and dequantized by
+   * the scale variable. JAX promotes a float32 scale's operation to float32, so a float32 or mixed
+   * source dequantizes as a float32 table's lookups do; a float16 / bfloat16 source dequantizes in
+   * its dtype, as its lookups do. Other tables: `toFloat32()`.
+   */
+  mergeBase(): Float32Array {
+    const { format } = this;
+    if (!isQuantized(format)) return this.toFloat32();
+    if (scaleDtype(format) === "float32") return this.gatherAll(([idx, n, out]) => this.gather(idx, n, out, this.scalePtr, false));
+    return this.gatherAll(([idx, n, out]) => {
+      this.gather(idx, n, out);
+      this.narrowOutput(out, n * this.dim, false);
+    });
+  }
+
+  /** Every row, in order, written by `fill(idx, n, out)` into scratch, as a fresh array. */
+  private gatherAll(fill: (args: [idx: number, n: number, out: number]) => void): Float32Array {
     const { mem, rows, dim } = this;
-    if (isFloat32Stored(this.format)) return mem.table().slice();
     const base = mem.scratch(rows * 4 + rows * dim * 4);
     new Int32Array(mem.memory.buffer, base, rows).forEach((_, r, ids) => (ids[r] = r));
-    this.gather(base, rows, base + rows * 4);
+    fill([base, rows, base + rows * 4]);
     return new Float32Array(mem.memory.buffer, base + rows * 4, rows * dim).slice();
   }
 
-  /** Stores a float32 table: rounded to 16 bits, or quantized as Keras' `quantize()` does. */
-  storeFloat32(table: ArrayLike<number>): void {
+  /**
+   * Stores a float32 table: rounded to 16 bits, or quantized as Keras' `quantize()` does, in the
+   * arithmetic NumPy uses on the source variable unless `arithmetic` says otherwise.
+   */
+  storeFloat32(table: ArrayLike<number>, arithmetic = this.arithmetic): void {
     const { mem, rows, dim, format } = this;
     const values = table instanceof Float32Array ? table : Float32Array.from(table);
     switch (format.kind) {
@@ -166,7 +195,7 @@ export class StoredTable {
         return;
       }
       case "int8": {
-        const { q, scale } = absMaxQuantizeRows(values, rows, dim, -127, 127, this.arithmetic);
+        const { q, scale } = absMaxQuantizeRows(values, rows, dim, -127, 127, arithmetic);
         mem.tableBytes().set(new Uint8Array(q.buffer));
         this.scales().set(this.asScaleDtype(scale));
         this.refreshComputeScales();
@@ -174,11 +203,11 @@ export class StoredTable {
       }
       case "int4": {
         if (format.blockSize === null) {
-          const { q, scale } = absMaxQuantizeRows(values, rows, dim, -8, 7, this.arithmetic);
+          const { q, scale } = absMaxQuantizeRows(values, rows, dim, -8, 7, arithmetic);
           mem.tableBytes().set(new Uint8Array(packInt4(q, rows, dim).buffer));
           this.scales().set(this.asScaleDtype(scale));
         } else {
-          const { q, step, zero } = groupedQuantizeRows(values, rows, dim, format.blockSize, this.arithmetic);
+          const { q, step, zero } = groupedQuantizeRows(values, rows, dim, format.blockSize, arithmetic);
           mem.tableBytes().set(new Uint8Array(packInt4(q, rows, dim).buffer));
           this.scales().set(this.asScaleDtype(step));
           this.zeros().set(zero);

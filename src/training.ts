@@ -13,12 +13,12 @@ import { ValueError, invalidArgument, show } from "./errors.ts";
 import type { TableHandle } from "./core/memory.ts";
 import { readGradient, readUpstream } from "./gradient-input.ts";
 import { ownView, typedArrayName } from "./typed-arrays.ts";
-import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs } from "./core/kernel.ts";
+import { STEP_ARGS_BYTES, OptimizerKind, writeStepArgs, type KernelExports } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import { planStep, type Optimizer, type OptimizerState, type StepPlan } from "./optimizers.ts";
 import type { LoraGradient, SparseGradient } from "./sparse-gradient.ts";
 import type { LoraAdapters } from "./lora.ts";
-import { isSumsRegularizer, OrthogonalRegularizer, type Regularizer } from "./regularizers.ts";
+import { isSumsRegularizer, OrthogonalRegularizer, pairCoefficient, type Regularizer } from "./regularizers.ts";
 
 /** What the trainer needs from its layer. */
 export interface TrainingHost {
@@ -92,7 +92,40 @@ type ActivityPlan =
 interface PenaltyPlan {
   l1: number;
   l2: number;
-  orthogonal: { mode: "rows" | "columns"; coef: number } | null;
+  /** OrthogonalRegularizer: its mode and, for a variable of `rows` × `dim`, the coefficient of each pair's |cosine|. */
+  orthogonal: { mode: "rows" | "columns"; coef(rows: number, dim: number): number } | null;
+}
+
+/** Scratch bytes of the orthogonal penalty's gradient kernels on a rows × dim variable. */
+const orthogonalScratchBytes = (mode: "rows" | "columns", rows: number, dim: number): number => (mode === "rows" ? rows * 8 : dim * dim * 12 + dim * 16);
+
+/**
+ * Writes the orthogonal penalty's gradient of the rows × dim variable at `table` to `extra`: for the
+ * `m` rows listed at `list` (a lazy step), or for every row (`list` 0, `m` = rows).
+ */
+function orthogonalGradient(k: KernelExports, orthogonal: NonNullable<PenaltyPlan["orthogonal"]>, table: number, rows: number, dim: number, list: number, m: number, work: number, extra: number): void {
+  const coef = orthogonal.coef(rows, dim);
+  if (orthogonal.mode === "rows") k.orthogonalRowsGradient(table, rows, dim, list, m, coef, work, extra);
+  else k.orthogonalColumnsGradient(table, rows, dim, list, m, coef, work, work + dim * dim * 8, extra);
+}
+
+/** One adapter's part of a LoRA step: the variable, its slots and its gradient rows. */
+interface AdapterStep {
+  table: number;
+  rows: number;
+  dim: number;
+  slots: number[];
+  indices: Int32Array;
+  values: Float32Array;
+}
+
+/** Scratch bytes `adapterStep` takes for `step`. */
+function adapterStepBytes(plan: StepPlan, penalty: PenaltyPlan, step: AdapterStep): number {
+  const u = step.indices.length;
+  const orthogonal = penalty.orthogonal;
+  const extraRows = orthogonal === null ? 0 : plan.lazy ? u : step.rows;
+  const work = orthogonal === null ? 0 : orthogonalScratchBytes(orthogonal.mode, step.rows, step.dim);
+  return carvedSize(STEP_ARGS_BYTES, u * 4, u * step.dim * 4, nextPowerOfTwo(2 * u) * 8, u * 4, u * step.dim * 4, extraRows * step.dim * 4, work);
 }
 
 /** Contents of the index and output regions, kept while a first step may still be rolled back. */
@@ -241,7 +274,6 @@ export class Trainer {
   /** The embeddings regularizer's gradient parameters, read once and checked for float32. */
   private penaltyPlan(): PenaltyPlan {
     const reg = this.host.embeddingsRegularizer;
-    const { inputDim: rows, outputDim: dim } = this.host;
     if (reg === null) return { l1: 0, l2: 0, orthogonal: null };
     const float32 = (name: string, value: unknown): number => {
       if (!finiteInFloat32(value)) {
@@ -263,7 +295,8 @@ export class Trainer {
       const mode = reg.mode;
       if (mode !== "rows" && mode !== "columns") invalidArgument("the embeddings regularizer's mode", '"rows" or "columns"', mode);
       float32("factor", reg.factor);
-      return { l1: 0, l2: 0, orthogonal: { mode, coef: reg.pairCoefficient([rows, dim]) } };
+      const f = reg.float32Factor;
+      return { l1: 0, l2: 0, orthogonal: { mode, coef: (r, d) => pairCoefficient(f, mode === "rows" ? r : d) } };
     }
     throw new ValueError(`An optimizer step cannot differentiate the embeddings regularizer ${reg.className}; use L1, L2, L1L2 or OrthogonalRegularizer.`);
   }
@@ -333,7 +366,7 @@ export class Trainer {
     const cap = nextPowerOfTwo(2 * u);
     const orthogonal = penalty.orthogonal;
     const extraRows = orthogonal === null ? 0 : lazy ? u : rows;
-    const orthoScratch = orthogonal === null ? 0 : orthogonal.mode === "rows" ? rows * 8 : dim * dim * 12 + dim * 16;
+    const orthoScratch = orthogonal === null ? 0 : orthogonalScratchBytes(orthogonal.mode, rows, dim);
     const stepBytes = carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4, extraRows * dim * 4, orthoScratch);
     // A built-in per-column constraint takes dim × 12 bytes of scratch (constraints.ts): reserved here, so it cannot fail later.
     const scratchBytes = Math.max(stepBytes, constraint !== null && !userConstraint ? dim * 12 : 0);
@@ -379,12 +412,7 @@ export class Trainer {
     const snapshot = userConstraint ? this.snapshot(mem, first ? [] : ptrs) : undefined;
     // Merges duplicate ids (a hand-made gradient may repeat rows) and builds the row → slot hash.
     const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
-    if (orthogonal !== null) {
-      const list = lazy ? ids : 0;
-      const m = lazy ? distinct : rows;
-      if (orthogonal.mode === "rows") k.orthogonalRowsGradient(tablePtr, rows, dim, list, m, orthogonal.coef, work, extra);
-      else k.orthogonalColumnsGradient(tablePtr, rows, dim, list, m, orthogonal.coef, work, work + dim * dim * 8, extra);
-    }
+    if (orthogonal !== null) orthogonalGradient(k, orthogonal, tablePtr, rows, dim, lazy ? ids : 0, lazy ? distinct : rows, work, extra);
     writeStepArgs(k.memory, args, {
       kind: plan.kind, lazy, table: tablePtr, rows, dim, slotA: ptrs[0] ?? 0, slotB: ptrs[1] ?? 0,
       ids, grads, count: distinct, hash, hashCapacity: cap, extra, ...plan.parameters,
@@ -483,7 +511,11 @@ export class Trainer {
     if (this.loraState !== undefined && this.loraState.a.optimizer !== optimizer) {
       throw new ValueError(`Layer "${name}" is already trained by another optimizer (${this.loraState.a.optimizer.className}); use one optimizer per layer.`);
     }
-    const plan = planStep(optimizer, (this.loraState?.a.iterations ?? 0) + 1);
+    const t = (this.loraState?.a.iterations ?? 0) + 1;
+    const plan = planStep(optimizer, t);
+    // Keras gives both adapters the embeddings regularizer (add_weight in enable_lora).
+    const penalty = this.penaltyPlan();
+    if (this.host.live() !== mem) throw new ValueError(`Layer "${name}" changed while applyGradients() read its arguments.`);
     if (this.loraState === undefined) {
       // Both adapters' slots in one region: all or nothing.
       const countA = inputDim * rank, countB = rank * dim, n = plan.slots.length;
@@ -499,27 +531,36 @@ export class Trainer {
       this.host.forgetLookups();
       this.loraState = { a: { optimizer, ptrs: a, iterations: 0 }, b: { optimizer, ptrs: b, iterations: 0 } };
     }
-    const t = this.loraState.a.iterations + 1;
     const allRows = Int32Array.from({ length: rank }, (_, k) => k);
-    this.adapterStep(mem, planStep(optimizer, t), lora.aPtr, inputDim, rank, this.loraState.a.ptrs, ids, rowsA);
-    this.adapterStep(mem, planStep(optimizer, t), lora.bPtr, rank, dim, this.loraState.b.ptrs, allRows, rowsB);
+    const stepA = { table: lora.aPtr, rows: inputDim, dim: rank, slots: this.loraState.a.ptrs, indices: ids, values: rowsA };
+    const stepB = { table: lora.bPtr, rows: rank, dim, slots: this.loraState.b.ptrs, indices: allRows, values: rowsB };
+    // The scratch of both steps, reserved before either writes: B's cannot fail after A's is taken.
+    mem.scratch(Math.max(adapterStepBytes(plan, penalty, stepA), adapterStepBytes(plan, penalty, stepB)));
+    this.adapterStep(mem, plan, penalty, stepA);
+    this.adapterStep(mem, plan, penalty, stepB);
     this.loraState.a.iterations = this.loraState.b.iterations = t;
   }
 
-  /** One optimizer step (no regularizer, no constraint) on a rows × dim float32 table at `table`. */
-  private adapterStep(mem: KernelMemory, plan: StepPlan, table: number, rows: number, dim: number, slots: number[], indices: Int32Array, values: Float32Array): void {
+  /** One optimizer step on an adapter (a rows × dim float32 variable), with the regularizer's gradient and no constraint. */
+  private adapterStep(mem: KernelMemory, plan: StepPlan, penalty: PenaltyPlan, step: AdapterStep): void {
+    const { table, rows, dim, slots, indices, values } = step;
     const u = indices.length;
     const cap = nextPowerOfTwo(2 * u);
-    const take = carve(mem.scratch(carvedSize(STEP_ARGS_BYTES, u * 4, u * dim * 4, cap * 8, u * 4, u * dim * 4)));
+    const { orthogonal } = penalty;
+    const extraRows = orthogonal === null ? 0 : plan.lazy ? u : rows;
+    const take = carve(mem.scratch(adapterStepBytes(plan, penalty, step)));
     const args = take(STEP_ARGS_BYTES);
     const inIds = take(u * 4), inValues = take(u * dim * 4), hash = take(cap * 8), ids = take(u * 4), grads = take(u * dim * 4);
+    const extra = extraRows > 0 ? take(extraRows * dim * 4) : 0;
+    const work = orthogonal !== null ? take(orthogonalScratchBytes(orthogonal.mode, rows, dim)) : 0;
     const k = mem.kernel;
     new Int32Array(k.memory.buffer, inIds, u).set(indices);
     new Float32Array(k.memory.buffer, inValues, u * dim).set(values);
     const distinct = k.sparseGradient(inIds, u, dim, inValues, hash, cap, ids, grads, 0, 0);
+    if (orthogonal !== null) orthogonalGradient(k, orthogonal, table, rows, dim, plan.lazy ? ids : 0, plan.lazy ? distinct : rows, work, extra);
     writeStepArgs(k.memory, args, {
       kind: plan.kind, lazy: plan.lazy, table, rows, dim, slotA: slots[0] ?? 0, slotB: slots[1] ?? 0,
-      ids, grads, count: distinct, hash, hashCapacity: cap, extra: 0, ...plan.parameters, l1: 0, l2: 0, weightDecay: plan.weightDecay,
+      ids, grads, count: distinct, hash, hashCapacity: cap, extra, ...plan.parameters, l1: penalty.l1, l2: penalty.l2, weightDecay: plan.weightDecay,
     });
     k.optimizerStep(args);
   }

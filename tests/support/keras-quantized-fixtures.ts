@@ -1,5 +1,5 @@
-// Reading tests/fixtures/quantized/*.json (made by scripts/fixtures/make_quantized_fixtures.py with
-// real Keras 3.15.1 on JAX): arrays are { dtype, shape, hex } of little-endian bytes.
+// Reading the JSON fixtures made with real Keras 3.15.1 on JAX (tests/fixtures/quantized/*.json by
+// scripts/fixtures/make_quantized_fixtures.py, tests/fixtures/keras/regularized/*.json by make_regularized_fixtures.py): arrays are { dtype, shape, hex } of little-endian bytes.
 import { readFileSync } from "node:fs";
 import * as assert from "uvu/assert";
 import { widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
@@ -10,10 +10,14 @@ export interface FixtureArray {
   hex: string;
 }
 
-/** The cases of one fixture file. */
+/** One fixture file, parsed: `path` is relative to tests/fixtures/, without ".json". */
+export function fixtureFile<T>(path: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${path}.json`, import.meta.url), "utf8")) as T;
+}
+
+/** The cases of one file of tests/fixtures/quantized/. */
 export function fixtureCases<T>(file: string): T {
-  const text = readFileSync(new URL(`../fixtures/quantized/${file}.json`, import.meta.url), "utf8");
-  return JSON.parse(text).cases as T;
+  return fixtureFile<{ cases: T }>(`quantized/${file}`).cases;
 }
 
 function bytesOf(a: FixtureArray): ArrayBuffer {

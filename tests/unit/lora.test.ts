@@ -7,7 +7,8 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Embedding, SGD, ValueError, type LoraGradient } from "../../src/index.ts";
 import { assertClose, assertThrowsMessage } from "../support/helpers.ts";
-import { assertSameBits, bitsOf, fixtureCases, float32s, int32s, tensorOf, widenedBits, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { assertSameBits, bitsOf, fixtureCases, float32s, hexOf, int32s, tensorOf, widenedBits, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { bfloat16Of, float16Of } from "../../src/half.ts";
 import { readFileSync } from "node:fs";
 
 interface LoraCase {
@@ -15,6 +16,8 @@ interface LoraCase {
   rank: number;
   alpha: number | null;
   quantize: "int8" | "int4" | null;
+  /** Keras' Int4QuantizationConfig block size ("default": quantize(mode) without a config). */
+  block_size?: number | "default";
   exact: boolean;
   policy: "float32" | "mixed_float16" | "mixed_bfloat16" | "float16" | "bfloat16";
   table: FixtureArray;
@@ -23,6 +26,8 @@ interface LoraCase {
   config: Record<string, unknown>;
   weights: { name: string; value: FixtureArray }[];
   lookup: { indices: FixtureArray; output: FixtureArray };
+  /** What Keras saves for a quantized LoRA layer: the adapters merged in, requantized. */
+  merged?: { name: string; value: FixtureArray }[];
 }
 
 const cases = fixtureCases<LoraCase[]>("lora");
@@ -33,7 +38,7 @@ const configs = fixtureCases<Record<string, Record<string, unknown>>>("configs")
 function kerasLayer(c: LoraCase): Embedding {
   const [rows, dim] = c.table.shape as [number, number];
   const layer = new Embedding({ inputDim: rows, outputDim: dim, name: c.case, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
-  if (c.quantize !== null) layer.quantize(c.quantize);
+  if (c.quantize !== null) layer.quantize(c.quantize, c.block_size === undefined || c.block_size === "default" ? {} : { blockSize: c.block_size });
   layer.enableLora(c.rank, c.alpha === null ? {} : { alpha: c.alpha });
   const weights = layer.getWeights<Float32Array | Int8Array>().map((w) =>
     w.name === "lora_embeddings_a" ? { data: float32s(c.lora_a), shape: w.shape } : w.name === "lora_embeddings_b" ? { data: float32s(c.lora_b), shape: w.shape } : { data: w.data, shape: w.shape },
@@ -171,6 +176,24 @@ test("mergeLora on an int8 layer re-quantizes the merged table (as Keras when it
     assertClose(out.subarray(i, i + dim), row, amax / 127 / 2 + 1e-6, 0);
   }
 });
+
+for (const c of fixtureCases<LoraCase[]>("lora_merge")) {
+  test(`${c.case}: mergeLora() gives the variables Keras saves for a quantized LoRA layer, bit for bit (as Keras loads them into ${c.policy})`, () => {
+    const layer = kerasLayer(c);
+    layer.mergeLora();
+    const got = new Map(layer.getWeights<Float32Array | Int8Array | Uint16Array>().map((w) => [w.name, w]));
+    for (const m of c.merged!) {
+      const w = got.get(m.name)!;
+      if (w.data instanceof Uint16Array) {
+        // A 16-bit scale variable holds Keras' float32 merged scale as loading assigns it: rounded to its dtype.
+        const want = Float32Array.from(float32s(m.value), c.policy === "float16" ? float16Of : bfloat16Of);
+        assert.equal(Array.from(widenedBits({ ...m.value, dtype: c.policy as "float16" | "bfloat16", hex: hexOf(w.data) }), (b) => b), bitsOf(want), `${c.case} ${m.name}`);
+      } else {
+        assertSameBits(w.data, m.value, `${c.case} ${m.name}`);
+      }
+    }
+  });
+}
 
 /** A LoRA layer with a 16-bit policy as Keras saved it (tests/fixtures/keras/lora/lora_<policy>.json): its variables and lookups before saving, and after loading. */
 interface SixteenBitCase {
