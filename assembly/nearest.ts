@@ -2,28 +2,53 @@
 // and the selection of the best k. The products are logits.ts' blocked kernel; the metric is applied
 // in a second, vectorized pass over the scores (q x rows floats, small beside the table).
 import { matmulNT, productNT } from "./logits";
-import { sumSquares } from "./norms";
 
 export const METRIC_DOT: u32 = 0;
 export const METRIC_COSINE: u32 = 1;
 export const METRIC_EUCLIDEAN: u32 = 2;
 
-/** The L2 norm of each of `rows` rows of a rows x dim float32 table, as float32, into out. Returns out. */
+/**
+ * Σ x² of `len` float32s at p with every square exact (formed in float64, where a float32's square
+ * neither overflows nor underflows), summed in float64: the norm of any finite float32 vector is
+ * right to float32 precision, from subnormal entries to entries near 3e38.
+ */
+function exactSumSquares(p: usize, len: u32): f64 {
+  let acc0 = f64x2.splat(0);
+  let acc1 = f64x2.splat(0);
+  let i: u32 = 0;
+  for (; i + 4 <= len; i += 4) {
+    const v = v128.load(p + (<usize>i << 2));
+    const lo = f64x2.promote_low_f32x4(v);
+    const hi = f64x2.promote_low_f32x4(i32x4.shuffle(v, v, 2, 3, 0, 1));
+    acc0 = f64x2.add(acc0, f64x2.mul(lo, lo));
+    acc1 = f64x2.add(acc1, f64x2.mul(hi, hi));
+  }
+  const acc = f64x2.add(acc0, acc1);
+  let sum = f64x2.extract_lane(acc, 0) + f64x2.extract_lane(acc, 1);
+  for (; i < len; i++) {
+    const x = <f64>load<f32>(p + (<usize>i << 2));
+    sum += x * x;
+  }
+  return sum;
+}
+
+/** The L2 norm of each of `rows` rows of a rows x dim float32 table, as float32 (exact squares, see exactSumSquares), into out. Returns out. */
 export function rowNormsF32(table: usize, rows: u32, dim: u32, out: usize): usize {
   const rowBytes = <usize>dim << 2;
-  for (let r: u32 = 0; r < rows; r++) store<f32>(out + (<usize>r << 2), <f32>Math.sqrt(sumSquares(table + <usize>r * rowBytes, dim)));
+  for (let r: u32 = 0; r < rows; r++) store<f32>(out + (<usize>r << 2), <f32>Math.sqrt(exactSumSquares(table + <usize>r * rowBytes, dim)));
   return out;
 }
 
 /**
  * out (q x rows) = the score of each table row for each query (q x dim): METRIC_DOT the dot product;
- * METRIC_COSINE the dot product over both norms (`rowNorms`: rows float32 from rowNormsF32;
- * `queryNorms`: q float32 scratch, written here), 0 when either norm is 0 and NaN when either
- * vector holds a NaN (so such rows rank last, as with the other metrics); METRIC_EUCLIDEAN the
- * Euclidean distance, from the squared differences themselves (no |x|² + |y|² − 2x·y cancellation).
- * Returns out.
+ * METRIC_COSINE the dot product over the row's norm (`rowNorms`: rows float32 from rowNormsF32),
+ * for queries already scaled to unit length (or zero): the product then never exceeds the row's
+ * norm, so no entry of a finite table overflows it. 0 when the row's norm is 0 (NaN for a NaN query), NaN when either
+ * vector holds a NaN (so such rows rank last, as with the other metrics). METRIC_EUCLIDEAN the
+ * Euclidean distance, from the squared differences themselves (no |x|² + |y|² − 2x·y
+ * cancellation). Returns out.
  */
-export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: u32, metric: u32, rowNorms: usize, queryNorms: usize, out: usize): usize {
+export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: u32, metric: u32, rowNorms: usize, out: usize): usize {
   if (metric == METRIC_EUCLIDEAN) {
     productNT(queries, q, dim, table, rows, out, rows, true);
     const bytes = (<usize>q * <usize>rows) << 2;
@@ -35,23 +60,22 @@ export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: 
   }
   matmulNT(queries, q, dim, table, rows, out);
   if (metric == METRIC_COSINE) {
-    rowNormsF32(queries, q, dim, queryNorms);
     const whole = rows & ~(<u32>3);
     for (let i: u32 = 0; i < q; i++) {
-      const qn = load<f32>(queryNorms + (<usize>i << 2));
-      const vq = f32x4.splat(qn);
       const o = out + ((<usize>i * <usize>rows) << 2);
       let r: u32 = 0;
       for (; r < whole; r += 4) {
         const p = o + (<usize>r << 2);
-        const d = f32x4.mul(vq, v128.load(rowNorms + (<usize>r << 2)));
-        // d == 0 ? 0 : dot / d, four at a time (the lanes divided by 0 are cleared; a NaN norm keeps its NaN).
-        v128.store(p, v128.andnot(f32x4.div(v128.load(p), d), f32x4.eq(d, f32x4.splat(0))));
+        const d = v128.load(rowNorms + (<usize>r << 2));
+        const dot = v128.load(p);
+        // d == 0 ? |dot · 0| : dot / d, four at a time: a zero row scores 0, or NaN for a NaN query (its dot is NaN).
+        v128.store(p, v128.bitselect(f32x4.abs(f32x4.mul(dot, f32x4.splat(0))), f32x4.div(dot, d), f32x4.eq(d, f32x4.splat(0))));
       }
       for (; r < rows; r++) {
-        const d = qn * load<f32>(rowNorms + (<usize>r << 2));
+        const d = load<f32>(rowNorms + (<usize>r << 2));
         const p = o + (<usize>r << 2);
-        store<f32>(p, d == 0 ? 0 : load<f32>(p) / d);
+        const dot = load<f32>(p);
+        store<f32>(p, d == 0 ? Mathf.abs(dot * 0) : dot / d);
       }
     }
   }

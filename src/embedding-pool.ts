@@ -319,12 +319,12 @@ export class EmbeddingPool {
     const skips = ranges.map(({ start, count }) => skipped.filter((r) => r >= start && r < start + count).map((r) => r - start));
     const kept = ranges.map((range, w) => Math.min(k, range.count - skips[w]!.length));
     const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
-    // Layout: queries, row norms, then per range its query norms, scores, skip list and top-k lists.
+    // Layout: queries, row norms, then per range its scores, skip list and top-k lists.
     let bytes = 0;
     const carve = (size: number) => ((bytes += align64(size)), bytes - align64(size));
     const xAt = carve(chunk * dim * 4), normsAt = carve(rows * 4);
     const parts = ranges.map((range, w) => ({
-      qNorms: carve(chunk * 4), scores: carve(chunk * range.count * 4), skip: carve(skips[w]!.length * 4), idx: carve(chunk * k * 4), val: carve(chunk * k * 4),
+      scores: carve(chunk * range.count * 4), skip: carve(skips[w]!.length * 4), idx: carve(chunk * k * 4), val: carve(chunk * k * 4),
     }));
     const ptr = this.link.reserve(bytes, "an EmbeddingPool nearest() call's queries, scores and neighbours");
     this.link.lend();
@@ -338,7 +338,7 @@ export class EmbeddingPool {
         await this.runRows(ranges, (range, w) => {
           const part = parts[w]!;
           return {
-            kind: "nearest", x: ptr + xAt, q: m, start: range.start, count: range.count, metric, norms: ptr + normsAt, qNorms: ptr + part.qNorms,
+            kind: "nearest", x: ptr + xAt, q: m, start: range.start, count: range.count, metric, norms: ptr + normsAt,
             scores: ptr + part.scores, skip: ptr + part.skip, skipCount: skips[w]!.length, k, ascending, idx: ptr + part.idx, val: ptr + part.val,
           };
         });

@@ -80,6 +80,22 @@ export interface StagedNearest {
   inKernel: boolean;
 }
 
+/**
+ * Scales each dim-long vector of `data` to unit length, in place: the kernel's cosine is then the
+ * dot product over the row's norm alone, which cannot overflow where the query's product with the
+ * row would. The norm is taken in float64 from exact squares (any finite float32 vector has one);
+ * a zero vector stays zero (its cosine is 0) and a NaN stays NaN.
+ */
+function toUnitLength(data: Float32Array, dim: number): void {
+  for (let at = 0; at < data.length; at += dim) {
+    let sum = 0;
+    for (let i = at; i < at + dim; i++) sum += data[i]! * data[i]!;
+    const norm = Math.sqrt(sum);
+    if (norm === 0) continue;
+    for (let i = at; i < at + dim; i++) data[i] = data[i]! / norm;
+  }
+}
+
 /** Checks a search as `Embedding.nearest` does (its errors, before anything runs) and stages it. */
 export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown, options: NearestOptions | undefined): StagedNearest {
   const rows = mem.rows, dim = mem.dim;
@@ -139,6 +155,7 @@ export function stageNearest(mem: KernelMemory, norms: RowNorms, query: unknown,
   }
   const q = data.length / dim;
   const metric = Metric[metricName];
+  if (metric === Metric.cosine) toUnitLength(data, dim);
   const rowNorms = metric === Metric.cosine ? norms.get(mem) : undefined;
   const skipped: number[] = [];
   for (let r = 0; excludedCount > 0 && r < rows; r++) if (excluded[r] === 1) skipped.push(r);
@@ -152,13 +169,13 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
   const chunk = Math.max(1, Math.min(q, Math.floor(MAX_SCORE_FLOATS / rows)));
   const align = (b: number) => Math.ceil(b / 64) * 64;
   // One scratch block for every chunk, reserved before the first kernel runs.
-  const sizes = [chunk * dim * 4, rows * 4, chunk * 4, chunk * rows * 4, inKernel ? skipped.length * 4 : 0, inKernel ? k * 4 : 0, inKernel ? k * 4 : 0];
+  const sizes = [chunk * dim * 4, rows * 4, chunk * rows * 4, inKernel ? skipped.length * 4 : 0, inKernel ? k * 4 : 0, inKernel ? k * 4 : 0];
   let at = mem.scratch(sizes.reduce((a, b) => a + align(b), 0));
-  const [queries, normsPtr, queryNorms, scores, skipPtr, idxPtr, valPtr] = sizes.map((size) => {
+  const [queries, normsPtr, scores, skipPtr, idxPtr, valPtr] = sizes.map((size) => {
     const p = at;
     at += align(size);
     return p;
-  }) as [number, number, number, number, number, number, number];
+  }) as [number, number, number, number, number, number];
   const buffer = mem.memory.buffer;
   if (rowNorms !== undefined) new Float32Array(buffer, normsPtr, rows).set(rowNorms);
   if (inKernel) new Int32Array(buffer, skipPtr, skipped.length).set(skipped);
@@ -168,7 +185,7 @@ export function nearest(mem: KernelMemory, norms: RowNorms, query: unknown, opti
     const m = Math.min(chunk, q - start);
     const view = new Float32Array(buffer, queries, m * dim);
     for (let i = 0; i < m * dim; i++) view[i] = data[start * dim + i]!;
-    mem.kernel.scoreRows(queries, m, mem.tablePtr, rows, dim, metric, normsPtr, queryNorms, scores);
+    mem.kernel.scoreRows(queries, m, mem.tablePtr, rows, dim, metric, normsPtr, scores);
     for (let i = 0; i < m; i++) {
       const first = (start + i) * k;
       if (inKernel) {

@@ -46,9 +46,9 @@ function handle(message, reply) {
   if (message && message.kind === "nearest") {
     // Scores of table rows [start, start + count) for q queries, then the best k of them per query
     // (row indices relative to start), as the layer's own nearest() scores and selects them.
-    const { id, x, q, start, count, metric, norms, qNorms, scores, skip, skipCount, k, ascending, idx, val } = message;
+    const { id, x, q, start, count, metric, norms, scores, skip, skipCount, k, ascending, idx, val } = message;
     try {
-      kernel.scoreRows(x, q, table + start * dim * 4, count, dim, metric, norms + start * 4, qNorms, scores);
+      kernel.scoreRows(x, q, table + start * dim * 4, count, dim, metric, norms + start * 4, scores);
       for (let i = 0; i < q; i++) kernel.selectTop(scores + i * count * 4, count, skip, skipCount, k, ascending ? 1 : 0, idx + i * k * 4, val + i * k * 4);
       reply([id]);
     } catch (error) {

@@ -71,7 +71,7 @@ export interface KernelExports {
   softCapBackward(g: number, capped: number, n: number, cap: number): number;
   rowNormsF32(table: number, rows: number, dim: number, out: number): number;
   /** metric: Metric. */
-  scoreRows(queries: number, q: number, table: number, rows: number, dim: number, metric: number, rowNorms: number, queryNorms: number, out: number): number;
+  scoreRows(queries: number, q: number, table: number, rows: number, dim: number, metric: number, rowNorms: number, out: number): number;
   /**
    * The best k of n scores (highest first, lowest with ascending = 1), passing over the skipCount
    * sorted row indices at skip: indices to idx, scores to val. Returns how many were kept.
@@ -179,7 +179,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 9, selectTop: 8,
+  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 8, selectTop: 8,
   gatherInt8: 7, gatherInt4: 8, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
 };
 

@@ -64,6 +64,27 @@ search("every metric, single vectors, row queries and batches, several widths", 
     }
   }
 });
+search("cosine over vectors of any finite magnitude (entries from 1e-30 to 1e35, queries at 1e30 and 1e-30) equals the float64 reference", () => {
+  const rows = 40, dim = 24;
+  const table = randomTable(rows, dim, 7);
+  // Row r is scaled by 10^(−30 + 65 · r / (rows − 1)): its products with a query overflow or
+  // underflow float32 unless the query is normalized first.
+  for (let r = 0; r < rows; r++) {
+    const scale = 10 ** (-30 + (65 * r) / (rows - 1));
+    for (let d = 0; d < dim; d++) table[r * dim + d] = Math.fround(table[r * dim + d]! * scale);
+  }
+  const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+  const base = randomTable(1, dim, 8);
+  for (const magnitude of [1e30, 1, 1e-30]) {
+    const query = Float32Array.from(base, (x) => x * magnitude);
+    const found = layer.nearest(query, { k: rows, metric: "cosine" });
+    const ref = referenceNearest(table, dim, query, rows, "cosine");
+    assert.equal(Array.from(found.indices), ref.indices, `query at ${magnitude}`);
+    assertClose(found.scores, ref.scores, 1e-6, 1e-5);
+  }
+  // A row's own direction scores 1 whatever its magnitude.
+  for (const r of [0, rows - 1]) assertClose([layer.nearest(Array.from(table.subarray(r * dim, (r + 1) * dim)), { k: 1 }).scores[0]!], [1], 1e-6, 0);
+});
 search("a row or query holding NaN scores NaN in every metric (cosine too) and ranks last", () => {
   // Row 2 holds a NaN; row 4 is zero (cosine 0, not NaN).
   const table = new Float32Array([1, 0, 0, 1, NaN, 1, 1, 1, 0, 0, -1, 0.5]);
