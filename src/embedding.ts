@@ -299,6 +299,7 @@ export class Embedding {
       tableTarget: (mem) => this.tableTarget(mem),
       tableChanged: () => this.tableChanged(),
       lora: () => this.lora,
+      computeDtype: () => computeDtypeOf(this.format),
       frozenTable: () => (isFloat32Stored(this.format) ? null : isQuantized(this.format) ? `quantized table (${policyName(this.format)})` : `${this.format.kind} table`),
     });
   }

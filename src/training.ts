@@ -44,6 +44,8 @@ export interface TrainingHost {
   lora?(): LoraAdapters | null;
   /** Why the table cannot take optimizer steps (a quantized or 16-bit table), or null when it can. */
   frozenTable?(): string | null;
+  /** The 16-bit dtype lookups return (a mixed or 16-bit policy), or null for float32 outputs. */
+  computeDtype?(): "float16" | "bfloat16" | null;
 }
 
 interface SlotState {
@@ -222,6 +224,11 @@ export class Trainer {
     const k = mem.kernel;
     const stagedView = new Float32Array(k.memory.buffer, staged, size);
     stagedView.set(upstream);
+    // Outputs in a 16-bit compute dtype get their gradient in it: Keras' upstream gradient is a
+    // tensor of that dtype (repeated rows then add up in float32, as XLA's scatter does).
+    const compute = host.computeDtype?.() ?? null;
+    if (compute === "float16") k.narrowToFloat16(staged, size);
+    else if (compute === "bfloat16") k.narrowToBfloat16(staged, size);
     if (activity.kind === "sums") {
       const { l1, l2, batch } = activity;
       const y = mem.output();

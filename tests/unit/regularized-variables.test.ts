@@ -2,12 +2,12 @@
 // 3.15.1 (tests/fixtures/keras/regularized/, made by scripts/fixtures/make_regularized_fixtures.py):
 // with LoRA, Keras regularizes the adapters (losses and two optimizer steps); quantized variables
 // carry no regularizer; float16 / bfloat16 tables give their penalty in their dtype; a layer that is
-// not trainable has no weight penalties in `losses`.
+// not trainable has no weight penalties in `losses`; mixed-precision layers' table gradients.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Adam, Embedding, SGD, type EmbeddingOptions, type LoraGradient } from "../../src/index.ts";
 import { assertClose } from "../support/helpers.ts";
-import { fixtureFile, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
+import { bitsOf, fixtureFile, float32s, int32s, tensorOf, type FixtureArray } from "../support/keras-quantized-fixtures.ts";
 import { bfloat16Of, float16Of, widenBfloat16Bits, widenFloat16Bits } from "../../src/half.ts";
 
 interface LoraTrainingCase {
@@ -135,6 +135,27 @@ for (const c of sixteen) {
     const unit = 2 ** (Math.floor(Math.log2(Math.abs(expected))) - (c.policy === "float16" ? 10 : 7));
     assert.ok(Math.abs(got - expected) <= units * unit, `${got} vs Keras ${expected} (one unit = ${unit})`);
     assert.is(c.policy === "float16" ? float16Of(got) : bfloat16Of(got), got, "the penalty is a value of the table's dtype");
+  });
+}
+
+interface MixedGradientCase {
+  case: string;
+  policy: "mixed_float16" | "mixed_bfloat16";
+  table: FixtureArray;
+  indices: FixtureArray;
+  upstream: FixtureArray;
+  gradient: FixtureArray;
+}
+
+for (const c of fixtureFile<{ cases: MixedGradientCase[] }>("keras/regularized/mixed_gradients").cases) {
+  test(`${c.policy}: backward() gives Keras' table gradient bit for bit (the upstream gradient in the compute dtype, repeated rows summed in float32)`, () => {
+    const [rows, dim] = c.table.shape as [number, number];
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype: c.policy, weights: [{ data: float32s(c.table), shape: [rows, dim] }] });
+    layer.call({ data: int32s(c.indices), shape: c.indices.shape });
+    const g = layer.backward({ data: float32s(c.upstream), shape: c.upstream.shape })!;
+    const dense = new Float32Array(rows * dim);
+    g.indices.forEach((row, i) => dense.set(g.values.subarray(i * dim, (i + 1) * dim), row * dim));
+    assert.equal(bitsOf(dense), bitsOf(float32s(c.gradient)));
   });
 }
 
