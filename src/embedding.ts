@@ -871,13 +871,6 @@ export class Embedding {
     });
   }
 
-  /** Keras files hold the table as stored (float32, 16-bit or quantized) and untied reverse embeddings, not LoRA adapters. */
-  private requireKerasSavable(method: string): void {
-    if (this.lora !== null) {
-      throw new ValueError(`${method}() writes the table alone; layer "${this.name}" has LoRA on: mergeLora() first (Keras too merges the adapters when saving).`);
-    }
-  }
-
   /** The other file writers write one float32 table (no LoRA adapters, no untied reverse embeddings). */
   private requireSavableTable(method: string): void {
     this.requireFloat32(method);
@@ -1153,24 +1146,37 @@ export class Embedding {
   }
 
   /**
-   * Folds the LoRA adapters into the table (table ← table + (alpha / rank) · A @ B, rounded as a
-   * lookup rounds it) and turns LoRA off; the adapters' memory is released. A quantized table is
-   * dequantized, merged and quantized again with the same mode and block size, as Keras does when
-   * it saves a LoRA layer. Lookups afterwards read the merged table alone.
+   * Folds the LoRA adapters into the table and turns LoRA off; the adapters' memory is released.
+   * The table becomes what Keras saves for the layer and loads back: table + (alpha / rank) · A @ B
+   * in float32 (rounded to a mixed policy's compute dtype, as Keras saves it); a quantized table is
+   * dequantized, merged and quantized again with the same mode and block size. Lookups afterwards
+   * read the merged table alone.
    */
   mergeLora(): void {
     this.transaction("mergeLora", () => {
       const lora = this.lora;
       if (lora === null) throw new ValueError(`mergeLora() needs LoRA on; layer "${this.name}" has none (enableLora(rank) turns it on).`);
-      const mem = this.live();
-      const dense = this.stored.mergeBase();
-      const at = mem.scratch(dense.byteLength);
-      new Float32Array(mem.memory.buffer, at, dense.length).set(dense);
-      lora.mergeInto(at);
-      // Keras requantizes the float32 sum in float32 (NumPy), whatever the source's dtype; a 16-bit
-      // scale variable then takes the new scales rounded to its dtype, as loading the saved file does.
-      this.rebuild(this.format, new Float32Array(mem.memory.buffer, at, dense.length).slice(), false, FLOAT32_ARITHMETIC);
+      this.rebuild(this.format, this.mergedTable(lora), false, FLOAT32_ARITHMETIC);
     });
+  }
+
+  /**
+   * The table with the adapters folded in, as float32 values, computed as Keras' save computes it
+   * (embedding.py, `_get_embeddings_with_merged_lora`): the table as `mergeBase` dequantizes it,
+   * plus (alpha / rank) · A @ B in float32; a mixed policy's float table then rounded to its compute
+   * dtype. A quantized table's is to be requantized in float32 (NumPy's arithmetic on this float32
+   * sum, whatever the source dtype): see `mergeLora` and `savedVariables`.
+   */
+  private mergedTable(lora: LoraAdapters): Float32Array {
+    const mem = this.live();
+    const dense = this.stored.mergeBase();
+    const at = mem.scratch(dense.byteLength);
+    new Float32Array(mem.memory.buffer, at, dense.length).set(dense);
+    lora.mergeInto(at);
+    const compute = isQuantized(this.format) ? null : mixedComputeDtype(this.format);
+    if (compute === "float16") mem.kernel.narrowToFloat16(at, dense.length);
+    else if (compute === "bfloat16") mem.kernel.narrowToBfloat16(at, dense.length);
+    return new Float32Array(mem.memory.buffer, at, dense.length).slice();
   }
 
   /**
@@ -1543,19 +1549,34 @@ export class Embedding {
    * fs.writeFileSync("model.keras", layer.toKeras({ inputShape: [20] }));
    */
   toKeras(options: KerasSaveOptions = {}): Uint8Array {
-    this.requireKerasSavable("toKeras");
     return writeKerasArchive(this.toKerasConfig(), this.savedVariables(), options);
   }
 
   /** The table as a `.weights.h5` file, which Keras' `model.load_weights` reads into the model `toKeras()` describes. */
   toKerasWeights(options: KerasSaveOptions = {}): Uint8Array {
-    this.requireKerasSavable("toKerasWeights");
     return writeKerasWeights(this.toKerasConfig(), this.savedVariables(), options);
   }
 
-  /** The variables Keras saves for this layer, in its order (the table; a quantized one's scales, zero points, g_idx). */
+  /**
+   * The variables Keras saves for this layer, in its order (the table; a quantized one's scales,
+   * zero points, g_idx). With LoRA on, Keras saves the adapters merged into the table (and a
+   * quantized table requantized), not the adapters: the same here, the layer left as it is.
+   */
   private savedVariables(): SavedVariable[] {
-    return this.getWeights<WeightArray["data"]>().map(({ data, shape, dtype }) => ({ data, shape, dtype: dtype ?? "float32" }) as SavedVariable);
+    const asSaved = ({ data, shape, dtype }: { data: WeightArray["data"]; shape: number[]; dtype?: string }) => ({ data, shape, dtype: dtype ?? "float32" }) as SavedVariable;
+    const lora = this.lora;
+    if (lora === null) return this.getWeights<WeightArray["data"]>().map(asSaved);
+    return this.transaction("savedVariables", () => {
+      const merged = this.mergedTable(lora);
+      const mem = new KernelMemory(this.inputDim, this.outputDim, { storage: rowStorage(this.format, this.outputDim), lookups: false });
+      try {
+        const stored = new StoredTable(this.format, mem);
+        stored.storeFloat32(merged, FLOAT32_ARITHMETIC);
+        return stored.read().map(asSaved);
+      } finally {
+        mem.release();
+      }
+    });
   }
 
   /**
