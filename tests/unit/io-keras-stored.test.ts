@@ -120,27 +120,27 @@ for (const [folder, name] of CASES.filter(([folder]) => folder !== "lora")) {
     assert.equal(await layout(weights), await layout(new Uint8Array(readFileSync(join(KERAS, folder, c.files.weights_h5)))));
     const fromArchive = await Embedding.fromKeras(layer.toKeras({ inputShape: [null] }));
     const fromWeights = await Embedding.fromKeras({ weights, config: join(KERAS, folder, c.files.model_json) });
-    for (const [copy, source] of [[fromArchive, "toKeras"], [fromWeights, "toKerasWeights"]] as const) {
-      if (c.exact_adapters !== false) {
-        assertAsKerasLoaded(copy, c, source);
-        continue;
-      }
-      // Random adapters: XLA's CPU matmul sums A @ B in its own order, with fused multiply-adds, so
-      // the merged table is Keras' within about one float32 rounding.
-      const loaded = c.after_load!;
-      const got = copy.getWeights<Float32Array | Uint16Array>();
-      assert.equal(got.map((w) => w.name), loaded.weights.map((w) => w.name), `${source}: variable names`);
-      const widen = (data: Float32Array | Uint16Array, dtype: string) =>
-        data instanceof Float32Array ? data : Float32Array.from(data, dtype === "bfloat16" ? fromBfloat16Bits : fromFloat16Bits);
-      got.forEach((w, i) => {
-        const want = tensorOf(loaded.weights[i]!.value).data as Float32Array | Uint16Array;
-        const unit = loaded.weights[i]!.value.dtype === "float32" ? 2 ** -23 : loaded.weights[i]!.value.dtype === "float16" ? 2 ** -10 : 2 ** -7;
-        assertClose(widen(w.data, loaded.weights[i]!.value.dtype), widen(want, loaded.weights[i]!.value.dtype), 1e-6, 2 * unit);
-      });
-      assert.equal(copy.loraRank, loaded.layer_config["lora_rank"]);
-    }
+    for (const [copy, source] of [[fromArchive, "toKeras"], [fromWeights, "toKerasWeights"]] as const) assertAsKerasLoaded(copy, c, source);
     for (const l of [layer, fromArchive, fromWeights]) l.dispose();
   });
+}
+
+/**
+ * Asserts `layer` holds what Keras holds after loading a LoRA case saved with random adapters:
+ * XLA's CPU matmul sums A @ B in its own order, with fused multiply-adds, so the merged table is
+ * Keras' within about one rounding of its dtype.
+ */
+function assertMergedAsKerasLoaded(layer: Embedding, c: Case, source: string): void {
+  const loaded = c.after_load!;
+  const got = layer.getWeights<Float32Array | Uint16Array>();
+  assert.equal(got.map((w) => w.name), loaded.weights.map((w) => w.name), `${source}: variable names`);
+  got.forEach((w, i) => {
+    const { value } = loaded.weights[i]!;
+    const widen = (data: Float32Array | Uint16Array) => (data instanceof Float32Array ? data : Float32Array.from(data, value.dtype === "bfloat16" ? fromBfloat16Bits : fromFloat16Bits));
+    const unit = value.dtype === "float32" ? 2 ** -23 : value.dtype === "float16" ? 2 ** -10 : 2 ** -7;
+    assertClose(widen(w.data), widen(tensorOf(value).data as Float32Array | Uint16Array), 1e-6, 2 * unit);
+  });
+  assert.equal(layer.loraRank, loaded.layer_config["lora_rank"]);
 }
 
 for (const [, name] of CASES.filter(([folder]) => folder === "lora")) {
@@ -158,23 +158,8 @@ for (const [, name] of CASES.filter(([folder]) => folder === "lora")) {
     assert.equal(layer.getWeights<Float32Array | Int8Array | Uint16Array>().map((w) => hexOf(w.data)), before, "saving leaves the layer as it was");
     assert.is(layer.loraRank, c.layer_config["lora_rank"]);
     for (const [copy, source] of [[fromArchive, "toKeras"], [fromWeights, "toKerasWeights"]] as const) {
-      if (c.exact_adapters !== false) {
-        assertAsKerasLoaded(copy, c, source);
-        continue;
-      }
-      // Random adapters: XLA's CPU matmul sums A @ B in its own order, with fused multiply-adds, so
-      // the merged table is Keras' within about one float32 rounding.
-      const loaded = c.after_load!;
-      const got = copy.getWeights<Float32Array | Uint16Array>();
-      assert.equal(got.map((w) => w.name), loaded.weights.map((w) => w.name), `${source}: variable names`);
-      const widen = (data: Float32Array | Uint16Array, dtype: string) =>
-        data instanceof Float32Array ? data : Float32Array.from(data, dtype === "bfloat16" ? fromBfloat16Bits : fromFloat16Bits);
-      got.forEach((w, i) => {
-        const want = tensorOf(loaded.weights[i]!.value).data as Float32Array | Uint16Array;
-        const unit = loaded.weights[i]!.value.dtype === "float32" ? 2 ** -23 : loaded.weights[i]!.value.dtype === "float16" ? 2 ** -10 : 2 ** -7;
-        assertClose(widen(w.data, loaded.weights[i]!.value.dtype), widen(want, loaded.weights[i]!.value.dtype), 1e-6, 2 * unit);
-      });
-      assert.equal(copy.loraRank, loaded.layer_config["lora_rank"]);
+      if (c.exact_adapters === false) assertMergedAsKerasLoaded(copy, c, source);
+      else assertAsKerasLoaded(copy, c, source);
     }
     for (const l of [layer, fromArchive, fromWeights]) l.dispose();
   });
