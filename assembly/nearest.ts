@@ -46,7 +46,7 @@ export function rowNormsF32(table: usize, rows: u32, dim: u32, out: usize): usiz
  * norm, so no entry of a finite table overflows it. 0 when the row's norm is 0 (NaN for a NaN query), NaN when either
  * vector holds a NaN (so such rows rank last, as with the other metrics). METRIC_EUCLIDEAN the
  * Euclidean distance, from the squared differences themselves (no |x|² + |y|² − 2x·y
- * cancellation). Returns out.
+ * cancellation), redone in float64 where float32 squares overflow or underflow. Returns out.
  */
 export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: u32, metric: u32, rowNorms: usize, out: usize): usize {
   if (metric == METRIC_EUCLIDEAN) {
@@ -56,6 +56,7 @@ export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: 
     let i: usize = 0;
     for (; i < whole; i += 16) v128.store(out + i, f32x4.sqrt(v128.load(out + i)));
     for (; i < bytes; i += 4) store<f32>(out + i, Mathf.sqrt(load<f32>(out + i)));
+    redoOutOfRange(queries, q, table, rows, dim, out);
     return out;
   }
   matmulNT(queries, q, dim, table, rows, out);
@@ -80,6 +81,49 @@ export function scoreRows(queries: usize, q: u32, table: usize, rows: u32, dim: 
     }
   }
   return out;
+}
+
+/** Below this a float32 distance may have lost digits: its sum of squares was under float32's smallest normal number, 2^-126. */
+const TINY_DISTANCE: f32 = 1.0842021724855044e-19; // 2^-63
+
+/** The Euclidean distance of two dim-long float32 vectors in float64 (exact differences), as float32. */
+function exactDistance(x: usize, y: usize, dim: u32): f32 {
+  let sum: f64 = 0;
+  for (let d: u32 = 0; d < dim; d++) {
+    const diff = <f64>load<f32>(x + (<usize>d << 2)) - <f64>load<f32>(y + (<usize>d << 2));
+    sum += diff * diff;
+  }
+  return <f32>Math.sqrt(sum);
+}
+
+/**
+ * Recomputes, in float64, the distances of `out` that float32 squares could not hold: infinite ones
+ * (a difference or its square beyond float32, for entries near 1e19 and up) and those below
+ * TINY_DISTANCE (squares under the normal range). Scores are checked four at a time, so the
+ * distances of ordinary vectors cost one compare each.
+ */
+function redoOutOfRange(queries: usize, q: u32, table: usize, rows: u32, dim: u32, out: usize): void {
+  const tiny = f32x4.splat(TINY_DISTANCE);
+  const huge = f32x4.splat(Infinity);
+  const rowBytes = <usize>dim << 2;
+  for (let i: u32 = 0; i < q; i++) {
+    const o = out + ((<usize>i * <usize>rows) << 2);
+    const x = queries + <usize>i * rowBytes;
+    let r: u32 = 0;
+    for (; r + 4 <= rows; r += 4) {
+      const v = v128.load(o + (<usize>r << 2));
+      // NaN fails both compares and is redone too (to NaN again): rare, and no special case.
+      if (!v128.any_true(v128.or(f32x4.lt(v, tiny), v128.not(f32x4.lt(v, huge))))) continue;
+      for (let j: u32 = r; j < r + 4; j++) redoOne(x, table + <usize>j * rowBytes, dim, o + (<usize>j << 2), TINY_DISTANCE);
+    }
+    for (; r < rows; r++) redoOne(x, table + <usize>r * rowBytes, dim, o + (<usize>r << 2), TINY_DISTANCE);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function redoOne(x: usize, y: usize, dim: u32, at: usize, tiny: f32): void {
+  const s = load<f32>(at);
+  if (s < tiny || !(s < Infinity)) store<f32>(at, exactDistance(x, y, dim));
 }
 
 /** a ranks before b, best = highest: a > b, and every number before NaN. */

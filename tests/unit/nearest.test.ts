@@ -64,7 +64,7 @@ search("every metric, single vectors, row queries and batches, several widths", 
     }
   }
 });
-search("cosine over vectors of any finite magnitude (entries from 1e-30 to 1e35, queries at 1e30 and 1e-30) equals the float64 reference", () => {
+search("cosine and euclidean over vectors of any finite magnitude (entries from 1e-30 to 1e35, queries at 1e30 and 1e-30) equal the float64 reference", () => {
   const rows = 40, dim = 24;
   const table = randomTable(rows, dim, 7);
   // Row r is scaled by 10^(−30 + 65 · r / (rows − 1)): its products with a query overflow or
@@ -77,11 +77,23 @@ search("cosine over vectors of any finite magnitude (entries from 1e-30 to 1e35,
   const base = randomTable(1, dim, 8);
   for (const magnitude of [1e30, 1, 1e-30]) {
     const query = Float32Array.from(base, (x) => x * magnitude);
-    const found = layer.nearest(query, { k: rows, metric: "cosine" });
-    const ref = referenceNearest(table, dim, query, rows, "cosine");
-    assert.equal(Array.from(found.indices), ref.indices, `query at ${magnitude}`);
-    assertClose(found.scores, ref.scores, 1e-6, 1e-5);
+    for (const metric of ["cosine", "euclidean"] as const) {
+      const found = layer.nearest(query, { k: rows, metric });
+      const ref = referenceNearest(table, dim, query, rows, metric);
+      assertClose(found.scores, ref.scores, metric === "cosine" ? 1e-6 : 0, 1e-5);
+      if (metric === "cosine") assert.equal(Array.from(found.indices), ref.indices, `${metric}, query at ${magnitude}`);
+      // Far from a huge query, small rows' distances tie in float32 (|q| itself): each returned
+      // row's own reference distance is checked instead of the order among ties.
+      const byRow = new Map(ref.indices.map((r, j) => [r, ref.scores[j]!]));
+      assertClose(Array.from(found.indices, (r) => byRow.get(r)!), found.scores, metric === "cosine" ? 1e-6 : 0, 1e-5);
+    }
   }
+  // Distances between close tiny vectors, whose float32 squares underflow.
+  const tiny = Float32Array.from(table.subarray(0, dim), (x) => x * 1e-10);
+  const far = layer.nearest(tiny, { k: 3, metric: "euclidean" });
+  const ref = referenceNearest(table, dim, tiny, 3, "euclidean");
+  assert.equal(Array.from(far.indices), ref.indices);
+  assertClose(far.scores, ref.scores, 0, 1e-5);
   // A row's own direction scores 1 whatever its magnitude.
   for (const r of [0, rows - 1]) assertClose([layer.nearest(Array.from(table.subarray(r * dim, (r + 1) * dim)), { k: 1 }).scores[0]!], [1], 1e-6, 0);
 });
