@@ -651,7 +651,10 @@ export class Embedding {
     }
     // Keras divides by the output's first dimension, with divide_no_nan (0 for an empty batch).
     const batch = shape.length > 0 ? shape[0]! : dim;
-    return [batch === 0 ? 0 : penalty / batch];
+    const loss = batch === 0 ? 0 : penalty / batch;
+    // Outputs in a 16-bit compute dtype give the loss in it (Keras computes it on those outputs).
+    const compute = computeDtypeOf(this.format);
+    return [compute === "float16" ? float16Of(loss) : compute === "bfloat16" ? bfloat16Of(loss) : loss];
   }
 
   /** maxNorm: rescales the rows `idx[0..n)` whose norm exceeds it, as Keras' lookup does before reading them. */

@@ -105,7 +105,8 @@ interface SixteenBitCase {
   losses: FixtureArray[];
 }
 
-const sixteen = fixtureFile<{ cases: SixteenBitCase[] }>("keras/regularized/sixteen_bit").cases;
+const sixteenFile = fixtureFile<{ cases: SixteenBitCase[]; activity: (Omit<SixteenBitCase, "policy"> & { policy: SixteenBitCase["policy"] | "mixed_bfloat16"; indices: FixtureArray })[] }>("keras/regularized/sixteen_bit");
+const sixteen = sixteenFile.cases;
 
 /** A 0-d Keras loss of dtype float16 / bfloat16 / float32 as a number. */
 function lossValue(a: FixtureArray): number {
@@ -135,6 +136,23 @@ for (const c of sixteen) {
     const unit = 2 ** (Math.floor(Math.log2(Math.abs(expected))) - (c.policy === "float16" ? 10 : 7));
     assert.ok(Math.abs(got - expected) <= units * unit, `${got} vs Keras ${expected} (one unit = ${unit})`);
     assert.is(c.policy === "float16" ? float16Of(got) : bfloat16Of(got), got, "the penalty is a value of the table's dtype");
+  });
+}
+
+for (const c of sixteenFile.activity) {
+  const orthogonal = c.case.includes("Orthogonal");
+  const units = orthogonal ? 4 : 1;
+  test(`${c.case}: the activity loss of a lookup is in the compute dtype, Keras' within ${units} unit(s)`, () => {
+    const [rows, dim] = c.table.shape as [number, number];
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype: c.policy, activityRegularizer: c.regularizer });
+    layer.setWeights([tensorOf(c.table) as { data: Uint16Array | Float32Array; shape: number[] }]);
+    layer.call({ data: int32s(c.indices), shape: c.indices.shape });
+    const [got] = layer.losses;
+    const expected = lossValue(c.losses[0]!);
+    const sixteenBit = c.losses[0]!.dtype === "float16" ? float16Of : bfloat16Of;
+    assert.is(sixteenBit(got!), got, "the loss is a value of the compute dtype");
+    const unit = 2 ** (Math.floor(Math.log2(Math.abs(expected))) - (c.losses[0]!.dtype === "float16" ? 10 : 7));
+    assert.ok(Math.abs(got! - expected) <= units * unit, `${got} vs Keras ${expected} (one unit = ${unit})`);
   });
 }
 
