@@ -15,6 +15,7 @@ import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions }
 import { mergeTop } from "./pool/merge-top.ts";
 import { splitRows, type RowRange } from "./pool/row-split.ts";
 import { MAX_SCORE_FLOATS, type NearestOptions, type Neighbours } from "./nearest.ts";
+import { GATHER_CHUNK_BYTES } from "./core/gather-chunks.ts";
 import { defaultThreadCount, startThread, type Thread } from "./pool/threads.ts";
 
 export type { EmbeddingPoolOptions } from "./pool/options.ts";
@@ -55,11 +56,10 @@ interface PoolWorker {
   pending: number;
 }
 
-/** One call in progress: its rows go to `target` (written by the workers themselves when `direct`). */
+/** One call in progress, cut into slot-sized jobs: the calling thread copies each job's rows to `target`. */
 interface CallState {
   indices: Int32Array;
   target: Float32Array;
-  direct: boolean;
   /** Jobs not yet answered (posted or waiting). */
   remaining: number;
   error: Error | null;
@@ -76,7 +76,7 @@ interface Job {
   count: number;
 }
 
-/** One `reverse` call in progress: one job per worker, each the logits of its rows of the table. */
+/** One call made of one job per worker (`reverse`, `nearest`, a direct `callInto`) in progress. */
 interface RowCall {
   remaining: number;
   error: Error | null;
@@ -133,7 +133,7 @@ export class EmbeddingPool {
   /** Jobs waiting for a free slot, oldest call first. */
   private readonly waiting: Job[] = [];
   private readonly calls = new Set<CallState>();
-  /** `reverse` jobs posted to a worker, by id (the same id sequence as lookup jobs). */
+  /** One-job-per-worker jobs posted to a worker, by id (the same id sequence as lookup jobs). */
   private readonly rowJobs = new Map<number, PostedRowJob>();
   private readonly rowCalls = new Set<RowCall>();
   private nextJob = 0;
@@ -237,7 +237,7 @@ export class EmbeddingPool {
     const { shape, indices } = this.begin("call", x);
     try {
       const data = uninitializedFloat32(indices.length * this.layer.outputDim);
-      await this.run(indices, data, false);
+      await this.run(indices, data);
       return { data, shape };
     } finally {
       this.link.giveBack();
@@ -255,10 +255,38 @@ export class EmbeddingPool {
     const { shape, indices } = this.begin("callInto", x, out);
     try {
       const direct = typeof SharedArrayBuffer !== "undefined" && viewBuffer(out) instanceof SharedArrayBuffer;
-      await this.run(indices, out, direct);
+      if (direct) await this.runDirect(indices, out);
+      else await this.run(indices, out);
       return { data: out, shape };
     } finally {
       this.link.giveBack();
+    }
+  }
+
+  /**
+   * Rows `indices` into `out` (a view of a SharedArrayBuffer) with one job per worker: each takes a
+   * contiguous run of the positions, gathers it chunk by chunk into a scratch region of its own and
+   * copies every chunk into `out` while it is still in its cache. One message each way per worker,
+   * whatever the batch's size: the call's indices and the scratch regions are held in the layer's
+   * memory for the call (given back afterwards for the next call that fits).
+   */
+  private async runDirect(indices: Int32Array, out: Float32Array): Promise<void> {
+    const n = indices.length;
+    if (n === 0) return;
+    if (this.failure !== null) throw this.unusable();
+    const dim = this.layer.outputDim;
+    const ranges = splitRows(n, Math.min(this.workers, Math.ceil(n / MIN_JOB_ROWS)));
+    const chunk = Math.max(1, Math.min(ranges[0]!.count, Math.floor(GATHER_CHUNK_BYTES / (dim * 4))));
+    const idxBytes = align64(n * 4), scratchBytes = align64(chunk * dim * 4);
+    const bytes = idxBytes + ranges.length * scratchBytes;
+    const ptr = this.link.reserve(bytes, "an EmbeddingPool callInto() call's indices and row chunks");
+    try {
+      new Int32Array(this.memory.memory.buffer, ptr, n).set(indices);
+      await this.runRows(ranges, (range, w) => ({
+        kind: "gather", idx: ptr + range.start * 4, n: range.count, out: ptr + idxBytes + w * scratchBytes, chunk, dest: out, at: range.start * dim,
+      }));
+    } finally {
+      this.link.release(this.memory, ptr, bytes);
     }
   }
 
@@ -411,13 +439,13 @@ export class EmbeddingPool {
    * calls' jobs; each worker takes the next job whenever one of its slots is free, so calls made
    * without awaiting keep every worker busy.
    */
-  private run(indices: Int32Array, target: Float32Array, direct: boolean): Promise<void> {
+  private run(indices: Int32Array, target: Float32Array): Promise<void> {
     if (this.failure !== null) return Promise.reject(this.unusable());
     const n = indices.length;
     if (n === 0) return Promise.resolve();
     // About two jobs per worker, so each has its next job posted while it copies one.
     const size = Math.min(this.jobRows, Math.max(MIN_JOB_ROWS, Math.ceil(n / (SLOTS_PER_WORKER * this.workers))));
-    const call = { indices, target, direct, remaining: Math.ceil(n / size), error: null } as CallState;
+    const call = { indices, target, remaining: Math.ceil(n / size), error: null } as CallState;
     const done = new Promise<void>((resolve, reject) => Object.assign(call, { resolve, reject }));
     call.settled = done.then(() => undefined, () => undefined);
     this.calls.add(call);
@@ -428,7 +456,6 @@ export class EmbeddingPool {
 
   /** Posts waiting jobs to free slots, the least busy worker first. */
   private dispatch(): void {
-    const dim = this.layer.outputDim;
     while (this.waiting.length > 0 && this.failure === null) {
       let worker: PoolWorker | undefined;
       for (const candidate of this.threads) if (candidate.free.length > 0 && (worker === undefined || candidate.pending < worker.pending)) worker = candidate;
@@ -444,7 +471,7 @@ export class EmbeddingPool {
       const id = this.nextJob++;
       this.posted.set(id, { ...job, worker, slot });
       if (worker.pending++ === 0) worker.thread.keepAlive(true);
-      worker.thread.post([id, slot.idx, count, slot.out, call.direct ? call.target : null, start * dim]);
+      worker.thread.post([id, slot.idx, count, slot.out]);
     }
   }
 
@@ -454,7 +481,7 @@ export class EmbeddingPool {
     if (rowJob !== undefined) {
       this.rowJobs.delete(id);
       const { call, worker } = rowJob;
-      if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's reverse projection failed: ${message}`);
+      if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's job failed: ${message}`);
       if (--worker.pending === 0) worker.thread.keepAlive(false);
       if (--call.remaining === 0) {
         this.rowCalls.delete(call);
@@ -468,7 +495,7 @@ export class EmbeddingPool {
     this.posted.delete(id);
     const { call, worker, slot } = job;
     if (message !== undefined) call.error ??= new Error(`an EmbeddingPool worker's lookup failed: ${message}`);
-    else if (!call.direct && call.error === null) {
+    else if (call.error === null) {
       const dim = this.layer.outputDim;
       setElements(call.target, new Float32Array(this.memory.memory.buffer, slot.out, job.count * dim), job.start * dim);
     }

@@ -180,6 +180,8 @@ export class Embedding {
   private bufferedIndices = 0;
   /** Job regions of disposed EmbeddingPools, for the next pool (each valid in the memory it names). */
   private readonly poolRegions: { mem: KernelMemory; ptr: number; bytes: number }[] = [];
+  /** The size of each region a pool holds now (a reused region may be larger than asked for), by offset. */
+  private readonly poolRegionSizes = new Map<number, number>();
   /** Refuses calls made from inside the callbacks of another call on this layer. */
   private readonly guard: CallGuard;
   /**
@@ -491,13 +493,21 @@ export class Embedding {
         }),
       reserve: (bytes, name) =>
         this.transaction("EmbeddingPool.create", (mem) => {
-          const reuse = this.poolRegions.findIndex((r) => r.mem === mem && r.bytes >= bytes);
-          if (reuse >= 0) return this.poolRegions.splice(reuse, 1)[0]!.ptr;
-          return mem.persistent(bytes, name);
+          // The smallest given-back region that fits, else a new one.
+          let reuse = -1;
+          this.poolRegions.forEach((r, i) => {
+            if (r.mem === mem && r.bytes >= bytes && (reuse < 0 || r.bytes < this.poolRegions[reuse]!.bytes)) reuse = i;
+          });
+          const region = reuse >= 0 ? this.poolRegions.splice(reuse, 1)[0]! : { ptr: mem.persistent(bytes, name), bytes };
+          this.poolRegionSizes.set(region.ptr, region.bytes);
+          return region.ptr;
         }),
-      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it).
+      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it),
+      // with its whole size: a large region lent to a small call stays large.
       release: (mem, ptr, bytes) => {
-        if (mem === this.mem) this.poolRegions.push({ mem, ptr, bytes });
+        const size = Math.max(bytes, this.poolRegionSizes.get(ptr) ?? 0);
+        this.poolRegionSizes.delete(ptr);
+        if (mem === this.mem) this.poolRegions.push({ mem, ptr, bytes: size });
       },
       memory: (method) => {
         const mem = this.checkNotRunning(method);

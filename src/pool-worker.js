@@ -5,13 +5,15 @@
 // memory: it instantiates the shared build of the kernel over the pool's shared memory, whose table
 // and whose own index and output regions the pool laid out on the owning thread.
 //
-// Messages in: { kind: "init", module, memory, table, dim } once, then [id, idx, n, out, dest, at]
-// jobs: gather rows idx[0..n) into `out` (byte offsets in the shared memory) and, when `dest` is a
-// Float32Array on a SharedArrayBuffer, copy them to dest[at ...]; and { kind: "reverse", id, x, q,
-// start, count, rows, out, cap } jobs: the logits of table rows [start, start + count) for the q
-// queries at x, into columns start.. of the q × rows output at out; and { kind: "nearest", … } jobs:
-// the scores of rows [start, start + count) and their best k per query. Messages out: { kind: "ready" },
-// { kind: "failed", message } (init), [id] when a job is done, [id, message] when it threw.
+// Messages in: { kind: "init", module, memory, table, dim } once, then [id, idx, n, out] jobs: gather
+// rows idx[0..n) into `out` (byte offsets in the shared memory), which the owning thread copies out;
+// { kind: "gather", id, idx, n, out, chunk, dest, at } jobs: rows idx[0..n) into dest[at ...] (a
+// Float32Array on a SharedArrayBuffer), `chunk` rows at a time through the scratch region at `out`;
+// { kind: "reverse", id, x, q, start, count, rows, out, cap } jobs: the logits of table rows
+// [start, start + count) for the q queries at x, into columns start.. of the q × rows output at out;
+// and { kind: "nearest", … } jobs: the scores of rows [start, start + count) and their best k per
+// query. Messages out: { kind: "ready" }, { kind: "failed", message } (init), [id] when a job is
+// done, [id, message] when it threw.
 let kernel;
 let memory;
 let table = 0;
@@ -19,10 +21,25 @@ let dim = 0;
 
 function handle(message, reply) {
   if (Array.isArray(message)) {
-    const [id, idx, n, out, dest, at] = message;
+    const [id, idx, n, out] = message;
     try {
       kernel.gatherRows(table, dim, idx, n, out);
-      if (dest !== null) dest.set(new Float32Array(memory.buffer, out, n * dim), at);
+      reply([id]);
+    } catch (error) {
+      reply([id, String(error && error.message ? error.message : error)]);
+    }
+    return;
+  }
+  if (message && message.kind === "gather") {
+    // Rows idx[0..n) into dest[at ...] (a Float32Array on a SharedArrayBuffer), `chunk` rows at a
+    // time through this worker's scratch region at `out`, each chunk copied while still cached.
+    const { id, idx, n, out, chunk, dest, at } = message;
+    try {
+      for (let done = 0; done < n; done += chunk) {
+        const m = Math.min(chunk, n - done);
+        kernel.gatherRows(table, dim, idx + done * 4, m, out);
+        dest.set(new Float32Array(memory.buffer, out, m * dim), at + done * dim);
+      }
       reply([id]);
     } catch (error) {
       reply([id, String(error && error.message ? error.message : error)]);
