@@ -247,6 +247,28 @@ test("one table: the layer's memory moves to a SharedArrayBuffer and grows only 
   assert.is(layer.memoryBytes, held);
 });
 
+test("callInto into a SharedArrayBuffer holds its regions only while it runs: calls of mixed sizes, alternating, do not grow the memory", async () => {
+  const layer = new Embedding({ inputDim: 5000, outputDim: 64, embeddingsInitializer: seeded(13) });
+  await using pool = await EmbeddingPool.create(layer, { workers: 2 });
+  const random = fixtureRandom(31);
+  const batch = (n: number) => Int32Array.from({ length: n }, () => Math.floor(random() * 5000));
+  const into = async (ids: Int32Array) => {
+    const out = new Float32Array(new SharedArrayBuffer(ids.length * 64 * 4));
+    await pool.callInto(ids, out);
+    sameBits(out, referenceRows(layer, ids), `callInto of ${ids.length}`);
+  };
+  // One round first: the layer's own staging regions settle above the pool's regions.
+  for (const n of [20000, 10, 20000, 300]) await into(batch(n));
+  const held = layer.memoryBytes;
+  // A large region lent to a small call is given back whole, so the next large call reuses it.
+  for (let i = 0; i < 4; i++) {
+    await into(batch(10));
+    await into(batch(20000));
+    await into(batch(300));
+  }
+  assert.is(layer.memoryBytes, held);
+});
+
 test("refused: quantized, 16-bit, LoRA, maxNorm and sharded layers, bad options, a disposed layer, a layer moved after the pool was made", async () => {
   const cases: [Embedding, RegExp][] = [
     [new Embedding({ inputDim: 4, outputDim: 2, dtype: "int8_from_float32" }), /stores its table as int8_from_float32/],
