@@ -10,7 +10,7 @@ import { sharedKernelModule } from "./core/kernel.ts";
 import type { KernelMemory } from "./core/memory.ts";
 import type { LookupInput, NestedNumbers } from "./input.ts";
 import type { EmbeddingOptions, Tensor } from "./options.ts";
-import type { PoolLink } from "./pool/link.ts";
+import type { PoolLink, PoolRegion } from "./pool/link.ts";
 import { checkCrossOriginIsolated, checkPoolOptions, type EmbeddingPoolOptions } from "./pool/options.ts";
 import { mergeTop } from "./pool/merge-top.ts";
 import { splitRows, type RowRange } from "./pool/row-split.ts";
@@ -140,10 +140,10 @@ export class EmbeddingPool {
   private failure: Error | null = null;
   private disposed: Promise<void> | null = null;
 
-  /** The job slots' region in the layer's memory: [byte offset, bytes]. */
-  private readonly region: readonly [number, number];
+  /** The job slots' region in the layer's memory. */
+  private readonly region: PoolRegion;
 
-  private constructor(layer: Embedding, link: PoolLink, memory: KernelMemory, threads: PoolWorker[], jobRows: number, ownsLayer: boolean, region: [number, number]) {
+  private constructor(layer: Embedding, link: PoolLink, memory: KernelMemory, threads: PoolWorker[], jobRows: number, ownsLayer: boolean, region: PoolRegion) {
     this.region = region;
     this.layer = layer;
     this.link = link;
@@ -173,7 +173,7 @@ export class EmbeddingPool {
     const ownsLayer = !(layerOrOptions instanceof Embedding);
     const layer = layerOrOptions instanceof Embedding ? layerOrOptions : await Embedding.create(layerOrOptions);
     const started: PoolWorker[] = [];
-    let reserved: [PoolLink, KernelMemory, number, number] | undefined;
+    let reserved: [PoolLink, KernelMemory, PoolRegion] | undefined;
     try {
       const link = layer.poolLink();
       const module = await sharedKernelModule();
@@ -183,8 +183,9 @@ export class EmbeddingPool {
       const outOffset = align64(jobRows * 4);
       const slotBytes = outOffset + align64(jobRows * dim * 4);
       const workerBytes = SLOTS_PER_WORKER * slotBytes;
-      const base = link.reserve(workers * workerBytes, `${workers} EmbeddingPool workers' index and output regions`);
-      reserved = [link, memory, base, workers * workerBytes];
+      const region = link.reserve(workers * workerBytes, `${workers} EmbeddingPool workers' index and output regions`);
+      const base = region.ptr;
+      reserved = [link, memory, region];
       let pool: EmbeddingPool | undefined;
       const ready: Promise<void>[] = [];
       for (let w = 0; w < workers; w++) {
@@ -210,11 +211,11 @@ export class EmbeddingPool {
       }
       await Promise.all(ready);
       for (const worker of started) worker.thread.keepAlive(false);
-      pool = new EmbeddingPool(layer, link, memory, started, jobRows, ownsLayer, [base, workers * workerBytes]);
+      pool = new EmbeddingPool(layer, link, memory, started, jobRows, ownsLayer, region);
       return pool;
     } catch (error) {
       await Promise.all(started.map((worker) => worker.thread.terminate()));
-      if (reserved !== undefined) reserved[0].release(reserved[1], reserved[2], reserved[3]);
+      if (reserved !== undefined) reserved[0].release(reserved[1], reserved[2]);
       if (ownsLayer) layer.dispose();
       throw error;
     }
@@ -278,15 +279,15 @@ export class EmbeddingPool {
     const ranges = splitRows(n, Math.min(this.workers, Math.ceil(n / MIN_JOB_ROWS)));
     const chunk = Math.max(1, Math.min(ranges[0]!.count, Math.floor(GATHER_CHUNK_BYTES / (dim * 4))));
     const idxBytes = align64(n * 4), scratchBytes = align64(chunk * dim * 4);
-    const bytes = idxBytes + ranges.length * scratchBytes;
-    const ptr = this.link.reserve(bytes, "an EmbeddingPool callInto() call's indices and row chunks");
+    const region = this.link.reserve(idxBytes + ranges.length * scratchBytes, "an EmbeddingPool callInto() call's indices and row chunks");
+    const ptr = region.ptr;
     try {
       new Int32Array(this.memory.memory.buffer, ptr, n).set(indices);
       await this.runRows(ranges, (range, w) => ({
         kind: "gather", idx: ptr + range.start * 4, n: range.count, out: ptr + idxBytes + w * scratchBytes, chunk, dest: out, at: range.start * dim,
       }));
     } finally {
-      this.link.release(this.memory, ptr, bytes);
+      this.link.release(this.memory, region);
     }
   }
 
@@ -310,8 +311,8 @@ export class EmbeddingPool {
     const outShape = [...shape.slice(0, -1), rows];
     if (q === 0) return { data: new Float32Array(0), shape: outShape };
     const xBytes = align64(q * dim * 4);
-    const bytes = xBytes + q * rows * 4;
-    const ptr = this.link.reserve(bytes, "an EmbeddingPool reverse() call's queries and logits");
+    const region = this.link.reserve(xBytes + q * rows * 4, "an EmbeddingPool reverse() call's queries and logits");
+    const ptr = region.ptr;
     this.link.lend();
     try {
       new Float32Array(this.memory.memory.buffer, ptr, q * dim).set(data);
@@ -319,7 +320,7 @@ export class EmbeddingPool {
       await this.runRows(splitRows(rows, this.workers), (range) => ({ kind: "reverse", x: ptr, q, start: range.start, count: range.count, rows, out, cap }));
       return { data: new Float32Array(this.memory.memory.buffer, ptr + xBytes, q * rows).slice(), shape: outShape };
     } finally {
-      this.link.release(this.memory, ptr, bytes);
+      this.link.release(this.memory, region);
       this.link.giveBack();
     }
   }
@@ -354,7 +355,8 @@ export class EmbeddingPool {
     const parts = ranges.map((range, w) => ({
       scores: carve(chunk * range.count * 4), skip: carve(skips[w]!.length * 4), idx: carve(chunk * k * 4), val: carve(chunk * k * 4),
     }));
-    const ptr = this.link.reserve(bytes, "an EmbeddingPool nearest() call's queries, scores and neighbours");
+    const region = this.link.reserve(bytes, "an EmbeddingPool nearest() call's queries, scores and neighbours");
+    const ptr = region.ptr;
     this.link.lend();
     try {
       const buffer = () => this.memory.memory.buffer;
@@ -383,7 +385,7 @@ export class EmbeddingPool {
       }
       return { indices, scores, shape };
     } finally {
-      this.link.release(this.memory, ptr, bytes);
+      this.link.release(this.memory, region);
       this.link.giveBack();
     }
   }
@@ -548,7 +550,7 @@ export class EmbeddingPool {
       await Promise.all(this.threads.map((worker) => worker.thread.terminate().catch(() => undefined)));
       this.rejectAll(new Error("this EmbeddingPool was disposed"));
       // No worker runs any more: the next pool on this layer may reuse the job slots.
-      this.link.release(this.memory, ...this.region);
+      this.link.release(this.memory, this.region);
       if (this.ownsLayer && !this.layer.isDisposed) this.layer.dispose();
     })();
     return this.disposed;

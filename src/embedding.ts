@@ -47,7 +47,7 @@ import { writeKerasArchive, writeKerasWeights, type KerasSaveOptions, type Saved
 import { toProjectorTsv, type ProjectorTsv } from "./io/projector.ts";
 import type { Vocabulary } from "./io/vocabulary.ts";
 import { writeTfjsModel, type TfjsLoadOptions, type TfjsModel, type TfjsSource } from "./io/tfjs.ts";
-import type { PoolLink } from "./pool/link.ts";
+import type { PoolLink, PoolRegion } from "./pool/link.ts";
 
 const OPTION_NAMES = [
   "inputDim", "outputDim", "embeddingsInitializer", "embeddingsRegularizer", "activityRegularizer",
@@ -179,9 +179,7 @@ export class Embedding {
   /** Index slots written by the caller through `indexBuffer(n)` since the last lookup that staged its own. */
   private bufferedIndices = 0;
   /** Job regions of disposed EmbeddingPools, for the next pool (each valid in the memory it names). */
-  private readonly poolRegions: { mem: KernelMemory; ptr: number; bytes: number }[] = [];
-  /** The size of each region a pool holds now (a reused region may be larger than asked for), by offset. */
-  private readonly poolRegionSizes = new Map<number, number>();
+  private readonly poolRegions: { mem: KernelMemory; region: PoolRegion }[] = [];
   /** Refuses calls made from inside the callbacks of another call on this layer. */
   private readonly guard: CallGuard;
   /**
@@ -495,19 +493,14 @@ export class Embedding {
         this.transaction("EmbeddingPool.create", (mem) => {
           // The smallest given-back region that fits, else a new one.
           let reuse = -1;
-          this.poolRegions.forEach((r, i) => {
-            if (r.mem === mem && r.bytes >= bytes && (reuse < 0 || r.bytes < this.poolRegions[reuse]!.bytes)) reuse = i;
+          this.poolRegions.forEach(({ mem: owner, region }, i) => {
+            if (owner === mem && region.bytes >= bytes && (reuse < 0 || region.bytes < this.poolRegions[reuse]!.region.bytes)) reuse = i;
           });
-          const region = reuse >= 0 ? this.poolRegions.splice(reuse, 1)[0]! : { ptr: mem.persistent(bytes, name), bytes };
-          this.poolRegionSizes.set(region.ptr, region.bytes);
-          return region.ptr;
+          return reuse >= 0 ? this.poolRegions.splice(reuse, 1)[0]!.region : { ptr: mem.persistent(bytes, name), bytes };
         }),
-      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it),
-      // with its whole size: a large region lent to a small call stays large.
-      release: (mem, ptr, bytes) => {
-        const size = Math.max(bytes, this.poolRegionSizes.get(ptr) ?? 0);
-        this.poolRegionSizes.delete(ptr);
-        if (mem === this.mem) this.poolRegions.push({ mem, ptr, bytes: size });
+      // Kept only while the region's memory is still the layer's (quantize() or mergeLora() replace it).
+      release: (mem, region) => {
+        if (mem === this.mem) this.poolRegions.push({ mem, region });
       },
       memory: (method) => {
         const mem = this.checkNotRunning(method);
@@ -918,8 +911,10 @@ export class Embedding {
     const kind = this.format.kind;
     if (kind === "float16" || kind === "bfloat16") {
       // Keras computes it on the 16-bit variable and returns it in that dtype; here from the exact
-      // values, rounded once (XLA's 16-bit reduction order is its own).
-      const exact = reg.apply({ data: this.stored.toFloat32(), shape: [this.inputDim, this.outputDim] });
+      // values (widened in scratch), rounded once (XLA's 16-bit reduction order is its own).
+      const { ptr, bytes } = this.stored.float32InScratch();
+      const widened: TableHandle = { kernel: mem.kernel, ptr, shape: [this.inputDim, this.outputDim], scratch: (more) => mem.scratch(bytes + more) + bytes };
+      const exact = reg.penaltyOf(widened);
       return [kind === "float16" ? float16Of(exact) : bfloat16Of(exact)];
     }
     return [reg.penaltyOf(this.tableTarget(mem))];
@@ -1175,21 +1170,20 @@ export class Embedding {
 
   /**
    * The table with the adapters folded in, as float32 values, computed as Keras' save computes it
-   * (embedding.py, `_get_embeddings_with_merged_lora`): the table as `mergeBase` dequantizes it,
+   * (embedding.py, `_get_embeddings_with_merged_lora`): the table as `float32InScratch(true)` gives it,
    * plus (alpha / rank) · A @ B in float32; a mixed policy's float table then rounded to its compute
    * dtype. A quantized table's is to be requantized in float32 (NumPy's arithmetic on this float32
    * sum, whatever the source dtype): see `mergeLora` and `savedVariables`.
    */
   private mergedTable(lora: LoraAdapters): Float32Array {
     const mem = this.live();
-    const dense = this.stored.mergeBase();
-    const at = mem.scratch(dense.byteLength);
-    new Float32Array(mem.memory.buffer, at, dense.length).set(dense);
-    lora.mergeInto(at);
+    const n = this.inputDim * this.outputDim;
+    const { ptr } = this.stored.float32InScratch(true);
+    lora.mergeInto(ptr);
     const compute = isQuantized(this.format) ? null : mixedComputeDtype(this.format);
-    if (compute === "float16") mem.kernel.narrowToFloat16(at, dense.length);
-    else if (compute === "bfloat16") mem.kernel.narrowToBfloat16(at, dense.length);
-    return new Float32Array(mem.memory.buffer, at, dense.length).slice();
+    if (compute === "float16") mem.kernel.narrowToFloat16(ptr, n);
+    else if (compute === "bfloat16") mem.kernel.narrowToBfloat16(ptr, n);
+    return new Float32Array(mem.memory.buffer, ptr, n).slice();
   }
 
   /**

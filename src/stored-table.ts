@@ -138,33 +138,36 @@ export class StoredTable {
   /** The whole table as float32, as lookups read it (rows × dim). */
   toFloat32(): Float32Array {
     if (isFloat32Stored(this.format)) return this.mem.table().slice();
-    return this.gatherAll((out) => this.gather(...out));
+    const { ptr } = this.float32InScratch();
+    return new Float32Array(this.mem.memory.buffer, ptr, this.rows * this.dim).slice();
   }
 
   /**
-   * The table Keras merges LoRA into when it saves a quantized layer with adapters (embedding.py,
-   * `_get_embeddings_with_merged_lora`): the integers cast to the compute dtype and dequantized by
-   * the scale variable. JAX promotes a float32 scale's operation to float32, so a float32 or mixed
-   * source dequantizes as a float32 table's lookups do; a float16 / bfloat16 source dequantizes in
-   * its dtype, as its lookups do. Other tables: `toFloat32()`.
+   * The whole table as float32 (rows × dim) at `ptr` in scratch, which it fills from the start for
+   * `bytes` (valid until the next use of scratch): as lookups read it, or with `forMerge` as Keras
+   * dequantizes a quantized table to merge LoRA into it when it saves (embedding.py,
+   * `_get_embeddings_with_merged_lora`). There the integers are cast to the compute dtype and
+   * divided by the scale variable: JAX promotes a float32 scale's operation to float32, so a float32
+   * or mixed source dequantizes as a float32 table's lookups do, and a float16 / bfloat16 source in
+   * its dtype, as its lookups do.
    */
-  mergeBase(): Float32Array {
-    const { format } = this;
-    if (!isQuantized(format)) return this.toFloat32();
-    if (scaleDtype(format) === "float32") return this.gatherAll(([idx, n, out]) => this.gather(idx, n, out, this.scalePtr, false));
-    return this.gatherAll(([idx, n, out]) => {
-      this.gather(idx, n, out);
-      this.narrowOutput(out, n * this.dim, false);
-    });
-  }
-
-  /** Every row, in order, written by `fill(idx, n, out)` into scratch, as a fresh array. */
-  private gatherAll(fill: (args: [idx: number, n: number, out: number]) => void): Float32Array {
-    const { mem, rows, dim } = this;
-    const base = mem.scratch(rows * 4 + rows * dim * 4);
+  float32InScratch(forMerge = false): { ptr: number; bytes: number } {
+    const { mem, rows, dim, format } = this;
+    const bytes = rows * 4 + rows * dim * 4;
+    const base = mem.scratch(bytes);
+    const ptr = base + rows * 4;
+    if (isFloat32Stored(format)) {
+      new Float32Array(mem.memory.buffer, ptr, rows * dim).set(mem.table());
+      return { ptr, bytes };
+    }
     new Int32Array(mem.memory.buffer, base, rows).forEach((_, r, ids) => (ids[r] = r));
-    fill([base, rows, base + rows * 4]);
-    return new Float32Array(mem.memory.buffer, base + rows * 4, rows * dim).slice();
+    if (forMerge && isQuantized(format) && scaleDtype(format) === "float32") {
+      this.gather(base, rows, ptr, this.scalePtr, false);
+    } else {
+      this.gather(base, rows, ptr);
+      if (forMerge) this.narrowOutput(ptr, rows * dim, false);
+    }
+    return { ptr, bytes };
   }
 
   /**

@@ -11,16 +11,23 @@ export interface StagedLookup {
   readonly indices: Int32Array;
 }
 
+/** A region of the layer's memory lent to a pool: its byte offset and size. */
+export interface PoolRegion {
+  readonly ptr: number;
+  readonly bytes: number;
+}
+
 export interface PoolLink {
   /** Refuses tables a pool cannot read, then moves the layer's memory to a shared one (the shared kernel `module`). */
   share(module: WebAssembly.Module): KernelMemory;
   /**
-   * A region of at least `bytes` in the layer's memory, for a pool's job slots: one a disposed pool
-   * gave back when it is large enough, else a new one kept for the layer's life.
+   * A region of at least `bytes` in the layer's memory (for a pool's job slots, or one call's
+   * staging): the smallest one given back that is large enough, else a new one kept for the
+   * layer's life. `bytes` is the region's whole size, which may exceed what was asked for.
    */
-  reserve(bytes: number, name: string): number;
-  /** Gives a region of `mem` back (the pool that used it is disposed) for the next pool's `reserve`. */
-  release(mem: KernelMemory, ptr: number, bytes: number): void;
+  reserve(bytes: number, name: string): PoolRegion;
+  /** Gives a region of `mem` back, whole, for a later `reserve`. */
+  release(mem: KernelMemory, region: PoolRegion): void;
   /** The layer's live memory, after refusing what a pool cannot read (the layer may have changed since the pool was made). */
   memory(method: string): KernelMemory;
   /** Checks `x` (and `out`) exactly as the layer's `method` does, throwing the same errors, and returns its indices. */
