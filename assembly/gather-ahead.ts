@@ -64,3 +64,59 @@ export const RESIDENT_BYTES: usize = 256 << 10;
 @inline export function worthReadingAhead(rows: u32, rowBytes: usize): bool {
   return <u64>rows * <u64>rowBytes > <u64>RESIDENT_BYTES;
 }
+
+/**
+ * Bytes of rows a far gather reads ahead at a time (gather.ts): the rows of one chunk are touched,
+ * then copied. 32 KiB stays in the 48 KiB L1 data cache this was measured on until the copy reads it;
+ * chunks of 16 KiB were slower with 256-byte and 1200-byte rows, 64 KiB no faster.
+ */
+export const TOUCHED_CHUNK_BYTES: usize = 32 << 10;
+
+/**
+ * Loads one byte of every cache line of rows idx[0..m) of `table` and drops them. A loop of loads
+ * alone keeps a cache miss going for each line the reorder buffer spans, far more than a copy can,
+ * whose stores fill the store queue within a few rows while the oldest miss blocks retirement. So
+ * the fewer instructions per line the better: rows of up to 9 lines take straight-line loads (one
+ * jump per row picks how many), wider rows a loop of four loads. The loads are at 64-byte steps
+ * from the row's start plus one at its last byte, which together fall in every line the row spans;
+ * a row that starts on a line boundary and fills whole lines needs no step in its last line.
+ */
+// @ts-ignore: decorator
+@inline export function touchRows(table: usize, rowBytes: usize, idx: usize, m: usize): void {
+  const aligned = ((table | rowBytes) & 63) == 0;
+  const steps = aligned ? (rowBytes >> 6) - 1 : (rowBytes + 63) >> 6;
+  const lastByte = rowBytes - 1;
+  if (steps <= 8) {
+    for (let i: usize = 0; i < m; i++) {
+      const row = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+      // Falls through: `steps` loads at 64-byte steps.
+      switch (<u32>steps) {
+        case 8: load<u8>(row, 448);
+        case 7: load<u8>(row, 384);
+        case 6: load<u8>(row, 320);
+        case 5: load<u8>(row, 256);
+        case 4: load<u8>(row, 192);
+        case 3: load<u8>(row, 128);
+        case 2: load<u8>(row, 64);
+        case 1: load<u8>(row);
+        default:
+      }
+      load<u8>(row + lastByte);
+    }
+    return;
+  }
+  const stepBytes = steps << 6;
+  const fourStepBytes = stepBytes & ~(<usize>255);
+  for (let i: usize = 0; i < m; i++) {
+    const row = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
+    let b: usize = 0;
+    for (; b < fourStepBytes; b += 256) {
+      load<u8>(row + b);
+      load<u8>(row + b, 64);
+      load<u8>(row + b, 128);
+      load<u8>(row + b, 192);
+    }
+    for (; b < stepBytes; b += 64) load<u8>(row + b);
+    load<u8>(row + lastByte);
+  }
+}

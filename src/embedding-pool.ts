@@ -207,7 +207,7 @@ export class EmbeddingPool {
           return { idx, out: idx + outOffset };
         });
         started.push({ thread, free, pending: 0 });
-        thread.post({ kind: "init", module, memory: memory.memory, table: memory.tablePtr, dim });
+        thread.post({ kind: "init", module, memory: memory.memory, table: memory.tablePtr, rows: memory.rows, dim });
       }
       await Promise.all(ready);
       for (const worker of started) worker.thread.keepAlive(false);

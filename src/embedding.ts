@@ -615,7 +615,7 @@ export class Embedding {
     if (this.maxNorm !== null) {
       if (userPenalty) {
         if (this.shards !== null) this.gatherRows(idx, size, scratchUsed);
-        else k.gatherRows(mem.tablePtr, dim, idx, size, mem.outputPtr);
+        else k.gatherRows(mem.tablePtr, mem.rows, dim, idx, size, mem.outputPtr);
         before = mem.output().slice(0, size * dim);
       }
       this.renormLookedUp(mem, idx, size);

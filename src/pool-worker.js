@@ -5,7 +5,7 @@
 // memory: it instantiates the shared build of the kernel over the pool's shared memory, whose table
 // and whose own index and output regions the pool laid out on the owning thread.
 //
-// Messages in: { kind: "init", module, memory, table, dim } once, then [id, idx, n, out] jobs: gather
+// Messages in: { kind: "init", module, memory, table, rows, dim } once, then [id, idx, n, out] jobs: gather
 // rows idx[0..n) into `out` (byte offsets in the shared memory), which the owning thread copies out;
 // { kind: "gather", id, idx, n, out, chunk, dest, at } jobs: rows idx[0..n) into dest[at ...] (a
 // Float32Array on a SharedArrayBuffer), `chunk` rows at a time through the scratch region at `out`;
@@ -17,13 +17,14 @@
 let kernel;
 let memory;
 let table = 0;
+let tableRows = 0;
 let dim = 0;
 
 function handle(message, reply) {
   if (Array.isArray(message)) {
     const [id, idx, n, out] = message;
     try {
-      kernel.gatherRows(table, dim, idx, n, out);
+      kernel.gatherRows(table, tableRows, dim, idx, n, out);
       reply([id]);
     } catch (error) {
       reply([id, String(error && error.message ? error.message : error)]);
@@ -37,7 +38,7 @@ function handle(message, reply) {
     try {
       for (let done = 0; done < n; done += chunk) {
         const m = Math.min(chunk, n - done);
-        kernel.gatherRows(table, dim, idx + done * 4, m, out);
+        kernel.gatherRows(table, tableRows, dim, idx + done * 4, m, out);
         dest.set(new Float32Array(memory.buffer, out, m * dim), at + done * dim);
       }
       reply([id]);
@@ -78,6 +79,7 @@ function handle(message, reply) {
       memory = message.memory;
       kernel = new WebAssembly.Instance(message.module, { env: { memory } }).exports;
       table = message.table;
+      tableRows = message.rows;
       dim = message.dim;
       reply({ kind: "ready" });
     } catch (error) {

@@ -102,7 +102,7 @@ export class StoredTable {
       case "float32":
       case "mixed_float16":
       case "mixed_bfloat16":
-        k.gatherRows(mem.tablePtr, dim, idx, n, out);
+        k.gatherRows(mem.tablePtr, this.rows, dim, idx, n, out);
         return;
       case "float16":
         k.gatherFloat16(mem.tablePtr, this.rows, dim, idx, n, out);

@@ -22,7 +22,7 @@ export function gatherInChunks(mem: KernelMemory, dim: number, idx: number, n: n
   for (let first = 0; first < n; first += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, n - first);
     const chunkPtr = outputPtr + first * dim * 4;
-    kernel.gatherRows(tablePtr, dim, idx + first * 4, rows, chunkPtr);
+    kernel.gatherRows(tablePtr, mem.rows, dim, idx + first * 4, rows, chunkPtr);
     // The engine's set: an override on the caller's subclass never runs.
     setElements(out, heap.subarray(chunkPtr >>> 2, (chunkPtr >>> 2) + rows * dim), first * dim);
   }

@@ -16,7 +16,7 @@ import { KERNEL_WASM_BASE64 } from "./kernel-bytes.ts";
 export interface KernelExports {
   readonly memory: WebAssembly.Memory;
   heapBase(): number;
-  gatherRows(table: number, dim: number, idx: number, n: number, out: number): number;
+  gatherRows(table: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   firstOutOfRange(idx: number, n: number, rows: number): number;
   f64ToIndices(src: number, n: number, dst: number): number;
   f32ToIndices(src: number, n: number, dst: number): number;
@@ -175,7 +175,7 @@ export function writeStepArgs(memory: WebAssembly.Memory, ptr: number, args: Ste
  * against, and what the contract test checks `KernelExports` and the compiled kernel against.
  */
 export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "memory">]: number } = {
-  heapBase: 0, gatherRows: 5, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
+  heapBase: 0, gatherRows: 6, firstOutOfRange: 3, f64ToIndices: 3, f32ToIndices: 3, i64ToIndices: 3, seedRandomState: 3, fillRandom: 7,
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,

@@ -130,11 +130,11 @@ export class ShardedTable {
       const listBytes = alignUp(m * 4);
       const at = shard.scratch(listBytes + m * dim * 4);
       new Int32Array(shard.memory.buffer, at, m).set(locals.subarray(starts[s]!, starts[s + 1]!));
-      shard.kernel.gatherRows(shard.tablePtr, dim, at, m, at + listBytes);
+      shard.kernel.gatherRows(shard.tablePtr, shard.rows, dim, at, m, at + listBytes);
       new Float32Array(home.memory.buffer, staging + starts[s]! * dim * 4, m * dim).set(new Float32Array(shard.memory.buffer, at + listBytes, m * dim));
     });
     new Int32Array(home.memory.buffer, order, n).set(staged);
-    home.kernel.gatherRows(staging, dim, order, n, out);
+    home.kernel.gatherRows(staging, n, dim, order, n, out);
   }
 
   /** The gather for wide rows: each row copied from its shard's memory straight into the output. */

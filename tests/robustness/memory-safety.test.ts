@@ -324,7 +324,7 @@ sentinels("control: without the range check, index inputDim and -1 would read th
   for (const bad of [50, 51, -1, -2]) {
     m.indices()[0] = bad;
     try {
-      m.kernel.gatherRows(m.tablePtr, 8, m.indexPtr, 1, m.outputPtr);
+      m.kernel.gatherRows(m.tablePtr, m.rows, 8, m.indexPtr, 1, m.outputPtr);
     } catch (e) {
       // A kernel that traps on its own is safe too; one that reads must read the sentinels.
       assert.instance(e, WebAssembly.RuntimeError);
@@ -335,16 +335,20 @@ sentinels("control: without the range check, index inputDim and -1 would read th
   }
   restoreBands(layer, bands);
   m.indices()[0] = 0;
-  m.kernel.gatherRows(m.tablePtr, 8, m.indexPtr, 1, m.outputPtr);
+  m.kernel.gatherRows(m.tablePtr, m.rows, 8, m.indexPtr, 1, m.outputPtr);
   assert.equal(foreignWords(m.output().slice(0, 8)), [], "row 0 is a real row");
 });
 
 sentinels("the gathers' read-ahead stays within the n indices it was given (words past them point outside memory)", () => {
-  // The gather kernels load a word of the row 8 positions ahead to start its cache miss early; the
-  // look-ahead must stop at the last of the n indices. Here every index word past n holds a row
-  // number whose address lies beyond the end of memory, so a read-ahead past n traps.
-  for (const dim of [4, 8, 13, 64, 300]) {
+  // The gather kernels read rows ahead of the copy to start their cache misses early (gatherRows
+  // touches a chunk of rows of a table larger than 16 MiB before copying them; the others load a word
+  // of the row 8 positions ahead); the look-ahead must stop at the last of the n indices. Here every
+  // index word past n holds a row number whose address lies beyond the end of memory, so a read-ahead
+  // past n traps. gatherRows runs as for this table and as for a far larger one (its `rows` only
+  // chooses the path), with chunks of 4 rows (2048 floats) and 1 row (9000 floats) among them.
+  for (const dim of [4, 8, 13, 64, 300, 2048, 9000]) {
     const layer = guarded(50, dim);
+    layer.call(new Int32Array(20)); // index and output regions for 20 rows
     const m = layerMemory(layer);
     const far = Math.ceil((m.memory.buffer.byteLength - m.tablePtr) / (dim * 4)) + 1;
     for (const n of [1, 2, 7, 8, 9, 20]) {
@@ -353,8 +357,11 @@ sentinels("the gathers' read-ahead stays within the n indices it was given (word
       for (let i = 0; i < n; i++) idx[i] = (i * 11 + 3) % 50;
       const expected = new Float32Array(n * dim);
       for (let i = 0; i < n; i++) expected.set(rowTable(50, dim).subarray(idx[i]! * dim, (idx[i]! + 1) * dim), i * dim);
-      m.kernel.gatherRows(m.tablePtr, dim, m.indexPtr, n, m.outputPtr);
-      assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRows dim ${dim} n ${n}`);
+      for (const rows of [50, 1 << 24]) {
+        m.output().fill(0);
+        m.kernel.gatherRows(m.tablePtr, rows, dim, m.indexPtr, n, m.outputPtr);
+        assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRows dim ${dim} n ${n} as for ${rows} rows`);
+      }
       m.kernel.gatherRowsWithSums(m.tablePtr, dim, m.indexPtr, n, m.outputPtr, m.statsPtr);
       assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRowsWithSums dim ${dim} n ${n}`);
     }

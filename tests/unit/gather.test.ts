@@ -153,6 +153,31 @@ empty("large results (above 1 MiB, uninitialized in Node) are exact copies, each
   assertSameFloats(layer.getWeights()[0]!.data, table, "getWeights again");
 });
 
+const far = suite("tables larger than 16 MiB (rows read ahead a chunk at a time)");
+
+// Widths on each of the gather's paths for such tables: one float, straight-line widths (aligned
+// rows of 64 floats), rows whose lines the touching must cover with a step at their last byte (13
+// and 300 floats), and rows wider than one chunk (9000 floats: one row per chunk).
+for (const dim of [1, 13, 64, 300, 9000]) {
+  far(`dim ${dim}: call, callInto and lookupBuffer equal the reference across many chunks`, () => {
+    const rows = Math.ceil((17 << 20) / (dim * 4));
+    const table = new Float32Array(rows * dim);
+    for (let i = 0; i < table.length; i++) table[i] = (i % 65521) - 32760.5;
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, weights: [{ data: table, shape: [rows, dim] }] });
+    const rnd = fixtureRandom(dim + 17);
+    const n = dim === 9000 ? 23 : 1037;
+    const idx = Int32Array.from({ length: n }, (_, i) => (i === 0 ? rows - 1 : i === 1 ? 0 : Math.floor(rnd() * rows)));
+    const expected = referenceGather(table, dim, idx);
+    assertSameFloats(layer.call(idx).data, expected, "call");
+    const out = new Float32Array(n * dim);
+    assertSameFloats(layer.callInto(idx, out).data, expected, "callInto");
+    layer.indexBuffer(n).set(idx);
+    assertSameFloats(layer.lookupBuffer(n), expected, "lookupBuffer");
+    layer.dispose();
+  });
+}
+
 gather.run();
+far.run();
 dtypes.run();
 empty.run();

@@ -58,11 +58,11 @@ test("the shared kernel (EmbeddingPool) exports the same functions and constants
   assert.ok(Math.abs(a.length - b.length) <= 8, `${a.length} and ${b.length} bytes`);
   // Both compute the same rows over their memories.
   const memory = new WebAssembly.Memory({ initial: 1, maximum: SHARED_MAXIMUM_PAGES, shared: true });
-  const k = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as { gatherRows(t: number, d: number, i: number, n: number, o: number): number };
+  const k = new WebAssembly.Instance(shared, { env: { memory } }).exports as unknown as { gatherRows(t: number, r: number, d: number, i: number, n: number, o: number): number };
   const view = new Float32Array(memory.buffer);
   view.set([1, 2, 3, 4, 5, 6], 4096);
   new Int32Array(memory.buffer).set([2, 0], 8192);
-  k.gatherRows(4096 * 4, 2, 8192 * 4, 2, 12288 * 4);
+  k.gatherRows(4096 * 4, 3, 2, 8192 * 4, 2, 12288 * 4);
   assert.equal([...view.subarray(12288, 12292)], [5, 6, 1, 2]);
 });
 
