@@ -70,6 +70,23 @@ test("pool lookups equal a plain gather of the table and the layer's own call, b
   }
 });
 
+test("a table larger than 16 MiB (read a touched chunk at a time): pool lookups equal a plain gather and the layer's own call", async () => {
+  const random = fixtureRandom(21);
+  for (const [rows, dim] of [[70_000, 64], [15_000, 300]] as const) {
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, embeddingsInitializer: seeded(rows) });
+    const pool = await EmbeddingPool.create(layer, { workers: 2 });
+    const n = 3000;
+    const ints = Int32Array.from({ length: n }, (_, i) => (i === 0 ? rows - 1 : Math.floor(random() * rows)));
+    const expected = referenceRows(layer, ints);
+    sameBits(layer.call(ints).data, expected, `layer ${rows}x${dim}`);
+    sameBits((await pool.call(ints)).data, expected, `pool call ${rows}x${dim}`);
+    const shared = new Float32Array(new SharedArrayBuffer(n * dim * 4));
+    sameBits((await pool.callInto(ints, shared)).data, expected, `pool callInto, shared out ${rows}x${dim}`);
+    await pool.dispose();
+    layer.dispose();
+  }
+});
+
 test("a scalar index gives shape [outputDim], as the layer's call does", async () => {
   const layer = new Embedding({ inputDim: 10, outputDim: 4, weights: [{ data: Float32Array.from({ length: 40 }, (_, i) => i), shape: [10, 4] }] });
   await using pool = await EmbeddingPool.create(layer, { workers: 2 });
