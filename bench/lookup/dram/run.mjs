@@ -20,10 +20,10 @@ const NATIVE = "native C gather";
 const ZERO_COPY_MAX_RATIO = 1.2;
 
 const LIMIT =
-  "both wait on DRAM for every row (a random read the caches cannot hold); the kernel's copies are 16-byte " +
-  "v128 loads and stores or memory.copy per row, against the C library's memcpy with wider vectors, and " +
-  "WebAssembly has no prefetch instruction (the kernel's read-ahead is a plain load); the index write into " +
-  "indexBuffer is timed on our side only";
+  "both wait on DRAM for every row (a random read the caches cannot hold), and how many misses each keeps in " +
+  "flight decides the time: WebAssembly has no prefetch instruction, so the kernel loads a byte of every line of " +
+  "32 KiB of rows before copying them, and the C gather's own time moves by a third between runs on a shared " +
+  "machine; the index write into indexBuffer is timed on our side only";
 
 /** Both row widths in a full run, the 256-byte rows with --quick. */
 function plan(args) {
