@@ -3,7 +3,7 @@
 // table rows those positions name. Positions whose index equals `padding` take no part (not in the
 // mean's divisor either); an empty bag gives zeros. No [n, dim] intermediate is written: each row
 // is added (or compared) into the bag's output row as it is read.
-import { touchRowAhead } from "./gather-ahead";
+import { TOUCHED_CHUNK_BYTES, readsInTouchedChunks, touchRowAhead, touchRows } from "./gather-ahead";
 
 export const BAG_SUM: u32 = 0;
 export const BAG_MEAN: u32 = 1;
@@ -11,14 +11,20 @@ export const BAG_MAX: u32 = 2;
 
 /**
  * Reduces `bags` bags (bounds: bags + 1 u32 offsets into idx, non-decreasing, indices checked) of
- * rows of a `dim`-wide float32 table into out (bags x dim). `weights` (0 for none; sum mode only):
+ * rows of a `dim`-wide float32 table of `rows` rows into out (bags x dim). A table larger than
+ * FAR_TABLE_BYTES is read as gatherRows reads it: the rows of the next TOUCHED_CHUNK_BYTES of
+ * positions are touched, line by line, before they are added. `weights` (0 for none; sum mode only):
  * one float32 per position, multiplying its row. `padding`: an index to skip, or -1. In max mode
  * `argmax` (bags x dim i32) receives, per output element, the position whose row gave the max (the
  * first one on ties, as PyTorch's strict comparison keeps it), or -1 for an empty bag. Returns bags.
  */
-export function bagReduce(table: usize, dim: u32, idx: usize, bounds: usize, bags: u32, weights: usize, mode: u32,
+export function bagReduce(table: usize, rows: u32, dim: u32, idx: usize, bounds: usize, bags: u32, weights: usize, mode: u32,
   padding: i32, out: usize, argmax: usize): u32 {
   const rowBytes = <usize>dim << 2;
+  const touched = readsInTouchedChunks(rows, rowBytes);
+  const chunk = rowBytes < TOUCHED_CHUNK_BYTES ? TOUCHED_CHUNK_BYTES / rowBytes : 1;
+  // Positions below this one have had their rows touched (far tables only).
+  let touchedTo: usize = 0;
   const vecBytes = rowBytes & ~(<usize>15);
   const n = load<u32>(bounds + (<usize>bags << 2));
   const last: usize = n > 0 ? <usize>n - 1 : 0;
@@ -31,9 +37,19 @@ export function bagReduce(table: usize, dim: u32, idx: usize, bounds: usize, bag
     if (mode == BAG_MAX) memory.fill(a, 0xff, rowBytes);
     let count: u32 = 0;
     for (let i = start; i < end; i++) {
+      if (touched) {
+        if (<usize>i >= touchedTo) {
+          // Every position's index is a row of the table (a padding index is one too, or -1 and
+          // then in no position), so all of them can be touched.
+          const m = <usize>n - <usize>i < chunk ? <usize>n - <usize>i : chunk;
+          touchRows(table, rowBytes, idx + (<usize>i << 2), m);
+          touchedTo = <usize>i + m;
+        }
+      } else {
+        touchRowAhead(table, rowBytes, idx, <usize>i, last);
+      }
       const r = load<u32>(idx + (<usize>i << 2));
       if (<i32>r == padding) continue;
-      touchRowAhead(table, rowBytes, idx, <usize>i, last);
       const row = table + <usize>r * rowBytes;
       if (mode == BAG_MAX) {
         if (count == 0) {

@@ -66,6 +66,20 @@ export const RESIDENT_BYTES: usize = 256 << 10;
 }
 
 /**
+ * Tables larger than this are gathered in touched chunks (gather.ts, bag.ts). Below it the rows mostly
+ * come from L2 or L3, whose latency the reorder buffer hides; there a separate pass of loads costs
+ * 1.1-1.3x the time of copying each row as it is reached (256- and 1200-byte rows, 0.5-8 MiB tables).
+ * From 16 MiB on, with rows fresh on every call, the touched chunks take 0.65-0.9x.
+ */
+export const FAR_TABLE_BYTES: u64 = 16 << 20;
+
+/** True when a float32 table of `rows` rows of `rowBytes` bytes is larger than FAR_TABLE_BYTES. */
+// @ts-ignore: decorator
+@inline export function readsInTouchedChunks(rows: u32, rowBytes: usize): bool {
+  return <u64>rows * <u64>rowBytes > FAR_TABLE_BYTES;
+}
+
+/**
  * Bytes of rows a far gather reads ahead at a time (gather.ts): the rows of one chunk are touched,
  * then copied. 32 KiB stays in the 48 KiB L1 data cache this was measured on until the copy reads it;
  * chunks of 16 KiB were slower with 256-byte and 1200-byte rows, 64 KiB no faster.

@@ -1,36 +1,28 @@
 // Row gather: out[i, :] = table[idx[i], :]. Indices must already be checked (see indices.ts).
 import { gatherFixedWidth } from "./gather-widths";
-import { TOUCHED_CHUNK_BYTES, touchRowAhead, touchRows } from "./gather-ahead";
+import { TOUCHED_CHUNK_BYTES, readsInTouchedChunks, touchRowAhead, touchRows } from "./gather-ahead";
 
 /** Rows at least this many bytes wide are copied with `memory.copy` (one bulk-memory call per row)
- *  from tables of up to FAR_TABLE_BYTES; narrower rows with straight-line v128 copies for common
- *  widths (gather-widths.ts) or an inline, 4x-unrolled v128 loop, which avoid memory.copy's per-call
- *  overhead. Measured in bench/lookup/row-copy.mjs: the v128 loop is 1.2-1.9x faster up to 512-byte
- *  rows, memory.copy on par from 768 bytes. Rows a far gather has just touched are in L1, where the
- *  v128 loop is faster at every width. */
+ *  from tables of up to FAR_TABLE_BYTES (gather-ahead.ts); narrower rows with straight-line v128
+ *  copies for common widths (gather-widths.ts) or an inline, 4x-unrolled v128 loop, which avoid
+ *  memory.copy's per-call overhead. Measured in bench/lookup/row-copy.mjs: the v128 loop is
+ *  1.2-1.9x faster up to 512-byte rows, memory.copy on par from 768 bytes. Rows a far gather has
+ *  just touched are in L1, where the v128 loop is faster at every width. */
 const BULK_COPY_MIN_ROW_BYTES: usize = 1024;
-
-/**
- * Tables larger than this are gathered in touched chunks (see gatherRows). Below it the rows mostly
- * come from L2 or L3, whose latency the reorder buffer hides; there a separate pass of loads costs
- * 1.1-1.3x the time of copying each row as it is reached (256- and 1200-byte rows, 0.5-8 MiB tables).
- * From 16 MiB on, with rows fresh on every call, the touched chunks take 0.65-0.9x.
- */
-const FAR_TABLE_BYTES: u64 = 16 << 20;
 
 /**
  * Copies `n` rows of `dim` float32s from `table` (`rows` rows) into `out`, row `i` of `out` being
  * row `idx[i]` of the table. Called by the wrapper after `firstOutOfRange` returned `n`. Returns `out`.
  *
- * A table larger than FAR_TABLE_BYTES is read in chunks of TOUCHED_CHUNK_BYTES of rows: every cache
- * line of a chunk's rows is loaded first, with nothing stored, so their misses all overlap, then the
- * chunk is copied out of L1. WebAssembly has no prefetch instruction; from DRAM this takes 0.4-0.65x
- * the time of copying each row as it is reached with one word read eight rows ahead, and comes
- * within 1.1x of a native C gather (bench/README.md, "DRAM suite").
+ * A table larger than FAR_TABLE_BYTES (gather-ahead.ts) is read in chunks of TOUCHED_CHUNK_BYTES
+ * of rows: every cache line of a chunk's rows is loaded first, with nothing stored, so their misses
+ * all overlap, then the chunk is copied out of L1. WebAssembly has no prefetch instruction; from
+ * DRAM this takes 0.4-0.65x the time of copying each row as it is reached with one word read eight
+ * rows ahead, and 0.84-1.34x a native C gather's (bench/README.md, "DRAM suite").
  */
 export function gatherRows(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 2;
-  if (<u64>rows * <u64>rowBytes <= FAR_TABLE_BYTES) {
+  if (!readsInTouchedChunks(rows, rowBytes)) {
     copyRows(table, rowBytes, idx, <usize>n, out, rowBytes >= BULK_COPY_MIN_ROW_BYTES);
     return out;
   }

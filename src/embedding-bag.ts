@@ -224,7 +224,7 @@ export class EmbeddingBag {
       const staged = stageBags(mem, input, named, this.mode, this.includeLastOffset);
       const k = mem.kernel;
       if (this.maxNorm !== null) k.renormRows(mem.tablePtr, this.outputDim, staged.idx, staged.n, this.maxNorm, this.normType, this.seenPtr);
-      k.bagReduce(mem.tablePtr, this.outputDim, staged.idx, staged.bounds, staged.bags, staged.weights, BagMode[this.mode], this.paddingIdx ?? -1, staged.out, staged.argmax);
+      k.bagReduce(mem.tablePtr, mem.rows, this.outputDim, staged.idx, staged.bounds, staged.bags, staged.weights, BagMode[this.mode], this.paddingIdx ?? -1, staged.out, staged.argmax);
       const buffer = mem.memory.buffer;
       const size = staged.bags * this.outputDim;
       const data = freshCopy(new Float32Array(buffer, staged.out, size));

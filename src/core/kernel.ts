@@ -56,7 +56,7 @@ export interface KernelExports {
   orthogonalRowsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, norms: number, out: number): number;
   orthogonalColumnsGradient(table: number, rows: number, cols: number, list: number, m: number, coef: number, gram: number, aux: number, out: number): number;
   /** mode: BagMode; weights and argmax 0 for none; padding -1 for none. */
-  bagReduce(table: number, dim: number, idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, out: number, argmax: number): number;
+  bagReduce(table: number, rows: number, dim: number, idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, out: number, argmax: number): number;
   /** Returns the number of gradient rows written (non-padding positions). */
   bagGradientRows(idx: number, bounds: number, bags: number, weights: number, mode: number, padding: number, dim: number, dOut: number, argmax: number, ids: number, rows: number): number;
   /** out (m x n) = a (m x k) · bᵀ (b: n x k). */
@@ -179,7 +179,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   widenToF64: 3, orthogonalFill: 6, orthogonalFactor: 6, orthogonalFormQ: 6, orthogonalWrite: 6, constrainRows: 7, columnSumSquares: 5, addColumnSumSquares: 5, constrainColumns: 9, clampNonNegative: 2, renormRows: 7,
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
-  bagReduce: 10, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 8, selectTop: 8,
+  bagReduce: 11, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 8, selectTop: 8,
   gatherInt8: 7, gatherInt4: 8, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
 };
 

@@ -340,12 +340,12 @@ sentinels("control: without the range check, index inputDim and -1 would read th
 });
 
 sentinels("the gathers' read-ahead stays within the n indices it was given (words past them point outside memory)", () => {
-  // The gather kernels read rows ahead of the copy to start their cache misses early (gatherRows
-  // touches a chunk of rows of a table larger than 16 MiB before copying them; the others load a word
-  // of the row 8 positions ahead); the look-ahead must stop at the last of the n indices. Here every
-  // index word past n holds a row number whose address lies beyond the end of memory, so a read-ahead
-  // past n traps. gatherRows runs as for this table and as for a far larger one (its `rows` only
-  // chooses the path), with chunks of 4 rows (2048 floats) and 1 row (9000 floats) among them.
+  // The gather kernels read rows ahead of the copy to start their cache misses early (gatherRows and
+  // bagReduce touch a chunk of rows of a table larger than 16 MiB before using them; the others load
+  // a word of the row 8 positions ahead); the look-ahead must stop at the last of the n indices. Here
+  // every index word past n holds a row number whose address lies beyond the end of memory, so a
+  // read-ahead past n traps. gatherRows and bagReduce run as for this table and as for a far larger
+  // one (`rows` only chooses the path), with chunks of 4 rows (2048 floats) and 1 row (9000 floats).
   for (const dim of [4, 8, 13, 64, 300, 2048, 9000]) {
     const layer = guarded(50, dim);
     layer.call(new Int32Array(20)); // index and output regions for 20 rows
@@ -364,6 +364,14 @@ sentinels("the gathers' read-ahead stays within the n indices it was given (word
       }
       m.kernel.gatherRowsWithSums(m.tablePtr, dim, m.indexPtr, n, m.outputPtr, m.statsPtr);
       assertSameFloats(m.output().slice(0, n * dim), expected, `gatherRowsWithSums dim ${dim} n ${n}`);
+      // bagReduce, one bag of the n positions (bounds [0, n] in the stats region), summed in order.
+      const sum = new Float32Array(dim);
+      for (let i = 0; i < n; i++) for (let d = 0; d < dim; d++) sum[d] = Math.fround(sum[d]! + expected[i * dim + d]!);
+      for (const rows of [50, 1 << 24]) {
+        new Uint32Array(m.memory.buffer, m.statsPtr, 2).set([0, n]);
+        m.kernel.bagReduce(m.tablePtr, rows, dim, m.indexPtr, m.statsPtr, 1, 0, 0, -1, m.outputPtr, 0);
+        assertSameFloats(m.output().slice(0, dim), sum, `bagReduce dim ${dim} n ${n} as for ${rows} rows`);
+      }
     }
     layer.dispose();
   }

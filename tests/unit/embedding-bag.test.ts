@@ -117,6 +117,33 @@ forward("random bags, every mode, with and without padding, 1-D and 2-D input, o
     }
   }
 });
+forward("a table larger than 16 MiB (rows touched a chunk of positions ahead): every mode, padding and weights", () => {
+  const rnd = fixtureRandom(16);
+  for (const [rows, dim] of [[70_000, 64], [15_000, 300]] as const) {
+    const table = new Float32Array(rows * dim);
+    for (let i = 0; i < table.length; i++) table[i] = Math.fround((rnd() - 0.5) * 4);
+    const row = (r: number) => Array.from(table.subarray(r * dim, (r + 1) * dim));
+    const n = 700;
+    const padding = 11;
+    const idx = Array.from({ length: n }, (_, i) => (i % 50 === 7 ? padding : i === 0 ? rows - 1 : Math.floor(rnd() * rows)));
+    const offsets = [0];
+    while (offsets[offsets.length - 1]! + 40 < n) offsets.push(offsets[offsets.length - 1]! + 1 + Math.floor(rnd() * 60));
+    const w = Array.from({ length: n }, () => Math.fround(rnd() * 2 - 1));
+    const used = [...new Set([0, ...idx])]; // the reference reads its width from row 0
+    const lookup = new Map(used.map((r) => [r, row(r)]));
+    const sparse = Array.from({ length: rows }, (_, r) => lookup.get(r) ?? []);
+    for (const mode of ["sum", "mean", "max"] as const) {
+      const bag = new EmbeddingBag({ inputDim: rows, outputDim: dim, mode, paddingIdx: padding, weights: { data: table, shape: [rows, dim] } });
+      const expected = flat(referenceBags(sparse, idx, [...offsets, n], mode, padding));
+      assertClose(bag.call(new Int32Array(idx), { offsets }).data, expected, 1e-5, 1e-5);
+      if (mode === "sum") {
+        const weighted = flat(referenceBags(sparse, idx, [...offsets, n], mode, padding, w));
+        assertClose(bag.call(new Int32Array(idx), { offsets, perSampleWeights: new Float32Array(w) }).data, weighted, 1e-5, 1e-5);
+      }
+      bag.dispose();
+    }
+  }
+});
 forward("weighted sums against the reference; weights as Float32Array and nested arrays", () => {
   const table = randomTable(9, 6, 3);
   const bag = new EmbeddingBag({ inputDim: 9, outputDim: 6, mode: "sum", weights: table });
