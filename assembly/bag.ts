@@ -3,7 +3,7 @@
 // table rows those positions name. Positions whose index equals `padding` take no part (not in the
 // mean's divisor either); an empty bag gives zeros. No [n, dim] intermediate is written: each row
 // is added (or compared) into the bag's output row as it is read.
-import { TOUCHED_CHUNK_BYTES, readsInTouchedChunks, touchRowAhead, touchRows } from "./gather-ahead";
+import { linesOf, readsInTouchedChunks, touchedChunkRows, touchRowAhead, touchRows } from "./gather-ahead";
 
 export const BAG_SUM: u32 = 0;
 export const BAG_MEAN: u32 = 1;
@@ -22,7 +22,7 @@ export function bagReduce(table: usize, rows: u32, dim: u32, idx: usize, bounds:
   padding: i32, out: usize, argmax: usize): u32 {
   const rowBytes = <usize>dim << 2;
   const touched = readsInTouchedChunks(rows, rowBytes);
-  const chunk = rowBytes < TOUCHED_CHUNK_BYTES ? TOUCHED_CHUNK_BYTES / rowBytes : 1;
+  const chunk = touchedChunkRows(linesOf(rowBytes));
   // Positions below this one have had their rows touched (far tables only).
   let touchedTo: usize = 0;
   const vecBytes = rowBytes & ~(<usize>15);

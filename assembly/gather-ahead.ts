@@ -80,11 +80,39 @@ export const FAR_TABLE_BYTES: u64 = 16 << 20;
 }
 
 /**
- * Bytes of rows a far gather reads ahead at a time (gather.ts): the rows of one chunk are touched,
- * then copied. 32 KiB stays in the 48 KiB L1 data cache this was measured on until the copy reads it;
- * chunks of 16 KiB were slower with 256-byte and 1200-byte rows, 64 KiB no faster.
+ * The same for a quantized or 16-bit table, whose rows must also span more than one cache line:
+ * rows of one line (64 int8 or 128 int4 columns, 32 halves) have one miss each, which the bursts
+ * of touchRowsAheadInBursts already overlap, and touching their scales and zero points chunk by
+ * chunk added more work than it saved (grouped int4 at 64 columns, 1,000,000 rows: 1.3-1.5x the
+ * float32 lookup's time, against 1.06x with the bursts).
+ */
+// @ts-ignore: decorator
+@inline export function readsStoredInTouchedChunks(rows: u32, rowBytes: usize): bool {
+  return rowBytes > 64 && readsInTouchedChunks(rows, rowBytes);
+}
+
+/**
+ * Cache lines' worth of bytes a far gather reads ahead at a time (gather.ts): the rows of one chunk
+ * are touched, then copied. 32 KiB stays in the 48 KiB L1 data cache this was measured on until the
+ * copy reads it; chunks of 16 KiB were slower with 256-byte and 1200-byte rows, 64 KiB no faster.
  */
 export const TOUCHED_CHUNK_BYTES: usize = 32 << 10;
+
+/** The 64-byte lines a row of `rowBytes` bytes fills (one more when it starts mid-line). */
+// @ts-ignore: decorator
+@inline export function linesOf(rowBytes: usize): usize {
+  return (rowBytes + 63) >> 6;
+}
+
+/**
+ * Rows in one touched chunk (at least one) when each row's lookup touches `lines` cache lines (its
+ * row, and its scale or steps and zero points: a 4-byte scale costs a whole line).
+ */
+// @ts-ignore: decorator
+@inline export function touchedChunkRows(lines: usize): usize {
+  const rows = (TOUCHED_CHUNK_BYTES >> 6) / lines;
+  return rows > 0 ? rows : 1;
+}
 
 /**
  * Loads one byte of every cache line of rows idx[0..m) of `table` and drops them. A loop of loads

@@ -1,6 +1,6 @@
 // Row gather: out[i, :] = table[idx[i], :]. Indices must already be checked (see indices.ts).
 import { gatherFixedWidth } from "./gather-widths";
-import { TOUCHED_CHUNK_BYTES, readsInTouchedChunks, touchRowAhead, touchRows } from "./gather-ahead";
+import { linesOf, readsInTouchedChunks, touchedChunkRows, touchRowAhead, touchRows } from "./gather-ahead";
 
 /** Rows at least this many bytes wide are copied with `memory.copy` (one bulk-memory call per row)
  *  from tables of up to FAR_TABLE_BYTES (gather-ahead.ts); narrower rows with straight-line v128
@@ -26,7 +26,7 @@ export function gatherRows(table: usize, rows: u32, dim: u32, idx: usize, n: u32
     copyRows(table, rowBytes, idx, <usize>n, out, rowBytes >= BULK_COPY_MIN_ROW_BYTES);
     return out;
   }
-  const chunk = rowBytes < TOUCHED_CHUNK_BYTES ? TOUCHED_CHUNK_BYTES / rowBytes : 1;
+  const chunk = touchedChunkRows(linesOf(rowBytes));
   for (let first: usize = 0; first < <usize>n; first += chunk) {
     const m = <usize>n - first < chunk ? <usize>n - first : chunk;
     const at = idx + (first << 2);

@@ -2,7 +2,7 @@
 // to float32 exactly. Keras' Embedding gathers the variable in its own dtype and casts it to the
 // compute dtype (keras/src/layers/core/embedding.py, call); the widening here is that cast's
 // float32 image, lossless. Indices must already be checked (see indices.ts).
-import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
+import { linesOf, readsStoredInTouchedChunks, touchedChunkRows, touchRows, touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
 import { float16RowsOf64 } from "./rows-of-64";
 
 /** 2^112: moves a binary16 exponent (bias 15) shifted into float32's field (bias 127) into place. */
@@ -55,12 +55,25 @@ export const REBIAS: f32 = 5.192296858534828e33;
 /**
  * out[i, :] = table[idx[i], :] widened from float16 (2 bytes a value) to float32. Returns `out`.
  * Rows are widened on the finite path (storeFiniteHalves) while the largest exponent seen is
- * tracked; a row holding an infinity or a NaN is then widened again on the exact path.
+ * tracked; a row holding an infinity or a NaN is then widened again on the exact path. Far tables
+ * (readsStoredInTouchedChunks) are read in touched chunks, as gatherRows reads float32 tables.
  */
 export function gatherFloat16(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return float16Rows(table, dim, idx, n, out, worthReadingAhead(rows, rowBytes));
+  const chunk = touchedChunkRows(linesOf(rowBytes));
+  for (let first: usize = 0; first < <usize>n; first += chunk) {
+    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
+    touchRows(table, rowBytes, idx + (first << 2), m);
+    float16Rows(table, dim, idx + (first << 2), <u32>m, out + first * (rowBytes << 1), false);
+  }
+  return out;
+}
+
+/** gatherFloat16 on rows idx[0..n), reading rows ahead in bursts when `readAhead`. */
+function float16Rows(table: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
+  const rowBytes = <usize>dim << 1;
   const last = <usize>n - 1;
-  const readAhead = worthReadingAhead(rows, rowBytes);
   const blocks = dim & ~31;
   const vectors = dim & ~7;
   const high = i16x8.splat(<i16>0x8fff);
@@ -119,14 +132,30 @@ export function gatherFloat16(table: usize, rows: u32, dim: u32, idx: usize, n: 
   v128.store(dst, i16x8.shuffle(zero, v, 4, 12, 5, 13, 6, 14, 7, 15), 16);
 }
 
-/** out[i, :] = table[idx[i], :] widened from bfloat16 (the top half of a float32) to float32. Returns `out`. */
-export function gatherBfloat16(table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+/**
+ * out[i, :] = table[idx[i], :] widened from bfloat16 (the top half of a float32) to float32, from a
+ * table of `rows` rows (read in touched chunks when far: readsStoredInTouchedChunks). Returns `out`.
+ */
+export function gatherBfloat16(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return bfloat16Rows(table, dim, idx, n, out, true);
+  const chunk = touchedChunkRows(linesOf(rowBytes));
+  for (let first: usize = 0; first < <usize>n; first += chunk) {
+    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
+    touchRows(table, rowBytes, idx + (first << 2), m);
+    bfloat16Rows(table, dim, idx + (first << 2), <u32>m, out + first * (rowBytes << 1), false);
+  }
+  return out;
+}
+
+/** gatherBfloat16 on rows idx[0..n), reading rows ahead in bursts when `readAhead`. */
+function bfloat16Rows(table: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
   const rowBytes = <usize>dim << 1;
   const last = <usize>n - 1;
   const blocks = dim & ~31;
   const vectors = dim & ~7;
   for (let i: usize = 0; i < <usize>n; i++) {
-    touchRowsAheadInBursts(table, rowBytes, idx, i, last);
+    if (readAhead) touchRowsAheadInBursts(table, rowBytes, idx, i, last);
     const src = table + <usize>load<u32>(idx + (i << 2)) * rowBytes;
     const dst = out + i * (rowBytes << 1);
     let j: u32 = 0;

@@ -11,7 +11,7 @@
 // The fast paths widen bytes and nibbles at the top of 32-bit lanes with a pre-divided multiplier
 // where that rounds exactly as the formula (exact-scaling.ts); other rows and groups take the plain
 // path. At 64 columns, rows go through the straight-line loops of rows-of-64.ts first.
-import { touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
+import { linesOf, readsStoredInTouchedChunks, touchedChunkRows, touchRows, touchRowsAheadInBursts, worthReadingAhead } from "./gather-ahead";
 import {
   TWO_TO_MINUS_24, TWO_TO_MINUS_28, groupWidensExactly, rowMultiplier, scalesDownExactly, scalesDownExactlyBy28, storeBytesAtTop, storeNibblesAtTop, storePackedAtTop,
 } from "./exact-scaling";
@@ -52,13 +52,29 @@ import { int4GroupRowsOf64, int4RowsOf64, int8RowsOf64 } from "./rows-of-64";
 
 /**
  * out[i, :] = f32(table[idx[i], :]) * f32(1 / scales[idx[i]]) for an int8 table of `dim` columns
- * (one byte each) and a float32 scale per row (one column: divided, see dividedColumn). Returns `out`.
+ * (one byte each) and a float32 scale per row (one column: divided, see dividedColumn). Far tables
+ * (readsStoredInTouchedChunks) are read in touched chunks of rows and scales, as gatherRows reads
+ * float32 tables. Returns `out`.
  */
 export function gatherInt8(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   if (dim == 1) return dividedColumn(table, scales, idx, n, out, false);
   const rowBytes = <usize>dim;
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return int8Rows(table, scales, dim, idx, n, out, worthReadingAhead(rows, rowBytes));
+  const chunk = touchedChunkRows(linesOf(rowBytes) + 1);
+  for (let first: usize = 0; first < <usize>n; first += chunk) {
+    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
+    const at = idx + (first << 2);
+    touchRows(table, rowBytes, at, m);
+    touchRows(scales, 4, at, m);
+    int8Rows(table, scales, dim, at, <u32>m, out + first * (rowBytes << 2), false);
+  }
+  return out;
+}
+
+/** gatherInt8 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead`. */
+function int8Rows(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
+  const rowBytes = <usize>dim;
   const last = <usize>n - 1;
-  const readAhead = worthReadingAhead(rows, rowBytes);
   const pairs = dim & ~31;
   const vectors = dim & ~15;
   for (let i: usize = 0; i < <usize>n; i++) {
@@ -118,13 +134,28 @@ function dividedColumn(table: usize, scales: usize, idx: usize, n: u32, out: usi
  * out[i, :] = f32(q) * f32(1 / scales[idx[i]]) for a packed int4 table (ceil(dim / 2) bytes a
  * row) with one float32 scale per row (Keras' per-channel int4; one column: divided, see
  * dividedColumn). With `reciprocals` set, `scales` holds the multipliers themselves (a float16
- * policy's reciprocals, rounded to float16 as XLA computes them there). Returns `out`.
+ * policy's reciprocals, rounded to float16 as XLA computes them there). Far tables
+ * (readsStoredInTouchedChunks) are read in touched chunks of rows and scales. Returns `out`.
  */
 export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32): usize {
   if (dim == 1) return dividedColumn(table, scales, idx, n, out, true);
   const rowBytes = <usize>((dim + 1) >> 1);
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return int4Rows(table, scales, dim, idx, n, out, reciprocals, worthReadingAhead(rows, rowBytes));
+  const chunk = touchedChunkRows(linesOf(rowBytes) + 1);
+  for (let first: usize = 0; first < <usize>n; first += chunk) {
+    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
+    const at = idx + (first << 2);
+    touchRows(table, rowBytes, at, m);
+    touchRows(scales, 4, at, m);
+    int4Rows(table, scales, dim, at, <u32>m, out + first * (<usize>dim << 2), reciprocals, false);
+  }
+  return out;
+}
+
+/** gatherInt4 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead`. */
+function int4Rows(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32, readAhead: bool): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
-  const readAhead = worthReadingAhead(rows, rowBytes);
   const pairs = dim & ~63;
   const vectors = dim & ~31;
   for (let i: usize = 0; i < <usize>n; i++) {
@@ -197,15 +228,31 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
 /**
  * out[i, j] = (f32(q[r, j]) - f32(zeros[r, g])) * steps[r, g], r = idx[i], g = floor(j / block),
  * for a packed int4 table with `groups` = ceil(dim / block) float32 steps and int8 zero points a
- * row (Keras' sub-channel int4, dequantize_with_sz_map). Returns `out`.
+ * row (Keras' sub-channel int4, dequantize_with_sz_map). Far tables (readsStoredInTouchedChunks)
+ * are read in touched chunks of rows, steps and zero points. Returns `out`.
  */
 export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, rows: u32, dim: u32, block: u32, groups: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>((dim + 1) >> 1);
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return int4GroupedRows(table, steps, zeros, dim, block, groups, idx, n, out, worthReadingAhead(rows, rowBytes));
+  const chunk = touchedChunkRows(linesOf(rowBytes) + linesOf(<usize>groups << 2) + linesOf(<usize>groups));
+  for (let first: usize = 0; first < <usize>n; first += chunk) {
+    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
+    const at = idx + (first << 2);
+    touchRows(table, rowBytes, at, m);
+    touchRows(steps, <usize>groups << 2, at, m);
+    touchRows(zeros, <usize>groups, at, m);
+    int4GroupedRows(table, steps, zeros, dim, block, groups, at, <u32>m, out + first * (<usize>dim << 2), false);
+  }
+  return out;
+}
+
+/** gatherInt4Grouped on rows idx[0..n), reading rows ahead in bursts when `readAhead`. */
+function int4GroupedRows(table: usize, steps: usize, zeros: usize, dim: u32, block: u32, groups: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
   // Rows no wider than a block (Keras' default of 128 columns covers most tables) are one group:
   // a loop without the group loop inside it, which keeps fewer values live (measured faster).
-  if (groups == 1) return gatherInt4OneGroup(table, steps, zeros, rows, dim, idx, n, out);
+  if (groups == 1) return int4OneGroupRows(table, steps, zeros, dim, idx, n, out, readAhead);
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
-  const readAhead = worthReadingAhead(rows, rowBytes);
   const groupBytes = <usize>groups << 2;
   for (let i: usize = 0; i < <usize>n; i++) {
     if (readAhead) {
@@ -226,11 +273,10 @@ export function gatherInt4Grouped(table: usize, steps: usize, zeros: usize, rows
   return out;
 }
 
-/** gatherInt4Grouped for rows of one group (one step and one zero point a row). */
-function gatherInt4OneGroup(table: usize, steps: usize, zeros: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
+/** int4GroupedRows for rows of one group (one step and one zero point a row). */
+function int4OneGroupRows(table: usize, steps: usize, zeros: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
-  const readAhead = worthReadingAhead(rows, rowBytes);
   const blocks = dim & ~63;
   for (let i: usize = 0; i < <usize>n; i++) {
     if (dim == 64) {

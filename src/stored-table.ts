@@ -108,7 +108,7 @@ export class StoredTable {
         k.gatherFloat16(mem.tablePtr, this.rows, dim, idx, n, out);
         return;
       case "bfloat16":
-        k.gatherBfloat16(mem.tablePtr, dim, idx, n, out);
+        k.gatherBfloat16(mem.tablePtr, this.rows, dim, idx, n, out);
         return;
       case "int8":
         k.gatherInt8(mem.tablePtr, scales, this.rows, dim, idx, n, out);

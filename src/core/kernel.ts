@@ -88,7 +88,7 @@ export interface KernelExports {
   gatherInt4Grouped(table: number, steps: number, zeros: number, rows: number, dim: number, block: number, groups: number, idx: number, n: number, out: number): number;
   /** float16 table (2 bytes a value) widened to float32; `rows` as for gatherInt8. */
   gatherFloat16(table: number, rows: number, dim: number, idx: number, n: number, out: number): number;
-  gatherBfloat16(table: number, dim: number, idx: number, n: number, out: number): number;
+  gatherBfloat16(table: number, rows: number, dim: number, idx: number, n: number, out: number): number;
   /** n float32s at `src` rounded to float16 / bfloat16 (nearest even) at `dst`. */
   roundToFloat16(src: number, n: number, dst: number): number;
   roundToBfloat16(src: number, n: number, dst: number): number;
@@ -180,7 +180,7 @@ export const KERNEL_FUNCTIONS: { readonly [K in Exclude<keyof KernelExports, "me
   absAndSquareSums: 5, absAndSquareSumsPart: 6, gatherRowsWithSums: 6, outputRowSums: 4, rowPairAbsCosineSum: 4, columnPairAbsCosineSum: 4, constrainListedRows: 8,
   clampListedRows: 4, sparseGradient: 10, optimizerStep: 1, fillF32: 3, orthogonalRowsGradient: 8, orthogonalColumnsGradient: 9,
   bagReduce: 11, bagGradientRows: 11, matmulNT: 6, matmulNTStrided: 7, matmulNN: 6, matmulTN: 6, softCap: 3, softCapBackward: 4, rowNormsF32: 4, scoreRows: 8, selectTop: 8,
-  gatherInt8: 7, gatherInt4: 8, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 5, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
+  gatherInt8: 7, gatherInt4: 8, gatherInt4Grouped: 10, gatherFloat16: 6, gatherBfloat16: 6, roundToFloat16: 3, roundToBfloat16: 3, narrowToFloat16: 2, narrowToBfloat16: 2, addLoraRows: 8, addLoraRowsRounded: 9, mergeLoraTable: 7, loraGradients: 10,
 };
 
 /** The kernel's exported constants and the values the host uses for them. */

@@ -239,6 +239,69 @@ test("lookups from tables on both sides of the read-ahead size (256 KB) keep the
   }
 });
 
+/**
+ * Tables whose stored bytes pass 16 MiB are read a touched chunk of rows at a time (their rows, and
+ * their scales, steps and zero points), each chunk then going through the same row code: lookups
+ * of many chunks, the first and last rows included, keep the formula's bits.
+ */
+test("lookups from tables larger than 16 MiB (read in touched chunks) keep the formula's bits", () => {
+  const random = fixtureRandom(20);
+  const minRows = (rowBytes: number) => Math.ceil((17 << 20) / rowBytes);
+  const idsFor = (rows: number) => [rows - 1, 0, ...Array.from({ length: 1500 }, () => Math.floor(random() * rows)), rows - 1];
+  for (const dim of [64, 300]) {
+    const rows = minRows(dim);
+    const q = Int8Array.from({ length: rows * dim }, (_, i) => ((i * 37) % 256) - 128);
+    const scale = Float32Array.from({ length: rows }, () => f((random() + 0.05) * 40));
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, embeddingsInitializer: "zeros" });
+    layer.quantize("int8");
+    layer.setWeights([{ data: q, shape: [rows, dim] }, { data: scale, shape: [rows] }]);
+    const ids = idsFor(rows);
+    const expected = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expected[i * dim + j] = perRow(q[r * dim + j]!, scale[r]!, dim);
+    });
+    assertSameBits(layer.call(ids).data, expected, `int8 ${rows} × ${dim}`);
+    layer.dispose();
+  }
+  for (const [dim, block] of [[300, -1], [300, 32], [64, 128]] as const) {
+    const rowBytes = (dim + 1) >> 1;
+    const rows = minRows(rowBytes);
+    const groups = block === -1 ? 1 : Math.ceil(dim / block);
+    const packed = Int8Array.from({ length: rows * rowBytes }, (_, i) => ((i * 53) % 256) - 128);
+    const scale = Float32Array.from({ length: rows * groups }, () => f((random() + 0.05) * 40));
+    const zeros = Int8Array.from({ length: rows * groups }, (_, i) => (i % 16) - 8);
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, embeddingsInitializer: "zeros" });
+    layer.quantize("int4", { blockSize: block });
+    layer.setWeights(block === -1
+      ? [{ data: packed, shape: [rows, rowBytes] }, { data: scale, shape: [rows] }]
+      : [{ data: packed, shape: [rows, rowBytes] }, { data: scale, shape: [rows, groups] }, { data: zeros, shape: [rows, groups] }, { data: Float32Array.from({ length: dim }, (_, j) => Math.floor(j / block)), shape: [dim] }]);
+    const ids = idsFor(rows);
+    const expected = new Float32Array(ids.length * dim);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) {
+        const nib = nibbleOf(packed, rowBytes, r, j);
+        const g = r * groups + (block === -1 ? 0 : Math.floor(j / block));
+        expected[i * dim + j] = block === -1 ? perRow(nib, scale[r]!, dim) : f((nib - zeros[g]!) * scale[g]!);
+      }
+    });
+    assertSameBits(layer.call(ids).data, expected, `int4 block ${block} ${rows} × ${dim}`);
+    layer.dispose();
+  }
+  for (const [dtype, dim] of [["float16", 300], ["bfloat16", 64]] as const) {
+    const rows = minRows(dim * 2);
+    const bits = Uint16Array.from({ length: rows * dim }, () => Math.floor(random() * 65536) & 0xbfff);
+    const layer = new Embedding({ inputDim: rows, outputDim: dim, dtype, weights: [{ data: bits, shape: [rows, dim] }] });
+    const ids = idsFor(rows);
+    const expected = new Float32Array(ids.length * dim);
+    const expectedBits = new Uint32Array(expected.buffer);
+    ids.forEach((r, i) => {
+      for (let j = 0; j < dim; j++) expectedBits[i * dim + j] = dtype === "float16" ? halfToSingleBits(bits[r * dim + j]!) : (bits[r * dim + j]! << 16) >>> 0;
+    });
+    assertSameBits(layer.call(ids).data, expected, `${dtype} ${rows} × ${dim}`);
+    layer.dispose();
+  }
+});
+
 /*
  * At 64 columns the gathers take rows through straight-line loops (assembly/rows-of-64.ts) while
  * they are on the fast path and hand the first row that is not back to the general loop, which then
