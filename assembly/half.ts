@@ -61,11 +61,20 @@ export const REBIAS: f32 = 5.192296858534828e33;
 export function gatherFloat16(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
   if (!readsStoredInTouchedChunks(rows, rowBytes)) return float16Rows(table, dim, idx, n, out, worthReadingAhead(rows, rowBytes));
+  return halfRowsInTouchedChunks(float16Rows, table, dim, idx, n, out);
+}
+
+/** Widens rows idx[0..n) of a 16-bit table into out; reads rows ahead in bursts when `readAhead`. */
+type HalfRows = (table: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool) => usize;
+
+/** `widen` on rows idx[0..n) of a far 16-bit table, a touched chunk at a time. Returns `out`. */
+function halfRowsInTouchedChunks(widen: HalfRows, table: usize, dim: u32, idx: usize, n: u32, out: usize): usize {
+  const rowBytes = <usize>dim << 1;
   const chunk = touchedChunkRows(linesOf(rowBytes));
   for (let first: usize = 0; first < <usize>n; first += chunk) {
     const m = <usize>n - first < chunk ? <usize>n - first : chunk;
     touchRows(table, rowBytes, idx + (first << 2), m);
-    float16Rows(table, dim, idx + (first << 2), <u32>m, out + first * (rowBytes << 1), false);
+    widen(table, dim, idx + (first << 2), <u32>m, out + first * (rowBytes << 1), false);
   }
   return out;
 }
@@ -139,13 +148,7 @@ function float16Rows(table: usize, dim: u32, idx: usize, n: u32, out: usize, rea
 export function gatherBfloat16(table: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   const rowBytes = <usize>dim << 1;
   if (!readsStoredInTouchedChunks(rows, rowBytes)) return bfloat16Rows(table, dim, idx, n, out, true);
-  const chunk = touchedChunkRows(linesOf(rowBytes));
-  for (let first: usize = 0; first < <usize>n; first += chunk) {
-    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
-    touchRows(table, rowBytes, idx + (first << 2), m);
-    bfloat16Rows(table, dim, idx + (first << 2), <u32>m, out + first * (rowBytes << 1), false);
-  }
-  return out;
+  return halfRowsInTouchedChunks(bfloat16Rows, table, dim, idx, n, out);
 }
 
 /** gatherBfloat16 on rows idx[0..n), reading rows ahead in bursts when `readAhead`. */

@@ -59,20 +59,34 @@ import { int4GroupRowsOf64, int4RowsOf64, int8RowsOf64 } from "./rows-of-64";
 export function gatherInt8(table: usize, scales: usize, rows: u32, dim: u32, idx: usize, n: u32, out: usize): usize {
   if (dim == 1) return dividedColumn(table, scales, idx, n, out, false);
   const rowBytes = <usize>dim;
-  if (!readsStoredInTouchedChunks(rows, rowBytes)) return int8Rows(table, scales, dim, idx, n, out, worthReadingAhead(rows, rowBytes));
+  if (!readsStoredInTouchedChunks(rows, rowBytes)) return int8Rows(table, scales, dim, idx, n, out, 0, worthReadingAhead(rows, rowBytes));
+  return scaledRowsInTouchedChunks(int8Rows, table, scales, rowBytes, dim, idx, n, out, 0);
+}
+
+/**
+ * Dequantizes rows idx[0..n) of a table with one scale per row into out; reads rows ahead in bursts
+ * when `readAhead`. `reciprocals`: see gatherInt4 (int8 ignores it).
+ */
+type ScaledRows = (table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32, readAhead: bool) => usize;
+
+/**
+ * `dequantize` on rows idx[0..n) of a far table of `rowBytes`-byte rows, a touched chunk (rows and
+ * scales) at a time. Returns `out`.
+ */
+function scaledRowsInTouchedChunks(dequantize: ScaledRows, table: usize, scales: usize, rowBytes: usize, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32): usize {
   const chunk = touchedChunkRows(linesOf(rowBytes) + 1);
   for (let first: usize = 0; first < <usize>n; first += chunk) {
     const m = <usize>n - first < chunk ? <usize>n - first : chunk;
     const at = idx + (first << 2);
     touchRows(table, rowBytes, at, m);
     touchRows(scales, 4, at, m);
-    int8Rows(table, scales, dim, at, <u32>m, out + first * (rowBytes << 2), false);
+    dequantize(table, scales, dim, at, <u32>m, out + first * (<usize>dim << 2), reciprocals, false);
   }
   return out;
 }
 
-/** gatherInt8 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead`. */
-function int8Rows(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, readAhead: bool): usize {
+/** gatherInt8 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead` (a ScaledRows). */
+function int8Rows(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32, readAhead: bool): usize {
   const rowBytes = <usize>dim;
   const last = <usize>n - 1;
   const pairs = dim & ~31;
@@ -141,18 +155,10 @@ export function gatherInt4(table: usize, scales: usize, rows: u32, dim: u32, idx
   if (dim == 1) return dividedColumn(table, scales, idx, n, out, true);
   const rowBytes = <usize>((dim + 1) >> 1);
   if (!readsStoredInTouchedChunks(rows, rowBytes)) return int4Rows(table, scales, dim, idx, n, out, reciprocals, worthReadingAhead(rows, rowBytes));
-  const chunk = touchedChunkRows(linesOf(rowBytes) + 1);
-  for (let first: usize = 0; first < <usize>n; first += chunk) {
-    const m = <usize>n - first < chunk ? <usize>n - first : chunk;
-    const at = idx + (first << 2);
-    touchRows(table, rowBytes, at, m);
-    touchRows(scales, 4, at, m);
-    int4Rows(table, scales, dim, at, <u32>m, out + first * (<usize>dim << 2), reciprocals, false);
-  }
-  return out;
+  return scaledRowsInTouchedChunks(int4Rows, table, scales, rowBytes, dim, idx, n, out, reciprocals);
 }
 
-/** gatherInt4 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead`. */
+/** gatherInt4 on rows idx[0..n) (dim > 1), reading rows ahead in bursts when `readAhead` (a ScaledRows). */
 function int4Rows(table: usize, scales: usize, dim: u32, idx: usize, n: u32, out: usize, reciprocals: u32, readAhead: bool): usize {
   const rowBytes = <usize>((dim + 1) >> 1);
   const last = <usize>n - 1;
